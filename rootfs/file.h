@@ -1,0 +1,88 @@
+// An open file description as the guest sees it: what a file descriptor
+// points at. Regular files of every layer, directories, devices, /proc
+// entries and (later) pipes and terminals all implement this interface.
+// Every method is bounded by its arguments; none blocks the host.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace vmrun::fs {
+
+struct Timespec {
+  int64_t sec = 0;
+  int64_t nsec = 0;
+};
+
+// Arch-neutral metadata; converted to each guest's struct stat at the edge.
+struct Attr {
+  uint64_t dev = 0;
+  uint64_t ino = 0;
+  uint32_t mode = 0;  // S_IFMT | permission bits
+  uint32_t nlink = 1;
+  uint32_t uid = 0;
+  uint32_t gid = 0;
+  uint64_t rdev = 0;
+  int64_t size = 0;
+  int64_t blocks = 0;  // 512-byte units
+  int32_t blksize = 4096;
+  Timespec atime, mtime, ctime;
+};
+
+struct DirEntry {
+  uint64_t ino = 0;
+  uint8_t type = 0;  // DT_REG, DT_DIR, DT_LNK, DT_CHR, ...
+  std::string name;
+};
+
+// poll(2) bits, as in the generic Linux ABI.
+enum : uint32_t {
+  kPollIn = 0x001,
+  kPollPri = 0x002,
+  kPollOut = 0x004,
+  kPollErr = 0x008,
+  kPollHup = 0x010,
+  kPollNval = 0x020,
+};
+
+class File {
+ public:
+  virtual ~File() = default;
+
+  // Sequential I/O at the description's own offset (shared by dup'ed fds).
+  virtual Result<size_t> read(void* buf, size_t n) { (void)buf; (void)n; return Err{EINVAL}; }
+  virtual Result<size_t> write(const void* buf, size_t n) { (void)buf; (void)n; return Err{EINVAL}; }
+  // Positional I/O; ESPIPE for unseekable files.
+  virtual Result<size_t> pread(void* buf, size_t n, uint64_t off) { (void)buf; (void)n; (void)off; return Err{ESPIPE}; }
+  virtual Result<size_t> pwrite(const void* buf, size_t n, uint64_t off) { (void)buf; (void)n; (void)off; return Err{ESPIPE}; }
+  virtual Result<int64_t> seek(int64_t off, int whence) { (void)off; (void)whence; return Err{ESPIPE}; }
+  virtual Result<Attr> stat() = 0;
+  virtual Result<void> truncate(uint64_t len) { (void)len; return Err{EINVAL}; }
+  virtual Result<void> chmod(uint32_t mode) { (void)mode; return Err{EPERM}; }
+  virtual Result<void> sync() { return Ok(); }
+  // The full listing of a directory, "." and ".." first; ENOTDIR otherwise.
+  virtual Result<std::vector<DirEntry>> list_dir() { return Err{ENOTDIR}; }
+  // Ready bits for poll/select; files are always ready.
+  virtual uint32_t poll_ready() { return kPollIn | kPollOut; }
+  virtual bool is_tty() const { return false; }
+  // Bytes available to read without blocking, for FIONREAD.
+  virtual Result<int64_t> bytes_available() { return Err{ENOTTY}; }
+
+  // The guest path this description was opened with, canonical and
+  // absolute (for /proc/self/fd, *at() calls relative to a directory fd).
+  std::string path;
+  // O_ACCMODE plus status flags (O_APPEND, O_NONBLOCK, ...).
+  int flags = 0;
+  // getdents64 cursor: the listing is snapshotted on the first call.
+  std::optional<std::vector<DirEntry>> dir_snapshot;
+  uint64_t dir_pos = 0;
+};
+
+using FileRef = std::shared_ptr<File>;
+
+}  // namespace vmrun::fs

@@ -1,0 +1,109 @@
+// The guest's view of a filesystem: a confined read-only lower layer (a
+// host directory tree), a writable in-memory upper layer with overlay
+// semantics, host directories mounted at guest paths, synthetic /dev and
+// /proc. All path resolution is done here, component by component; the
+// host kernel is only asked to open entries already resolved inside a
+// layer, relative to a directory fd of that layer, with O_NOFOLLOW.
+//
+// Paths: every call takes `base`, the canonical absolute guest path of the
+// directory relative paths start from (the cwd or a directory fd's path),
+// and `path`, the guest's own (hostile) string. Absolute symlinks resolve
+// against the guest root; ".." never climbs above it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+#include "rootfs/file.h"
+
+namespace vmrun::fs {
+
+struct MountSpec {
+  std::string host_dir;    // host directory
+  std::string guest_path;  // absolute guest path where it appears
+  bool writable = false;   // rw mounts are the only way writes reach the host
+};
+
+// What /proc/self and /dev/std* need from the process layer.
+class ProcessView {
+ public:
+  virtual ~ProcessView() = default;
+  virtual int pid() const = 0;
+  virtual std::string exe_path() const = 0;  // guest path
+  virtual std::string cwd() const = 0;       // guest path
+  virtual std::vector<int> open_fds() const = 0;
+  virtual FileRef fd_file(int fd) const = 0;  // nullptr if not open
+  virtual std::string maps() const { return {}; }  // /proc/self/maps text
+  virtual std::string cmdline() const { return {}; }  // NUL-separated argv
+};
+
+struct VfsConfig {
+  std::string lower_root;           // host directory; must exist
+  std::vector<MountSpec> mounts;
+  uint64_t max_upper_bytes = 0;     // quota on bytes written to the upper layer (0 = none)
+  uint32_t uid = 0, gid = 0;        // identity of the guest (for permission checks)
+  std::function<Timespec()> now;    // time source for new timestamps (virtual in deterministic mode)
+  std::string cpuinfo, meminfo;     // contents of /proc/cpuinfo, /proc/meminfo
+  std::function<double()> uptime;   // seconds, for /proc/uptime
+};
+
+// Special values for utimens, as in the Linux ABI.
+constexpr int64_t kUtimeNow = (1l << 30) - 1;
+constexpr int64_t kUtimeOmit = (1l << 30) - 2;
+
+struct ChangedFile {
+  std::string guest_path;
+  enum Kind { kCreatedOrModified, kDeleted } kind;
+  bool is_dir = false;
+};
+
+class Vfs {
+ public:
+  virtual ~Vfs() = default;
+  // Fails with a message when the lower root or a mount is unusable.
+  static std::unique_ptr<Vfs> create(const VfsConfig& config, std::string* error);
+
+  // The process currently making calls (for /proc/self, /dev/stdin, ...).
+  virtual void set_process(const ProcessView* process) = 0;
+
+  // open(2)/openat(2) semantics: O_CREAT, O_EXCL, O_TRUNC, O_APPEND,
+  // O_DIRECTORY, O_NOFOLLOW, O_PATH (a description usable only as a dirfd
+  // or for fstat), access checks, copy-up when a lower file is opened for
+  // writing. `mode` already has the umask applied.
+  virtual Result<FileRef> open(std::string_view base, std::string_view path, int flags, uint32_t mode) = 0;
+  virtual Result<Attr> stat(std::string_view base, std::string_view path, bool follow) = 0;
+  virtual Result<std::string> readlink(std::string_view base, std::string_view path) = 0;
+  virtual Result<void> access(std::string_view base, std::string_view path, int amode, bool follow) = 0;
+  virtual Result<void> mkdir(std::string_view base, std::string_view path, uint32_t mode) = 0;
+  virtual Result<void> mknod(std::string_view base, std::string_view path, uint32_t mode, uint64_t dev) = 0;
+  virtual Result<void> rmdir(std::string_view base, std::string_view path) = 0;
+  virtual Result<void> unlink(std::string_view base, std::string_view path) = 0;
+  // flags: RENAME_NOREPLACE (1), RENAME_EXCHANGE (2) may give EINVAL if unsupported.
+  virtual Result<void> rename(std::string_view old_base, std::string_view old_path,
+                              std::string_view new_base, std::string_view new_path, unsigned flags) = 0;
+  virtual Result<void> link(std::string_view old_base, std::string_view old_path,
+                            std::string_view new_base, std::string_view new_path, bool follow) = 0;
+  virtual Result<void> symlink(std::string_view target, std::string_view base, std::string_view path) = 0;
+  virtual Result<void> chmod(std::string_view base, std::string_view path, uint32_t mode, bool follow) = 0;
+  virtual Result<void> chown(std::string_view base, std::string_view path, int64_t uid, int64_t gid, bool follow) = 0;  // -1 keeps
+  virtual Result<void> utimens(std::string_view base, std::string_view path, Timespec atime, Timespec mtime, bool follow) = 0;
+  virtual Result<void> truncate(std::string_view base, std::string_view path, uint64_t len) = 0;
+  // Canonical absolute guest path of an existing directory (for chdir).
+  virtual Result<std::string> resolve_dir(std::string_view base, std::string_view path) = 0;
+  // statfs(2) numbers are synthesised by the caller; this tells which kind.
+  virtual Result<uint64_t> fs_magic(std::string_view base, std::string_view path) = 0;
+
+  // Bytes currently held by the upper layer (for the quota and the report).
+  virtual uint64_t upper_bytes() const = 0;
+  // What the guest created, modified or deleted in the upper layer.
+  virtual std::vector<ChangedFile> changed_files() const = 0;
+  // Copy a file's current content out (for exporting results); guest path.
+  virtual Result<std::string> read_whole_file(std::string_view path, uint64_t max_bytes) = 0;
+};
+
+}  // namespace vmrun::fs
