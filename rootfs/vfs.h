@@ -50,6 +50,7 @@ struct VfsConfig {
   std::function<Timespec()> now;    // time source for new timestamps (virtual in deterministic mode)
   std::string cpuinfo, meminfo;     // contents of /proc/cpuinfo, /proc/meminfo
   std::function<double()> uptime;   // seconds, for /proc/uptime
+  uint64_t random_seed = 0;         // seeds /dev/random and /dev/urandom (reproducible runs)
 };
 
 // Special values for utimens, as in the Linux ABI.

@@ -1,0 +1,154 @@
+// riscv64 (RV64GC) backend. Unicorn delivers `ecall` as interrupt 8 with PC
+// already past the instruction, and illegal instructions as interrupt 2;
+// rdtime is illegal in Unicorn and emulated here. See docs/UNICORN.md.
+#include <unicorn/unicorn.h>
+
+#include <csignal>
+
+#include "emu/guest_cpu.h"
+
+namespace vmrun {
+namespace {
+
+constexpr uint32_t kCauseIllegal = 2, kCauseBreakpoint = 3, kCauseMisalignedLoad = 4,
+                   kCauseLoadFault = 5, kCauseMisalignedStore = 6, kCauseStoreFault = 7, kCauseEcallU = 8,
+                   kCauseEcallS = 9, kCauseEcallM = 11, kCauseFetchPage = 12, kCauseLoadPage = 13,
+                   kCauseStorePage = 15;
+
+int xreg(int n) { return UC_RISCV_REG_X0 + n; }
+
+class RiscV64Cpu final : public GuestCpu {
+ public:
+  Arch arch() const override { return Arch::RiscV64; }
+  const AddressLayout& layout() const override {
+    // Sv39 user space, as the Linux kernels most riscv64 software targets.
+    static const AddressLayout kLayout{
+        0x4000000000ull,  // user_top
+        0x3ffffff000ull,  // stack_top
+        0x3fc0000000ull,  // mmap_top
+        0x2aaaaaa000ull,  // pie_base (2/3 of user space, as Linux)
+        8ull << 20,
+    };
+    return kLayout;
+  }
+  uint16_t elf_machine() const override { return 243; }  // EM_RISCV
+  const char* platform() const override { return nullptr; }  // Linux gives none on riscv
+  uint64_t hwcap() const override {
+    auto bit = [](char c) { return 1ull << (c - 'a'); };
+    return bit('i') | bit('m') | bit('a') | bit('f') | bit('d') | bit('c');
+  }
+  const char* uname_machine() const override { return "riscv64"; }
+
+  uc_struct* open_engine(std::string* error) override {
+    uc_engine* uc = nullptr;
+    uc_err e = uc_open(UC_ARCH_RISCV, UC_MODE_RISCV64, &uc);
+    if (e != UC_ERR_OK) {
+      *error = std::string("uc_open: ") + uc_strerror(e);
+      return nullptr;
+    }
+    return uc;
+  }
+
+  void start_state(uc_struct* uc, uint64_t entry, uint64_t sp) override {
+    uint64_t zero = 0;
+    for (int i = 1; i < 32; i++) uc_reg_write(uc, xreg(i), &zero);
+    // mstatus.FS = dirty: Unicorn starts with the FPU off and the first
+    // float instruction would trap.
+    uint64_t mstatus = 0;
+    uc_reg_read(uc, UC_RISCV_REG_MSTATUS, &mstatus);
+    mstatus |= 0x6000;
+    uc_reg_write(uc, UC_RISCV_REG_MSTATUS, &mstatus);
+    uc_reg_write(uc, UC_RISCV_REG_FCSR, &zero);
+    uc_reg_write(uc, xreg(2), &sp);
+    uc_reg_write(uc, UC_RISCV_REG_PC, &entry);
+  }
+
+  uint64_t pc(uc_struct* uc) const override {
+    uint64_t v = 0;
+    uc_reg_read(uc, UC_RISCV_REG_PC, &v);
+    return v;
+  }
+
+  SyscallRegs read_syscall(uc_struct* uc) const override {
+    static int regs[7] = {xreg(17), xreg(10), xreg(11), xreg(12), xreg(13), xreg(14), xreg(15)};
+    uint64_t v[7];
+    void* ptrs[7];
+    for (int i = 0; i < 7; i++) ptrs[i] = &v[i];
+    uc_reg_read_batch(uc, regs, ptrs, 7);
+    SyscallRegs s;
+    s.nr = v[0];
+    for (int i = 0; i < 6; i++) s.args[i] = v[i + 1];
+    return s;
+  }
+
+  void write_syscall_result(uc_struct* uc, uint64_t value) override { uc_reg_write(uc, xreg(10), &value); }
+
+  void set_tls(uc_struct* uc, uint64_t value) override { uc_reg_write(uc, xreg(4), &value); }
+
+  bool install_hooks(uc_struct* uc, CpuEvents* events) override {
+    events_ = events;
+    uc_hook h;
+    return uc_hook_add(uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&on_interrupt), this, 1, 0) == UC_ERR_OK;
+  }
+
+ private:
+  // Emulate reads of the cycle/time/instret counters (csrrs rd, csr, x0),
+  // which Unicorn either takes from the host clock or treats as illegal.
+  bool emulate_counter_read(uc_engine* uc, uint64_t insn_pc) {
+    uint32_t insn = 0;
+    if (uc_mem_read(uc, insn_pc, &insn, 4) != UC_ERR_OK) return false;
+    if ((insn & 0x7f) != 0x73) return false;       // SYSTEM opcode
+    uint32_t funct3 = (insn >> 12) & 7, rs1 = (insn >> 15) & 31, rd = (insn >> 7) & 31;
+    uint32_t csr = insn >> 20;
+    if (funct3 != 2 || rs1 != 0) return false;     // csrrs rd, csr, x0 only
+    uint64_t value;
+    switch (csr) {
+      case 0xc00: case 0xc02: value = events_->cycle_counter(); break;  // cycle, instret
+      case 0xc01: value = events_->time_counter(); break;              // time
+      default: return false;
+    }
+    if (rd != 0) uc_reg_write(uc, xreg(rd), &value);
+    uint64_t next = insn_pc + 4;
+    uc_reg_write(uc, UC_RISCV_REG_PC, &next);
+    return true;
+  }
+
+  static void on_interrupt(uc_engine* uc, uint32_t intno, void* self) {
+    auto* cpu = static_cast<RiscV64Cpu*>(self);
+    uint64_t pc = 0;
+    uc_reg_read(uc, UC_RISCV_REG_PC, &pc);
+    switch (intno) {
+      case kCauseEcallU: case kCauseEcallS: case kCauseEcallM:
+        cpu->events_->on_syscall();
+        return;
+      case kCauseIllegal: {
+        // Unicorn reports PC+4 here even for 2-byte instructions; the
+        // only ones we emulate are 4 bytes long.
+        if (cpu->emulate_counter_read(uc, pc - 4)) return;
+        uint64_t mtval = 0;
+        cpu->events_->on_fault(SIGILL, pc - 4, "illegal instruction");
+        (void)mtval;
+        break;
+      }
+      case kCauseBreakpoint: cpu->events_->on_fault(SIGTRAP, pc, "breakpoint"); break;
+      case kCauseMisalignedLoad: case kCauseMisalignedStore: cpu->events_->on_fault(SIGBUS, pc, "misaligned access"); break;
+      case kCauseLoadFault: case kCauseStoreFault: case kCauseFetchPage: case kCauseLoadPage: case kCauseStorePage:
+      default: cpu->events_->on_fault(SIGSEGV, pc, "access fault"); break;
+    }
+    uc_emu_stop(uc);
+  }
+
+  CpuEvents* events_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<GuestCpu> make_riscv64_cpu() { return std::make_unique<RiscV64Cpu>(); }
+
+std::unique_ptr<GuestCpu> make_x86_64_cpu();
+
+std::unique_ptr<GuestCpu> GuestCpu::create(Arch arch) {
+  return arch == Arch::X86_64 ? make_x86_64_cpu() : make_riscv64_cpu();
+}
+
+}  // namespace vmrun

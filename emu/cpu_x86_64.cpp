@@ -1,0 +1,212 @@
+// x86-64 backend. Unicorn's initial x86 state is not what a Linux process
+// sees; see docs/UNICORN.md for each fix made here and why.
+#include <unicorn/unicorn.h>
+
+#include <csignal>
+#include <cstring>
+
+#include "emu/guest_cpu.h"
+
+namespace vmrun {
+namespace {
+
+// A fixed CPU model, so that glibc's choice of string routines (and hence
+// instruction counts) never depends on the Unicorn build or the host. It
+// advertises only extensions Unicorn's TCG executes: SSE..SSE4.2, SSSE3,
+// POPCNT, CX16 (covered by tests/guest/strings.c). No AVX, no XSAVE.
+struct CpuidLeaf {
+  uint32_t leaf, subleaf, eax, ebx, ecx, edx;
+};
+constexpr uint32_t kLeaf1Ecx = (1u << 0) | (1u << 9) | (1u << 13) | (1u << 19) | (1u << 20) | (1u << 23);
+// FPU TSC MSR PAE CX8 APIC SEP PGE CMOV PAT CLFSH MMX FXSR SSE SSE2
+constexpr uint32_t kLeaf1Edx = (1u << 0) | (1u << 4) | (1u << 5) | (1u << 6) | (1u << 8) | (1u << 9) |
+                               (1u << 11) | (1u << 13) | (1u << 15) | (1u << 16) | (1u << 19) | (1u << 23) |
+                               (1u << 24) | (1u << 25) | (1u << 26);
+constexpr CpuidLeaf kCpuid[] = {
+    {0, 0, 0xb, 0x756e6547 /*Genu*/, 0x6c65746e /*ntel*/, 0x49656e69 /*ineI*/},
+    // family 6, model 0x3a (a plain SSE4.2-era core), 1 logical CPU, clflush 64
+    {1, 0, 0x000306a9, 0x00010800, kLeaf1Ecx, kLeaf1Edx},
+    {2, 0, 0x00ff0001, 0, 0, 0},  // "see leaf 4" for caches
+    // leaf 4: L1d 32 KiB 8-way, L1i 32 KiB, L2 256 KiB, L3 8 MiB (64-byte lines)
+    {4, 0, 0x00000121, (7u << 22) | 63, 63, 0},
+    {4, 1, 0x00000122, (7u << 22) | 63, 63, 0},
+    {4, 2, 0x00000143, (7u << 22) | 63, 511, 0},
+    {4, 3, 0x00000163, (15u << 22) | 63, 8191, 0x6},
+    {4, 4, 0, 0, 0, 0},
+    {7, 0, 0, 0, 0, 0},
+    {0xb, 0, 0, 1, 0x100, 0},
+    {0xb, 1, 0, 1, 0x201, 0},
+    {0x80000000, 0, 0x80000008, 0, 0, 0},
+    // LAHF/SAHF; SYSCALL, NX, 1GB pages off, RDTSCP off, LM
+    {0x80000001, 0, 0, 0, 1u << 0, (1u << 11) | (1u << 20) | (1u << 29)},
+    {0x80000002, 0, 0x72756976, 0x7620366e /*"vmrun v"*/, 0x75706372, 0x00000000},
+    {0x80000003, 0, 0, 0, 0, 0},
+    {0x80000004, 0, 0, 0, 0, 0},
+    {0x80000006, 0, 0, 0, 0x01006040, 0},
+    {0x80000008, 0, 0x00003027, 0, 0, 0},  // 39-bit physical, 48-bit virtual
+};
+
+const CpuidLeaf* find_leaf(uint32_t leaf, uint32_t subleaf) {
+  for (auto& l : kCpuid) {
+    bool has_sub = l.leaf == 4 || l.leaf == 7 || l.leaf == 0xb;
+    if (l.leaf == leaf && (!has_sub || l.subleaf == subleaf)) return &l;
+  }
+  return nullptr;
+}
+
+class X86_64Cpu final : public GuestCpu {
+ public:
+  Arch arch() const override { return Arch::X86_64; }
+  const AddressLayout& layout() const override {
+    static const AddressLayout kLayout{
+        0x7ffffffff000ull,  // user_top (47-bit)
+        0x7ffffffde000ull,  // stack_top
+        0x7ffff7fff000ull - (64ull << 30),  // mmap_top, clear of the stack
+        0x555555554000ull,  // pie_base, as Linux with ASLR off
+        8ull << 20,
+    };
+    return kLayout;
+  }
+  uint16_t elf_machine() const override { return 62; }  // EM_X86_64
+  const char* platform() const override { return "x86_64"; }
+  uint64_t hwcap() const override { return kLeaf1Edx; }
+  const char* uname_machine() const override { return "x86_64"; }
+
+  uc_struct* open_engine(std::string* error) override {
+    uc_engine* uc = nullptr;
+    uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &uc);
+    if (e != UC_ERR_OK) {
+      *error = std::string("uc_open: ") + uc_strerror(e);
+      return nullptr;
+    }
+    // The model decides which instructions TCG decodes: the default qemu64
+    // raises #UD on SSSE3 (palignr) although glibc, told by CPUID, uses it.
+    // Nehalem decodes everything our CPUID table advertises.
+    e = uc_ctl_set_cpu_model(uc, UC_CPU_X86_NEHALEM);
+    if (e != UC_ERR_OK) {
+      *error = std::string("cannot select the x86 CPU model: ") + uc_strerror(e);
+      uc_close(uc);
+      return nullptr;
+    }
+    return uc;
+  }
+
+  void start_state(uc_struct* uc, uint64_t entry, uint64_t sp) override {
+    // OSFXSR|OSXMMEXCPT: without them fxsave/fxrstor skip the XMM state.
+    uint64_t cr4 = 0;
+    uc_reg_read(uc, UC_X86_REG_CR4, &cr4);
+    cr4 |= 0x600;
+    uc_reg_write(uc, UC_X86_REG_CR4, &cr4);
+    uint64_t fpcw = 0x37f;  // Unicorn starts at 0: doubles would round to single
+    uc_reg_write(uc, UC_X86_REG_FPCW, &fpcw);
+    uint64_t mxcsr = 0x1f80;
+    uc_reg_write(uc, UC_X86_REG_MXCSR, &mxcsr);
+    uint64_t zero = 0;
+    for (int r : {UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RSI,
+                  UC_X86_REG_RDI, UC_X86_REG_RBP, UC_X86_REG_R8, UC_X86_REG_R9, UC_X86_REG_R10,
+                  UC_X86_REG_R11, UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15,
+                  UC_X86_REG_FS_BASE, UC_X86_REG_GS_BASE})
+      uc_reg_write(uc, r, &zero);
+    uint64_t rflags = 0x202;
+    uc_reg_write(uc, UC_X86_REG_EFLAGS, &rflags);
+    uc_reg_write(uc, UC_X86_REG_RSP, &sp);
+    uc_reg_write(uc, UC_X86_REG_RIP, &entry);
+  }
+
+  uint64_t pc(uc_struct* uc) const override {
+    uint64_t v = 0;
+    uc_reg_read(uc, UC_X86_REG_RIP, &v);
+    return v;
+  }
+
+  SyscallRegs read_syscall(uc_struct* uc) const override {
+    static const int kRegs[7] = {UC_X86_REG_RAX, UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
+                                 UC_X86_REG_R10, UC_X86_REG_R8, UC_X86_REG_R9};
+    uint64_t v[7];
+    void* ptrs[7];
+    for (int i = 0; i < 7; i++) ptrs[i] = &v[i];
+    uc_reg_read_batch(uc, const_cast<int*>(kRegs), ptrs, 7);
+    SyscallRegs s;
+    s.nr = v[0];
+    for (int i = 0; i < 6; i++) s.args[i] = v[i + 1];
+    return s;
+  }
+
+  void write_syscall_result(uc_struct* uc, uint64_t value) override {
+    uc_reg_write(uc, UC_X86_REG_RAX, &value);
+  }
+
+  void set_tls(uc_struct* uc, uint64_t value) override { uc_reg_write(uc, UC_X86_REG_FS_BASE, &value); }
+
+  bool install_hooks(uc_struct* uc, CpuEvents* events) override {
+    events_ = events;
+    uc_hook h;
+    if (uc_hook_add(uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&on_syscall_insn), this, 1, 0,
+                    UC_X86_INS_SYSCALL) != UC_ERR_OK)
+      return false;
+    if (uc_hook_add(uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&on_cpuid), this, 1, 0, UC_X86_INS_CPUID) !=
+        UC_ERR_OK)
+      return false;
+    if (uc_hook_add(uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&on_interrupt), this, 1, 0) != UC_ERR_OK)
+      return false;
+    return true;
+  }
+
+ private:
+  static void on_syscall_insn(uc_engine* uc, void* self) {
+    auto* cpu = static_cast<X86_64Cpu*>(self);
+    // The syscall instruction sets RCX to the return address and R11 to
+    // RFLAGS; Unicorn does neither. RIP still points at the instruction.
+    uint64_t rip = 0, rflags = 0;
+    uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+    uc_reg_read(uc, UC_X86_REG_EFLAGS, &rflags);
+    rip += 2;
+    cpu->events_->on_syscall();
+    uc_reg_write(uc, UC_X86_REG_RCX, &rip);
+    uc_reg_write(uc, UC_X86_REG_R11, &rflags);
+  }
+
+  static int on_cpuid(uc_engine* uc, void* self) {
+    uint64_t leaf = 0, subleaf = 0;
+    uc_reg_read(uc, UC_X86_REG_RAX, &leaf);
+    uc_reg_read(uc, UC_X86_REG_RCX, &subleaf);
+    const CpuidLeaf* l = find_leaf(static_cast<uint32_t>(leaf), static_cast<uint32_t>(subleaf));
+    uint64_t out[4] = {0, 0, 0, 0};
+    if (l) out[0] = l->eax, out[1] = l->ebx, out[2] = l->ecx, out[3] = l->edx;
+    uc_reg_write(uc, UC_X86_REG_RAX, &out[0]);
+    uc_reg_write(uc, UC_X86_REG_RBX, &out[1]);
+    uc_reg_write(uc, UC_X86_REG_RCX, &out[2]);
+    uc_reg_write(uc, UC_X86_REG_RDX, &out[3]);
+    return 1;  // handled: skip Unicorn's own CPUID
+  }
+
+  static void on_interrupt(uc_engine* uc, uint32_t intno, void* self) {
+    auto* cpu = static_cast<X86_64Cpu*>(self);
+    uint64_t rip = 0;
+    uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+    switch (intno) {
+      case 0x80: {
+        // The 32-bit syscall ABI is not offered: answer ENOSYS like a
+        // kernel built without IA32 emulation.
+        uint64_t r = static_cast<uint64_t>(-ENOSYS);
+        uc_reg_write(uc, UC_X86_REG_RAX, &r);
+        return;
+      }
+      case 0: cpu->events_->on_fault(SIGFPE, rip, "divide error"); break;
+      case 1: case 3: cpu->events_->on_fault(SIGTRAP, rip, "breakpoint"); break;
+      case 6: cpu->events_->on_fault(SIGILL, rip, "invalid opcode"); break;
+      case 16: case 19: cpu->events_->on_fault(SIGFPE, rip, "floating-point exception"); break;
+      case 17: cpu->events_->on_fault(SIGBUS, rip, "alignment check"); break;
+      default: cpu->events_->on_fault(SIGSEGV, rip, "general protection"); break;
+    }
+    uc_emu_stop(uc);
+  }
+
+  CpuEvents* events_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<GuestCpu> make_x86_64_cpu() { return std::make_unique<X86_64Cpu>(); }
+
+}  // namespace vmrun

@@ -1,0 +1,67 @@
+// The per-architecture part of running a guest on Unicorn: creating the
+// engine with a Linux-correct initial state, reading syscall arguments and
+// writing results, TLS, and where things go in the address space.
+// Everything else (memory, syscalls, limits) is shared.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "vmrun/sandbox.h"
+
+struct uc_struct;
+
+namespace vmrun {
+
+struct AddressLayout {
+  uint64_t user_top;    // first address above user space
+  uint64_t stack_top;   // initial stack grows down from here
+  uint64_t mmap_top;    // mmap(NULL) allocates top-down below this
+  uint64_t pie_base;    // load bias for ET_DYN executables
+  uint64_t stack_size;  // bytes mapped for the main stack
+};
+
+struct SyscallRegs {
+  uint64_t nr = 0;
+  uint64_t args[6] = {};
+};
+
+// What the CPU backend reports to the machine running it.
+class CpuEvents {
+ public:
+  virtual ~CpuEvents() = default;
+  // The guest executed its syscall instruction; registers hold the call.
+  virtual void on_syscall() = 0;
+  // The guest raised an exception that Linux turns into `signal`.
+  virtual void on_fault(int signal, uint64_t addr, const char* what) = 0;
+  // Deterministic values for cycle/time/instret counters the guest reads.
+  virtual uint64_t cycle_counter() = 0;
+  virtual uint64_t time_counter() = 0;  // riscv rdtime: 10 MHz ticks
+};
+
+class GuestCpu {
+ public:
+  virtual ~GuestCpu() = default;
+  static std::unique_ptr<GuestCpu> create(Arch arch);
+
+  virtual Arch arch() const = 0;
+  virtual const AddressLayout& layout() const = 0;
+  virtual uint16_t elf_machine() const = 0;
+  virtual const char* platform() const = 0;  // AT_PLATFORM, or nullptr
+  virtual uint64_t hwcap() const = 0;
+  virtual const char* uname_machine() const = 0;
+
+  // A new Unicorn engine in the state a Linux process expects.
+  virtual uc_struct* open_engine(std::string* error) = 0;
+  // Registers at process start.
+  virtual void start_state(uc_struct* uc, uint64_t entry, uint64_t sp) = 0;
+  virtual uint64_t pc(uc_struct* uc) const = 0;
+  virtual SyscallRegs read_syscall(uc_struct* uc) const = 0;
+  virtual void write_syscall_result(uc_struct* uc, uint64_t value) = 0;
+  virtual void set_tls(uc_struct* uc, uint64_t value) = 0;
+  // Hooks that route syscalls, exceptions and CPU-model queries.
+  virtual bool install_hooks(uc_struct* uc, CpuEvents* events) = 0;
+};
+
+}  // namespace vmrun

@@ -1,0 +1,258 @@
+#include "emu/guest_memory.h"
+
+#include <sys/mman.h>
+#include <unicorn/unicorn.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+namespace vmrun {
+
+AddressSpace::AddressSpace(uc_struct* uc, uint64_t limit_bytes, uint64_t user_top)
+    : uc_(uc), limit_bytes_(limit_bytes), user_top_(user_top) {}
+
+AddressSpace::~AddressSpace() {
+  // Unicorn is closed by the owner before or after; only host memory here.
+  for (auto& [start, vma] : vmas_) munmap(vma.host, vma.end - vma.start);
+}
+
+const Vma* AddressSpace::find(uint64_t addr) const {
+  auto it = vmas_.upper_bound(addr);
+  if (it == vmas_.begin()) return nullptr;
+  --it;
+  return addr < it->second.end ? &it->second : nullptr;
+}
+
+bool AddressSpace::overlaps(uint64_t addr, uint64_t len) const {
+  if (len == 0) return false;
+  uint64_t end = addr + len;
+  auto it = vmas_.upper_bound(addr);
+  if (it != vmas_.begin()) {
+    auto prev = std::prev(it);
+    if (prev->second.end > addr) return true;
+  }
+  return it != vmas_.end() && it->first < end;
+}
+
+void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
+  uint64_t end = addr + len;
+  auto it = vmas_.upper_bound(addr);
+  if (it != vmas_.begin()) --it;
+  std::vector<Vma> keep;
+  while (it != vmas_.end() && it->first < end) {
+    Vma v = it->second;
+    if (v.end <= addr) { ++it; continue; }
+    it = vmas_.erase(it);
+    uint64_t cut_lo = std::max(v.start, addr), cut_hi = std::min(v.end, end);
+    // Translated code for the range must go before the memory does.
+    uc_ctl_remove_cache(uc_, cut_lo, cut_hi);
+    uc_mem_unmap(uc_, cut_lo, cut_hi - cut_lo);
+    munmap(v.host + (cut_lo - v.start), cut_hi - cut_lo);
+    mapped_bytes_ -= cut_hi - cut_lo;
+    if (v.start < cut_lo) {
+      Vma lo = v;
+      lo.end = cut_lo;
+      keep.push_back(lo);
+    }
+    if (cut_hi < v.end) {
+      Vma hi = v;
+      hi.start = cut_hi;
+      hi.host = v.host + (cut_hi - v.start);
+      keep.push_back(hi);
+    }
+  }
+  for (auto& v : keep) vmas_[v.start] = v;
+}
+
+Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot, std::string name) {
+  if (len == 0 || (addr | len) & (kPageSize - 1)) return Err{EINVAL};
+  if (addr + len < addr || addr + len > user_top_) return Err{ENOMEM};
+  // Bytes already mapped inside the range are replaced, not added.
+  uint64_t replaced = 0;
+  for (auto& [s, v] : vmas_) {
+    uint64_t lo = std::max(s, addr), hi = std::min(v.end, addr + len);
+    if (lo < hi) replaced += hi - lo;
+  }
+  if (limit_bytes_ && mapped_bytes_ - replaced + len > limit_bytes_) return Err{ENOMEM};
+  void* host = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (host == MAP_FAILED) return Err{ENOMEM};
+  remove_range(addr, len);
+  if (uc_mem_map_ptr(uc_, addr, len, prot & 7, host) != UC_ERR_OK) {
+    munmap(host, len);
+    return Err{ENOMEM};
+  }
+  uc_ctl_remove_cache(uc_, addr, addr + len);
+  vmas_[addr] = Vma{addr, addr + len, prot & 7, static_cast<uint8_t*>(host), std::move(name)};
+  mapped_bytes_ += len;
+  peak_bytes_ = std::max(peak_bytes_, mapped_bytes_);
+  return Ok();
+}
+
+Result<uint64_t> AddressSpace::find_free(uint64_t len, uint64_t below) const {
+  if (len == 0 || len > below) return Err{ENOMEM};
+  uint64_t candidate_end = below;
+  // Walk VMAs from the top down, looking for a gap of `len` bytes.
+  auto it = vmas_.lower_bound(below);
+  while (true) {
+    uint64_t gap_lo = 0;
+    if (it != vmas_.begin()) {
+      auto prev = std::prev(it);
+      gap_lo = prev->second.end;
+      if (gap_lo > candidate_end) {  // prev straddles candidate_end
+        candidate_end = prev->second.start;
+        it = prev;
+        continue;
+      }
+    }
+    uint64_t lo_bound = std::max<uint64_t>(gap_lo, 0x10000);  // keep page zero and friends unmapped
+    if (candidate_end >= lo_bound + len) return candidate_end - len;
+    if (it == vmas_.begin()) return Err{ENOMEM};
+    --it;
+    candidate_end = it->second.start;
+  }
+}
+
+Result<void> AddressSpace::unmap(uint64_t addr, uint64_t len) {
+  if ((addr & (kPageSize - 1)) || len == 0) return Err{EINVAL};
+  len = page_up(len);
+  if (addr + len < addr || addr + len > user_top_) return Err{EINVAL};
+  remove_range(addr, len);
+  return Ok();
+}
+
+Result<void> AddressSpace::protect(uint64_t addr, uint64_t len, uint32_t prot) {
+  if (addr & (kPageSize - 1)) return Err{EINVAL};
+  len = page_up(len);
+  if (len == 0) return Ok();
+  uint64_t end = addr + len;
+  if (end < addr) return Err{ENOMEM};
+  // Linux: ENOMEM if any page of the range is unmapped.
+  for (uint64_t a = addr; a < end;) {
+    const Vma* v = find(a);
+    if (!v) return Err{ENOMEM};
+    a = v->end;
+  }
+  if (uc_mem_protect(uc_, addr, len, prot & 7) != UC_ERR_OK) return Err{ENOMEM};
+  if (!(prot & kProtExec)) uc_ctl_remove_cache(uc_, addr, end);
+  // Split VMAs at the range edges and update protections.
+  std::vector<Vma> pieces;
+  auto it = vmas_.upper_bound(addr);
+  if (it != vmas_.begin()) --it;
+  while (it != vmas_.end() && it->first < end) {
+    Vma v = it->second;
+    if (v.end <= addr) { ++it; continue; }
+    it = vmas_.erase(it);
+    uint64_t lo = std::max(v.start, addr), hi = std::min(v.end, end);
+    if (v.start < lo) pieces.push_back(Vma{v.start, lo, v.prot, v.host, v.name});
+    pieces.push_back(Vma{lo, hi, prot & 7, v.host + (lo - v.start), v.name});
+    if (hi < v.end) pieces.push_back(Vma{hi, v.end, v.prot, v.host + (hi - v.start), v.name});
+  }
+  for (auto& p : pieces) vmas_[p.start] = p;
+  return Ok();
+}
+
+uint64_t AddressSpace::accessible_prefix(uint64_t addr, uint64_t len, uint32_t prot) const {
+  uint64_t done = 0;
+  while (done < len) {
+    const Vma* v = find(addr + done);
+    if (!v || (v->prot & prot) != prot) break;
+    done = std::min(len, v->end - addr);
+  }
+  return done;
+}
+
+Result<void> AddressSpace::copy_in(GuestAddr src, void* dst, uint64_t len) const {
+  if (len == 0) return Ok();
+  if (src.value + len < src.value) return Err{EFAULT};
+  auto* out = static_cast<uint8_t*>(dst);
+  uint64_t a = src.value, left = len;
+  while (left) {
+    const Vma* v = find(a);
+    if (!v || !(v->prot & kProtRead)) return Err{EFAULT};
+    uint64_t n = std::min(left, v->end - a);
+    std::memcpy(out, v->host + (a - v->start), n);
+    out += n, a += n, left -= n;
+  }
+  return Ok();
+}
+
+Result<void> AddressSpace::copy_out(GuestAddr dst, const void* src, uint64_t len) {
+  if (len == 0) return Ok();
+  if (dst.value + len < dst.value) return Err{EFAULT};
+  // Check the whole range first so a failed copy writes nothing.
+  if (accessible_prefix(dst.value, len, kProtWrite) != len) return Err{EFAULT};
+  auto* in = static_cast<const uint8_t*>(src);
+  uint64_t a = dst.value, left = len;
+  while (left) {
+    const Vma* v = find(a);
+    uint64_t n = std::min(left, v->end - a);
+    std::memcpy(v->host + (a - v->start), in, n);
+    in += n, a += n, left -= n;
+  }
+  // Guest code written by a syscall (read() into a code page) must not
+  // run stale translations.
+  uc_ctl_remove_cache(uc_, dst.value, dst.value + len);
+  return Ok();
+}
+
+Result<std::string> AddressSpace::copy_in_string(GuestAddr src, uint64_t max_len) const {
+  std::string s;
+  uint64_t a = src.value;
+  while (true) {
+    const Vma* v = find(a);
+    if (!v || !(v->prot & kProtRead)) return Err{EFAULT};
+    const uint8_t* p = v->host + (a - v->start);
+    uint64_t avail = v->end - a;
+    const void* nul = std::memchr(p, 0, avail);
+    uint64_t n = nul ? static_cast<const uint8_t*>(nul) - p : avail;
+    if (s.size() + n > max_len) return Err{ENAMETOOLONG};
+    s.append(reinterpret_cast<const char*>(p), n);
+    if (nul) return s;
+    a += n;
+  }
+}
+
+Result<void> AddressSpace::poke(uint64_t addr, const void* src, uint64_t len) {
+  auto* in = static_cast<const uint8_t*>(src);
+  while (len) {
+    const Vma* v = find(addr);
+    if (!v) return Err{EFAULT};
+    uint64_t n = std::min(len, v->end - addr);
+    std::memcpy(v->host + (addr - v->start), in, n);
+    uc_ctl_remove_cache(uc_, addr, addr + n);
+    in += n, addr += n, len -= n;
+  }
+  return Ok();
+}
+
+Result<void> AddressSpace::peek(uint64_t addr, void* dst, uint64_t len) const {
+  auto* out = static_cast<uint8_t*>(dst);
+  while (len) {
+    const Vma* v = find(addr);
+    if (!v) return Err{EFAULT};
+    uint64_t n = std::min(len, v->end - addr);
+    std::memcpy(out, v->host + (addr - v->start), n);
+    out += n, addr += n, len -= n;
+  }
+  return Ok();
+}
+
+std::string AddressSpace::format_maps() const {
+  std::string out;
+  char line[256];
+  for (auto& [s, v] : vmas_) {
+    std::snprintf(line, sizeof line, "%08lx-%08lx %c%c%cp 00000000 00:00 0", (unsigned long)v.start,
+                  (unsigned long)v.end, v.prot & kProtRead ? 'r' : '-', v.prot & kProtWrite ? 'w' : '-',
+                  v.prot & kProtExec ? 'x' : '-');
+    out += line;
+    if (!v.name.empty()) {
+      out.append(std::max<int>(1, 73 - (int)std::strlen(line)), ' ');
+      out += v.name;
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace vmrun

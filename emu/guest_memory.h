@@ -1,0 +1,111 @@
+// A guest address space: the guest's virtual memory areas (VMAs), each
+// backed by host memory this object owns and handed to Unicorn with
+// uc_mem_map_ptr, so that protection changes and partial unmaps never copy.
+//
+// Unicorn's own uc_mem_read/uc_mem_write check only that memory is mapped,
+// not its protection; every access the syscall layer makes on the guest's
+// behalf therefore goes through copy_in/copy_out here, which check the
+// protections recorded in our VMA table and give EFAULT.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+struct uc_struct;
+
+namespace vmrun {
+
+constexpr uint64_t kPageSize = 4096;
+inline uint64_t page_down(uint64_t a) { return a & ~(kPageSize - 1); }
+inline uint64_t page_up(uint64_t a) { return (a + kPageSize - 1) & ~(kPageSize - 1); }
+
+// A guest virtual address. Deliberately not a pointer: only AddressSpace
+// turns it into bytes.
+struct GuestAddr {
+  uint64_t value = 0;
+  GuestAddr operator+(uint64_t off) const { return {value + off}; }
+  bool null() const { return value == 0; }
+};
+
+enum Prot : uint32_t { kProtNone = 0, kProtRead = 1, kProtWrite = 2, kProtExec = 4 };
+
+struct Vma {
+  uint64_t start = 0, end = 0;  // [start, end), page aligned
+  uint32_t prot = 0;
+  uint8_t* host = nullptr;      // host memory backing [start, end)
+  std::string name;             // for /proc/self/maps: a path, [heap], [stack]
+};
+
+class AddressSpace {
+ public:
+  // `limit_bytes`: total guest mapping size beyond which mappings fail
+  // with ENOMEM (0 = unlimited). `user_top`: first address above the
+  // guest's user space.
+  AddressSpace(uc_struct* uc, uint64_t limit_bytes, uint64_t user_top);
+  ~AddressSpace();
+  AddressSpace(const AddressSpace&) = delete;
+  AddressSpace& operator=(const AddressSpace&) = delete;
+
+  // Map [addr, addr+len) (page aligned) fresh and zero-filled, replacing
+  // anything there. Fails with ENOMEM beyond the limit or on host failure.
+  Result<void> map_fixed(uint64_t addr, uint64_t len, uint32_t prot, std::string name = {});
+  // Find a free range of `len` bytes below `below` (top-down), or EN0MEM.
+  Result<uint64_t> find_free(uint64_t len, uint64_t below) const;
+  // Whether any byte of [addr, addr+len) is mapped.
+  bool overlaps(uint64_t addr, uint64_t len) const;
+  Result<void> unmap(uint64_t addr, uint64_t len);
+  Result<void> protect(uint64_t addr, uint64_t len, uint32_t prot);
+
+  // Checked copies for the syscall layer: EFAULT unless every byte is
+  // mapped with the needed permission.
+  Result<void> copy_in(GuestAddr src, void* dst, uint64_t len) const;
+  Result<void> copy_out(GuestAddr dst, const void* src, uint64_t len);
+  // A NUL-terminated string of at most max_len bytes (ENAMETOOLONG past it).
+  Result<std::string> copy_in_string(GuestAddr src, uint64_t max_len) const;
+  template <class T>
+  Result<T> read(GuestAddr src) const {
+    T v{};
+    TRY_VOID(copy_in(src, &v, sizeof v));
+    return v;
+  }
+  template <class T>
+  Result<void> write(GuestAddr dst, const T& v) {
+    return copy_out(dst, &v, sizeof v);
+  }
+  // Kernel-side access that ignores protections (loader, mremap, madvise).
+  Result<void> poke(uint64_t addr, const void* src, uint64_t len);
+  Result<void> peek(uint64_t addr, void* dst, uint64_t len) const;
+  // The protection of the page holding addr, or nullopt if unmapped.
+  const Vma* vma_at(uint64_t addr) const { return find(addr); }
+
+  // The largest prefix of [addr, addr+len) accessible with `prot`.
+  uint64_t accessible_prefix(uint64_t addr, uint64_t len, uint32_t prot) const;
+
+  uint64_t mapped_bytes() const { return mapped_bytes_; }
+  uint64_t peak_bytes() const { return peak_bytes_; }
+  uint64_t limit_bytes() const { return limit_bytes_; }
+  uint64_t user_top() const { return user_top_; }
+  const std::map<uint64_t, Vma>& vmas() const { return vmas_; }
+  std::string format_maps() const;
+  // Unicorn region count, kept for diagnostics.
+  size_t region_count() const { return vmas_.size(); }
+
+ private:
+  // Host + Unicorn removal of [addr, addr+len) within existing VMAs.
+  void remove_range(uint64_t addr, uint64_t len);
+  const Vma* find(uint64_t addr) const;
+
+  uc_struct* uc_;
+  std::map<uint64_t, Vma> vmas_;  // keyed by start
+  uint64_t limit_bytes_;
+  uint64_t user_top_;
+  uint64_t mapped_bytes_ = 0;
+  uint64_t peak_bytes_ = 0;
+};
+
+}  // namespace vmrun

@@ -1,0 +1,114 @@
+// vmrun public API: a sandbox configured once and run many times.
+//
+//   vmrun::Config cfg;
+//   cfg.rootfs = "/path/to/rootfs";            // host directory, never modified
+//   cfg.limits.max_instructions = 100'000'000;
+//   vmrun::Sandbox box(cfg);
+//   vmrun::RunRequest req;
+//   req.argv = {"/bin/busybox", "echo", "hi"};
+//   vmrun::RunResult r = box.run(req);
+//   // r.stop_reason, r.exit_code, r.stdout_data, r.instructions ...
+//
+// Everything the guest does is serviced by vmrun itself; nothing reaches the
+// host except reads of the rootfs and the mounts the config names.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace vmrun {
+
+enum class Arch { X86_64, RiscV64 };
+const char* arch_name(Arch arch);
+std::optional<Arch> parse_arch(const std::string& name);
+
+// Why a run ended. Each limit is its own reason.
+enum class StopReason {
+  Exited,            // the guest called exit/exit_group
+  Signaled,          // the guest died of a signal (fault or kill)
+  InstructionLimit,  // Limits::max_instructions reached exactly
+  TimeLimit,         // Limits::timeout_seconds of wall clock passed
+  OutputLimit,       // Limits::max_output bytes of stdout+stderr written
+  EmulatorFault,     // the emulator itself crashed or hung; the caller lives on
+  NotFound,          // the program does not exist in the guest filesystem
+  CannotExecute,     // not an executable we can load (bad ELF, wrong arch, ...)
+  SandboxError,      // vmrun's own error (bad configuration, host failure)
+};
+const char* stop_reason_name(StopReason reason);
+
+struct Mount {
+  std::string host_dir;
+  std::string guest_path;
+  bool writable = false;  // the only way guest writes reach the host
+};
+
+struct Limits {
+  uint64_t max_instructions = 0;  // 0 = unlimited; counted exactly over the whole run
+  double timeout_seconds = 0;     // wall clock; 0 = unlimited
+  uint64_t max_memory = 0;        // bytes of guest mappings; beyond, ENOMEM
+  uint64_t max_output = 64 << 20; // bytes of stdout+stderr (captured or streamed)
+  uint64_t max_disk = 256 << 20;  // bytes the guest may write into the in-memory upper layer
+  uint32_t max_open_files = 1024; // per process (RLIMIT_NOFILE)
+};
+
+struct Config {
+  std::string rootfs;                 // host directory holding the guest root
+  std::optional<Arch> arch;           // default: the program's ELF machine
+  std::vector<Mount> mounts;
+  Limits limits;
+  bool deterministic = false;         // virtual time, seeded randomness
+  uint64_t seed = 0;                  // for deterministic randomness
+  // Run each program in a supervised child process, so that a crash or
+  // hang inside the CPU emulator becomes StopReason::EmulatorFault instead
+  // of taking the caller down. Costs one fork per run.
+  bool contain = true;
+  bool strace = false;                // log every syscall at info level (spdlog)
+  uint32_t uid = 0, gid = 0;          // guest identity
+  std::string hostname = "vmrun";
+};
+
+struct RunRequest {
+  std::vector<std::string> argv;      // argv[0] is the program path in the guest
+  std::string program;                // optional: path to execute if not argv[0]
+  std::vector<std::string> env;       // "KEY=VALUE"; empty = a small default
+  std::string cwd = "/";
+  std::string stdin_data;             // bytes fed to guest stdin ...
+  int stdin_fd = -1;                  // ... or a host fd to read from (>= 0)
+  int stdout_fd = -1;                 // stream guest stdout to this host fd instead of capturing
+  int stderr_fd = -1;                 // likewise for stderr
+};
+
+struct RunResult {
+  StopReason stop_reason = StopReason::SandboxError;
+  int exit_code = 0;                  // valid when Exited
+  int signal = 0;                     // valid when Signaled
+  std::string message;                // human-readable detail for errors and faults
+  std::optional<Arch> arch;
+  uint64_t instructions = 0;
+  double wall_seconds = 0;
+  uint64_t syscalls = 0;
+  uint64_t peak_guest_memory = 0;
+  std::string stdout_data, stderr_data;  // when captured
+  bool output_truncated = false;
+  std::map<std::string, uint64_t> unimplemented_syscalls;  // name -> times called
+
+  // The CLI's exit status convention (timeout(1), env(1), chroot(8)).
+  int exit_status() const;
+  std::string to_json() const;
+  static RunResult from_json(const std::string& text);
+};
+
+class Sandbox {
+ public:
+  explicit Sandbox(Config config);
+  RunResult run(const RunRequest& request) const;
+  const Config& config() const { return config_; }
+
+ private:
+  Config config_;
+};
+
+}  // namespace vmrun

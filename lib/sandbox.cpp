@@ -1,0 +1,171 @@
+// Sandbox::run: either in this process, or (the default) in a supervised
+// child process so that a crash or hang inside the CPU emulator becomes
+// StopReason::EmulatorFault and the caller lives on. The child streams
+// stdout/stderr through pipes and sends its result as JSON.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <string>
+
+#include "emu/kernel.h"
+#include "vmrun/sandbox.h"
+
+namespace vmrun {
+namespace {
+
+double now_seconds() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+RunResult run_here(const Config& config, const RunRequest& req) {
+  std::string out, err;
+  StdioSpec stdio;
+  stdio.stdin_data = req.stdin_data;
+  stdio.stdin_fd = req.stdin_fd;
+  stdio.stdout_fd = req.stdout_fd;
+  stdio.stderr_fd = req.stderr_fd;
+  if (req.stdout_fd < 0) stdio.stdout_capture = &out;
+  if (req.stderr_fd < 0) stdio.stderr_capture = &err;
+  RunResult r;
+  {
+    Kernel kernel(config, std::move(stdio));
+    r = kernel.run(req);
+  }
+  r.stdout_data = std::move(out);
+  r.stderr_data = std::move(err);
+  return r;
+}
+
+void write_all(int fd, const std::string& s) {
+  size_t done = 0;
+  while (done < s.size()) {
+    ssize_t w = write(fd, s.data() + done, s.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return;
+    done += w;
+  }
+}
+
+// Grace beyond the guest's own time limit before the supervisor kills an
+// emulator that did not stop by itself.
+constexpr double kKillGrace = 3.0;
+
+RunResult run_contained(const Config& config, const RunRequest& req) {
+  double started = now_seconds();
+  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1}, res_pipe[2];
+  if (pipe2(res_pipe, O_CLOEXEC) != 0 || (req.stdout_fd < 0 && pipe2(out_pipe, O_CLOEXEC) != 0) ||
+      (req.stderr_fd < 0 && pipe2(err_pipe, O_CLOEXEC) != 0)) {
+    RunResult r;
+    r.message = std::string("pipe: ") + std::strerror(errno);
+    return r;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    RunResult r;
+    r.message = std::string("fork: ") + std::strerror(errno);
+    for (int fd : {res_pipe[0], res_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
+      if (fd >= 0) close(fd);
+    return r;
+  }
+  if (pid == 0) {
+    // The emulator process.
+    signal(SIGPIPE, SIG_IGN);
+    close(res_pipe[0]);
+    if (out_pipe[0] >= 0) close(out_pipe[0]);
+    if (err_pipe[0] >= 0) close(err_pipe[0]);
+    StdioSpec stdio;
+    stdio.stdin_data = req.stdin_data;
+    stdio.stdin_fd = req.stdin_fd;
+    stdio.stdout_fd = req.stdout_fd >= 0 ? req.stdout_fd : out_pipe[1];
+    stdio.stderr_fd = req.stderr_fd >= 0 ? req.stderr_fd : err_pipe[1];
+    RunResult r;
+    {
+      Kernel kernel(config, std::move(stdio));
+      r = kernel.run(req);
+    }
+    write_all(res_pipe[1], r.to_json());
+    _exit(0);
+  }
+  close(res_pipe[1]);
+  if (out_pipe[1] >= 0) close(out_pipe[1]);
+  if (err_pipe[1] >= 0) close(err_pipe[1]);
+
+  std::string out, err, result_text;
+  const uint64_t cap = config.limits.max_output ? config.limits.max_output : UINT64_MAX;
+  double kill_at = config.limits.timeout_seconds > 0 ? started + config.limits.timeout_seconds + kKillGrace : 0;
+  bool killed_for_time = false;
+  int fds[3] = {out_pipe[0], err_pipe[0], res_pipe[0]};
+  std::string* sinks[3] = {&out, &err, &result_text};
+  char buf[65536];
+  while (fds[0] >= 0 || fds[1] >= 0 || fds[2] >= 0) {
+    pollfd p[3];
+    int n = 0, idx[3];
+    for (int i = 0; i < 3; i++)
+      if (fds[i] >= 0) p[n] = {fds[i], POLLIN, 0}, idx[n++] = i;
+    int timeout_ms = -1;
+    if (kill_at) timeout_ms = std::max(0, static_cast<int>((kill_at - now_seconds()) * 1000) + 1);
+    int rc = poll(p, n, timeout_ms);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc == 0 && kill_at && now_seconds() >= kill_at) {
+      kill(pid, SIGKILL);
+      killed_for_time = true;
+      break;
+    }
+    for (int j = 0; j < n; j++) {
+      if (!p[j].revents) continue;
+      int i = idx[j];
+      ssize_t got = read(fds[i], buf, sizeof buf);
+      if (got <= 0) {
+        if (got < 0 && errno == EINTR) continue;
+        close(fds[i]);
+        fds[i] = -1;
+        continue;
+      }
+      std::string& sink = *sinks[i];
+      if (i == 2) {
+        if (sink.size() < (16u << 20)) sink.append(buf, got);
+      } else {
+        uint64_t room = out.size() + err.size() < cap ? cap - out.size() - err.size() : 0;
+        sink.append(buf, std::min<uint64_t>(room, got));
+      }
+    }
+  }
+  for (int i = 0; i < 3; i++)
+    if (fds[i] >= 0) close(fds[i]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  RunResult r;
+  if (killed_for_time) {
+    r.stop_reason = StopReason::TimeLimit;
+    r.message = "the emulator did not stop at the time limit and was killed";
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && !result_text.empty()) {
+    r = RunResult::from_json(result_text);
+  } else {
+    r.stop_reason = StopReason::EmulatorFault;
+    r.message = WIFSIGNALED(status) ? std::string("the emulator process died of signal ") +
+                                          std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) + ")"
+                                    : "the emulator process exited without a result";
+  }
+  r.wall_seconds = now_seconds() - started;
+  r.stdout_data = std::move(out);
+  r.stderr_data = std::move(err);
+  return r;
+}
+
+}  // namespace
+
+Sandbox::Sandbox(Config config) : config_(std::move(config)) {}
+
+RunResult Sandbox::run(const RunRequest& request) const {
+  return config_.contain ? run_contained(config_, request) : run_here(config_, request);
+}
+
+}  // namespace vmrun

@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# Build vmrun's default root filesystem for one guest architecture.
+#
+#   rootfs/build-rootfs.sh [--force] ARCH [DEST]
+#
+# ARCH is x86_64 (Debian 12 bookworm, amd64) or riscv64 (Debian 13 trixie,
+# riscv64).  DEST defaults to .deps/rootfs/ARCH.  Packages come from Debian's
+# archive through scripts/debian-fetch.sh, with a private apt state under
+# .deps/apt-SUITE-DEBARCH (the system's apt state is never touched).
+#
+# The tree is built in a temporary directory beside DEST and renamed into
+# place, so an interrupted run never leaves a half-built rootfs.  A stamp file
+# (DEST's parent/.ARCH.stamp) records the recipe (a hash of this script and
+# the package list); a second run with the same recipe does nothing.
+set -euo pipefail
+
+# Bump to force a rebuild even when nothing else in the recipe changed.
+RECIPE_VERSION=1
+
+force=0
+if [ "${1:-}" = --force ]; then force=1; shift; fi
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then
+  echo "usage: $0 [--force] x86_64|riscv64 [DEST]" >&2
+  exit 2
+fi
+arch=$1
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+dest=${2:-$top/.deps/rootfs/$arch}
+
+case "$arch" in
+  x86_64)  suite=bookworm debarch=amd64;   runner=() ;;
+  riscv64) suite=trixie   debarch=riscv64; runner=(qemu-riscv64) ;;
+  *) echo "build-rootfs: unknown arch '$arch' (want x86_64 or riscv64)" >&2; exit 2 ;;
+esac
+
+# The Debian packages unpacked into the rootfs (no dependency resolution:
+# list every package needed).
+PACKAGES=(
+  busybox-static   # the shell and core utilities (statically linked)
+  base-files       # /etc/os-release, /etc/debian_version, base directories
+)
+# PYTHON_PACKAGES: the python3 interpreter and the libraries it needs are
+# added here by a later issue (e.g. libc6, python3.X-minimal,
+# libpython3.X-minimal, libpython3.X-stdlib, zlib1g, libexpat1, ...).
+PYTHON_PACKAGES=()
+
+all_packages=("${PACKAGES[@]}" "${PYTHON_PACKAGES[@]}")
+recipe="recipe=$RECIPE_VERSION arch=$arch suite=$suite debarch=$debarch packages=${all_packages[*]} script=$(sha256sum "$0" | cut -d' ' -f1)"
+
+parent=$(dirname "$dest")
+name=$(basename "$dest")
+mkdir -p "$parent"
+parent=$(cd "$parent" && pwd)
+dest=$parent/$name
+stamp=$parent/.$name.stamp
+
+if [ $force = 0 ] && [ -d "$dest" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$recipe" ]; then
+  echo "rootfs $arch: up to date ($dest)"
+  exit 0
+fi
+
+echo "rootfs $arch: building $dest from Debian $suite/$debarch (${all_packages[*]})"
+
+# Leftovers of interrupted runs.
+rm -rf "$parent/.$name.tmp."* "$parent/.$name.old."*
+tmp=$parent/.$name.tmp.$$
+old=$parent/.$name.old.$$
+cleanup() { rm -rf "$tmp" "$old"; }
+trap cleanup EXIT
+mkdir -p "$tmp"
+
+state=$top/.deps/apt-$suite-$debarch
+mirror=${VMRUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+
+# Fallback fetcher, used only when scripts/debian-fetch.sh fails: some
+# archive mirrors serve a Packages index that does not match the InRelease
+# they serve next to it (apt: "File has unexpected size ... Mirror sync in
+# progress?"), which makes `apt-get update` fail.  Then take the pool paths
+# from the Packages index itself, verify each .deb against the SHA256 it
+# lists, and unpack with dpkg -x into the same cache debian-fetch.sh uses.
+fallback_fetch() {
+  local fb=$state/fallback archives=$state/cache/archives
+  mkdir -p "$fb" "$archives"
+  if [ ! -s "$fb/Packages" ] || [ -n "$(find "$fb/Packages" -mmin +1440)" ]; then
+    /usr/lib/apt/apt-helper -qq -oAPT::Sandbox::User=root download-file \
+      "$mirror/dists/$suite/main/binary-$debarch/Packages.xz" "$fb/Packages.xz.part" >/dev/null
+    xz -dc "$fb/Packages.xz.part" > "$fb/Packages.part"
+    mv "$fb/Packages.part" "$fb/Packages"
+    rm -f "$fb/Packages.xz.part"
+  fi
+  local p rec file sha deb
+  for p in "$@"; do
+    rec=$(awk -v p="$p" -v a="$debarch" '
+      /^Package: / { pkg = $2; arch = ""; file = ""; sha = "" }
+      /^Architecture: / { arch = $2 }
+      /^Filename: / { file = $2 }
+      /^SHA256: / { sha = $2 }
+      /^$/ { if (pkg == p && (arch == a || arch == "all") && file != "") { print file, sha; found = 1; exit } }
+      END { if (!found && pkg == p && (arch == a || arch == "all") && file != "") print file, sha }' "$fb/Packages")
+    if [ -z "$rec" ]; then
+      echo "build-rootfs: package $p not found in $suite/$debarch" >&2
+      return 1
+    fi
+    file=${rec% *} sha=${rec#* }
+    deb=$archives/$(basename "$file")
+    if [ ! -f "$deb" ]; then
+      /usr/lib/apt/apt-helper -qq -oAPT::Sandbox::User=root download-file "$mirror/$file" "$deb.part" "SHA256:$sha" >/dev/null
+      mv "$deb.part" "$deb"
+    fi
+    dpkg -x "$deb" "$tmp"
+  done
+}
+
+if ! bash "$top/scripts/debian-fetch.sh" "$suite" "$debarch" "$state" "$tmp" "${all_packages[@]}"; then
+  echo "rootfs $arch: debian-fetch.sh failed; falling back to fetching from the Packages index directly" >&2
+  fallback_fetch "${all_packages[@]}"
+fi
+cd "$tmp"
+
+# Merged /usr, created here for both suites so the layout is the same
+# (bookworm's packages still ship files under /bin, /sbin, /lib).
+merge_dirs=(bin sbin lib)
+[ "$arch" = x86_64 ] && merge_dirs+=(lib64)
+for d in "${merge_dirs[@]}"; do
+  mkdir -p "usr/$d"
+  if [ -d "$d" ] && [ ! -L "$d" ]; then
+    # Move the contents into usr/$d (a file already there wins).
+    cp -an "$d/." "usr/$d/"
+    rm -rf "$d"
+  fi
+  if [ ! -L "$d" ]; then
+    ln -s "usr/$d" "$d"
+  fi
+done
+
+# Busybox applet links: every applet of the binary's own --list-full, as an
+# absolute symlink to /bin/busybox (vmrun resolves it against the guest root).
+bb=usr/bin/busybox
+[ -f "$bb" ] || { echo "build-rootfs: no busybox binary in the packages" >&2; exit 1; }
+applets=$("${runner[@]}" "./$bb" --list-full)
+n=0
+for a in $applets; do
+  a=${a#/}
+  if [ -e "$a" ] || [ -L "$a" ]; then continue; fi   # keep real files
+  mkdir -p "$(dirname "$a")"
+  ln -s /bin/busybox "$a"
+  n=$((n + 1))
+done
+echo "rootfs $arch: $n busybox applet links"
+
+# Users, groups and the basic /etc files.
+mkdir -p etc
+cat > etc/passwd <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+user:x:1000:1000:user:/home/user:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+EOF
+cat > etc/group <<'EOF'
+root:x:0:
+users:x:100:user
+user:x:1000:
+nogroup:x:65534:
+EOF
+echo vmrun > etc/hostname
+cat > etc/hosts <<'EOF'
+127.0.0.1	localhost
+127.0.1.1	vmrun
+::1		localhost ip6-localhost ip6-loopback
+EOF
+cat > etc/profile <<'EOF'
+# /etc/profile: vmrun's default rootfs.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+HOME=${HOME:-/root}
+if [ "$(id -u 2>/dev/null)" = 0 ]; then PS1='\h:\w# '; else PS1='\h:\w$ '; fi
+export PATH HOME PS1
+for i in /etc/profile.d/*.sh; do
+  [ -r "$i" ] && . "$i"
+done
+unset i
+EOF
+chmod 0644 etc/passwd etc/group etc/hostname etc/hosts etc/profile
+
+# Home directories, /tmp, and empty mount points for the synthetic /dev and
+# /proc (vmrun provides their contents).
+mkdir -p root home/user tmp dev proc
+chmod 0700 root
+chmod 0755 home/user
+if [ "$(id -u)" = 0 ]; then chown 1000:1000 home/user; fi
+chmod 1777 tmp
+find dev proc tmp -mindepth 1 -delete
+
+cd "$parent"
+# Swap the new tree into place: rename(2) cannot replace a non-empty
+# directory, so the old one is moved aside first; the stamp is written last,
+# so an interruption between the renames just causes a rebuild next time.
+rm -f "$stamp"
+if [ -e "$dest" ] || [ -L "$dest" ]; then mv "$dest" "$old"; fi
+mv "$tmp" "$dest"
+printf '%s\n' "$recipe" > "$stamp"
+echo "rootfs $arch: done ($dest)"

@@ -1,0 +1,97 @@
+// Nodes of the in-memory layers: the overlay's upper layer, /dev (with
+// /dev/shm) and the transient nodes /proc hands out. A directory maps
+// names to child nodes; a whiteout child hides a lower entry of that name.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "rootfs/file.h"
+
+namespace vmrun::fs {
+
+constexpr size_t kPathMax = 4096;  // including the terminating NUL, as Linux
+constexpr size_t kNameMax = 255;
+constexpr int kMaxSymlinks = 40;
+// An in-memory file is a std::string; cap it so one guest write at a huge
+// offset cannot make the host allocate (and zero) gigabytes.
+constexpr uint64_t kMaxMemFileSize = 1ull << 31;
+
+// Which filesystem an entry belongs to (rename/link across them is EXDEV).
+enum FsId : int { kFsOverlay = 0, kFsDev = 1, kFsShm = 2, kFsProc = 3, kFsMountBase = 16 };
+inline uint64_t dev_for_fsid(int fsid) { return 0x800 + static_cast<uint64_t>(fsid); }
+
+enum class NodeKind : uint8_t { kDir, kReg, kSymlink, kFifo, kCharDev, kProcDir, kProcFile, kWhiteout };
+enum class DevKind : uint8_t { kNone, kNull, kZero, kFull, kRandom, kURandom, kTty };
+enum class ProcDirKind : uint8_t { kRoot, kPid, kFd };
+
+// Per-Vfs state shared with the open Files that outlive a call.
+struct VfsShared {
+  uint64_t used = 0;  // bytes of file data held in memory
+  uint64_t max = 0;   // 0 = unlimited
+  uint64_t next_ino = 1ull << 40;  // above any plausible host inode
+  std::function<Timespec()> clock;
+  uint64_t rng = 0;  // splitmix64 state for /dev/random and /dev/urandom
+
+  Timespec now() const;
+  uint64_t next_random();
+  // Account for a data size change; ENOSPC beyond the quota.
+  Result<void> resize_accounting(uint64_t old_size, uint64_t new_size);
+};
+
+struct MemNode {
+  MemNode(NodeKind k, std::shared_ptr<VfsShared> s) : kind(k), shared(std::move(s)) {}
+  ~MemNode();
+  MemNode(const MemNode&) = delete;
+  MemNode& operator=(const MemNode&) = delete;
+
+  NodeKind kind;
+  uint32_t mode = 0;  // S_IFMT | permissions
+  uint32_t uid = 0, gid = 0;
+  uint64_t ino = 0;
+  uint64_t rdev = 0;
+  int fsid = kFsOverlay;
+  Timespec atime, mtime, ctime;
+  uint32_t links = 0;  // directory entries naming this node
+
+  // kDir: children; a kWhiteout child hides the lower entry.
+  std::map<std::string, std::shared_ptr<MemNode>, std::less<>> children;
+  bool opaque = false;     // lower directory of the same name is not merged
+  bool synthetic = false;  // infrastructure (/dev, /proc, mount points): never reported as a change
+  bool changed = false;    // created or modified by the guest
+  int mount = -1;          // >= 0: mount point of VfsConfig::mounts[mount]
+
+  std::string data;    // kReg contents
+  std::string target;  // kSymlink target
+  DevKind dev = DevKind::kNone;
+  int magic_fd = -1;   // /proc/<pid>/fd/N: following it yields the open File
+  ProcDirKind proc = ProcDirKind::kRoot;
+  std::function<std::string()> content;  // kProcFile generator
+
+  // kFifo state (a minimal non-blocking pipe).
+  std::string fifo_buf;
+  int fifo_readers = 0, fifo_writers = 0;
+
+  std::shared_ptr<VfsShared> shared;
+
+  Attr attr() const;
+  void touch_modified();  // mtime = ctime = now, mark changed
+  Result<void> resize(uint64_t size);
+  Result<size_t> write_at(const void* buf, size_t n, uint64_t off);
+  size_t read_at(void* buf, size_t n, uint64_t off) const;
+};
+
+using NodeRef = std::shared_ptr<MemNode>;
+
+inline bool is_whiteout(const NodeRef& n) { return !n || n->kind == NodeKind::kWhiteout; }
+
+// Regular in-memory file.
+FileRef make_mem_file(NodeRef node, int flags);
+// FIFO in memory: non-blocking semantics only.
+FileRef make_fifo_file(NodeRef node, int flags);
+
+}  // namespace vmrun::fs

@@ -1,0 +1,256 @@
+// In-memory nodes and the Files over them: the upper layer's regular
+// files (with the byte quota) and FIFOs.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <new>
+
+#include "rootfs/mem_node.h"
+
+namespace vmrun::fs {
+
+Timespec VfsShared::now() const {
+  if (clock) return clock();
+  struct timespec ts {};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return Timespec{ts.tv_sec, ts.tv_nsec};
+}
+
+uint64_t VfsShared::next_random() {
+  uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+Result<void> VfsShared::resize_accounting(uint64_t old_size, uint64_t new_size) {
+  if (new_size > old_size) {
+    uint64_t grow = new_size - old_size;
+    if (max != 0 && (grow > max || used > max - grow)) return Err{ENOSPC};
+    used += grow;
+  } else {
+    used -= std::min(used, old_size - new_size);
+  }
+  return Ok();
+}
+
+MemNode::~MemNode() {
+  if (shared && !data.empty()) (void)shared->resize_accounting(data.size(), 0);
+}
+
+Attr MemNode::attr() const {
+  Attr a;
+  a.dev = dev_for_fsid(fsid);
+  a.ino = ino;
+  a.mode = mode;
+  a.uid = uid;
+  a.gid = gid;
+  a.rdev = rdev;
+  a.atime = atime;
+  a.mtime = mtime;
+  a.ctime = ctime;
+  switch (kind) {
+    case NodeKind::kDir: {
+      uint32_t subdirs = 0;
+      for (const auto& [name, child] : children)
+        if (!is_whiteout(child) && S_ISDIR(child->mode)) ++subdirs;
+      a.nlink = 2 + subdirs;
+      a.size = 4096;
+      break;
+    }
+    case NodeKind::kProcDir:
+      a.nlink = 2;
+      break;
+    case NodeKind::kReg:
+      a.size = static_cast<int64_t>(data.size());
+      a.nlink = links;
+      break;
+    case NodeKind::kSymlink:
+      a.size = static_cast<int64_t>(target.size());
+      a.nlink = std::max<uint32_t>(links, 1);
+      break;
+    default:
+      a.nlink = std::max<uint32_t>(links, 1);
+      break;
+  }
+  a.blocks = (a.size + 511) / 512;
+  return a;
+}
+
+void MemNode::touch_modified() {
+  mtime = ctime = shared->now();
+  changed = true;
+}
+
+Result<void> MemNode::resize(uint64_t size) {
+  if (size > kMaxMemFileSize) return Err{EFBIG};
+  if (size == data.size()) return Ok();
+  TRY_VOID(shared->resize_accounting(data.size(), size));
+  try {
+    data.resize(size);
+  } catch (const std::bad_alloc&) {
+    (void)shared->resize_accounting(size, data.size());
+    return Err{ENOSPC};
+  }
+  return Ok();
+}
+
+Result<size_t> MemNode::write_at(const void* buf, size_t n, uint64_t off) {
+  if (n == 0) return size_t{0};
+  if (off > kMaxMemFileSize || n > kMaxMemFileSize - off) return Err{EFBIG};
+  if (off + n > data.size()) TRY_VOID(resize(off + n));
+  std::memcpy(data.data() + off, buf, n);
+  touch_modified();
+  return n;
+}
+
+size_t MemNode::read_at(void* buf, size_t n, uint64_t off) const {
+  if (off >= data.size()) return 0;
+  size_t k = std::min<uint64_t>(n, data.size() - off);
+  std::memcpy(buf, data.data() + off, k);
+  return k;
+}
+
+namespace {
+
+bool can_read(int flags) { return (flags & O_ACCMODE) != O_WRONLY; }
+bool can_write(int flags) { return (flags & O_ACCMODE) != O_RDONLY; }
+
+class MemFile final : public File {
+ public:
+  explicit MemFile(NodeRef node) : node_(std::move(node)) {}
+
+  Result<size_t> read(void* buf, size_t n) override {
+    TRY_ASSIGN(size_t k, pread(buf, n, off_));
+    off_ += k;
+    return k;
+  }
+  Result<size_t> write(const void* buf, size_t n) override {
+    if (!can_write(flags)) return Err{EBADF};
+    if (flags & O_APPEND) off_ = node_->data.size();
+    TRY_ASSIGN(size_t k, node_->write_at(buf, n, off_));
+    off_ += k;
+    return k;
+  }
+  Result<size_t> pread(void* buf, size_t n, uint64_t off) override {
+    if (!can_read(flags)) return Err{EBADF};
+    return node_->read_at(buf, n, off);
+  }
+  Result<size_t> pwrite(const void* buf, size_t n, uint64_t off) override {
+    if (!can_write(flags)) return Err{EBADF};
+    // Linux appends on pwrite to an O_APPEND description too.
+    if (flags & O_APPEND) off = node_->data.size();
+    return node_->write_at(buf, n, off);
+  }
+  Result<int64_t> seek(int64_t off, int whence) override {
+    int64_t basepos;
+    int64_t size = static_cast<int64_t>(node_->data.size());
+    switch (whence) {
+      case SEEK_SET: basepos = 0; break;
+      case SEEK_CUR: basepos = static_cast<int64_t>(off_); break;
+      case SEEK_END: basepos = size; break;
+      case SEEK_DATA:
+        if (off < 0 || off >= size) return Err{ENXIO};
+        off_ = static_cast<uint64_t>(off);
+        return off;
+      case SEEK_HOLE:
+        if (off < 0 || off >= size) return Err{ENXIO};
+        off_ = static_cast<uint64_t>(size);
+        return size;
+      default: return Err{EINVAL};
+    }
+    if ((off > 0 && basepos > INT64_MAX - off)) return Err{EOVERFLOW};
+    int64_t pos = basepos + off;
+    if (pos < 0) return Err{EINVAL};
+    off_ = static_cast<uint64_t>(pos);
+    return pos;
+  }
+  Result<Attr> stat() override { return node_->attr(); }
+  Result<void> truncate(uint64_t len) override {
+    if (!can_write(flags)) return Err{EINVAL};
+    TRY_VOID(node_->resize(len));
+    node_->touch_modified();
+    return Ok();
+  }
+  Result<void> chmod(uint32_t mode) override {
+    node_->mode = (node_->mode & S_IFMT) | (mode & 07777);
+    node_->ctime = node_->shared->now();
+    node_->changed = true;
+    return Ok();
+  }
+  Result<int64_t> bytes_available() override {
+    return static_cast<int64_t>(node_->data.size() > off_ ? node_->data.size() - off_ : 0);
+  }
+
+ private:
+  NodeRef node_;
+  uint64_t off_ = 0;
+};
+
+constexpr size_t kFifoCapacity = 65536;
+
+class FifoFile final : public File {
+ public:
+  FifoFile(NodeRef node, int fl) : node_(std::move(node)) {
+    flags = fl;
+    if (can_read(flags)) ++node_->fifo_readers;
+    if (can_write(flags)) ++node_->fifo_writers;
+  }
+  ~FifoFile() override {
+    if (can_read(flags)) --node_->fifo_readers;
+    if (can_write(flags)) --node_->fifo_writers;
+  }
+  Result<size_t> read(void* buf, size_t n) override {
+    if (!can_read(flags)) return Err{EBADF};
+    auto& b = node_->fifo_buf;
+    if (b.empty()) {
+      if (node_->fifo_writers > 0) return Err{EAGAIN};
+      return size_t{0};
+    }
+    size_t k = std::min(n, b.size());
+    std::memcpy(buf, b.data(), k);
+    b.erase(0, k);
+    return k;
+  }
+  Result<size_t> write(const void* buf, size_t n) override {
+    if (!can_write(flags)) return Err{EBADF};
+    if (node_->fifo_readers == 0) return Err{EPIPE};
+    auto& b = node_->fifo_buf;
+    size_t room = kFifoCapacity - std::min(kFifoCapacity, b.size());
+    if (room == 0) return Err{EAGAIN};
+    size_t k = std::min(n, room);
+    b.append(static_cast<const char*>(buf), k);
+    return k;
+  }
+  Result<Attr> stat() override { return node_->attr(); }
+  uint32_t poll_ready() override {
+    uint32_t r = 0;
+    if (can_read(flags) && (!node_->fifo_buf.empty() || node_->fifo_writers == 0)) r |= kPollIn;
+    if (can_read(flags) && node_->fifo_writers == 0) r |= kPollHup;
+    if (can_write(flags) && node_->fifo_buf.size() < kFifoCapacity) r |= kPollOut;
+    return r;
+  }
+  Result<int64_t> bytes_available() override { return static_cast<int64_t>(node_->fifo_buf.size()); }
+
+ private:
+  NodeRef node_;
+};
+
+}  // namespace
+
+FileRef make_mem_file(NodeRef node, int flags) {
+  auto f = std::make_shared<MemFile>(std::move(node));
+  f->flags = flags;
+  return f;
+}
+
+FileRef make_fifo_file(NodeRef node, int flags) { return std::make_shared<FifoFile>(std::move(node), flags); }
+
+int status_flags(int open_flags) {
+  return open_flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
+}
+
+}  // namespace vmrun::fs

@@ -1,0 +1,201 @@
+// open, stat and the read-only queries of the merged view.
+#include "rootfs/overlay_vfs.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+namespace vmrun::fs {
+
+namespace {
+
+constexpr uint64_t kOverlayMagic = 0x794c7630;
+constexpr uint64_t kTmpfsMagic = 0x01021994;
+constexpr uint64_t kProcMagic = 0x9fa0;
+constexpr uint64_t kDevfsMagic = 0x1373;
+
+FileRef with_identity(FileRef f, const std::string& path, int flags) {
+  f->path = path;
+  f->flags = status_flags(flags);
+  return f;
+}
+
+}  // namespace
+
+Result<FileRef> OverlayVfs::open(std::string_view base, std::string_view path, int flags, uint32_t mode) {
+  bool opath = flags & O_PATH;
+  if (opath) flags &= O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC;
+  int acc = flags & O_ACCMODE;
+  if (acc == O_ACCMODE) return Err{EINVAL};
+  bool creat = flags & O_CREAT;
+  bool excl = creat && (flags & O_EXCL);
+  bool follow = !(flags & O_NOFOLLOW) && !excl;
+  TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{follow, !opath}));
+  if (w.magic_fd >= 0) {
+    // /proc/self/fd/N names the open description itself, whatever its path.
+    FileRef f = core_->process ? core_->process->fd_file(w.magic_fd) : nullptr;
+    if (!f) return Err{ENOENT};
+    return f;
+  }
+  if (w.final) {
+    if (excl) return Err{EEXIST};
+    return open_existing(w, flags);
+  }
+  if (!creat) return Err{ENOENT};
+  if (w.trailing_slash) return Err{EISDIR};
+  TRY_ASSIGN(auto target, core_->prepare_create(w));
+  uint32_t perm = mode & 07777;
+  std::string canon = w.canonical();
+  if (target.host) {
+    Entry parent = w.stack.back().entry;
+    TRY_ASSIGN(FileRef f, core_->host_open_file(parent, flags, true, perm, target.host, w.name));
+    return with_identity(std::move(f), canon, flags);
+  }
+  NodeRef n = core_->new_node(NodeKind::kReg, S_IFREG | perm, target.mem->fsid);
+  TRY_VOID(core_->insert_child(target.mem, w.name, n));
+  return with_identity(make_mem_file(std::move(n), flags), canon, flags);
+}
+
+Result<FileRef> OverlayVfs::open_existing(Walk& w, int flags) {
+  Entry& e = *w.final;
+  int acc = flags & O_ACCMODE;
+  bool opath = flags & O_PATH;
+  std::string canon = w.canonical();
+  if (e.is_symlink()) {  // only reached when not following
+    if (opath) return with_identity(core_->make_path_file(e), canon, flags);
+    return Err{ELOOP};
+  }
+  if ((flags & O_DIRECTORY) && !e.is_dir()) return Err{ENOTDIR};
+  if (opath) return with_identity(core_->make_path_file(e), canon, flags);
+  Attr a = e.attr();
+  if (e.is_dir()) {
+    if (acc != O_RDONLY || (flags & O_CREAT)) return Err{EISDIR};
+    TRY_VOID(core_->check_access(a, kR));
+    return with_identity(core_->make_dir_file(e), canon, flags);
+  }
+  bool want_write = acc != O_RDONLY || (flags & O_TRUNC);
+  if (want_write && mount_ro(e)) return Err{EROFS};
+  int want = (acc != O_WRONLY ? kR : 0) | (want_write ? kW : 0);
+  if (e.fsid == kFsProc && want_write) return Err{EACCES};
+  TRY_VOID(core_->check_access(a, want));
+
+  if (e.in_mount()) {
+    if (!S_ISREG(e.st.st_mode)) return Err{EACCES};
+    TRY_ASSIGN(FileRef f, core_->host_open_file(e, flags, false, 0, nullptr, {}));
+    return with_identity(std::move(f), canon, flags);
+  }
+  if (!e.mem) {
+    if (!S_ISREG(e.st.st_mode)) return Err{EACCES};  // host fifos/devices/sockets stay closed
+    if (!want_write) {
+      TRY_ASSIGN(FileRef f, core_->host_open_file(e, flags, false, 0, nullptr, {}));
+      return with_identity(std::move(f), canon, flags);
+    }
+    if (flags & O_TRUNC) {
+      // Skip reading data that is about to be discarded.
+      TRY_ASSIGN(NodeRef parent, core_->ensure_upper_dir(w, w.stack.size() - 1));
+      NodeRef n = core_->new_node(NodeKind::kReg, e.st.st_mode, kFsOverlay);
+      n->uid = e.st.st_uid;
+      n->gid = e.st.st_gid;
+      n->ino = e.st.st_ino;
+      n->links = 1;
+      parent->children[w.name] = n;
+      return with_identity(make_mem_file(std::move(n), flags), canon, flags);
+    }
+    TRY_VOID(core_->copy_up_final(w));
+  }
+  const NodeRef& n = e.mem;
+  switch (n->kind) {
+    case NodeKind::kReg:
+      if ((flags & O_TRUNC) && want_write) {
+        TRY_VOID(n->resize(0));
+        n->touch_modified();
+      }
+      return with_identity(make_mem_file(n, flags), canon, flags);
+    case NodeKind::kFifo: return with_identity(make_fifo_file(n, flags), canon, flags);
+    case NodeKind::kCharDev: {
+      TRY_ASSIGN(FileRef f, core_->open_device(n, flags));
+      return with_identity(std::move(f), canon, flags);
+    }
+    case NodeKind::kProcFile: {
+      TRY_ASSIGN(FileRef f, core_->open_proc_file(n, flags));
+      return with_identity(std::move(f), canon, flags);
+    }
+    default: return Err{EACCES};
+  }
+}
+
+Result<Attr> OverlayVfs::stat(std::string_view base, std::string_view path, bool follow) {
+  TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{follow, follow}));
+  if (w.magic_fd >= 0) {
+    FileRef f = core_->process ? core_->process->fd_file(w.magic_fd) : nullptr;
+    if (!f) return Err{ENOENT};
+    return f->stat();
+  }
+  if (!w.final) return Err{ENOENT};
+  return w.final->attr();
+}
+
+Result<std::string> OverlayVfs::readlink(std::string_view base, std::string_view path) {
+  TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{false, false}));
+  if (!w.final) return Err{ENOENT};
+  if (!w.final->is_symlink()) return Err{EINVAL};
+  return core_->link_target(*w.final);
+}
+
+Result<void> OverlayVfs::access(std::string_view base, std::string_view path, int amode, bool follow) {
+  if (amode & ~7) return Err{EINVAL};
+  TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{follow, false}));
+  if (!w.final) return Err{ENOENT};
+  if (amode == F_OK) return Ok();
+  if ((amode & W_OK) && mount_ro(*w.final)) return Err{EROFS};
+  return core_->check_access(w.final->attr(), amode);
+}
+
+Result<std::string> OverlayVfs::resolve_dir(std::string_view base, std::string_view path) {
+  TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{true, false}));
+  if (!w.final) return Err{ENOENT};
+  if (!w.final->is_dir()) return Err{ENOTDIR};
+  TRY_VOID(core_->check_access(w.final->attr(), kX));
+  return w.canonical();
+}
+
+Result<uint64_t> OverlayVfs::fs_magic(std::string_view base, std::string_view path) {
+  TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{true, false}));
+  if (!w.final) return Err{ENOENT};
+  const Entry& e = *w.final;
+  switch (e.fsid) {
+    case kFsDev: return kDevfsMagic;
+    case kFsShm: return kTmpfsMagic;
+    case kFsProc: return kProcMagic;
+    case kFsOverlay: {
+      std::string c = w.canonical();
+      if (c == "/tmp" || c.rfind("/tmp/", 0) == 0) return kTmpfsMagic;
+      return kOverlayMagic;
+    }
+    default: {
+      const HostFdRef& fd = e.host_dir ? e.host_dir : e.host_parent;
+      struct statfs sf {};
+      if (!fd || ::fstatfs(fd->get(), &sf) != 0) return kOverlayMagic;
+      return static_cast<uint64_t>(sf.f_type);
+    }
+  }
+}
+
+Result<std::string> OverlayVfs::read_whole_file(std::string_view path, uint64_t max_bytes) {
+  TRY_ASSIGN(Walk w, core_->resolve("/", path, WalkOptions{true, false}));
+  if (!w.final) return Err{ENOENT};
+  const Entry& e = *w.final;
+  if (e.is_dir()) return Err{EISDIR};
+  if (e.mem) {
+    std::string data;
+    if (e.mem->kind == NodeKind::kReg) data = e.mem->data;
+    else if (e.mem->kind == NodeKind::kProcFile && e.mem->content) data = e.mem->content();
+    else return Err{EINVAL};
+    if (data.size() > max_bytes) return Err{EFBIG};
+    return data;
+  }
+  return core_->host_read_all(e, max_bytes);
+}
+
+}  // namespace vmrun::fs

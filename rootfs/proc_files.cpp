@@ -1,0 +1,215 @@
+// The synthetic /proc: nodes are made on each lookup from the current
+// ProcessView and VfsConfig, so they are never stale and cost nothing
+// when unused. Everything is read-only; /proc/<pid>/root is "/" so it can
+// only ever lead back into the guest root.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+
+#include "rootfs/vfs_core.h"
+
+namespace vmrun::fs {
+
+namespace {
+
+constexpr uint64_t kProcInoBase = 1ull << 56;
+constexpr uint64_t kProcFdInoBase = 1ull << 57;
+
+class ProcFile final : public File {
+ public:
+  ProcFile(NodeRef node, std::string content) : node_(std::move(node)), content_(std::move(content)) {}
+  Result<size_t> read(void* buf, size_t n) override {
+    TRY_ASSIGN(size_t k, pread(buf, n, off_));
+    off_ += k;
+    return k;
+  }
+  Result<size_t> pread(void* buf, size_t n, uint64_t off) override {
+    if (off >= content_.size()) return size_t{0};
+    size_t k = std::min<uint64_t>(n, content_.size() - off);
+    std::memcpy(buf, content_.data() + off, k);
+    return k;
+  }
+  Result<size_t> write(const void*, size_t) override { return Err{EBADF}; }
+  Result<int64_t> seek(int64_t off, int whence) override {
+    int64_t basepos = whence == SEEK_SET ? 0
+                      : whence == SEEK_CUR ? static_cast<int64_t>(off_)
+                      : whence == SEEK_END ? static_cast<int64_t>(content_.size())
+                                           : -1;
+    if (basepos < 0) return Err{EINVAL};
+    if (off > 0 && basepos > INT64_MAX - off) return Err{EOVERFLOW};
+    if (basepos + off < 0) return Err{EINVAL};
+    off_ = static_cast<uint64_t>(basepos + off);
+    return basepos + off;
+  }
+  Result<Attr> stat() override { return node_->attr(); }
+  Result<int64_t> bytes_available() override {
+    return static_cast<int64_t>(content_.size() > off_ ? content_.size() - off_ : 0);
+  }
+
+ private:
+  NodeRef node_;
+  std::string content_;
+  uint64_t off_ = 0;
+};
+
+// Parses a small non-negative decimal ("0".."999999999"), no signs or
+// leading zeros; anything else is not a pid/fd name.
+bool parse_small_int(std::string_view s, int* out) {
+  if (s.empty() || s.size() > 9 || (s.size() > 1 && s[0] == '0')) return false;
+  int v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return false;
+  *out = v;
+  return true;
+}
+
+std::string basename_of(const std::string& p) {
+  auto slash = p.find_last_of('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+const char* const kRootFiles[] = {"cpuinfo", "meminfo", "uptime"};
+const char* const kPidEntries[] = {"exe", "cwd", "root", "fd", "maps", "cmdline", "status"};
+
+}  // namespace
+
+NodeRef VfsCore::build_proc_root() {
+  NodeRef n = new_node(NodeKind::kProcDir, S_IFDIR | 0555, kFsProc);
+  n->uid = n->gid = 0;
+  n->proc = ProcDirKind::kRoot;
+  n->synthetic = true;
+  n->changed = false;
+  n->ino = kProcInoBase + 1;
+  return n;
+}
+
+NodeRef VfsCore::proc_lookup(const MemNode& dir, std::string_view name) {
+  auto make = [&](NodeKind kind, uint32_t mode, uint64_t ino) {
+    auto n = std::make_shared<MemNode>(kind, shared);
+    n->mode = mode;
+    n->fsid = kFsProc;
+    n->ino = ino;
+    n->synthetic = true;
+    n->links = 1;
+    n->atime = n->mtime = n->ctime = shared->now();
+    if (process) {
+      n->uid = config.uid;
+      n->gid = config.gid;
+    }
+    return n;
+  };
+  auto symlink = [&](std::string target, uint64_t ino) {
+    auto n = make(NodeKind::kSymlink, S_IFLNK | 0777, ino);
+    n->target = std::move(target);
+    return n;
+  };
+  auto file = [&](std::function<std::string()> gen, uint64_t ino) {
+    auto n = make(NodeKind::kProcFile, S_IFREG | 0444, ino);
+    n->content = std::move(gen);
+    return n;
+  };
+  const ProcessView* p = process;
+  switch (dir.proc) {
+    case ProcDirKind::kRoot: {
+      if (name == "self") return p ? symlink(std::to_string(p->pid()), kProcInoBase + 2) : nullptr;
+      if (name == "cpuinfo") { std::string s = config.cpuinfo; return file([s] { return s; }, kProcInoBase + 3); }
+      if (name == "meminfo") { std::string s = config.meminfo; return file([s] { return s; }, kProcInoBase + 4); }
+      if (name == "uptime") {
+        auto up = config.uptime;
+        return file([up] {
+          double secs = up ? up() : 0.0;
+          char buf[64];
+          std::snprintf(buf, sizeof buf, "%.2f %.2f\n", secs, 0.0);
+          return std::string(buf);
+        }, kProcInoBase + 5);
+      }
+      int pid;
+      if (p && parse_small_int(name, &pid) && pid == p->pid()) {
+        auto n = make(NodeKind::kProcDir, S_IFDIR | 0555, kProcInoBase + (static_cast<uint64_t>(pid) << 8));
+        n->proc = ProcDirKind::kPid;
+        return n;
+      }
+      return nullptr;
+    }
+    case ProcDirKind::kPid: {
+      if (!p) return nullptr;
+      uint64_t base = kProcInoBase + (static_cast<uint64_t>(p->pid()) << 8);
+      if (name == "exe") return symlink(p->exe_path(), base + 1);
+      if (name == "cwd") return symlink(p->cwd(), base + 2);
+      if (name == "root") return symlink("/", base + 3);
+      if (name == "fd") {
+        auto n = make(NodeKind::kProcDir, S_IFDIR | 0500, base + 4);
+        n->proc = ProcDirKind::kFd;
+        return n;
+      }
+      if (name == "maps") return file([p] { return p->maps(); }, base + 5);
+      if (name == "cmdline") return file([p] { return p->cmdline(); }, base + 6);
+      if (name == "status") {
+        uint32_t uid = config.uid, gid = config.gid;
+        return file([p, uid, gid] {
+          std::string s = "Name:\t" + basename_of(p->exe_path()).substr(0, 15) + "\n";
+          s += "State:\tR (running)\n";
+          s += "Tgid:\t" + std::to_string(p->pid()) + "\n";
+          s += "Pid:\t" + std::to_string(p->pid()) + "\n";
+          s += "PPid:\t0\n";
+          std::string u = std::to_string(uid), g = std::to_string(gid);
+          s += "Uid:\t" + u + "\t" + u + "\t" + u + "\t" + u + "\n";
+          s += "Gid:\t" + g + "\t" + g + "\t" + g + "\t" + g + "\n";
+          return s;
+        }, base + 7);
+      }
+      return nullptr;
+    }
+    case ProcDirKind::kFd: {
+      int fd;
+      if (!p || !parse_small_int(name, &fd)) return nullptr;
+      FileRef f = p->fd_file(fd);
+      if (!f) return nullptr;
+      auto n = symlink(f->path, kProcFdInoBase + (static_cast<uint64_t>(p->pid()) << 24) + static_cast<uint64_t>(fd));
+      n->magic_fd = fd;
+      n->mode = S_IFLNK | 0700;
+      return n;
+    }
+  }
+  return nullptr;
+}
+
+std::vector<DirEntry> VfsCore::proc_list(const MemNode& dir) {
+  std::vector<std::string> names;
+  const ProcessView* p = process;
+  switch (dir.proc) {
+    case ProcDirKind::kRoot:
+      if (p) {
+        names.push_back("self");
+        names.push_back(std::to_string(p->pid()));
+      }
+      names.insert(names.end(), std::begin(kRootFiles), std::end(kRootFiles));
+      break;
+    case ProcDirKind::kPid:
+      if (p) names.insert(names.end(), std::begin(kPidEntries), std::end(kPidEntries));
+      break;
+    case ProcDirKind::kFd:
+      if (p)
+        for (int fd : p->open_fds()) names.push_back(std::to_string(fd));
+      break;
+  }
+  std::vector<DirEntry> out;
+  for (auto& name : names) {
+    NodeRef n = proc_lookup(dir, name);
+    if (n) out.push_back(DirEntry{n->ino, static_cast<uint8_t>((n->mode & S_IFMT) >> 12), std::move(name)});
+  }
+  return out;
+}
+
+Result<FileRef> VfsCore::open_proc_file(const NodeRef& node, int flags) {
+  if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) return Err{EACCES};
+  auto f = std::make_shared<ProcFile>(node, node->content ? node->content() : std::string());
+  f->flags = status_flags(flags);
+  return FileRef(f);
+}
+
+}  // namespace vmrun::fs

@@ -1,0 +1,139 @@
+// The machinery behind Vfs: resolved entries, path walks and the
+// operations shared by the public calls and the Files they hand out.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "rootfs/host_fd.h"
+#include "rootfs/mem_node.h"
+#include "rootfs/vfs.h"
+
+namespace vmrun::fs {
+
+// One resolved name of the merged view. An overlay directory may have both
+// an upper node and a lower host directory (merged); anything else lives in
+// exactly one layer.
+struct Entry {
+  NodeRef mem;             // upper / synthetic node
+  HostFdRef host_dir;      // O_PATH fd when the host side is a directory
+  HostFdRef host_parent;   // host directory holding the host side (null at a layer root)
+  std::string host_name;
+  struct stat st {};
+  bool has_host = false;
+  int fsid = kFsOverlay;
+
+  uint32_t mode() const { return mem ? mem->mode : st.st_mode; }
+  bool is_dir() const { return S_ISDIR(mode()); }
+  bool is_symlink() const { return S_ISLNK(mode()); }
+  bool in_mount() const { return fsid >= kFsMountBase; }
+  bool host_only() const { return !mem && has_host; }
+  bool layer_root() const { return !mem && has_host && !host_parent; }
+  Attr attr() const;
+};
+
+struct Level {
+  std::string name;
+  Entry entry;
+};
+
+struct Walk {
+  std::vector<Level> stack;   // canonical chain of directories, [0] = "/"
+  std::string name;           // final component; empty when dot_final
+  std::optional<Entry> final; // absent: the final component does not exist
+  bool dot_final = false;     // the path named stack.back() itself ("/", ".", "..")
+  bool trailing_slash = false;
+  int magic_fd = -1;          // final is /proc/<pid>/fd/N and was to be followed
+  size_t path_len = 0;        // length of the canonical path of stack.back()
+
+  std::string dir_path() const;   // canonical path of stack.back()
+  std::string canonical() const;  // canonical path of the final entry
+};
+
+struct WalkOptions {
+  bool follow = true;   // follow a final symlink
+  bool magic = false;   // stop at a final /proc/<pid>/fd/N link (open, stat)
+};
+
+enum Access : int { kR = 4, kW = 2, kX = 1 };
+
+class VfsCore : public std::enable_shared_from_this<VfsCore> {
+ public:
+  ~VfsCore();
+
+  VfsConfig config;
+  std::shared_ptr<VfsShared> shared;
+  NodeRef root;                   // upper root (always present)
+  HostFdRef lower_root;
+  std::vector<HostFdRef> mount_roots;
+  std::vector<bool> mount_writable;
+  const ProcessView* process = nullptr;
+
+  // --- path_walk.cpp
+  Result<Walk> resolve(std::string_view base, std::string_view path, WalkOptions opt);
+  Result<Entry> lookup(const Entry& dir, std::string_view name);
+  Entry root_entry() const;
+  Entry mount_root_entry(int mount) const;
+  Result<std::string> link_target(const Entry& e) const;
+
+  // --- permissions (path_walk.cpp)
+  Result<void> check_access(const Attr& a, int want) const;
+  Result<void> check_sticky(const Entry& dir, const Entry& victim) const;
+  bool is_owner(const Attr& a) const { return config.uid == 0 || a.uid == config.uid; }
+
+  // --- overlay_ops.cpp
+  NodeRef new_node(NodeKind kind, uint32_t mode, int fsid);
+  Result<NodeRef> ensure_upper_dir(Walk& w, size_t level);
+  Result<void> copy_up_final(Walk& w);
+  // The parent of w's final name, made ready to receive a new entry.
+  struct CreateTarget {
+    NodeRef mem;      // in-memory directory
+    HostFdRef host;   // rw mount directory
+  };
+  Result<CreateTarget> prepare_create(Walk& w);
+  Result<void> insert_child(const NodeRef& dir, std::string_view name, NodeRef child);
+  // Remove final from its in-memory parent, leaving a whiteout if the lower
+  // layer still has that name.
+  Result<void> remove_mem_child(Walk& w);
+  bool lower_has(const Entry& dir, std::string_view name) const;
+  // Make a modifiable in-memory node for the final entry (copy-up), or
+  // EROFS/EACCES when it cannot be modified.
+  Result<NodeRef> writable_node(Walk& w);
+  // chmod of the final entry (copy-up / host write-through / EROFS).
+  Result<void> chmod_walk(Walk& w, uint32_t mode);
+  Result<void> chmod_path(std::string_view path, uint32_t mode);
+
+  // --- host_layer.cpp
+  Result<Entry> host_lookup(const HostFdRef& parent, std::string_view name, int fsid) const;
+  Result<std::vector<DirEntry>> host_list(const HostFdRef& dir) const;
+  Result<std::string> host_read_all(const Entry& e, uint64_t max_bytes) const;
+  Result<FileRef> host_open_file(const Entry& e, int flags, bool create, uint32_t mode,
+                                 const HostFdRef& create_dir, std::string_view create_name);
+
+  // --- dir_files.cpp
+  Result<std::vector<DirEntry>> list(const Entry& dir);
+  FileRef make_dir_file(const Entry& e);
+  FileRef make_path_file(const Entry& e);
+
+  // --- dev_files.cpp
+  NodeRef build_dev_tree();
+  Result<FileRef> open_device(const NodeRef& node, int flags);
+
+  // --- proc_files.cpp
+  NodeRef build_proc_root();
+  NodeRef proc_lookup(const MemNode& dir, std::string_view name);
+  std::vector<DirEntry> proc_list(const MemNode& dir);
+  Result<FileRef> open_proc_file(const NodeRef& node, int flags);
+
+  // --- changed_files.cpp
+  std::vector<ChangedFile> changed_files() const;
+};
+
+// Strip creation-only flags, as File::flags wants.
+int status_flags(int open_flags);
+
+}  // namespace vmrun::fs

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Set up everything vmrun needs on a Debian 12 machine, build it, and run a
+# demo job in the sandbox.  Run as root (for apt); idempotent, and a second
+# run only rebuilds what changed.
+#
+#   bash scripts/setup.sh [--no-demo]
+#
+# Steps: Debian packages (apt, skipped when all are installed), Unicorn 2.1.1
+# from Debian 13 (.deps/unicorn), the default root filesystems
+# (.deps/rootfs/x86_64 and .deps/rootfs/riscv64, rootfs/build-rootfs.sh),
+# the build (build/), and the demo.
+#
+# For the setup script's own testing only: VMRUN_SETUP_ALLOW_BUILD_FAILURE=1
+# turns a failing build into a warning (and skips the demo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+
+demo=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-demo) demo=0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "setup: unknown argument '$arg' (usage: setup.sh [--no-demo])" >&2; exit 2 ;;
+  esac
+done
+
+export DEBIAN_FRONTEND=noninteractive
+start=$(date +%s)
+step() { echo "==> $*"; }
+die() { echo "setup: FAILED: $*" >&2; exit 1; }
+trap 'rc=$?; [ $rc = 0 ] || echo "setup: FAILED (exit $rc) after $(( $(date +%s) - start ))s; see the messages above" >&2' EXIT
+
+# ---- 1. Debian packages -------------------------------------------------
+PACKAGES=(
+  build-essential cmake pkg-config
+  libcli11-dev libspdlog-dev catch2 nlohmann-json3-dev libseccomp-dev
+  qemu-user                                   # riscv64 references and applet lists
+  gcc-riscv64-linux-gnu libc6-dev-riscv64-cross  # riscv64 guest test programs
+  clang-14 libfuzzer-14-dev                   # fuzzing
+  busybox-static                              # host busybox, handy for tests
+  xz-utils                                    # Packages.xz in the fetch fallback
+)
+pkgs=()
+for p in "${PACKAGES[@]}"; do
+  case "$p" in '#'*) continue ;; esac
+  pkgs+=("$p")
+done
+missing=()
+for p in "${pkgs[@]}"; do
+  if [ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null)" != "ii " ]; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} = 0 ]; then
+  step "apt packages: all ${#pkgs[@]} installed"
+else
+  step "apt packages: installing ${missing[*]}"
+  [ "$(id -u)" = 0 ] || die "installing packages needs root (missing: ${missing[*]})"
+  apt-get update -q < /dev/null || die "apt-get update failed"
+  apt-get install -y -q --no-install-recommends "${missing[@]}" < /dev/null \
+    || die "apt-get install failed"
+fi
+
+# Fallback for Debian downloads when scripts/debian-fetch.sh fails (some
+# mirrors serve a Packages index that does not match its InRelease, and apt
+# then refuses the whole update): take the pool path and SHA256 from the
+# Packages index itself and unpack with dpkg -x.
+#   fetch_fallback SUITE ARCH STATE_DIR DEST PKG...
+fetch_fallback() {
+  local suite=$1 arch=$2 state=$3 dest=$4; shift 4
+  local mirror=${VMRUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+  local fb=$state/fallback archives=$state/cache/archives p rec file sha deb
+  local helper=(/usr/lib/apt/apt-helper -qq -oAPT::Sandbox::User=root download-file)
+  mkdir -p "$fb" "$archives" "$dest"
+  if [ ! -s "$fb/Packages" ] || [ -n "$(find "$fb/Packages" -mmin +1440)" ]; then
+    "${helper[@]}" "$mirror/dists/$suite/main/binary-$arch/Packages.xz" "$fb/Packages.xz.part" >/dev/null || return 1
+    xz -dc "$fb/Packages.xz.part" > "$fb/Packages.part" && mv "$fb/Packages.part" "$fb/Packages" || return 1
+    rm -f "$fb/Packages.xz.part"
+  fi
+  for p in "$@"; do
+    rec=$(awk -v p="$p" -v a="$arch" '
+      /^Package: / { pkg = $2; ar = ""; file = ""; sha = "" }
+      /^Architecture: / { ar = $2 }
+      /^Filename: / { file = $2 }
+      /^SHA256: / { sha = $2 }
+      /^$/ { if (pkg == p && (ar == a || ar == "all") && file != "") { print file, sha; found = 1; exit } }
+      END { if (!found && pkg == p && (ar == a || ar == "all") && file != "") print file, sha }' "$fb/Packages")
+    [ -n "$rec" ] || { echo "setup: package $p not in $suite/$arch" >&2; return 1; }
+    file=${rec% *} sha=${rec#* }
+    deb=$archives/$(basename "$file")
+    if [ ! -f "$deb" ]; then
+      "${helper[@]}" "$mirror/$file" "$deb.part" "SHA256:$sha" >/dev/null || return 1
+      mv "$deb.part" "$deb"
+    fi
+    dpkg -x "$deb" "$dest" || return 1
+  done
+}
+
+# ---- 2. Unicorn 2.1.1 from Debian 13 ------------------------------------
+unicorn_lib=.deps/unicorn/usr/lib/x86_64-linux-gnu/libunicorn.so.2
+if [ -f "$unicorn_lib" ]; then
+  step "unicorn 2.1.1: present (.deps/unicorn)"
+else
+  step "unicorn 2.1.1: fetching libunicorn2t64 libunicorn-dev from Debian trixie"
+  unicorn_pkgs=(libunicorn2t64 libunicorn-dev)
+  bash scripts/debian-fetch.sh trixie amd64 .deps/apt-trixie-amd64 .deps/unicorn "${unicorn_pkgs[@]}" \
+    || echo "setup: note: debian-fetch.sh exited non-zero" >&2
+  if [ ! -f "$unicorn_lib" ]; then
+    echo "setup: debian-fetch.sh did not produce $unicorn_lib; trying the Packages-index fallback" >&2
+    fetch_fallback trixie amd64 "$top/.deps/apt-trixie-amd64" "$top/.deps/unicorn" "${unicorn_pkgs[@]}" \
+      || die "could not download Unicorn from Debian trixie"
+  fi
+  [ -f "$unicorn_lib" ] || die "$unicorn_lib missing after the download"
+fi
+
+# ---- 3. Default root filesystems ----------------------------------------
+for arch in x86_64 riscv64; do
+  step "rootfs $arch"
+  bash rootfs/build-rootfs.sh "$arch" || die "building the $arch root filesystem failed"
+done
+
+# ---- 4. Build ------------------------------------------------------------
+step "build (cmake, Release, -j2)"
+build_ok=1
+configure_log=$(mktemp "${TMPDIR:-/tmp}/vmrun-configure.XXXXXX")
+if ! cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > "$configure_log" 2>&1; then
+  cat "$configure_log" >&2
+  build_ok=0
+elif ! cmake --build build -j2; then
+  build_ok=0
+fi
+rm -f "$configure_log"
+if [ $build_ok = 0 ]; then
+  if [ "${VMRUN_SETUP_ALLOW_BUILD_FAILURE:-0}" = 1 ]; then
+    echo "setup: WARNING: the build FAILED; continuing only because VMRUN_SETUP_ALLOW_BUILD_FAILURE=1" >&2
+    demo=0
+  else
+    die "the build failed (cmake --build build)"
+  fi
+fi
+
+# ---- 5. Demo -------------------------------------------------------------
+if [ $demo = 1 ]; then
+  step "demo: build/vmrun /bin/busybox echo \"hello from the vmrun sandbox\""
+  build/vmrun /bin/busybox echo "hello from the vmrun sandbox" || die "the x86_64 demo job failed (exit $?)"
+  step "demo: build/vmrun --arch riscv64 /bin/busybox uname -m"
+  build/vmrun --arch riscv64 /bin/busybox uname -m || die "the riscv64 demo job failed (exit $?)"
+fi
+
+step "setup done in $(( $(date +%s) - start ))s"

@@ -1,0 +1,31 @@
+#include "syscalls/handler_util.h"
+
+#include <sys/stat.h>
+
+namespace vmrun {
+
+Result<std::string> path_arg(Kernel& k, uint64_t addr) {
+  auto s = k.mem().copy_in_string({addr}, kPathMax - 1);
+  if (!s.ok()) return Err{s.error()};
+  return s;
+}
+
+Result<std::string> dir_base(Kernel& k, int dirfd, const std::string& path) {
+  if (!path.empty() && path[0] == '/') return std::string("/");
+  if (dirfd == AT_FDCWD) return k.proc().cwd_path;
+  fs::FileRef f = k.proc().fds.get(dirfd);
+  if (!f) return Err{EBADF};
+  if (path.empty()) return f->path;  // AT_EMPTY_PATH users check this themselves
+  auto a = f->stat();
+  if (!a.ok()) return Err{a.error()};
+  if (!S_ISDIR(a->mode)) return Err{ENOTDIR};
+  return f->path;
+}
+
+Result<fs::FileRef> file_arg(Kernel& k, int fd) {
+  fs::FileRef f = k.proc().fds.get(fd);
+  if (!f) return Err{EBADF};
+  return f;
+}
+
+}  // namespace vmrun

@@ -1,0 +1,35 @@
+// Small helpers every syscall family uses: typed access to guest
+// arguments through the checked memory layer, fd lookup, and resolution of
+// (dirfd, path) pairs to the VFS's (base, path) form.
+#pragma once
+
+#include <fcntl.h>
+
+#include <string>
+
+#include "emu/kernel.h"
+#include "syscalls/syscall_table.h"
+
+namespace vmrun {
+
+constexpr uint64_t kPathMax = 4096;
+// Bounds for counts the guest passes (iovec arrays, poll sets, ...).
+constexpr uint64_t kIovMax = 1024;
+// Largest single transfer serviced at once; larger ones are short, as
+// Linux caps a read/write at 0x7ffff000 bytes.
+constexpr uint64_t kMaxTransfer = 0x7ffff000;
+
+inline Result<uint64_t> ok_value(uint64_t v) { return v; }
+
+// A path argument: EFAULT for a bad pointer, ENAMETOOLONG past PATH_MAX.
+Result<std::string> path_arg(Kernel& k, uint64_t addr);
+// The directory a relative path starts from: cwd for AT_FDCWD, else the
+// directory fd's path (EBADF, ENOTDIR).
+Result<std::string> dir_base(Kernel& k, int dirfd, const std::string& path);
+Result<fs::FileRef> file_arg(Kernel& k, int fd);
+
+// Define a syscall table row.
+#define SYSCALL_DEF(name, fn, support, args, note) \
+  SyscallDef { name, fn, support, args, note }
+
+}  // namespace vmrun

@@ -1,0 +1,384 @@
+// read/write and friends, open/close, dup, fcntl, ioctl, truncate, sync.
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <termios.h>
+
+#include <cstring>
+
+#include <algorithm>
+#include <vector>
+
+#include "syscalls/handler_util.h"
+
+namespace vmrun {
+namespace {
+
+constexpr size_t kChunk = 1 << 20;
+
+bool can_read(const fs::File& f) {
+  return !(f.flags & O_PATH) && ((f.flags & O_ACCMODE) == O_RDONLY || (f.flags & O_ACCMODE) == O_RDWR);
+}
+bool can_write(const fs::File& f) {
+  return !(f.flags & O_PATH) && ((f.flags & O_ACCMODE) == O_WRONLY || (f.flags & O_ACCMODE) == O_RDWR);
+}
+
+// Read into guest memory in bounded chunks. `pos` < 0 means the file's own
+// offset. A buffer that is only partly writable gets a short transfer, as
+// Linux gives; no writable byte at all gives EFAULT.
+Result<uint64_t> read_into(Kernel& k, fs::File& f, uint64_t buf, uint64_t count, int64_t pos) {
+  count = std::min(count, kMaxTransfer);
+  if (count == 0) return 0;
+  uint64_t room = k.mem().accessible_prefix(buf, count, kProtWrite);
+  if (room == 0) return Err{EFAULT};
+  std::vector<uint8_t> tmp(std::min<uint64_t>(room, kChunk));
+  uint64_t done = 0;
+  while (done < room) {
+    size_t want = std::min<uint64_t>(tmp.size(), room - done);
+    auto r = pos < 0 ? f.read(tmp.data(), want) : f.pread(tmp.data(), want, pos + done);
+    if (!r.ok()) {
+      if (done) break;
+      return Err{r.error()};
+    }
+    if (r.value() == 0) break;
+    TRY_VOID(k.mem().copy_out({buf + done}, tmp.data(), r.value()));
+    done += r.value();
+    if (r.value() < want) break;  // short read: do not block for more
+  }
+  return done;
+}
+
+Result<uint64_t> write_from(Kernel& k, fs::File& f, uint64_t buf, uint64_t count, int64_t pos) {
+  count = std::min(count, kMaxTransfer);
+  if (count == 0) return 0;
+  uint64_t avail = k.mem().accessible_prefix(buf, count, kProtRead);
+  if (avail == 0) return Err{EFAULT};
+  std::vector<uint8_t> tmp(std::min<uint64_t>(avail, kChunk));
+  uint64_t done = 0;
+  while (done < avail) {
+    size_t want = std::min<uint64_t>(tmp.size(), avail - done);
+    TRY_VOID(k.mem().copy_in({buf + done}, tmp.data(), want));
+    auto r = pos < 0 ? f.write(tmp.data(), want) : f.pwrite(tmp.data(), want, pos + done);
+    if (!r.ok()) {
+      if (done) break;
+      return Err{r.error()};
+    }
+    done += r.value();
+    if (r.value() < want) break;
+  }
+  return done;
+}
+
+Result<uint64_t> sys_read(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  if (!can_read(*f)) return Err{EBADF};
+  return read_into(k, *f, a[1], a[2], -1);
+}
+
+Result<uint64_t> sys_write(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  if (!can_write(*f)) return Err{EBADF};
+  return write_from(k, *f, a[1], a[2], -1);
+}
+
+Result<uint64_t> sys_pread64(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  if (!can_read(*f)) return Err{EBADF};
+  if (static_cast<int64_t>(a[3]) < 0) return Err{EINVAL};
+  return read_into(k, *f, a[1], a[2], static_cast<int64_t>(a[3]));
+}
+
+Result<uint64_t> sys_pwrite64(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  if (!can_write(*f)) return Err{EBADF};
+  if (static_cast<int64_t>(a[3]) < 0) return Err{EINVAL};
+  return write_from(k, *f, a[1], a[2], static_cast<int64_t>(a[3]));
+}
+
+struct Iov {
+  uint64_t base, len;
+};
+
+Result<std::vector<Iov>> read_iovecs(Kernel& k, uint64_t addr, uint64_t count) {
+  if (count > kIovMax) return Err{EINVAL};
+  std::vector<Iov> v(count);
+  if (count) TRY_VOID(k.mem().copy_in({addr}, v.data(), count * sizeof(Iov)));
+  uint64_t total = 0;
+  for (auto& i : v) {
+    if (static_cast<int64_t>(i.len) < 0 || total + i.len < total) return Err{EINVAL};
+    total += i.len;
+  }
+  return v;
+}
+
+Result<uint64_t> vector_io(Kernel& k, const SyscallArgs& a, bool is_write, bool positional) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  if (is_write ? !can_write(*f) : !can_read(*f)) return Err{EBADF};
+  TRY_ASSIGN(auto iovs, read_iovecs(k, a[1], a[2]));
+  int64_t pos = positional ? static_cast<int64_t>(a[3]) : -1;
+  if (positional && pos < 0) return Err{EINVAL};
+  uint64_t done = 0;
+  for (auto& iov : iovs) {
+    if (iov.len == 0) continue;
+    auto r = is_write ? write_from(k, *f, iov.base, iov.len, positional ? pos + done : -1)
+                      : read_into(k, *f, iov.base, iov.len, positional ? pos + done : -1);
+    if (!r.ok()) {
+      if (done) break;
+      return r;
+    }
+    done += r.value();
+    if (r.value() < iov.len) break;
+  }
+  return done;
+}
+
+Result<uint64_t> sys_readv(Kernel& k, const SyscallArgs& a) { return vector_io(k, a, false, false); }
+Result<uint64_t> sys_writev(Kernel& k, const SyscallArgs& a) { return vector_io(k, a, true, false); }
+Result<uint64_t> sys_preadv(Kernel& k, const SyscallArgs& a) { return vector_io(k, a, false, true); }
+Result<uint64_t> sys_pwritev(Kernel& k, const SyscallArgs& a) { return vector_io(k, a, true, true); }
+
+Result<uint64_t> sys_lseek(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  if (f->flags & O_PATH) return Err{EBADF};
+  int whence = a.i32(2);
+  if (whence < 0 || whence > 4) return Err{EINVAL};
+  auto attr = f->stat();
+  if (attr.ok() && S_ISDIR(attr->mode)) {
+    // Directory offsets are getdents64 cursors (d_off = index + 1).
+    int64_t off = static_cast<int64_t>(a[1]);
+    if (whence == SEEK_CUR && off == 0) return f->dir_pos;
+    if (whence != SEEK_SET || off < 0) return Err{EINVAL};
+    f->dir_pos = static_cast<uint64_t>(off);
+    if (off == 0) f->dir_snapshot.reset();
+    return f->dir_pos;
+  }
+  TRY_ASSIGN(int64_t pos, f->seek(static_cast<int64_t>(a[1]), whence));
+  return static_cast<uint64_t>(pos);
+}
+
+Result<uint64_t> do_open(Kernel& k, int dirfd, uint64_t path_addr, int flags, uint32_t mode) {
+  TRY_ASSIGN(std::string path, path_arg(k, path_addr));
+  if (path.empty()) return Err{ENOENT};
+  TRY_ASSIGN(std::string base, dir_base(k, dirfd, path));
+  uint32_t eff_mode = mode & 07777 & ~k.proc().umask;
+  TRY_ASSIGN(fs::FileRef f, k.vfs().open(base, path, flags, eff_mode));
+  TRY_ASSIGN(int fd, k.proc().fds.install(std::move(f), flags & O_CLOEXEC));
+  return static_cast<uint64_t>(fd);
+}
+
+Result<uint64_t> sys_open(Kernel& k, const SyscallArgs& a) { return do_open(k, AT_FDCWD, a[0], a.i32(1), a.i32(2)); }
+Result<uint64_t> sys_openat(Kernel& k, const SyscallArgs& a) { return do_open(k, a.i32(0), a[1], a.i32(2), a.i32(3)); }
+Result<uint64_t> sys_creat(Kernel& k, const SyscallArgs& a) {
+  return do_open(k, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, a.i32(1));
+}
+
+Result<uint64_t> sys_close(Kernel& k, const SyscallArgs& a) {
+  TRY_VOID(k.proc().fds.close(a.fd(0)));
+  return 0;
+}
+
+Result<uint64_t> sys_dup(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  TRY_ASSIGN(int fd, k.proc().fds.install(f, false));
+  return static_cast<uint64_t>(fd);
+}
+
+Result<uint64_t> do_dup3(Kernel& k, int oldfd, int newfd, int flags) {
+  if (flags & ~O_CLOEXEC) return Err{EINVAL};
+  TRY_ASSIGN(auto f, file_arg(k, oldfd));
+  TRY_ASSIGN(int fd, k.proc().fds.install_at(newfd, f, flags & O_CLOEXEC));
+  return static_cast<uint64_t>(fd);
+}
+
+Result<uint64_t> sys_dup2(Kernel& k, const SyscallArgs& a) {
+  if (a.fd(0) == a.fd(1)) {
+    TRY_VOID(file_arg(k, a.fd(0)));
+    return static_cast<uint64_t>(a.fd(1));
+  }
+  return do_dup3(k, a.fd(0), a.fd(1), 0);
+}
+
+Result<uint64_t> sys_dup3(Kernel& k, const SyscallArgs& a) {
+  if (a.fd(0) == a.fd(1)) return Err{EINVAL};
+  return do_dup3(k, a.fd(0), a.fd(1), a.i32(2));
+}
+
+Result<uint64_t> sys_fcntl(Kernel& k, const SyscallArgs& a) {
+  int fd = a.fd(0);
+  TRY_ASSIGN(auto f, file_arg(k, fd));
+  switch (a.i32(1)) {
+    case F_DUPFD:
+    case F_DUPFD_CLOEXEC: {
+      if (a.i32(2) < 0) return Err{EINVAL};
+      TRY_ASSIGN(int nfd, k.proc().fds.install(f, a.i32(1) == F_DUPFD_CLOEXEC, a.i32(2)));
+      return static_cast<uint64_t>(nfd);
+    }
+    case F_GETFD: return k.proc().fds.entry(fd)->cloexec ? FD_CLOEXEC : 0;
+    case F_SETFD:
+      TRY_VOID(k.proc().fds.set_cloexec(fd, a[2] & FD_CLOEXEC));
+      return 0;
+    case F_GETFL: return static_cast<uint64_t>(f->flags | (k.arch() == Arch::X86_64 ? 0100000 : 0));
+    case F_SETFL: {
+      constexpr int kSettable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+      f->flags = (f->flags & ~kSettable) | (a.i32(2) & kSettable);
+      return 0;
+    }
+    case F_GETLK: {
+      // One process per sandbox here: no lock is ever held by another.
+      uint64_t addr = a[2];
+      int16_t unlck = F_UNLCK;
+      TRY_VOID(k.mem().write({addr}, unlck));
+      return 0;
+    }
+    case F_SETLK:
+    case F_SETLKW:
+    case F_OFD_SETLK:
+    case F_OFD_SETLKW: return 0;
+    case F_OFD_GETLK: {
+      int16_t unlck = F_UNLCK;
+      TRY_VOID(k.mem().write({a[2]}, unlck));
+      return 0;
+    }
+    default: return Err{EINVAL};
+  }
+}
+
+Result<uint64_t> sys_ioctl(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  uint64_t req = a[1] & 0xffffffff;
+  uint64_t arg = a[2];
+  switch (req) {
+    case TCGETS: {
+      if (!f->is_tty()) return Err{ENOTTY};
+      // A canonical, echoing terminal (struct termios of the generic ABI).
+      uint8_t t[36] = {};
+      uint32_t iflag = ICRNL | IXON, oflag = OPOST | ONLCR, cflag = B38400 | CS8 | CREAD,
+               lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL | ECHOKE;
+      std::memcpy(t, &iflag, 4), std::memcpy(t + 4, &oflag, 4), std::memcpy(t + 8, &cflag, 4),
+          std::memcpy(t + 12, &lflag, 4);
+      const uint8_t cc[] = {3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0};
+      std::memcpy(t + 17, cc, sizeof cc);
+      TRY_VOID(k.mem().copy_out({arg}, t, sizeof t));
+      return 0;
+    }
+    case TCSETS:
+    case TCSETSW:
+    case TCSETSF:
+      if (!f->is_tty()) return Err{ENOTTY};
+      return 0;  // accepted; the host terminal is not changed (see the terminal issue)
+    case TIOCGWINSZ: {
+      if (!f->is_tty()) return Err{ENOTTY};
+      uint16_t ws[4] = {24, 80, 0, 0};
+      TRY_VOID(k.mem().copy_out({arg}, ws, sizeof ws));
+      return 0;
+    }
+    case TIOCGPGRP: {
+      if (!f->is_tty()) return Err{ENOTTY};
+      int32_t pgrp = k.proc().pid();
+      TRY_VOID(k.mem().write({arg}, pgrp));
+      return 0;
+    }
+    case FIONREAD: {
+      TRY_ASSIGN(int64_t n, f->bytes_available());
+      int32_t v = static_cast<int32_t>(std::min<int64_t>(n, INT32_MAX));
+      TRY_VOID(k.mem().write({arg}, v));
+      return 0;
+    }
+    case FIONBIO: {
+      TRY_ASSIGN(int32_t on, k.mem().read<int32_t>({arg}));
+      f->flags = on ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK);
+      return 0;
+    }
+    case FIOCLEX: TRY_VOID(k.proc().fds.set_cloexec(a.fd(0), true)); return 0;
+    case FIONCLEX: TRY_VOID(k.proc().fds.set_cloexec(a.fd(0), false)); return 0;
+    default: return Err{ENOTTY};
+  }
+}
+
+Result<uint64_t> sys_ftruncate(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  if (static_cast<int64_t>(a[1]) < 0) return Err{EINVAL};
+  if (!can_write(*f)) return Err{EINVAL};
+  TRY_VOID(f->truncate(a[1]));
+  return 0;
+}
+
+Result<uint64_t> sys_truncate(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(std::string path, path_arg(k, a[0]));
+  if (path.empty()) return Err{ENOENT};
+  if (static_cast<int64_t>(a[1]) < 0) return Err{EINVAL};
+  TRY_VOID(k.vfs().truncate(k.proc().cwd_path, path, a[1]));
+  return 0;
+}
+
+Result<uint64_t> sys_fsync(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  TRY_VOID(f->sync());
+  return 0;
+}
+
+Result<uint64_t> sys_sendfile(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto out, file_arg(k, a.fd(0)));
+  TRY_ASSIGN(auto in, file_arg(k, a.fd(1)));
+  if (!can_read(*in) || !can_write(*out)) return Err{EBADF};
+  uint64_t off_addr = a[2];
+  int64_t off = -1;
+  if (off_addr) {
+    TRY_ASSIGN(off, k.mem().read<int64_t>({off_addr}));
+    if (off < 0) return Err{EINVAL};
+  }
+  uint64_t count = std::min(a[3], kMaxTransfer);
+  std::vector<uint8_t> tmp(std::min<uint64_t>(count, kChunk));
+  uint64_t done = 0;
+  while (done < count) {
+    size_t want = std::min<uint64_t>(tmp.size(), count - done);
+    auto r = off >= 0 ? in->pread(tmp.data(), want, off + done) : in->read(tmp.data(), want);
+    if (!r.ok()) {
+      if (done) break;
+      return Err{r.error()};
+    }
+    if (r.value() == 0) break;
+    auto w = out->write(tmp.data(), r.value());
+    if (!w.ok()) {
+      if (done) break;
+      return Err{w.error()};
+    }
+    done += w.value();
+    if (w.value() < r.value() || r.value() < want) break;
+  }
+  if (off_addr) TRY_VOID(k.mem().write<int64_t>({off_addr}, off + static_cast<int64_t>(done)));
+  return done;
+}
+
+const SyscallDef kDefs[] = {
+    SYSCALL_DEF("read", sys_read, Support::Full, "fpu", nullptr),
+    SYSCALL_DEF("write", sys_write, Support::Full, "fpu", nullptr),
+    SYSCALL_DEF("pread64", sys_pread64, Support::Full, "fpud", nullptr),
+    SYSCALL_DEF("pwrite64", sys_pwrite64, Support::Full, "fpud", nullptr),
+    SYSCALL_DEF("readv", sys_readv, Support::Full, "fpu", nullptr),
+    SYSCALL_DEF("writev", sys_writev, Support::Full, "fpu", nullptr),
+    SYSCALL_DEF("preadv", sys_preadv, Support::Full, "fpud", nullptr),
+    SYSCALL_DEF("pwritev", sys_pwritev, Support::Full, "fpud", nullptr),
+    SYSCALL_DEF("lseek", sys_lseek, Support::Full, "fdd", nullptr),
+    SYSCALL_DEF("open", sys_open, Support::Full, "sxo", nullptr),
+    SYSCALL_DEF("openat", sys_openat, Support::Full, "fsxo", nullptr),
+    SYSCALL_DEF("creat", sys_creat, Support::Full, "so", nullptr),
+    SYSCALL_DEF("close", sys_close, Support::Full, "f", nullptr),
+    SYSCALL_DEF("dup", sys_dup, Support::Full, "f", nullptr),
+    SYSCALL_DEF("dup2", sys_dup2, Support::Full, "ff", nullptr),
+    SYSCALL_DEF("dup3", sys_dup3, Support::Full, "ffx", nullptr),
+    SYSCALL_DEF("fcntl", sys_fcntl, Support::Partial, "fdx", "record locks always succeed (one process per sandbox)"),
+    SYSCALL_DEF("ioctl", sys_ioctl, Support::Partial, "fxx",
+                "TCGETS/TCSETS*/TIOCGWINSZ/TIOCGPGRP on terminals (fixed 80x24, settings not applied), FIONREAD, FIONBIO, FIOCLEX; others ENOTTY"),
+    SYSCALL_DEF("ftruncate", sys_ftruncate, Support::Full, "fd", nullptr),
+    SYSCALL_DEF("truncate", sys_truncate, Support::Full, "sd", nullptr),
+    SYSCALL_DEF("fsync", sys_fsync, Support::Full, "f", nullptr),
+    SYSCALL_DEF("fdatasync", sys_fsync, Support::Full, "f", nullptr),
+    SYSCALL_DEF("sendfile", sys_sendfile, Support::Full, "ffpu", nullptr),
+};
+
+}  // namespace
+
+std::span<const SyscallDef> file_io_syscalls() { return kDefs; }
+
+}  // namespace vmrun

@@ -1,0 +1,207 @@
+// Who and where the guest is: uname, user and group ids, resource limits,
+// randomness, sysinfo, process groups, usage.
+#include <sys/resource.h>
+
+#include <cstring>
+#include <vector>
+
+#include "syscalls/guest_abi.h"
+#include "syscalls/handler_util.h"
+
+namespace vmrun {
+namespace {
+
+Result<uint64_t> sys_uname(Kernel& k, const SyscallArgs& a) {
+  char u[6][65] = {};
+  auto set = [&](int i, const std::string& s) { std::strncpy(u[i], s.c_str(), 64); };
+  set(0, "Linux");
+  set(1, k.config().hostname);
+  set(2, "6.1.0-vmrun");
+  set(3, "#1 SMP PREEMPT_DYNAMIC vmrun");
+  set(4, k.cpu().uname_machine());
+  set(5, "(none)");
+  TRY_VOID(k.mem().copy_out({a[0]}, u, sizeof u));
+  return 0;
+}
+
+Result<uint64_t> sys_getuid(Kernel& k, const SyscallArgs&) { return k.config().uid; }
+Result<uint64_t> sys_getgid(Kernel& k, const SyscallArgs&) { return k.config().gid; }
+
+// Identity changes succeed only when they change nothing: the sandbox's
+// identity is fixed by its configuration.
+Result<uint64_t> set_same_id(uint32_t current, std::initializer_list<uint64_t> wanted) {
+  for (uint64_t w : wanted)
+    if (static_cast<int32_t>(w) != -1 && static_cast<uint32_t>(w) != current) return Err{EPERM};
+  return 0;
+}
+Result<uint64_t> sys_setuid(Kernel& k, const SyscallArgs& a) { return set_same_id(k.config().uid, {a[0]}); }
+Result<uint64_t> sys_setgid(Kernel& k, const SyscallArgs& a) { return set_same_id(k.config().gid, {a[0]}); }
+Result<uint64_t> sys_setreuid(Kernel& k, const SyscallArgs& a) { return set_same_id(k.config().uid, {a[0], a[1]}); }
+Result<uint64_t> sys_setregid(Kernel& k, const SyscallArgs& a) { return set_same_id(k.config().gid, {a[0], a[1]}); }
+Result<uint64_t> sys_setresuid(Kernel& k, const SyscallArgs& a) {
+  return set_same_id(k.config().uid, {a[0], a[1], a[2]});
+}
+Result<uint64_t> sys_setresgid(Kernel& k, const SyscallArgs& a) {
+  return set_same_id(k.config().gid, {a[0], a[1], a[2]});
+}
+Result<uint64_t> sys_setgroups(Kernel& k, const SyscallArgs& a) {
+  return k.config().uid == 0 ? Result<uint64_t>(0) : Result<uint64_t>(Err{EPERM});
+}
+
+Result<uint64_t> get_res(Kernel& k, const SyscallArgs& a, uint32_t id) {
+  for (int i = 0; i < 3; i++) TRY_VOID(k.mem().write<uint32_t>({a[i]}, id));
+  return 0;
+}
+Result<uint64_t> sys_getresuid(Kernel& k, const SyscallArgs& a) { return get_res(k, a, k.config().uid); }
+Result<uint64_t> sys_getresgid(Kernel& k, const SyscallArgs& a) { return get_res(k, a, k.config().gid); }
+
+Result<uint64_t> sys_getgroups(Kernel& k, const SyscallArgs& a) {
+  int size = a.i32(0);
+  if (size < 0) return Err{EINVAL};
+  if (size == 0) return 1;
+  TRY_VOID(k.mem().write<uint32_t>({a[1]}, k.config().gid));
+  return 1;
+}
+
+// Resource limits, per process.
+struct Rlimit {
+  uint64_t cur, max;
+};
+constexpr uint64_t kInf = ~0ull;
+
+Rlimit limit_of(Kernel& k, int resource) {
+  const Limits& l = k.config().limits;
+  switch (resource) {
+    case RLIMIT_STACK: return {8ull << 20, kInf};
+    case RLIMIT_NOFILE: return {k.proc().fds.limit(), l.max_open_files};
+    case RLIMIT_AS:
+    case RLIMIT_DATA: return {l.max_memory ? l.max_memory : kInf, l.max_memory ? l.max_memory : kInf};
+    case RLIMIT_CORE: return {0, kInf};
+    case RLIMIT_NPROC: return {1, 1};
+    default: return {kInf, kInf};
+  }
+}
+
+Result<uint64_t> do_prlimit(Kernel& k, int resource, uint64_t new_addr, uint64_t old_addr) {
+  if (resource < 0 || resource >= RLIM_NLIMITS) return Err{EINVAL};
+  Rlimit cur = limit_of(k, resource);
+  if (new_addr) {
+    TRY_ASSIGN(Rlimit want, k.mem().read<Rlimit>({new_addr}));
+    if (want.cur > want.max) return Err{EINVAL};
+    if (want.max > cur.max) return Err{EPERM};
+    // Only RLIMIT_NOFILE is enforced per process; the others are fixed
+    // by the sandbox configuration and keep their values.
+    if (resource == RLIMIT_NOFILE) k.proc().fds.set_limit(static_cast<uint32_t>(std::min<uint64_t>(want.cur, 1 << 20)));
+  }
+  if (old_addr) TRY_VOID(k.mem().write({old_addr}, cur));
+  return 0;
+}
+Result<uint64_t> sys_getrlimit(Kernel& k, const SyscallArgs& a) { return do_prlimit(k, a.i32(0), 0, a[1]); }
+Result<uint64_t> sys_setrlimit(Kernel& k, const SyscallArgs& a) { return do_prlimit(k, a.i32(0), a[1], 0); }
+Result<uint64_t> sys_prlimit64(Kernel& k, const SyscallArgs& a) {
+  if (a.i32(0) != 0 && a.i32(0) != k.proc().pid()) return Err{ESRCH};
+  return do_prlimit(k, a.i32(1), a[2], a[3]);
+}
+
+Result<uint64_t> sys_getrandom(Kernel& k, const SyscallArgs& a) {
+  uint64_t len = std::min<uint64_t>(a[1], 33554431);
+  if (a.i32(2) & ~7) return Err{EINVAL};
+  std::vector<uint8_t> bytes(std::min<uint64_t>(len, 1 << 20));
+  uint64_t done = 0;
+  while (done < len) {
+    uint64_t n = std::min<uint64_t>(bytes.size(), len - done);
+    for (uint64_t i = 0; i < n; i += 8) {
+      uint64_t r = k.rng()();
+      std::memcpy(bytes.data() + i, &r, std::min<uint64_t>(8, n - i));
+    }
+    auto w = k.mem().copy_out({a[0] + done}, bytes.data(), n);
+    if (!w.ok()) return done ? Result<uint64_t>(done) : Result<uint64_t>(Err{EFAULT});
+    done += n;
+  }
+  return done;
+}
+
+Result<uint64_t> sys_sysinfo(Kernel& k, const SyscallArgs& a) {
+  abi::Writer w(112);
+  uint64_t total = k.config().limits.max_memory ? k.config().limits.max_memory : (4ull << 30);
+  w.put<int64_t>(0, k.monotonic().sec);
+  w.put<uint64_t>(32, total);
+  w.put<uint64_t>(40, total - std::min(total, k.mem().mapped_bytes()));
+  w.put<uint16_t>(80, 1);  // procs
+  w.put<uint32_t>(104, 1);  // mem_unit
+  TRY_VOID(k.mem().copy_out({a[0]}, w.bytes().data(), w.bytes().size()));
+  return 0;
+}
+
+Result<uint64_t> sys_getpgid(Kernel& k, const SyscallArgs& a) {
+  if (a.i32(0) != 0 && a.i32(0) != k.proc().pid()) return Err{ESRCH};
+  return k.proc().pid();
+}
+Result<uint64_t> sys_getpgrp(Kernel& k, const SyscallArgs&) { return k.proc().pid(); }
+Result<uint64_t> sys_setpgid(Kernel& k, const SyscallArgs& a) {
+  if (a.i32(0) != 0 && a.i32(0) != k.proc().pid()) return Err{ESRCH};
+  if (a.i32(1) != 0 && a.i32(1) != k.proc().pid()) return Err{EPERM};
+  return 0;
+}
+Result<uint64_t> sys_setsid(Kernel&, const SyscallArgs&) { return Err{EPERM}; }  // already a group leader
+
+Result<uint64_t> sys_getpriority(Kernel&, const SyscallArgs&) { return 20; }  // nice 0
+Result<uint64_t> sys_setpriority(Kernel&, const SyscallArgs&) { return 0; }
+
+Result<uint64_t> sys_times(Kernel& k, const SyscallArgs& a) {
+  uint64_t ticks = k.instructions() / 10000000;  // 100 Hz at 1 instruction per ns
+  if (a[0]) {
+    int64_t t[4] = {static_cast<int64_t>(ticks), 0, 0, 0};
+    TRY_VOID(k.mem().copy_out({a[0]}, t, sizeof t));
+  }
+  fs::Timespec m = k.monotonic();
+  return static_cast<uint64_t>(m.sec * 100 + m.nsec / 10000000);
+}
+
+Result<uint64_t> sys_getrusage(Kernel& k, const SyscallArgs& a) {
+  abi::Writer w(144);
+  uint64_t ns = k.instructions();
+  w.put<int64_t>(0, ns / 1000000000);
+  w.put<int64_t>(8, (ns % 1000000000) / 1000);
+  w.put<int64_t>(32, static_cast<int64_t>(k.mem().peak_bytes() / 1024));  // ru_maxrss (KiB)
+  TRY_VOID(k.mem().copy_out({a[1]}, w.bytes().data(), w.bytes().size()));
+  return 0;
+}
+
+const SyscallDef kDefs[] = {
+    SYSCALL_DEF("uname", sys_uname, Support::Full, "p", nullptr),
+    SYSCALL_DEF("getuid", sys_getuid, Support::Full, "", nullptr),
+    SYSCALL_DEF("geteuid", sys_getuid, Support::Full, "", nullptr),
+    SYSCALL_DEF("getgid", sys_getgid, Support::Full, "", nullptr),
+    SYSCALL_DEF("getegid", sys_getgid, Support::Full, "", nullptr),
+    SYSCALL_DEF("setuid", sys_setuid, Support::Partial, "d", "succeeds only without change: identity is fixed by the config"),
+    SYSCALL_DEF("setgid", sys_setgid, Support::Partial, "d", "as setuid"),
+    SYSCALL_DEF("setreuid", sys_setreuid, Support::Partial, "dd", "as setuid"),
+    SYSCALL_DEF("setregid", sys_setregid, Support::Partial, "dd", "as setuid"),
+    SYSCALL_DEF("setresuid", sys_setresuid, Support::Partial, "ddd", "as setuid"),
+    SYSCALL_DEF("setresgid", sys_setresgid, Support::Partial, "ddd", "as setuid"),
+    SYSCALL_DEF("setgroups", sys_setgroups, Support::Partial, "dp", "accepted for root, groups unchanged"),
+    SYSCALL_DEF("getresuid", sys_getresuid, Support::Full, "ppp", nullptr),
+    SYSCALL_DEF("getresgid", sys_getresgid, Support::Full, "ppp", nullptr),
+    SYSCALL_DEF("getgroups", sys_getgroups, Support::Full, "dp", nullptr),
+    SYSCALL_DEF("getrlimit", sys_getrlimit, Support::Full, "dp", nullptr),
+    SYSCALL_DEF("setrlimit", sys_setrlimit, Support::Partial, "dp", "only RLIMIT_NOFILE takes effect"),
+    SYSCALL_DEF("prlimit64", sys_prlimit64, Support::Partial, "ddpp", "only RLIMIT_NOFILE takes effect"),
+    SYSCALL_DEF("getrandom", sys_getrandom, Support::Full, "pux", nullptr),
+    SYSCALL_DEF("sysinfo", sys_sysinfo, Support::Full, "p", nullptr),
+    SYSCALL_DEF("getpgid", sys_getpgid, Support::Full, "d", nullptr),
+    SYSCALL_DEF("getpgrp", sys_getpgrp, Support::Full, "", nullptr),
+    SYSCALL_DEF("getsid", sys_getpgid, Support::Full, "d", nullptr),
+    SYSCALL_DEF("setpgid", sys_setpgid, Support::Partial, "dd", "single process: only no-op changes"),
+    SYSCALL_DEF("setsid", sys_setsid, Support::Partial, "", "the first process already leads its session (EPERM)"),
+    SYSCALL_DEF("getpriority", sys_getpriority, Support::Partial, "dd", "always nice 0"),
+    SYSCALL_DEF("setpriority", sys_setpriority, Support::Partial, "ddd", "accepted, no effect"),
+    SYSCALL_DEF("times", sys_times, Support::Full, "p", nullptr),
+    SYSCALL_DEF("getrusage", sys_getrusage, Support::Partial, "dp", "user time and maxrss only"),
+};
+
+}  // namespace
+
+std::span<const SyscallDef> identity_syscalls() { return kDefs; }
+
+}  // namespace vmrun

@@ -1,0 +1,170 @@
+// Guest memory: brk, mmap, munmap, mprotect, mremap, madvise.
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "syscalls/handler_util.h"
+
+namespace vmrun {
+namespace {
+
+Result<uint64_t> sys_brk(Kernel& k, const SyscallArgs& a) {
+  Process& p = k.proc();
+  uint64_t want = a[0];
+  if (want < p.brk_start) return p.brk_current;
+  uint64_t new_end = page_up(want);
+  if (new_end > p.brk_mapped_end) {
+    uint64_t grow = new_end - p.brk_mapped_end;
+    // The heap may not run into another mapping.
+    if (new_end > p.mmap_top || k.mem().overlaps(p.brk_mapped_end, grow)) return p.brk_current;
+    if (!k.mem().map_fixed(p.brk_mapped_end, grow, kProtRead | kProtWrite, "[heap]").ok()) return p.brk_current;
+    p.brk_mapped_end = new_end;
+  } else if (new_end < p.brk_mapped_end) {
+    (void)k.mem().unmap(new_end, p.brk_mapped_end - new_end);
+    p.brk_mapped_end = new_end;
+  }
+  p.brk_current = want;
+  return want;
+}
+
+constexpr uint64_t kMapTypeMask = 0x0f;
+
+Result<uint64_t> sys_mmap(Kernel& k, const SyscallArgs& a) {
+  uint64_t addr = a[0], len = a[1];
+  uint32_t prot = static_cast<uint32_t>(a[2]);
+  int flags = a.i32(3), fd = a.fd(4);
+  uint64_t off = a[5];
+  if (len == 0 || (off & (kPageSize - 1))) return Err{EINVAL};
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) return Err{EINVAL};
+  int type = flags & kMapTypeMask;
+  if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return Err{EINVAL};
+  uint64_t plen = page_up(len);
+  if (plen < len || plen > k.mem().user_top()) return Err{ENOMEM};
+  bool anonymous = flags & MAP_ANONYMOUS;
+  fs::FileRef file;
+  if (!anonymous) {
+    TRY_ASSIGN(file, file_arg(k, fd));
+    if ((file->flags & O_PATH) || (file->flags & O_ACCMODE) == O_WRONLY) return Err{EACCES};
+    if (type != MAP_PRIVATE && (prot & PROT_WRITE) && (file->flags & O_ACCMODE) != O_RDWR) return Err{EACCES};
+  }
+  uint64_t where;
+  bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
+  if (fixed) {
+    if (addr & (kPageSize - 1)) return Err{EINVAL};
+    if (addr + plen < addr || addr + plen > k.mem().user_top() || addr < kPageSize) return Err{ENOMEM};
+    if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && k.mem().overlaps(addr, plen)) return Err{EEXIST};
+    where = addr;
+  } else {
+    uint64_t hint = page_down(addr);
+    if (hint >= 0x10000 && hint + plen > hint && hint + plen <= k.proc().mmap_top && !k.mem().overlaps(hint, plen)) {
+      where = hint;
+    } else {
+      TRY_ASSIGN(where, k.mem().find_free(plen, k.proc().mmap_top));
+    }
+  }
+  std::string name = file ? file->path : std::string();
+  TRY_VOID(k.mem().map_fixed(where, plen, prot & 7, name));
+  if (file) {
+    // Private file mappings are copies. Shared writable file mappings are
+    // copies too for now (writes do not reach the file): see SYSCALLS.md.
+    std::vector<uint8_t> tmp(std::min<uint64_t>(plen, 1 << 20));
+    for (uint64_t done = 0; done < plen;) {
+      uint64_t want = std::min<uint64_t>(tmp.size(), plen - done);
+      auto r = file->pread(tmp.data(), want, off + done);
+      if (!r.ok()) {
+        (void)k.mem().unmap(where, plen);
+        return Err{r.error() == ESPIPE ? ENODEV : r.error()};
+      }
+      if (r.value() == 0) break;
+      TRY_VOID(k.mem().poke(where + done, tmp.data(), r.value()));
+      done += r.value();
+    }
+  }
+  return where;
+}
+
+Result<uint64_t> sys_munmap(Kernel& k, const SyscallArgs& a) {
+  TRY_VOID(k.mem().unmap(a[0], a[1]));
+  return 0;
+}
+
+Result<uint64_t> sys_mprotect(Kernel& k, const SyscallArgs& a) {
+  uint32_t prot = static_cast<uint32_t>(a[2]);
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) return Err{EINVAL};
+  TRY_VOID(k.mem().protect(a[0], a[1], prot & 7));
+  return 0;
+}
+
+Result<uint64_t> sys_mremap(Kernel& k, const SyscallArgs& a) {
+  uint64_t old_addr = a[0], old_size = page_up(a[1]), new_size = page_up(a[2]);
+  int flags = a.i32(3);
+  if ((old_addr & (kPageSize - 1)) || new_size == 0) return Err{EINVAL};
+  if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) return Err{EINVAL};
+  if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) return Err{EINVAL};
+  const Vma* v = k.mem().vma_at(old_addr);
+  if (!v || old_size == 0 || k.mem().accessible_prefix(old_addr, old_size, 0) != old_size) return Err{EFAULT};
+  uint32_t prot = v->prot;
+  std::string name = v->name;
+  if (new_size <= old_size) {
+    if (new_size < old_size) TRY_VOID(k.mem().unmap(old_addr + new_size, old_size - new_size));
+    return old_addr;
+  }
+  uint64_t extra = new_size - old_size;
+  if (!k.mem().overlaps(old_addr + old_size, extra) && old_addr + new_size <= k.proc().mmap_top) {
+    TRY_VOID(k.mem().map_fixed(old_addr + old_size, extra, prot, name));
+    return old_addr;
+  }
+  if (!(flags & MREMAP_MAYMOVE)) return Err{ENOMEM};
+  TRY_ASSIGN(uint64_t where, k.mem().find_free(new_size, k.proc().mmap_top));
+  TRY_VOID(k.mem().map_fixed(where, new_size, prot, name));
+  std::vector<uint8_t> tmp(std::min<uint64_t>(old_size, 1 << 20));
+  for (uint64_t done = 0; done < old_size;) {
+    uint64_t n = std::min<uint64_t>(tmp.size(), old_size - done);
+    TRY_VOID(k.mem().peek(old_addr + done, tmp.data(), n));
+    TRY_VOID(k.mem().poke(where + done, tmp.data(), n));
+    done += n;
+  }
+  TRY_VOID(k.mem().unmap(old_addr, old_size));
+  return where;
+}
+
+Result<uint64_t> sys_madvise(Kernel& k, const SyscallArgs& a) {
+  uint64_t addr = a[0], len = page_up(a[1]);
+  if (addr & (kPageSize - 1)) return Err{EINVAL};
+  if (a.i32(2) == MADV_DONTNEED) {
+    if (k.mem().accessible_prefix(addr, len, 0) != len) return Err{ENOMEM};
+    // Anonymous private memory reads back as zeros after DONTNEED.
+    std::vector<uint8_t> zeros(std::min<uint64_t>(len, 1 << 20));
+    for (uint64_t done = 0; done < len; done += zeros.size())
+      TRY_VOID(k.mem().poke(addr + done, zeros.data(), std::min<uint64_t>(zeros.size(), len - done)));
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_msync(Kernel& k, const SyscallArgs& a) {
+  if (a[0] & (kPageSize - 1)) return Err{EINVAL};
+  if (k.mem().accessible_prefix(a[0], page_up(a[1]), 0) != page_up(a[1])) return Err{ENOMEM};
+  return 0;
+}
+
+Result<uint64_t> sys_mlock(Kernel& k, const SyscallArgs& a) { return 0; }
+
+const SyscallDef kDefs[] = {
+    SYSCALL_DEF("brk", sys_brk, Support::Full, "x", nullptr),
+    SYSCALL_DEF("mmap", sys_mmap, Support::Partial, "xuxxfx",
+                "file mappings are private copies: MAP_SHARED writes do not reach the file"),
+    SYSCALL_DEF("munmap", sys_munmap, Support::Full, "xu", nullptr),
+    SYSCALL_DEF("mprotect", sys_mprotect, Support::Full, "xux", nullptr),
+    SYSCALL_DEF("mremap", sys_mremap, Support::Partial, "xuux", "MREMAP_FIXED and MREMAP_DONTUNMAP unsupported"),
+    SYSCALL_DEF("madvise", sys_madvise, Support::Partial, "xud", "only MADV_DONTNEED acts (zero-fill); others are hints"),
+    SYSCALL_DEF("msync", sys_msync, Support::Full, "xux", nullptr),
+    SYSCALL_DEF("mlock", sys_mlock, Support::Full, "xu", nullptr),
+    SYSCALL_DEF("munlock", sys_mlock, Support::Full, "xu", nullptr),
+};
+
+}  // namespace
+
+std::span<const SyscallDef> memory_syscalls() { return kDefs; }
+
+}  // namespace vmrun

@@ -1,0 +1,136 @@
+// poll/ppoll/select/pselect6 over the descriptors the process has. With a
+// single guest process only host stdin can change readiness while we wait.
+#include <poll.h>
+
+#include <cstring>
+#include <vector>
+
+#include "syscalls/handler_util.h"
+
+namespace vmrun {
+namespace {
+
+struct PollFd {
+  int32_t fd;
+  int16_t events, revents;
+};
+
+// Evaluate readiness once; returns the number of ready entries.
+int scan(Kernel& k, std::vector<PollFd>& fds) {
+  int ready = 0;
+  for (auto& p : fds) {
+    p.revents = 0;
+    if (p.fd < 0) continue;
+    fs::FileRef f = k.proc().fds.get(p.fd);
+    if (!f) {
+      p.revents = POLLNVAL;
+    } else {
+      uint32_t r = f->poll_ready();
+      p.revents = static_cast<int16_t>(r & (static_cast<uint16_t>(p.events) | POLLERR | POLLHUP));
+    }
+    if (p.revents) ready++;
+  }
+  return ready;
+}
+
+// Wait up to timeout_ns (-1 = forever) for readiness, re-scanning in short
+// host sleeps (or virtual ones in deterministic mode).
+Result<int> wait_ready(Kernel& k, std::vector<PollFd>& fds, int64_t timeout_ns) {
+  int64_t waited = 0;
+  constexpr int64_t kStep = 5000000;  // 5 ms
+  while (true) {
+    int n = scan(k, fds);
+    if (n || timeout_ns == 0 || (timeout_ns > 0 && waited >= timeout_ns)) return n;
+    int64_t step = timeout_ns < 0 ? kStep : std::min(kStep, timeout_ns - waited);
+    if (!k.sleep_for(step)) return 0;  // the run's deadline passed
+    waited += step;
+  }
+}
+
+Result<int64_t> timeout_from_timespec(Kernel& k, uint64_t addr) {
+  if (!addr) return -1;
+  int64_t ts[2];
+  TRY_VOID(k.mem().copy_in({addr}, ts, sizeof ts));
+  if (ts[0] < 0 || ts[1] < 0 || ts[1] > 999999999) return Err{EINVAL};
+  return ts[0] > 1000000000 ? int64_t(1) << 62 : ts[0] * 1000000000 + ts[1];
+}
+
+Result<uint64_t> do_poll(Kernel& k, uint64_t addr, uint64_t nfds, int64_t timeout_ns) {
+  if (nfds > k.proc().fds.limit() || nfds > 65536) return Err{EINVAL};
+  std::vector<PollFd> fds(nfds);
+  if (nfds) TRY_VOID(k.mem().copy_in({addr}, fds.data(), nfds * sizeof(PollFd)));
+  TRY_ASSIGN(int n, wait_ready(k, fds, timeout_ns));
+  if (nfds) TRY_VOID(k.mem().copy_out({addr}, fds.data(), nfds * sizeof(PollFd)));
+  return static_cast<uint64_t>(n);
+}
+
+Result<uint64_t> sys_poll(Kernel& k, const SyscallArgs& a) {
+  int ms = a.i32(2);
+  return do_poll(k, a[0], a[1], ms < 0 ? -1 : int64_t(ms) * 1000000);
+}
+
+Result<uint64_t> sys_ppoll(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(int64_t t, timeout_from_timespec(k, a[2]));
+  return do_poll(k, a[0], a[1], t);
+}
+
+Result<uint64_t> do_select(Kernel& k, int nfds, uint64_t rd, uint64_t wr, uint64_t ex, int64_t timeout_ns) {
+  if (nfds < 0 || nfds > 1024) return Err{EINVAL};
+  size_t bytes = (static_cast<size_t>(nfds) + 63) / 64 * 8;
+  uint64_t sets[3][16] = {};
+  uint64_t addrs[3] = {rd, wr, ex};
+  for (int s = 0; s < 3; s++)
+    if (addrs[s] && bytes) TRY_VOID(k.mem().copy_in({addrs[s]}, sets[s], bytes));
+  std::vector<PollFd> fds;
+  for (int fd = 0; fd < nfds; fd++) {
+    int16_t ev = 0;
+    if (sets[0][fd / 64] >> (fd % 64) & 1) ev |= POLLIN;
+    if (sets[1][fd / 64] >> (fd % 64) & 1) ev |= POLLOUT;
+    if (sets[2][fd / 64] >> (fd % 64) & 1) ev |= POLLPRI;
+    if (ev) {
+      if (!k.proc().fds.get(fd)) return Err{EBADF};
+      fds.push_back({fd, ev, 0});
+    }
+  }
+  TRY_VOID(wait_ready(k, fds, timeout_ns));
+  uint64_t out[3][16] = {};
+  int count = 0;
+  for (auto& p : fds) {
+    auto mark = [&](int s) { out[s][p.fd / 64] |= 1ull << (p.fd % 64), count++; };
+    if ((p.events & POLLIN) && (p.revents & (POLLIN | POLLHUP | POLLERR))) mark(0);
+    if ((p.events & POLLOUT) && (p.revents & (POLLOUT | POLLERR))) mark(1);
+    if ((p.events & POLLPRI) && (p.revents & POLLPRI)) mark(2);
+  }
+  for (int s = 0; s < 3; s++)
+    if (addrs[s] && bytes) TRY_VOID(k.mem().copy_out({addrs[s]}, out[s], bytes));
+  return static_cast<uint64_t>(count);
+}
+
+Result<uint64_t> sys_select(Kernel& k, const SyscallArgs& a) {
+  int64_t t = -1;
+  if (a[4]) {
+    int64_t tv[2];
+    TRY_VOID(k.mem().copy_in({a[4]}, tv, sizeof tv));
+    if (tv[0] < 0 || tv[1] < 0 || tv[1] > 999999) return Err{EINVAL};
+    t = tv[0] > 1000000000 ? int64_t(1) << 62 : tv[0] * 1000000000 + tv[1] * 1000;
+  }
+  return do_select(k, a.i32(0), a[1], a[2], a[3], t);
+}
+
+Result<uint64_t> sys_pselect6(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(int64_t t, timeout_from_timespec(k, a[4]));
+  return do_select(k, a.i32(0), a[1], a[2], a[3], t);
+}
+
+const SyscallDef kDefs[] = {
+    SYSCALL_DEF("poll", sys_poll, Support::Full, "pud", nullptr),
+    SYSCALL_DEF("ppoll", sys_ppoll, Support::Partial, "pupp", "signal mask argument ignored"),
+    SYSCALL_DEF("select", sys_select, Support::Partial, "dpppp", "remaining time not written back"),
+    SYSCALL_DEF("pselect6", sys_pselect6, Support::Partial, "dpppp", "signal mask argument ignored"),
+};
+
+}  // namespace
+
+std::span<const SyscallDef> poll_syscalls() { return kDefs; }
+
+}  // namespace vmrun

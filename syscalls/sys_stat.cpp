@@ -1,0 +1,132 @@
+// The stat family, access, readlink, statfs.
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include "syscalls/guest_abi.h"
+#include "syscalls/handler_util.h"
+
+namespace vmrun {
+namespace {
+
+Result<uint64_t> put_stat(Kernel& k, uint64_t addr, const fs::Attr& attr) {
+  std::string bytes = abi::encode_stat(k.arch(), attr);
+  TRY_VOID(k.mem().copy_out({addr}, bytes.data(), bytes.size()));
+  return 0;
+}
+
+// Resolve (dirfd, path, flags) to attributes, honouring AT_EMPTY_PATH and
+// AT_SYMLINK_NOFOLLOW.
+Result<fs::Attr> stat_at(Kernel& k, int dirfd, uint64_t path_addr, int flags) {
+  if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) return Err{EINVAL};
+  TRY_ASSIGN(std::string path, path_arg(k, path_addr));
+  if (path.empty()) {
+    if (!(flags & AT_EMPTY_PATH)) return Err{ENOENT};
+    if (dirfd == AT_FDCWD) return k.vfs().stat(k.proc().cwd_path, ".", true);
+    TRY_ASSIGN(auto f, file_arg(k, dirfd));
+    return f->stat();
+  }
+  TRY_ASSIGN(std::string base, dir_base(k, dirfd, path));
+  return k.vfs().stat(base, path, !(flags & AT_SYMLINK_NOFOLLOW));
+}
+
+Result<uint64_t> sys_stat(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto attr, stat_at(k, AT_FDCWD, a[0], 0));
+  return put_stat(k, a[1], attr);
+}
+Result<uint64_t> sys_lstat(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto attr, stat_at(k, AT_FDCWD, a[0], AT_SYMLINK_NOFOLLOW));
+  return put_stat(k, a[1], attr);
+}
+Result<uint64_t> sys_fstat(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  TRY_ASSIGN(auto attr, f->stat());
+  return put_stat(k, a[1], attr);
+}
+Result<uint64_t> sys_newfstatat(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto attr, stat_at(k, a.i32(0), a[1], a.i32(3)));
+  return put_stat(k, a[2], attr);
+}
+Result<uint64_t> sys_statx(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto attr, stat_at(k, a.i32(0), a[1], a.i32(2)));
+  std::string bytes = abi::encode_statx(attr, static_cast<uint32_t>(a[3]));
+  TRY_VOID(k.mem().copy_out({a[4]}, bytes.data(), bytes.size()));
+  return 0;
+}
+
+Result<uint64_t> do_access(Kernel& k, int dirfd, uint64_t path_addr, int mode, int flags) {
+  if (mode & ~(R_OK | W_OK | X_OK)) return Err{EINVAL};
+  if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return Err{EINVAL};
+  TRY_ASSIGN(std::string path, path_arg(k, path_addr));
+  if (path.empty()) return Err{ENOENT};
+  TRY_ASSIGN(std::string base, dir_base(k, dirfd, path));
+  TRY_VOID(k.vfs().access(base, path, mode, !(flags & AT_SYMLINK_NOFOLLOW)));
+  return 0;
+}
+Result<uint64_t> sys_access(Kernel& k, const SyscallArgs& a) { return do_access(k, AT_FDCWD, a[0], a.i32(1), 0); }
+Result<uint64_t> sys_faccessat(Kernel& k, const SyscallArgs& a) { return do_access(k, a.i32(0), a[1], a.i32(2), 0); }
+Result<uint64_t> sys_faccessat2(Kernel& k, const SyscallArgs& a) {
+  return do_access(k, a.i32(0), a[1], a.i32(2), a.i32(3));
+}
+
+Result<uint64_t> do_readlink(Kernel& k, int dirfd, uint64_t path_addr, uint64_t buf, uint64_t size) {
+  if (static_cast<int64_t>(size) <= 0) return Err{EINVAL};
+  TRY_ASSIGN(std::string path, path_arg(k, path_addr));
+  if (path.empty()) return Err{ENOENT};
+  TRY_ASSIGN(std::string base, dir_base(k, dirfd, path));
+  TRY_ASSIGN(std::string target, k.vfs().readlink(base, path));
+  uint64_t n = std::min<uint64_t>(size, target.size());
+  TRY_VOID(k.mem().copy_out({buf}, target.data(), n));
+  return n;
+}
+Result<uint64_t> sys_readlink(Kernel& k, const SyscallArgs& a) { return do_readlink(k, AT_FDCWD, a[0], a[1], a[2]); }
+Result<uint64_t> sys_readlinkat(Kernel& k, const SyscallArgs& a) {
+  return do_readlink(k, a.i32(0), a[1], a[2], a[3]);
+}
+
+// struct statfs is laid out the same on x86-64 and riscv64 (120 bytes).
+Result<uint64_t> put_statfs(Kernel& k, uint64_t addr, uint64_t magic) {
+  abi::Writer w(120);
+  w.put<int64_t>(0, static_cast<int64_t>(magic));
+  w.put<int64_t>(8, 4096);               // f_bsize
+  w.put<uint64_t>(16, 65536);            // f_blocks
+  w.put<uint64_t>(24, 32768);            // f_bfree
+  w.put<uint64_t>(32, 32768);            // f_bavail
+  w.put<uint64_t>(40, 65536);            // f_files
+  w.put<uint64_t>(48, 32768);            // f_ffree
+  w.put<int64_t>(64, 255);               // f_namelen
+  w.put<int64_t>(72, 4096);              // f_frsize
+  TRY_VOID(k.mem().copy_out({addr}, w.bytes().data(), w.bytes().size()));
+  return 0;
+}
+Result<uint64_t> sys_statfs(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(std::string path, path_arg(k, a[0]));
+  if (path.empty()) return Err{ENOENT};
+  TRY_ASSIGN(uint64_t magic, k.vfs().fs_magic(k.proc().cwd_path, path));
+  return put_statfs(k, a[1], magic);
+}
+Result<uint64_t> sys_fstatfs(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  auto magic = k.vfs().fs_magic("/", f->path);
+  return put_statfs(k, a[1], magic.ok() ? magic.value() : 0x01021994);
+}
+
+const SyscallDef kDefs[] = {
+    SYSCALL_DEF("stat", sys_stat, Support::Full, "sp", nullptr),
+    SYSCALL_DEF("lstat", sys_lstat, Support::Full, "sp", nullptr),
+    SYSCALL_DEF("fstat", sys_fstat, Support::Full, "fp", nullptr),
+    SYSCALL_DEF("newfstatat", sys_newfstatat, Support::Full, "fspx", nullptr),
+    SYSCALL_DEF("statx", sys_statx, Support::Partial, "fsxxp", "btime reported as ctime"),
+    SYSCALL_DEF("access", sys_access, Support::Full, "so", nullptr),
+    SYSCALL_DEF("faccessat", sys_faccessat, Support::Full, "fso", nullptr),
+    SYSCALL_DEF("faccessat2", sys_faccessat2, Support::Full, "fsox", nullptr),
+    SYSCALL_DEF("readlink", sys_readlink, Support::Full, "spu", nullptr),
+    SYSCALL_DEF("readlinkat", sys_readlinkat, Support::Full, "fspu", nullptr),
+    SYSCALL_DEF("statfs", sys_statfs, Support::Partial, "sp", "synthetic block and inode counts"),
+    SYSCALL_DEF("fstatfs", sys_fstatfs, Support::Partial, "fp", "synthetic block and inode counts"),
+};
+
+}  // namespace
+
+std::span<const SyscallDef> stat_syscalls() { return kDefs; }
+
+}  // namespace vmrun

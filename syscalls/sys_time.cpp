@@ -1,0 +1,111 @@
+// Clocks and sleeping. In deterministic mode every clock is virtual: it
+// advances with the instruction count and with sleeps, never with the host.
+#include <time.h>
+
+#include "syscalls/handler_util.h"
+
+namespace vmrun {
+namespace {
+
+Result<fs::Timespec> read_clock(Kernel& k, int clock) {
+  switch (clock) {
+    case CLOCK_REALTIME:
+    case CLOCK_REALTIME_COARSE:
+    case CLOCK_TAI: return k.realtime();
+    case CLOCK_MONOTONIC:
+    case CLOCK_MONOTONIC_RAW:
+    case CLOCK_MONOTONIC_COARSE:
+    case CLOCK_BOOTTIME: return k.monotonic();
+    case CLOCK_PROCESS_CPUTIME_ID:
+    case CLOCK_THREAD_CPUTIME_ID: {
+      // CPU time: one nanosecond per guest instruction.
+      uint64_t ns = k.instructions();
+      return fs::Timespec{static_cast<int64_t>(ns / 1000000000), static_cast<int64_t>(ns % 1000000000)};
+    }
+    default: return Err{EINVAL};
+  }
+}
+
+Result<uint64_t> sys_clock_gettime(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(fs::Timespec t, read_clock(k, a.i32(0)));
+  int64_t out[2] = {t.sec, t.nsec};
+  TRY_VOID(k.mem().copy_out({a[1]}, out, sizeof out));
+  return 0;
+}
+
+Result<uint64_t> sys_clock_getres(Kernel& k, const SyscallArgs& a) {
+  TRY_VOID(read_clock(k, a.i32(0)));
+  if (a[1]) {
+    int64_t out[2] = {0, 1};
+    TRY_VOID(k.mem().copy_out({a[1]}, out, sizeof out));
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_gettimeofday(Kernel& k, const SyscallArgs& a) {
+  fs::Timespec t = k.realtime();
+  if (a[0]) {
+    int64_t tv[2] = {t.sec, t.nsec / 1000};
+    TRY_VOID(k.mem().copy_out({a[0]}, tv, sizeof tv));
+  }
+  if (a[1]) {
+    int32_t tz[2] = {0, 0};
+    TRY_VOID(k.mem().copy_out({a[1]}, tz, sizeof tz));
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_time(Kernel& k, const SyscallArgs& a) {
+  int64_t now = k.realtime().sec;
+  if (a[0]) TRY_VOID(k.mem().write<int64_t>({a[0]}, now));
+  return static_cast<uint64_t>(now);
+}
+
+Result<uint64_t> do_sleep(Kernel& k, int clock, bool absolute, uint64_t req_addr, uint64_t rem_addr) {
+  int64_t req[2];
+  TRY_VOID(k.mem().copy_in({req_addr}, req, sizeof req));
+  if (req[0] < 0 || req[1] < 0 || req[1] > 999999999) return Err{EINVAL};
+  int64_t ns;
+  if (req[0] > INT64_MAX / 1000000000 - 1) ns = INT64_MAX;
+  else ns = req[0] * 1000000000 + req[1];
+  if (absolute) {
+    TRY_ASSIGN(fs::Timespec now, read_clock(k, clock));
+    int64_t now_ns = now.sec * 1000000000 + now.nsec;
+    ns = ns > now_ns ? ns - now_ns : 0;
+  }
+  k.sleep_for(ns);
+  if (rem_addr && !absolute) {
+    int64_t zero[2] = {0, 0};
+    (void)k.mem().copy_out({rem_addr}, zero, sizeof zero);
+  }
+  return 0;
+}
+
+Result<uint64_t> sys_nanosleep(Kernel& k, const SyscallArgs& a) {
+  return do_sleep(k, CLOCK_MONOTONIC, false, a[0], a[1]);
+}
+
+Result<uint64_t> sys_clock_nanosleep(Kernel& k, const SyscallArgs& a) {
+  int clock = a.i32(0);
+  if (clock == CLOCK_THREAD_CPUTIME_ID) return Err{EINVAL};
+  TRY_VOID(read_clock(k, clock));
+  Result<uint64_t> r = do_sleep(k, clock, a.i32(1) & TIMER_ABSTIME, a[2], a[3]);
+  // clock_nanosleep returns the error number itself, not -1/errno; the
+  // dispatcher negates, so this is still right for the raw syscall.
+  return r;
+}
+
+const SyscallDef kDefs[] = {
+    SYSCALL_DEF("clock_gettime", sys_clock_gettime, Support::Full, "dp", nullptr),
+    SYSCALL_DEF("clock_getres", sys_clock_getres, Support::Full, "dp", nullptr),
+    SYSCALL_DEF("gettimeofday", sys_gettimeofday, Support::Full, "pp", nullptr),
+    SYSCALL_DEF("time", sys_time, Support::Full, "p", nullptr),
+    SYSCALL_DEF("nanosleep", sys_nanosleep, Support::Full, "pp", nullptr),
+    SYSCALL_DEF("clock_nanosleep", sys_clock_nanosleep, Support::Full, "dxpp", nullptr),
+};
+
+}  // namespace
+
+std::span<const SyscallDef> time_syscalls() { return kDefs; }
+
+}  // namespace vmrun

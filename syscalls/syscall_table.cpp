@@ -1,0 +1,65 @@
+#include "syscalls/syscall_table.h"
+
+#include <cstring>
+#include <map>
+#include <string>
+
+namespace vmrun {
+namespace {
+
+struct NumberedName {
+  const char* name;
+  uint32_t nr;
+};
+
+#define SYSCALL_NUMBER(name, nr) {#name, nr},
+constexpr NumberedName kX86_64Numbers[] = {
+#include "syscalls/numbers_x86_64.inc"
+};
+constexpr NumberedName kRiscV64Numbers[] = {
+#include "syscalls/numbers_riscv64.inc"
+};
+#undef SYSCALL_NUMBER
+
+// Numbers newer than the kernel headers the lists were generated from.
+constexpr NumberedName kRiscV64Newer[] = {{"riscv_hwprobe", 258}};
+
+// Syscalls answered with ENOSYS on purpose: libc probes them and falls
+// back cleanly, so they are not reported as missing.
+Result<uint64_t> sys_enosys(Kernel&, const SyscallArgs&) { return Err{ENOSYS}; }
+constexpr SyscallDef kDeliberatelyAbsent[] = {
+    {"rseq", sys_enosys, Support::Partial, "pxxx", "ENOSYS: glibc runs without restartable sequences"},
+    {"riscv_hwprobe", sys_enosys, Support::Partial, "pupux", "ENOSYS: glibc falls back to AT_HWCAP"},
+    {"clone3", sys_enosys, Support::Partial, "pu", "ENOSYS: glibc falls back to clone"},
+};
+
+}  // namespace
+
+SyscallTable build_table(Arch arch) {
+  std::map<std::string_view, const SyscallDef*> defs;
+  for (auto family : {file_io_syscalls(), stat_syscalls(), dir_syscalls(), memory_syscalls(), process_syscalls(),
+                      time_syscalls(), identity_syscalls(), poll_syscalls(), socket_syscalls(), signal_syscalls(),
+                      std::span<const SyscallDef>(kDeliberatelyAbsent)})
+    for (auto& d : family) defs[d.name] = &d;
+  std::span<const NumberedName> numbers =
+      arch == Arch::X86_64 ? std::span<const NumberedName>(kX86_64Numbers) : std::span<const NumberedName>(kRiscV64Numbers);
+  std::vector<NumberedName> all(numbers.begin(), numbers.end());
+  if (arch == Arch::RiscV64) all.insert(all.end(), std::begin(kRiscV64Newer), std::end(kRiscV64Newer));
+  SyscallTable t;
+  uint32_t max_nr = 0;
+  for (auto& n : all) max_nr = std::max(max_nr, n.nr);
+  t.entries_.resize(max_nr + 1);
+  for (auto& n : all) {
+    auto it = defs.find(n.name);
+    t.entries_[n.nr] = {n.name, it == defs.end() ? nullptr : it->second};
+  }
+  return t;
+}
+
+const SyscallTable& SyscallTable::for_arch(Arch arch) {
+  static const SyscallTable x86 = build_table(Arch::X86_64);
+  static const SyscallTable rv = build_table(Arch::RiscV64);
+  return arch == Arch::X86_64 ? x86 : rv;
+}
+
+}  // namespace vmrun

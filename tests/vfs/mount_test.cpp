@@ -1,0 +1,125 @@
+// Host directories mounted into the guest: ro gives EROFS, rw writes land
+// on the host but only through the confined walk.
+#include <catch2/catch.hpp>
+
+#include "tests/vfs/vfs_fixture.h"
+
+using namespace vfs_test;
+
+namespace {
+
+struct MountWorld : World {
+  std::string rw = tmp.path + "/rw";
+  std::string ro = tmp.path + "/ro";
+  MountWorld() {
+    mkdir_host(rw);
+    mkdir_host(ro);
+    write_host(rw + "/existing", "rw data");
+    write_host(ro + "/readme", "ro data");
+    mkdir_host(ro + "/sub");
+    symlink_host(outside, rw + "/escape");         // absolute host path
+    symlink_host("../outside", rw + "/escape_rel");  // relative, leaves the mount
+    symlink_host("/", rw + "/slash");
+  }
+  VfsConfig mounted() const {
+    auto c = config();
+    c.mounts.push_back(MountSpec{rw, "/mnt/rw", true});
+    c.mounts.push_back(MountSpec{ro, "/data/ro", false});
+    return c;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("read-only mounts refuse every modification", "[mount]") {
+  MountWorld w;
+  auto before = snapshot(w.ro);
+  auto v = w.make(w.mounted());
+  CHECK(read_path(*v, "/data/ro/readme").value_or("") == "ro data");
+  CHECK(names(*v, "/data/ro") == std::vector<std::string>{".", "..", "readme", "sub"});
+  CHECK(contains(names(*v, "/"), "data"));
+  CHECK(v->open("/", "/data/ro/readme", O_WRONLY, 0).error() == EROFS);
+  CHECK(v->open("/", "/data/ro/new", O_WRONLY | O_CREAT, 0644).error() == EROFS);
+  CHECK(v->mkdir("/", "/data/ro/d", 0755).error() == EROFS);
+  CHECK(v->unlink("/", "/data/ro/readme").error() == EROFS);
+  CHECK(v->rmdir("/", "/data/ro/sub").error() == EROFS);
+  CHECK(v->rename("/", "/data/ro/readme", "/", "/data/ro/x", 0).error() == EROFS);
+  CHECK(v->chmod("/", "/data/ro/readme", 0600, true).error() == EROFS);
+  CHECK(v->truncate("/", "/data/ro/readme", 0).error() == EROFS);
+  CHECK(v->symlink("x", "/", "/data/ro/l").error() == EROFS);
+  CHECK(v->utimens("/", "/data/ro/readme", Timespec{1, 1}, Timespec{1, 1}, true).error() == EROFS);
+  CHECK(v->access("/", "/data/ro/readme", W_OK, true).error() == EROFS);
+  CHECK(v->rmdir("/", "/data/ro").error() == EBUSY);
+  CHECK(snapshot(w.ro) == before);
+  CHECK(v->changed_files().empty());
+}
+
+TEST_CASE("read-write mounts write through to the host", "[mount]") {
+  MountWorld w;
+  auto lower_before = snapshot(w.root);
+  auto v = w.make(w.mounted());
+  REQUIRE(write_path(*v, "/mnt/rw/out.txt", "result").ok());
+  CHECK(slurp_host(w.rw + "/out.txt") == "result");
+  REQUIRE(write_path(*v, "/mnt/rw/existing", "+more", O_APPEND).ok());
+  CHECK(slurp_host(w.rw + "/existing") == "rw data+more");
+  REQUIRE(v->mkdir("/", "/mnt/rw/dir", 0755).ok());
+  REQUIRE(v->rename("/", "/mnt/rw/out.txt", "/", "/mnt/rw/dir/moved", 0).ok());
+  CHECK(slurp_host(w.rw + "/dir/moved") == "result");
+  REQUIRE(v->symlink("/etc/passwd", "/", "/mnt/rw/guestlink").ok());
+  char buf[64] = {};
+  CHECK(::readlink((w.rw + "/guestlink").c_str(), buf, sizeof buf) == 11);
+  CHECK(read_path(*v, "/mnt/rw/guestlink").value_or("") == "root:x:0:0:root:/root:/bin/sh\n");
+  REQUIRE(v->truncate("/", "/mnt/rw/existing", 2).ok());
+  CHECK(slurp_host(w.rw + "/existing") == "rw");
+  REQUIRE(v->unlink("/", "/mnt/rw/existing").ok());
+  CHECK(::access((w.rw + "/existing").c_str(), F_OK) != 0);
+  CHECK(v->rename("/", "/mnt/rw/dir/moved", "/", "/tmp/moved", 0).error() == EXDEV);
+  CHECK(v->link("/", "/mnt/rw/dir/moved", "/", "/tmp/l", false).error() == EXDEV);
+  CHECK(v->rename("/", "/etc/passwd", "/", "/mnt/rw/pw", 0).error() == EXDEV);
+  CHECK(v->mknod("/", "/mnt/rw/fifo", S_IFIFO | 0600, 0).error() == EPERM);
+  CHECK(v->changed_files().empty());
+  CHECK(snapshot(w.root) == lower_before);
+}
+
+TEST_CASE("symlinks inside a rw mount cannot lead writes outside", "[mount]") {
+  MountWorld w;
+  auto outside_before = snapshot(w.outside);
+  auto v = w.make(w.mounted());
+  // The absolute host path means nothing in the guest; the relative one
+  // climbs to the guest's /mnt, not the host's.
+  CHECK(write_path(*v, "/mnt/rw/escape/pwned", "x").error() == ENOENT);
+  CHECK(write_path(*v, "/mnt/rw/escape_rel/pwned", "x").error() == ENOENT);
+  CHECK(read_path(*v, "/mnt/rw/escape/secret.txt").error() == ENOENT);
+  CHECK(read_path(*v, "/mnt/rw/../../outside/secret.txt").error() == ENOENT);
+  // "/" in a mount is the guest root: writing there goes to the upper layer.
+  REQUIRE(write_path(*v, "/mnt/rw/slash/tmp/from_mount", "x").ok());
+  CHECK(read_path(*v, "/tmp/from_mount").value_or("") == "x");
+  CHECK(::access((w.rw + "/tmp").c_str(), F_OK) != 0);
+  // A guest-made symlink to an outside host path is stored, never followed by the host.
+  REQUIRE(v->symlink(w.outside + "/secret.txt", "/", "/mnt/rw/made").ok());
+  CHECK(read_path(*v, "/mnt/rw/made").error() == ENOENT);
+  CHECK(v->chmod("/", "/mnt/rw/made", 0777, true).error() == ENOENT);
+  CHECK(v->truncate("/", "/mnt/rw/made", 0).error() == ENOENT);
+  CHECK(snapshot(w.outside) == outside_before);
+  CHECK(slurp_host(w.sentinel) == "SENTINEL");
+  CHECK(v->resolve_dir("/mnt/rw", "..").value_or("") == "/mnt");
+  CHECK(v->resolve_dir("/mnt/rw", "../../../..").value_or("") == "/");
+}
+
+TEST_CASE("bad mount specs are rejected", "[mount]") {
+  MountWorld w;
+  std::string err;
+  auto c = w.config();
+  c.mounts.push_back(MountSpec{w.rw, "relative", true});
+  CHECK(Vfs::create(c, &err) == nullptr);
+  CHECK(!err.empty());
+  c = w.config();
+  c.mounts.push_back(MountSpec{w.tmp.path + "/missing", "/mnt/x", true});
+  CHECK(Vfs::create(c, &err) == nullptr);
+  c = w.config();
+  c.mounts.push_back(MountSpec{w.rw, "/mnt/../x", true});
+  CHECK(Vfs::create(c, &err) == nullptr);
+  c = w.config();
+  c.lower_root = w.tmp.path + "/nope";
+  CHECK(Vfs::create(c, &err) == nullptr);
+}
