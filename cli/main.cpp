@@ -59,8 +59,9 @@ int main(int argc, char** argv) {
   bool strace = false, deterministic = false, no_contain = false;
   app.add_option("--rootfs", rootfs, "Host directory holding the guest root (read-only; default: the built-in one)");
   app.add_option("--arch", arch_text, "x86_64 or riscv64 (default: the program's, else x86_64)");
-  app.add_option("--mount", mounts, "HOST:GUEST[:ro|:rw] — show a host directory in the guest (default ro)");
-  app.add_option("--env", envs, "K=V — set a guest environment variable (repeatable)");
+  app.add_option("--mount", mounts, "HOST:GUEST[:ro|:rw] — show a host directory in the guest (default ro)")
+      ->allow_extra_args(false);
+  app.add_option("--env", envs, "K=V — set a guest environment variable (repeatable)")->allow_extra_args(false);
   app.add_option("--cwd", cwd, "Guest working directory (default /)");
   app.add_option("--max-insns", max_insns, "Stop after exactly N guest instructions (0 = no limit)");
   app.add_option("--timeout", timeout, "Stop after SECONDS of wall-clock time (0 = no limit)");

@@ -75,6 +75,8 @@ Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot,
     if (lo < hi) replaced += hi - lo;
   }
   if (limit_bytes_ && mapped_bytes_ - replaced + len > limit_bytes_) return Err{ENOMEM};
+  // Replacing can split at most two areas in two; the new one adds one.
+  if (vmas_.size() + 3 > kMaxVmas) return Err{ENOMEM};
   void* host = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (host == MAP_FAILED) return Err{ENOMEM};
   remove_range(addr, len);
@@ -117,6 +119,7 @@ Result<void> AddressSpace::unmap(uint64_t addr, uint64_t len) {
   if ((addr & (kPageSize - 1)) || len == 0) return Err{EINVAL};
   len = page_up(len);
   if (addr + len < addr || addr + len > user_top_) return Err{EINVAL};
+  if (vmas_.size() + 1 > kMaxVmas) return Err{ENOMEM};  // a hole splits one area in two
   remove_range(addr, len);
   return Ok();
 }
@@ -133,6 +136,7 @@ Result<void> AddressSpace::protect(uint64_t addr, uint64_t len, uint32_t prot) {
     if (!v) return Err{ENOMEM};
     a = v->end;
   }
+  if (vmas_.size() + 2 > kMaxVmas) return Err{ENOMEM};
   if (uc_mem_protect(uc_, addr, len, prot & 7) != UC_ERR_OK) return Err{ENOMEM};
   if (!(prot & kProtExec)) uc_ctl_remove_cache(uc_, addr, end);
   // Split VMAs at the range edges and update protections.

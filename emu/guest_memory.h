@@ -21,6 +21,10 @@ struct uc_struct;
 namespace vmrun {
 
 constexpr uint64_t kPageSize = 4096;
+// Unicorn keeps its regions in a linear list and aborts the host past about
+// 4,090 of them (docs/UNICORN.md). Like Linux's vm.max_map_count, a mapping
+// or protection change that would need more areas fails with ENOMEM.
+constexpr size_t kMaxVmas = 3800;
 inline uint64_t page_down(uint64_t a) { return a & ~(kPageSize - 1); }
 inline uint64_t page_up(uint64_t a) { return (a + kPageSize - 1) & ~(kPageSize - 1); }
 

@@ -196,6 +196,28 @@ void Kernel::enter_tail_mode() {
 void Kernel::on_syscall() {
   uc_struct* uc = proc_->uc;
   SyscallRegs regs = cpu_->read_syscall(uc);
+  uint64_t ret = dispatch(regs);
+  if (!stopped_ && !pc_override_) cpu_->write_syscall_result(uc, ret);
+}
+
+bool Kernel::prepare(const RunRequest& request, std::string* error) {
+  start_time_ = host_monotonic();
+  ExecError err;
+  if (!start(request, &err)) {
+    *error = err.message;
+    return false;
+  }
+  return true;
+}
+
+int64_t Kernel::invoke_syscall(uint64_t nr, const uint64_t args[6]) {
+  SyscallRegs regs;
+  regs.nr = nr;
+  std::memcpy(regs.args, args, sizeof regs.args);
+  return static_cast<int64_t>(dispatch(regs));
+}
+
+uint64_t Kernel::dispatch(const SyscallRegs& regs) {
   syscalls_++;
   const SyscallTable::Entry* e = table_->lookup(regs.nr);
   uint64_t ret;
@@ -211,7 +233,7 @@ void Kernel::on_syscall() {
     ret = r.ok() ? r.value() : static_cast<uint64_t>(-static_cast<int64_t>(r.error()));
   }
   if (config_.strace) log_syscall(e, regs, ret);
-  if (!stopped_ && !pc_override_) cpu_->write_syscall_result(uc, ret);
+  return ret;
 }
 
 void Kernel::log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, uint64_t ret) {
@@ -337,7 +359,7 @@ bool Kernel::load_program(const std::string& path, std::vector<std::string> argv
 
   // The main stack.
   uint64_t stack_lo = layout.stack_top - layout.stack_size;
-  if (!mem.map_fixed(stack_lo, layout.stack_size, kProtRead | kProtWrite | (image.exec_stack ? kProtExec : 0), "[stack]")
+  if (!mem.map_fixed(stack_lo, layout.stack_size, kProtRead | kProtWrite | (image.exec_stack ? uint32_t(kProtExec) : 0u), "[stack]")
            .ok())
     return fail(StopReason::CannotExecute, "cannot map the stack: out of memory");
 
@@ -420,6 +442,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
   vc.max_upper_bytes = config_.limits.max_disk;
   vc.uid = config_.uid;
   vc.gid = config_.gid;
+  vc.random_seed = rng_();
   vc.now = [this] { return realtime(); };
   vc.uptime = [this] {
     fs::Timespec t = monotonic();
@@ -534,6 +557,7 @@ void Kernel::run_loop() {
 }
 
 RunResult Kernel::run(const RunRequest& request) {
+  if (config_.crash_emulator_for_testing) std::abort();
   start_time_ = host_monotonic();
   if (config_.limits.timeout_seconds > 0) deadline_ = start_time_ + config_.limits.timeout_seconds;
   ExecError err;

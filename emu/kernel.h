@@ -46,6 +46,16 @@ class Kernel final : public CpuEvents {
   // Load the program and run it to the end; never throws.
   RunResult run(const RunRequest& request);
 
+  // For handler-level tests and fuzzers: load the program without running
+  // it, then call syscalls directly with chosen arguments. Returns false
+  // with a message if loading failed.
+  bool prepare(const RunRequest& request, std::string* error);
+  // Dispatch one syscall as if the guest had made it; returns the raw
+  // return register (negative errno on failure).
+  int64_t invoke_syscall(uint64_t nr, const uint64_t args[6]);
+  bool stopped() const { return stopped_; }
+  const RunResult& partial_result() const { return result_; }
+
   // --- for syscall handlers ---
   Process& proc() { return *proc_; }
   AddressSpace& mem() { return *proc_->mem; }
@@ -90,6 +100,7 @@ class Kernel final : public CpuEvents {
   static void block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
   static void code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
   static bool invalid_memory_hook(uc_struct* uc, int type, uint64_t address, int size, int64_t value, void* self);
+  uint64_t dispatch(const SyscallRegs& regs);
   void log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, uint64_t ret);
   void stop_cpu();
 

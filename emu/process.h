@@ -74,6 +74,7 @@ class Process final : public fs::ProcessView {
   uint64_t clear_child_tid = 0;
   std::string name;  // comm, for prctl(PR_GET_NAME)
   SignalState signals;
+  uint64_t next_pipe_inode = 4000;
 };
 
 }  // namespace vmrun

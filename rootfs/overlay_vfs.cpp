@@ -188,10 +188,12 @@ Result<std::string> OverlayVfs::read_whole_file(std::string_view path, uint64_t 
   const Entry& e = *w.final;
   if (e.is_dir()) return Err{EISDIR};
   if (e.mem) {
-    std::string data;
-    if (e.mem->kind == NodeKind::kReg) data = e.mem->data;
-    else if (e.mem->kind == NodeKind::kProcFile && e.mem->content) data = e.mem->content();
-    else return Err{EINVAL};
+    if (e.mem->kind == NodeKind::kReg) {
+      if (e.mem->data.size() > max_bytes) return Err{EFBIG};
+      return e.mem->data;
+    }
+    if (e.mem->kind != NodeKind::kProcFile || !e.mem->content) return Err{EINVAL};
+    std::string data = e.mem->content();
     if (data.size() > max_bytes) return Err{EFBIG};
     return data;
   }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "emu/pipe.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {
@@ -350,7 +351,30 @@ Result<uint64_t> sys_sendfile(Kernel& k, const SyscallArgs& a) {
   return done;
 }
 
+Result<uint64_t> do_pipe2(Kernel& k, uint64_t fds_addr, int flags) {
+  if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return Err{EINVAL};
+  // Check the destination first so a bad pointer leaks no descriptors.
+  if (k.mem().accessible_prefix(fds_addr, 8, kProtWrite) != 8) return Err{EFAULT};
+  static_assert(sizeof(int32_t) == 4);
+  auto [r, w] = make_pipe(++k.proc().next_pipe_inode);
+  r->flags |= flags & O_NONBLOCK;
+  w->flags |= flags & O_NONBLOCK;
+  TRY_ASSIGN(int rfd, k.proc().fds.install(r, flags & O_CLOEXEC));
+  auto wfd = k.proc().fds.install(w, flags & O_CLOEXEC);
+  if (!wfd.ok()) {
+    (void)k.proc().fds.close(rfd);
+    return Err{wfd.error()};
+  }
+  int32_t pair[2] = {rfd, wfd.value()};
+  TRY_VOID(k.mem().copy_out({fds_addr}, pair, sizeof pair));
+  return 0;
+}
+Result<uint64_t> sys_pipe(Kernel& k, const SyscallArgs& a) { return do_pipe2(k, a[0], 0); }
+Result<uint64_t> sys_pipe2(Kernel& k, const SyscallArgs& a) { return do_pipe2(k, a[0], a.i32(1)); }
+
 const SyscallDef kDefs[] = {
+    SYSCALL_DEF("pipe", sys_pipe, Support::Partial, "p", "a read that would block returns EAGAIN (one process; no scheduler yet)"),
+    SYSCALL_DEF("pipe2", sys_pipe2, Support::Partial, "px", "as pipe"),
     SYSCALL_DEF("read", sys_read, Support::Full, "fpu", nullptr),
     SYSCALL_DEF("write", sys_write, Support::Full, "fpu", nullptr),
     SYSCALL_DEF("pread64", sys_pread64, Support::Full, "fpud", nullptr),

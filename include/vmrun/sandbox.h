@@ -68,6 +68,9 @@ struct Config {
   bool strace = false;                // log every syscall at info level (spdlog)
   uint32_t uid = 0, gid = 0;          // guest identity
   std::string hostname = "vmrun";
+  // Test seam: the emulator process aborts as it starts, to prove that
+  // containment turns an emulator crash into StopReason::EmulatorFault.
+  bool crash_emulator_for_testing = false;
 };
 
 struct RunRequest {

@@ -17,7 +17,10 @@
 #   busybox $VMRUN --arch ARCH --rootfs R --cwd / /bin/busybox APPLET ARGS
 # VMRUN defaults to BUILD/vmrun; BUILD to ./build; the rootfs to
 # .deps/rootfs/ARCH (override with VMRUN_ROOTFS_DIR=DIR containing ARCH/).
-# Exit status: 0 same, 1 different or cannot run the comparison.
+# VMRUN_FLAGS: extra vmrun options (word-split), put right after $VMRUN,
+# e.g. VMRUN_FLAGS='--log-level error' or '--no-contain'.
+# Exit status: 0 same, 1 different or cannot run the comparison, 77 skipped
+# (listed in tests/diff/disabled.txt; VMRUN_DIFF_ALL=1 runs it anyway).
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -125,7 +128,7 @@ if [ "$kind" = guest ]; then
     (cd "$work" && run ref "${ref_cmd[@]}")
     ref_desc="${ref_cmd[*]}"
   fi
-  vm_cmd=("$vmrun" --arch "$arch" --rootfs "$rootfs" --mount "$build/guest/$arch:/t" "/t/$prog" "${args[@]}")
+  vm_cmd=("$vmrun" ${VMRUN_FLAGS:-} --arch "$arch" --rootfs "$rootfs" --mount "$build/guest/$arch:/t" "/t/$prog" "${args[@]}")
   run vm "${vm_cmd[@]}"
 else
   if [ "$arch" = x86_64 ]; then
@@ -142,7 +145,7 @@ else
     (cd "$rootfs" && run ref "${ref_cmd[@]}")
   fi
   ref_desc="${ref_cmd[*]}"
-  vm_cmd=("$vmrun" --arch "$arch" --rootfs "$rootfs" --cwd / /bin/busybox "${words[@]}")
+  vm_cmd=("$vmrun" ${VMRUN_FLAGS:-} --arch "$arch" --rootfs "$rootfs" --cwd / /bin/busybox "${words[@]}")
   run vm "${vm_cmd[@]}"
 fi
 
