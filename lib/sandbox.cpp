@@ -75,7 +75,9 @@ RunResult run_contained(const Config& config, const RunRequest& req) {
     return r;
   }
   if (pid == 0) {
-    // The emulator process.
+    // The emulator process. The embedder's handlers for fatal signals must
+    // not run here: a crash has to end this process so the parent sees it.
+    for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS}) signal(sig, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
     close(res_pipe[0]);
     if (out_pipe[0] >= 0) close(out_pipe[0]);

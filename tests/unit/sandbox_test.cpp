@@ -1,0 +1,269 @@
+// The library API end to end: real guests from the default root
+// filesystems, limits as distinct stop reasons, containment, confinement.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "test_support.h"
+
+using namespace vmrun;
+namespace fsys = std::filesystem;
+
+namespace {
+
+struct TempDir {
+  fsys::path path;
+  TempDir() {
+    char tmpl[] = "/tmp/vmrun-test-XXXXXX";
+    path = mkdtemp(tmpl);
+  }
+  ~TempDir() { fsys::remove_all(path); }
+  void write(const std::string& name, const std::string& content, int mode = 0644) {
+    std::ofstream(path / name) << content;
+    chmod((path / name).c_str(), mode);
+  }
+};
+
+const Arch kArches[] = {Arch::X86_64, Arch::RiscV64};
+
+}  // namespace
+
+TEST_CASE("busybox echo runs on both architectures, contained and in-process") {
+  for (Arch arch : kArches) {
+    for (bool contain : {true, false}) {
+      Config c = test::config_for(arch);
+      c.contain = contain;
+      RunResult r = Sandbox(c).run(test::request({"/bin/busybox", "echo", "hello", "world"}));
+      INFO(arch_name(arch) << " contain=" << contain << " " << r.message);
+      CHECK(r.stop_reason == StopReason::Exited);
+      CHECK(r.exit_code == 0);
+      CHECK(r.stdout_data == "hello world\n");
+      CHECK(r.arch == arch);
+      CHECK(r.instructions > 1000);
+      CHECK(r.syscalls > 3);
+      CHECK(r.peak_guest_memory > 0);
+    }
+  }
+}
+
+TEST_CASE("a sandbox runs many times with independent results") {
+  Sandbox box(test::config_for(Arch::X86_64));
+  for (int i = 0; i < 3; i++) {
+    RunRequest req = test::request({"/bin/busybox", "sh", "-c", "echo run $0; exit $0", std::to_string(i)});
+    RunResult r = box.run(req);
+    CHECK(r.stdout_data == "run " + std::to_string(i) + "\n");
+    CHECK(r.exit_status() == i);
+  }
+}
+
+TEST_CASE("stdin bytes reach the guest and exit codes come back") {
+  Config c = test::config_for(Arch::RiscV64);
+  RunRequest req = test::request({"/bin/busybox", "wc", "-l"});
+  req.stdin_data = "a\nb\nc\n";
+  RunResult r = Sandbox(c).run(req);
+  CHECK(r.stdout_data == "3\n");
+  RunResult f = Sandbox(c).run(test::request({"/bin/busybox", "false"}));
+  CHECK(f.stop_reason == StopReason::Exited);
+  CHECK(f.exit_status() == 1);
+}
+
+TEST_CASE("programs that cannot run are classified 127 and 126") {
+  TempDir dir;
+  dir.write("notelf", "just text\n", 0755);
+  dir.write("noexec", "#!/bin/busybox sh\necho hi\n", 0644);
+  dir.write("script", "#!/bin/busybox sh\necho script says $1\n", 0755);
+  dir.write("badinterp", "#!/no/such/interpreter\n", 0755);
+  Config c = test::config_for(Arch::X86_64);
+  c.mounts.push_back({dir.path.string(), "/up", false});
+  Sandbox box(c);
+  RunResult missing = box.run(test::request({"/no/such/program"}));
+  CHECK(missing.stop_reason == StopReason::NotFound);
+  CHECK(missing.exit_status() == 127);
+  RunResult isdir = box.run(test::request({"/etc"}));
+  CHECK(isdir.stop_reason == StopReason::CannotExecute);
+  CHECK(isdir.exit_status() == 126);
+  RunResult text = box.run(test::request({"/up/notelf"}));
+  CHECK(text.exit_status() == 126);
+  CHECK(text.message.find("not an ELF file") != std::string::npos);
+  CHECK(box.run(test::request({"/up/noexec"})).exit_status() == 126);
+  RunResult bad = box.run(test::request({"/up/badinterp"}));
+  CHECK(bad.exit_status() == 127);
+  CHECK(bad.message.find("bad interpreter") != std::string::npos);
+  RunResult script = box.run(test::request({"/up/script", "hello"}));
+  CHECK(script.stop_reason == StopReason::Exited);
+  CHECK(script.stdout_data == "script says hello\n");
+  // An x86-64 program in a riscv64 sandbox is refused, not misrun.
+  Config rv = test::config_for(Arch::RiscV64);
+  rv.mounts.push_back({test::guest_dir(Arch::X86_64), "/x", false});
+  RunResult wrong = Sandbox(rv).run(test::request({"/x/hello"}));
+  CHECK(wrong.exit_status() == 126);
+  CHECK(wrong.message.find("Exec format error") != std::string::npos);
+}
+
+TEST_CASE("the instruction budget is exact on both architectures") {
+  for (Arch arch : kArches) {
+    INFO(arch_name(arch));
+    Config c = test::config_for(arch);
+    // loop_N executes exactly 2N+4 instructions (tests/guest/loop_*.S).
+    RunResult full = Sandbox(c).run(test::request({"/t/loop_1000"}));
+    REQUIRE(full.stop_reason == StopReason::Exited);
+    CHECK(full.instructions == 2004);
+    RunResult more = Sandbox(c).run(test::request({"/t/loop_1001"}));
+    CHECK(more.instructions - full.instructions == 2);
+    for (uint64_t budget : {1ull, 2ull, 3ull, 1000ull, 2003ull}) {
+      c.limits.max_instructions = budget;
+      RunResult r = Sandbox(c).run(test::request({"/t/loop_1000"}));
+      INFO("budget " << budget);
+      CHECK(r.stop_reason == StopReason::InstructionLimit);
+      CHECK(r.instructions == budget);
+      CHECK(r.exit_status() == 124);
+    }
+    c.limits.max_instructions = 2004;
+    RunResult exact = Sandbox(c).run(test::request({"/t/loop_1000"}));
+    CHECK(exact.stop_reason == StopReason::Exited);
+    CHECK(exact.instructions == 2004);
+  }
+}
+
+TEST_CASE("instruction counts of a real program are deterministic") {
+  Config c = test::config_for(Arch::X86_64);
+  c.deterministic = true;
+  c.seed = 7;
+  RunRequest req = test::request({"/bin/busybox", "od", "-An", "-tx1", "-N16", "/dev/urandom"});
+  RunResult a = Sandbox(c).run(req);
+  RunResult b = Sandbox(c).run(req);
+  REQUIRE(a.stop_reason == StopReason::Exited);
+  CHECK(a.stdout_data == b.stdout_data);
+  CHECK(a.instructions == b.instructions);
+  RunResult d1 = Sandbox(c).run(test::request({"/bin/busybox", "date", "+%s"}));
+  RunResult d2 = Sandbox(c).run(test::request({"/bin/busybox", "date", "+%s"}));
+  CHECK(d1.stdout_data == d2.stdout_data);
+  c.seed = 8;
+  RunResult other = Sandbox(c).run(req);
+  CHECK(other.stdout_data != a.stdout_data);
+}
+
+TEST_CASE("a runaway guest is stopped by the wall clock") {
+  for (Arch arch : kArches) {
+    Config c = test::config_for(arch);
+    c.limits.timeout_seconds = 0.5;
+    RunResult spin = Sandbox(c).run(test::request({"/bin/busybox", "sh", "-c", "while :; do :; done"}));
+    INFO(arch_name(arch) << " " << spin.message);
+    CHECK(spin.stop_reason == StopReason::TimeLimit);
+    CHECK(spin.exit_status() == 124);
+    CHECK(spin.wall_seconds < 2.5);
+    RunResult sleeper = Sandbox(c).run(test::request({"/bin/busybox", "sleep", "30"}));
+    CHECK(sleeper.stop_reason == StopReason::TimeLimit);
+    CHECK(sleeper.wall_seconds < 2.5);
+  }
+}
+
+TEST_CASE("output beyond the cap stops the guest") {
+  Config c = test::config_for(Arch::X86_64);
+  c.limits.max_output = 10000;
+  c.limits.timeout_seconds = 20;
+  RunResult r = Sandbox(c).run(test::request({"/bin/busybox", "yes"}));
+  CHECK(r.stop_reason == StopReason::OutputLimit);
+  CHECK(r.stdout_data.size() == 10000);
+  CHECK(r.stdout_data.substr(0, 4) == "y\ny\n");
+  CHECK(r.output_truncated);
+}
+
+TEST_CASE("a crash inside the emulator becomes emulator_fault and the caller lives") {
+  Config c = test::config_for(Arch::X86_64);
+  c.crash_emulator_for_testing = true;
+  RunResult r = Sandbox(c).run(test::request({"/bin/busybox", "true"}));
+  CHECK(r.stop_reason == StopReason::EmulatorFault);
+  CHECK(r.exit_status() == 125);
+  CHECK(r.message.find("signal 6") != std::string::npos);
+}
+
+TEST_CASE("guest memory beyond the limit fails with ENOMEM") {
+  Config c = test::config_for(Arch::X86_64);
+  c.limits.max_memory = 32 << 20;
+  // busybox head buffers its input; a 64 MiB request through dd's bs must fail.
+  RunResult r = Sandbox(c).run(
+      test::request({"/bin/busybox", "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"}));
+  CHECK(r.stop_reason == StopReason::Exited);
+  CHECK(r.exit_code != 0);
+  CHECK(r.peak_guest_memory <= (32u << 20));
+  c.limits.max_memory = 256 << 20;
+  RunResult ok = Sandbox(c).run(
+      test::request({"/bin/busybox", "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"}));
+  CHECK(ok.exit_code == 0);
+  CHECK(ok.peak_guest_memory >= (64u << 20));
+}
+
+TEST_CASE("the guest cannot reach host files or modify the rootfs") {
+  TempDir dir;
+  fsys::create_symlink("../../../../../../../../etc", dir.path / "up");
+  fsys::create_symlink("/etc/hostname", dir.path / "abs");
+  Config c = test::config_for(Arch::X86_64);
+  c.mounts.push_back({dir.path.string(), "/mnt", false});
+  Sandbox box(c);
+  auto cat = [&](const std::string& p) { return box.run(test::request({"/bin/busybox", "cat", p})).stdout_data; };
+  // Every route lands on the guest's /etc/hostname ("vmrun"), never the host's.
+  CHECK(cat("/etc/hostname") == "vmrun\n");
+  CHECK(cat("/mnt/up/hostname") == "vmrun\n");
+  CHECK(cat("/mnt/abs") == "vmrun\n");
+  CHECK(cat("/proc/self/root/../../../etc/hostname") == "vmrun\n");
+  CHECK(cat("/../../../../etc/hostname") == "vmrun\n");
+  // Writes go to the in-memory layer only.
+  std::string before;
+  {
+    std::ifstream in(test::rootfs(Arch::X86_64) + "/etc/passwd");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    before = ss.str();
+  }
+  RunResult rm = box.run(test::request({"/bin/busybox", "rm", "-rf", "/etc", "/bin/busybox"}));
+  CHECK(rm.exit_code == 0);
+  std::ifstream in(test::rootfs(Arch::X86_64) + "/etc/passwd");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  CHECK(ss.str() == before);
+  CHECK(fsys::exists(test::rootfs(Arch::X86_64) + "/bin/busybox"));
+  // A read-only mount refuses writes.
+  RunResult ro = box.run(test::request({"/bin/busybox", "touch", "/mnt/new"}));
+  CHECK(ro.exit_code != 0);
+  CHECK_FALSE(fsys::exists(dir.path / "new"));
+}
+
+TEST_CASE("a read-write mount is the one way guest writes reach the host") {
+  TempDir dir;
+  Config c = test::config_for(Arch::RiscV64);
+  c.mounts.push_back({dir.path.string(), "/data", true});
+  RunResult w = Sandbox(c).run(test::request({"/bin/busybox", "sh", "-c", "echo saved > /data/out.txt"}));
+  CHECK(w.exit_code == 0);
+  RunResult r = Sandbox(c).run(test::request({"/bin/busybox", "cat", "/data/out.txt"}));
+  CHECK(r.stdout_data == "saved\n");
+  std::ifstream in(dir.path / "out.txt");
+  std::string line;
+  std::getline(in, line);
+  CHECK(line == "saved");
+}
+
+TEST_CASE("inet sockets fail and nothing reaches the network") {
+  for (Arch arch : kArches) {
+    RunResult r = Sandbox(test::config_for(arch)).run(test::request({"/t/nonet"}));
+    INFO(arch_name(arch) << r.stdout_data);
+    CHECK(r.stop_reason == StopReason::Exited);
+    CHECK(r.stdout_data.find("socket_inet_stream: -1 EAFNOSUPPORT") != std::string::npos);
+    CHECK(r.stdout_data.find("socket_netlink: -1 EAFNOSUPPORT") != std::string::npos);
+    CHECK(r.stdout_data.find("EAFNOSUPPORT") != std::string::npos);
+  }
+}
+
+TEST_CASE("the JSON report round-trips") {
+  RunResult r = Sandbox(test::config_for(Arch::X86_64)).run(test::request({"/bin/busybox", "true"}));
+  RunResult back = RunResult::from_json(r.to_json());
+  CHECK(back.stop_reason == r.stop_reason);
+  CHECK(back.instructions == r.instructions);
+  CHECK(back.syscalls == r.syscalls);
+  CHECK(back.arch == r.arch);
+  CHECK(r.to_json().find("\"stop_reason\": \"exited\"") != std::string::npos);
+}
