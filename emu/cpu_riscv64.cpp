@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "emu/guest_cpu.h"
+#include "emu/guest_memory.h"
 
 namespace vmrun {
 namespace {
@@ -84,6 +85,28 @@ class RiscV64Cpu final : public GuestCpu {
   void write_syscall_result(uc_struct* uc, uint64_t value) override { uc_reg_write(uc, xreg(10), &value); }
 
   void set_tls(uc_struct* uc, uint64_t value) override { uc_reg_write(uc, xreg(4), &value); }
+
+  // Unicorn starts the hart in machine mode, where the guest could write
+  // any CSR and read the host's cycle counter. An `mret` with MPP = U from a
+  // scratch page drops it to user mode: M-level CSRs then raise illegal
+  // instruction (SIGILL), and with mcounteren = 0 so do cycle/time/instret,
+  // which on_interrupt emulates from the deterministic counters.
+  bool enter_user_mode(uc_struct* uc, AddressSpace& mem, uint64_t scratch) override {
+    constexpr uint32_t kMret = 0x30200073;
+    uint64_t entry = pc(uc);
+    if (!mem.map_fixed(scratch, kPageSize, kProtRead | kProtExec, "").ok()) return false;
+    bool ok = mem.poke(scratch, &kMret, 4).ok();
+    uint64_t mstatus = 0, zero = 0;
+    uc_reg_read(uc, UC_RISCV_REG_MSTATUS, &mstatus);
+    mstatus &= ~(3ull << 11);  // MPP = U
+    uc_reg_write(uc, UC_RISCV_REG_MSTATUS, &mstatus);
+    uc_reg_write(uc, UC_RISCV_REG_MEPC, &entry);
+    uc_reg_write(uc, UC_RISCV_REG_MCOUNTEREN, &zero);
+    ok = ok && uc_emu_start(uc, scratch, 0, 0, 1) == UC_ERR_OK && pc(uc) == entry;
+    uc_ctl_flush_tb(uc);
+    (void)mem.unmap(scratch, kPageSize);
+    return ok;
+  }
 
   bool install_hooks(uc_struct* uc, CpuEvents* events) override {
     events_ = events;

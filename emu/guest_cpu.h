@@ -60,6 +60,10 @@ class GuestCpu {
   virtual SyscallRegs read_syscall(uc_struct* uc) const = 0;
   virtual void write_syscall_result(uc_struct* uc, uint64_t value) = 0;
   virtual void set_tls(uc_struct* uc, uint64_t value) = 0;
+  // Drop to user privilege before the program's first instruction, where
+  // the architecture needs it; runs with no hooks installed. `scratch` is
+  // an address with a free page the backend may use briefly.
+  virtual bool enter_user_mode(uc_struct* uc, class AddressSpace& mem, uint64_t scratch) { return true; }
   // Hooks that route syscalls, exceptions and CPU-model queries.
   virtual bool install_hooks(uc_struct* uc, CpuEvents* events) = 0;
 };

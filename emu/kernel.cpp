@@ -156,15 +156,14 @@ void Kernel::block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* se
   }
   if (k->tail_mode_) return;
   uint64_t key = address ^ (static_cast<uint64_t>(size) << 48);
-  uint32_t n;
-  auto it = k->block_icount_.find(key);
-  if (it != k->block_icount_.end()) {
-    n = it->second;
-  } else {
+  BlockCount& slot = k->block_icount_[(address ^ (address >> 14)) & (kBlockCacheSize - 1)];
+  if (slot.key != key) {
+    // First sight of this block (or a collision): ask Unicorn once.
     uc_tb tb{};
-    n = uc_ctl_request_cache(uc, address, &tb) == UC_ERR_OK && tb.icount ? tb.icount : 1;
-    k->block_icount_.emplace(key, n);
+    slot.icount = uc_ctl_request_cache(uc, address, &tb) == UC_ERR_OK && tb.icount ? tb.icount : 1;
+    slot.key = key;
   }
+  uint32_t n = slot.icount;
   if (k->budget_ && k->executed_ + n > k->budget_) {
     // Stop before this block runs; the rest of the budget is spent one
     // instruction at a time (enter_tail_mode).
@@ -425,6 +424,7 @@ bool Kernel::load_program(const std::string& path, std::vector<std::string> argv
   proc_->mmap_top = layout.mmap_top;
 
   cpu_->start_state(uc, loaded->entry, sp);
+  if (!cpu_->enter_user_mode(uc, mem, 0x1000)) return fail(StopReason::SandboxError, "cannot enter user mode");
   if (!cpu_->install_hooks(uc, this)) return fail(StopReason::SandboxError, "cannot install CPU hooks");
   uc_hook h;
   uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&block_hook), this, 1, 0);

@@ -127,7 +127,14 @@ class Kernel final : public CpuEvents {
   bool tail_mode_ = false;        // counting per instruction for the last partial block
   bool tail_hook_installed_ = false;
   bool budget_exhausted_ = false;
-  std::unordered_map<uint64_t, uint32_t> block_icount_;
+  // Instruction count per translated block, in a direct-mapped cache:
+  // the block hook runs for every guest block, so no hashing or allocation.
+  struct BlockCount {
+    uint64_t key = ~0ull;
+    uint32_t icount = 0;
+  };
+  static constexpr size_t kBlockCacheSize = 1 << 14;
+  std::unique_ptr<BlockCount[]> block_icount_{new BlockCount[kBlockCacheSize]};
   // A new image (execve) or a signal may redirect the CPU.
   bool pc_override_ = false;
   uint64_t next_pc_ = 0;

@@ -71,51 +71,8 @@ trap cleanup EXIT
 mkdir -p "$tmp"
 
 state=$top/.deps/apt-$suite-$debarch
-mirror=${VMRUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-
-# Fallback fetcher, used only when scripts/debian-fetch.sh fails: some
-# archive mirrors serve a Packages index that does not match the InRelease
-# they serve next to it (apt: "File has unexpected size ... Mirror sync in
-# progress?"), which makes `apt-get update` fail.  Then take the pool paths
-# from the Packages index itself, verify each .deb against the SHA256 it
-# lists, and unpack with dpkg -x into the same cache debian-fetch.sh uses.
-fallback_fetch() {
-  local fb=$state/fallback archives=$state/cache/archives
-  mkdir -p "$fb" "$archives"
-  if [ ! -s "$fb/Packages" ] || [ -n "$(find "$fb/Packages" -mmin +1440)" ]; then
-    /usr/lib/apt/apt-helper -qq -oAPT::Sandbox::User=root download-file \
-      "$mirror/dists/$suite/main/binary-$debarch/Packages.xz" "$fb/Packages.xz.part" >/dev/null
-    xz -dc "$fb/Packages.xz.part" > "$fb/Packages.part"
-    mv "$fb/Packages.part" "$fb/Packages"
-    rm -f "$fb/Packages.xz.part"
-  fi
-  local p rec file sha deb
-  for p in "$@"; do
-    rec=$(awk -v p="$p" -v a="$debarch" '
-      /^Package: / { pkg = $2; arch = ""; file = ""; sha = "" }
-      /^Architecture: / { arch = $2 }
-      /^Filename: / { file = $2 }
-      /^SHA256: / { sha = $2 }
-      /^$/ { if (pkg == p && (arch == a || arch == "all") && file != "") { print file, sha; found = 1; exit } }
-      END { if (!found && pkg == p && (arch == a || arch == "all") && file != "") print file, sha }' "$fb/Packages")
-    if [ -z "$rec" ]; then
-      echo "build-rootfs: package $p not found in $suite/$debarch" >&2
-      return 1
-    fi
-    file=${rec% *} sha=${rec#* }
-    deb=$archives/$(basename "$file")
-    if [ ! -f "$deb" ]; then
-      /usr/lib/apt/apt-helper -qq -oAPT::Sandbox::User=root download-file "$mirror/$file" "$deb.part" "SHA256:$sha" >/dev/null
-      mv "$deb.part" "$deb"
-    fi
-    dpkg -x "$deb" "$tmp"
-  done
-}
-
-if ! bash "$top/scripts/debian-fetch.sh" "$suite" "$debarch" "$state" "$tmp" "${all_packages[@]}"; then
-  echo "rootfs $arch: debian-fetch.sh failed; falling back to fetching from the Packages index directly" >&2
-  fallback_fetch "${all_packages[@]}"
-fi
+bash "$top/scripts/debian-fetch.sh" "$suite" "$debarch" "$state" "$tmp" "${all_packages[@]}" \
+  || { echo "build-rootfs: downloading the $arch packages failed" >&2; exit 1; }
 cd "$tmp"
 
 # Merged /usr, created here for both suites so the layout is the same

@@ -1,36 +1,165 @@
 #!/usr/bin/env bash
-# Download Debian binary packages for a given suite/architecture into a
-# private apt state (the system's apt configuration is never touched) and
-# unpack them with dpkg -x.
+# Download Debian binary packages of one suite/architecture and unpack them
+# with dpkg -x.  The system's apt state is never touched: everything lives
+# in STATE_DIR.
 #
 #   debian-fetch.sh SUITE ARCH STATE_DIR DEST_DIR PKG...
 #
-# SUITE is e.g. bookworm or trixie; ARCH amd64 or riscv64.  STATE_DIR keeps
-# the package lists and downloaded .debs so a second run is fast.
+# SUITE is e.g. bookworm or trixie; ARCH amd64 or riscv64.  There is no
+# dependency resolution: name every package.  Exit status 0 when every
+# package was unpacked into DEST_DIR, 1 otherwise (the message names the
+# package), 2 for a usage error.
+#
+# The package index is refreshed at most once a day with `apt-get update` on
+# a private state (STATE_DIR/lists).  Some mirrors serve a Packages index
+# that does not match their InRelease ("File has unexpected size ... Mirror
+# sync in progress?") and apt then rejects it; in that case the Packages.xz
+# is downloaded directly into STATE_DIR/fallback and used as it is (it cannot
+# be checked against InRelease).  Either way the pool path and SHA256 of
+# each package come from the index, and apt-helper downloads the .deb into
+# STATE_DIR/cache/archives and checks that SHA256.  A cached .deb whose
+# SHA256 matches is reused, so a second run needs no network.  If a package
+# cannot be found or downloaded with an index more than an hour old, the
+# index is refreshed once and the lookup retried.
+#
+# VMRUN_DEBIAN_MIRROR overrides the mirror (default http://deb.debian.org/debian).
 set -euo pipefail
+me=debian-fetch
+if [ $# -lt 5 ]; then
+  echo "usage: $me.sh SUITE ARCH STATE_DIR DEST_DIR PKG..." >&2
+  exit 2
+fi
 suite=$1 arch=$2; shift 2
 mkdir -p "$1" "$2"
 state=$(cd "$1" && pwd) dest=$(cd "$2" && pwd); shift 2
-mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$dest"
-src="$state/sources.list"
 mirror=${VMRUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-echo "deb [arch=$arch trusted=yes] $mirror $suite main" > "$src"
-opts=(-oAPT::Architecture="$arch" -oAPT::Architectures="$arch"
-      -oDir::State::Lists="$state/lists" -oDir::Etc::SourceList="$src"
-      -oDir::Etc::SourceParts=/dev/null -oDir::State::status=/dev/null
-      -oDir::Cache="$state/cache" -oDebug::NoLocking=1 -qq)
-# Refresh the lists at most once a day.
-stamp="$state/lists/.updated"
-if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440)" ]; then
-  apt-get "${opts[@]}" update
-  touch "$stamp"
-fi
-cd "$state/cache/archives"
-for p in "$@"; do
-  if ! ls "${p}"_*_"$arch".deb "${p}"_*_all.deb >/dev/null 2>&1; then
-    apt-get "${opts[@]}" download "$p:$arch" 2>/dev/null || apt-get "${opts[@]}" download "$p"
+mirror=${mirror%/}
+archives=$state/cache/archives
+fallback=$state/fallback
+stamp=$state/index     # "apt" or "fallback": which index is in use; mtime = its age
+mkdir -p "$state/lists/partial" "$archives/partial" "$fallback"
+
+die() { echo "$me: $suite/$arch: $*" >&2; exit 1; }
+
+# Private apt configuration.  It is read after the system's (-c), so the
+# system's proxy settings still apply, but apt's state, cache, sources and
+# preferences are all in STATE_DIR, and the system's `apt update` hooks
+# (packagekit, appstream) are not run.
+src=$state/sources.list
+line="deb [arch=$arch trusted=yes] $mirror $suite main"
+[ "$(cat "$src" 2>/dev/null)" = "$line" ] || echo "$line" > "$src"
+conf=$state/apt.conf
+cat > "$conf.new" <<EOF
+APT::Architecture "$arch";
+APT::Architectures { "$arch"; };
+APT::Sandbox::User "$(id -un)";
+Dir::State "$state";
+Dir::State::Lists "$state/lists";
+Dir::State::status "/dev/null";
+Dir::Cache "$state/cache";
+Dir::Cache::pkgcache "pkgcache.bin";
+Dir::Cache::srcpkgcache "srcpkgcache.bin";
+Dir::Etc::SourceList "$src";
+Dir::Etc::SourceParts "/dev/null";
+Dir::Etc::Preferences "/dev/null";
+Dir::Etc::PreferencesParts "/dev/null";
+Debug::NoLocking "true";
+#clear APT::Update::Pre-Invoke;
+#clear APT::Update::Post-Invoke;
+#clear APT::Update::Post-Invoke-Success;
+EOF
+if cmp -s "$conf.new" "$conf"; then rm -f "$conf.new"; else mv "$conf.new" "$conf"; fi
+apt_get=(apt-get -qq -c "$conf")
+# download URL FILE [SHA256]: to FILE.part, renamed to FILE when complete
+# (and, given SHA256, verified by apt-helper).
+download() {
+  rm -f "$2.part"
+  /usr/lib/apt/apt-helper -qq -c "$conf" download-file "$1" "$2.part" ${3:+"SHA256:$3"} \
+    > /dev/null 2> "$state/download.err" && mv "$2.part" "$2"
+}
+first_error() { grep -m1 -E '^(E|Err|W):' "$1" | sed 's/ *\[IP: [^]]*\]//' | cut -c1-200; }
+
+# refresh_index: apt-get update, or the Packages.xz fallback.
+refresh_index() {
+  rm -f "$stamp"
+  if "${apt_get[@]}" --error-on=any update > /dev/null 2> "$state/update.err" && ! grep -q "^[EW]:" "$state/update.err"; then
+    echo apt > "$stamp"
+    return 0
   fi
-  for deb in "${p}"_*_"$arch".deb "${p}"_*_all.deb; do
-    [ -f "$deb" ] && dpkg -x "$deb" "$dest"
+  echo "$me: $suite/$arch: apt-get update failed ($(first_error "$state/update.err"))" >&2
+  echo "$me: $suite/$arch: using the mirror's Packages.xz directly" >&2
+  download "$mirror/dists/$suite/main/binary-$arch/Packages.xz" "$fallback/Packages.xz" || {
+    echo "$me: $suite/$arch: downloading Packages.xz failed: $(first_error "$state/download.err")" >&2
+    return 1
+  }
+  xz -dc "$fallback/Packages.xz" > "$fallback/Packages.part" && mv "$fallback/Packages.part" "$fallback/Packages" \
+    || { echo "$me: $suite/$arch: cannot decompress Packages.xz" >&2; return 1; }
+  rm -f "$fallback/Packages.xz"
+  echo fallback > "$stamp"
+}
+
+# resolve PKG...: "PKG URL SHA256" lines for the packages found in the index.
+resolve() {
+  if [ "$(cat "$stamp")" = apt ]; then
+    # Lines: 'URL' NAME_VERSION_ARCH.deb SIZE SHA256:HASH (apt names each
+    # package it cannot locate on stderr and prints the others).
+    "${apt_get[@]}" --print-uris download "$@" 2> /dev/null |
+      awk -v pkgs="$*" '
+        BEGIN { n = split(pkgs, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+        { p = $2; sub(/_.*/, "", p); url = $1; gsub(/\047/, "", url); sha = $4
+          if ((p in want) && sha ~ /^SHA256:/) { sub(/^SHA256:/, "", sha); print p, url, sha } }'
+  else
+    awk -v pkgs="$*" -v arch="$arch" -v mirror="$mirror" '
+      function emit() {
+        if ((pkg in want) && !(pkg in done) && (ar == arch || ar == "all") && file != "" && sha != "") {
+          print pkg, mirror "/" file, sha; done[pkg] = 1
+        }
+        pkg = ""
+      }
+      BEGIN { n = split(pkgs, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+      /^Package: / { pkg = $2; ar = ""; file = ""; sha = "" }
+      /^Architecture: / { ar = $2 }
+      /^Filename: / { file = $2 }
+      /^SHA256: / { sha = $2 }
+      /^$/ { emit() }
+      END { emit() }' "$fallback/Packages"
+  fi
+}
+
+# fetch PKG...: resolve and download every package into $archives and list
+# the .debs in $debs; on failure, set $error and return 1.
+fetch() {
+  local p url sha name deb
+  declare -A urls=() shas=()
+  while read -r p url sha; do urls[$p]=$url shas[$p]=$sha; done < <(resolve "$@")
+  debs=()
+  for p in "$@"; do
+    [ -n "${urls[$p]:-}" ] || { error="package $p not found"; return 1; }
+    url=${urls[$p]} sha=${shas[$p]}
+    name=${url##*/}
+    name=$(printf '%b' "${name//%/\\x}")   # URL-decode (%2b -> +)
+    deb=$archives/$name
+    if [ ! -f "$deb" ] || [ "$(sha256sum < "$deb" | cut -d' ' -f1)" != "$sha" ]; then
+      download "$url" "$deb" "$sha" \
+        || { error="downloading $p failed: $(first_error "$state/download.err")"; return 1; }
+    fi
+    debs+=("$deb")
   done
+}
+
+refreshed=0
+if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440)" ]; then
+  refresh_index || die "cannot get the package index"
+  refreshed=1
+fi
+error=""
+if ! fetch "$@"; then
+  # Retry with a new index unless it is less than an hour old.
+  [ $refreshed = 0 ] && [ -n "$(find "$stamp" -mmin +60)" ] || die "$error"
+  echo "$me: $suite/$arch: $error; refreshing the package index" >&2
+  refresh_index || die "cannot get the package index"
+  fetch "$@" || die "$error"
+fi
+for deb in "${debs[@]}"; do
+  dpkg -x "$deb" "$dest" || die "dpkg -x $deb failed"
 done

@@ -39,7 +39,7 @@ PACKAGES=(
   gcc-riscv64-linux-gnu libc6-dev-riscv64-cross  # riscv64 guest test programs
   clang-14 libfuzzer-14-dev                   # fuzzing
   busybox-static                              # host busybox, handy for tests
-  xz-utils                                    # Packages.xz in the fetch fallback
+  xz-utils                                    # Packages.xz in debian-fetch.sh's fallback
 )
 pkgs=()
 for p in "${PACKAGES[@]}"; do
@@ -62,55 +62,14 @@ else
     || die "apt-get install failed"
 fi
 
-# Fallback for Debian downloads when scripts/debian-fetch.sh fails (some
-# mirrors serve a Packages index that does not match its InRelease, and apt
-# then refuses the whole update): take the pool path and SHA256 from the
-# Packages index itself and unpack with dpkg -x.
-#   fetch_fallback SUITE ARCH STATE_DIR DEST PKG...
-fetch_fallback() {
-  local suite=$1 arch=$2 state=$3 dest=$4; shift 4
-  local mirror=${VMRUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
-  local fb=$state/fallback archives=$state/cache/archives p rec file sha deb
-  local helper=(/usr/lib/apt/apt-helper -qq -oAPT::Sandbox::User=root download-file)
-  mkdir -p "$fb" "$archives" "$dest"
-  if [ ! -s "$fb/Packages" ] || [ -n "$(find "$fb/Packages" -mmin +1440)" ]; then
-    "${helper[@]}" "$mirror/dists/$suite/main/binary-$arch/Packages.xz" "$fb/Packages.xz.part" >/dev/null || return 1
-    xz -dc "$fb/Packages.xz.part" > "$fb/Packages.part" && mv "$fb/Packages.part" "$fb/Packages" || return 1
-    rm -f "$fb/Packages.xz.part"
-  fi
-  for p in "$@"; do
-    rec=$(awk -v p="$p" -v a="$arch" '
-      /^Package: / { pkg = $2; ar = ""; file = ""; sha = "" }
-      /^Architecture: / { ar = $2 }
-      /^Filename: / { file = $2 }
-      /^SHA256: / { sha = $2 }
-      /^$/ { if (pkg == p && (ar == a || ar == "all") && file != "") { print file, sha; found = 1; exit } }
-      END { if (!found && pkg == p && (ar == a || ar == "all") && file != "") print file, sha }' "$fb/Packages")
-    [ -n "$rec" ] || { echo "setup: package $p not in $suite/$arch" >&2; return 1; }
-    file=${rec% *} sha=${rec#* }
-    deb=$archives/$(basename "$file")
-    if [ ! -f "$deb" ]; then
-      "${helper[@]}" "$mirror/$file" "$deb.part" "SHA256:$sha" >/dev/null || return 1
-      mv "$deb.part" "$deb"
-    fi
-    dpkg -x "$deb" "$dest" || return 1
-  done
-}
-
 # ---- 2. Unicorn 2.1.1 from Debian 13 ------------------------------------
 unicorn_lib=.deps/unicorn/usr/lib/x86_64-linux-gnu/libunicorn.so.2
 if [ -f "$unicorn_lib" ]; then
   step "unicorn 2.1.1: present (.deps/unicorn)"
 else
   step "unicorn 2.1.1: fetching libunicorn2t64 libunicorn-dev from Debian trixie"
-  unicorn_pkgs=(libunicorn2t64 libunicorn-dev)
-  bash scripts/debian-fetch.sh trixie amd64 .deps/apt-trixie-amd64 .deps/unicorn "${unicorn_pkgs[@]}" \
-    || echo "setup: note: debian-fetch.sh exited non-zero" >&2
-  if [ ! -f "$unicorn_lib" ]; then
-    echo "setup: debian-fetch.sh did not produce $unicorn_lib; trying the Packages-index fallback" >&2
-    fetch_fallback trixie amd64 "$top/.deps/apt-trixie-amd64" "$top/.deps/unicorn" "${unicorn_pkgs[@]}" \
-      || die "could not download Unicorn from Debian trixie"
-  fi
+  bash scripts/debian-fetch.sh trixie amd64 .deps/apt-trixie-amd64 .deps/unicorn libunicorn2t64 libunicorn-dev \
+    || die "could not download Unicorn from Debian trixie (scripts/debian-fetch.sh)"
   [ -f "$unicorn_lib" ] || die "$unicorn_lib missing after the download"
 fi
 

@@ -210,7 +210,7 @@ Result<uint64_t> sys_fcntl(Kernel& k, const SyscallArgs& a) {
   switch (a.i32(1)) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
-      if (a.i32(2) < 0) return Err{EINVAL};
+      if (a.i32(2) < 0 || static_cast<uint32_t>(a.i32(2)) >= k.proc().fds.limit()) return Err{EINVAL};
       TRY_ASSIGN(int nfd, k.proc().fds.install(f, a.i32(1) == F_DUPFD_CLOEXEC, a.i32(2)));
       return static_cast<uint64_t>(nfd);
     }

@@ -104,8 +104,10 @@ Result<uint64_t> sys_prlimit64(Kernel& k, const SyscallArgs& a) {
 }
 
 Result<uint64_t> sys_getrandom(Kernel& k, const SyscallArgs& a) {
-  uint64_t len = std::min<uint64_t>(a[1], 33554431);
   if (a.i32(2) & ~7) return Err{EINVAL};
+  // Like Linux: fill what is writable, EFAULT only if nothing is.
+  uint64_t len = k.mem().accessible_prefix(a[0], std::min<uint64_t>(a[1], 33554431), kProtWrite);
+  if (len == 0 && a[1] != 0) return Err{EFAULT};
   std::vector<uint8_t> bytes(std::min<uint64_t>(len, 1 << 20));
   uint64_t done = 0;
   while (done < len) {

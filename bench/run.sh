@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# bench/run.sh — vmrun's benchmark suite (see bench/README.md).
+#
+#   bash bench/run.sh [--quick] [--build DIR] [--reps N] [--arch ARCH]...
+#                     [--no-nocontain] [--keep]
+#
+# For each guest architecture (x86_64, riscv64) and workload it runs, with
+# the runs of one repetition interleaved so that load changes hit every
+# mode alike:
+#   native        the workload on the host (x86_64 only)
+#   qemu          Debian's qemu-user (qemu-x86_64 / qemu-riscv64)
+#   vmrun         vmrun, no instruction budget
+#   vmrun+budget  vmrun --max-insns 10^15 (a budget that never runs out)
+#   no-contain    vmrun --no-contain (skipped by --quick and --no-nocontain)
+# checks that every run printed the same stdout and exited 0, and prints a
+# table of wall-clock medians (seconds) and the ratios vmrun/qemu,
+# vmrun/native and budget/no-budget. Then it measures start-up latency: ms
+# per run of `busybox true`, of a static glibc `true` and of a libc-free
+# `true_min`, natively / under qemu / under vmrun (contained and
+# --no-contain), each run N times in a loop.
+#
+# Workloads come from ${build}/bench/ARCH/ (bench/CMakeLists.txt) and are
+# shown to the guest with --mount ${build}/bench/ARCH:/b.
+# --quick: cpu_mem at 30 %, syscall_heavy with 60k calls, 3 repetitions,
+# 10 start-ups per sample, no --no-contain column: about 2-3 minutes.
+# Default: cpu_mem at 100 % (~1-1.5 s natively), syscall_heavy with 200k
+# calls, 3 repetitions, 20 start-ups per sample.
+# Wall time is measured with `date +%s.%N` around each run (fork/exec of
+# the runner itself included, ~1 ms).
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+QUICK=0
+REPS=""
+BUILD=""
+ARCHES=()
+NOCONTAIN=1
+KEEP=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --build) BUILD=$2; shift ;;
+    --reps) REPS=$2; shift ;;
+    --arch) ARCHES+=("$2"); shift ;;
+    --no-nocontain) NOCONTAIN=0 ;;
+    --keep) KEEP=1 ;;
+    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ ${#ARCHES[@]} -gt 0 ] || ARCHES=(x86_64 riscv64)
+
+if [ -z "$BUILD" ]; then
+  for d in build-bench build build-core; do
+    if [ -x "$ROOT/$d/vmrun" ] && [ -x "$ROOT/$d/bench/x86_64/cpu_mem" ]; then BUILD=$ROOT/$d; break; fi
+  done
+fi
+if [ -z "$BUILD" ] || [ ! -x "$BUILD/vmrun" ]; then
+  echo "run.sh: no build with vmrun and bench workloads; build one with" >&2
+  echo "  cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release && cmake --build build-bench -j2" >&2
+  exit 2
+fi
+BUILD=$(cd "$BUILD" && pwd)
+VMRUN=$BUILD/vmrun
+
+if [ $QUICK = 1 ]; then
+  CPU_ARGS=30; SYS_ARGS=60000; STARTS=10; : "${REPS:=3}"; NOCONTAIN=0
+else
+  CPU_ARGS=100; SYS_ARGS=200000; STARTS=20; : "${REPS:=3}"
+fi
+BUDGET=1000000000000000
+WORKLOADS=(cpu_mem syscall_heavy)
+declare -A WL_ARGS=([cpu_mem]=$CPU_ARGS [syscall_heavy]=$SYS_ARGS)
+
+TMP=$(mktemp -d /tmp/vmrun-bench.XXXXXX)
+[ $KEEP = 1 ] || trap 'rm -rf "$TMP"' EXIT
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (a=="" || b=="" || a=="-" || b=="-" || b+0==0) print "-"; else printf "%.2f", a/b}'; }
+fmt() { awk -v a="$1" 'BEGIN {if (a=="" || a=="-") print "-"; else printf "%.3f", a}'; }
+
+# The command line of MODE for ARCH's program NAME (guest path /b/NAME).
+mode_cmd() {
+  local mode=$1 arch=$2 name=$3
+  local host=$BUILD/bench/$arch/$name
+  local vm=("$VMRUN" --arch "$arch" --mount "$BUILD/bench/$arch:/b")
+  case $mode in
+    native) echo "$host" ;;
+    qemu) echo "qemu-$arch $host" ;;
+    vmrun) echo "${vm[*]} /b/$name" ;;
+    budget) echo "${vm[*]} --max-insns $BUDGET /b/$name" ;;
+    nocontain) echo "${vm[*]} --no-contain /b/$name" ;;
+  esac
+}
+
+modes_for() {
+  local arch=$1
+  local m=()
+  [ "$arch" = x86_64 ] && [ "$(uname -m)" = x86_64 ] && m+=(native)
+  command -v "qemu-$arch" >/dev/null && m+=(qemu)
+  m+=(vmrun budget)
+  [ $NOCONTAIN = 1 ] && m+=(nocontain)
+  echo "${m[@]}"
+}
+
+echo "vmrun benchmarks  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "build: $BUILD   git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+dirty')"
+echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(uname -r)"
+echo "qemu: $(qemu-x86_64 --version 2>/dev/null | head -1)"
+echo "mode: $([ $QUICK = 1 ] && echo quick || echo full), $REPS repetitions, cpu_mem $CPU_ARGS %, syscall_heavy $SYS_ARGS"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+
+FAIL=0
+declare -A T   # T[arch.workload.mode] = "t1 t2 t3"
+declare -A INSNS
+for arch in "${ARCHES[@]}"; do
+  if [ ! -x "$BUILD/bench/$arch/cpu_mem" ]; then
+    echo "($arch: no workloads in $BUILD/bench/$arch, skipped)"; continue
+  fi
+  read -r -a MODES <<<"$(modes_for "$arch")"
+  for wl in "${WORKLOADS[@]}"; do
+    args=${WL_ARGS[$wl]}
+    printf '%-8s %-14s' "$arch" "$wl" >&2
+    for ((rep = 1; rep <= REPS; rep++)); do
+      for mode in "${MODES[@]}"; do
+        read -r -a cmd <<<"$(mode_cmd "$mode" "$arch" "$wl")"
+        out=$TMP/$arch.$wl.$mode.$rep
+        extra=()
+        [ "$mode" = vmrun ] && [ "$rep" = 1 ] && extra=(--report "$out.json")
+        if [ ${#extra[@]} -gt 0 ]; then cmd=("${cmd[0]}" "${extra[@]}" "${cmd[@]:1}"); fi
+        t0=$(now)
+        "${cmd[@]}" $args >"$out.out" 2>"$out.err"
+        rc=$?
+        t1=$(now)
+        if [ $rc != 0 ]; then
+          echo >&2; echo "FAIL: $arch $wl $mode exited $rc: ${cmd[*]} $args" >&2; head -5 "$out.err" >&2
+          FAIL=1
+        fi
+        T[$arch.$wl.$mode]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b-a}') "
+        printf '.' >&2
+      done
+    done
+    echo >&2
+    # All outputs equal?
+    ref=$TMP/$arch.$wl.${MODES[0]}.1.out
+    same=ok
+    for f in "$TMP/$arch.$wl".*.out; do
+      cmp -s "$ref" "$f" || { same=DIFF; echo "output differs: $(basename "$f") vs $(basename "$ref")" >&2; FAIL=1; }
+    done
+    T[$arch.$wl.check]=$same
+    INSNS[$arch.$wl]=$(grep -o '"instructions"[^,}]*' "$TMP/$arch.$wl.vmrun.1.json" 2>/dev/null | grep -o '[0-9]*' | head -1)
+  done
+done
+
+echo
+echo "Wall-clock medians of $REPS runs, seconds (ratios of medians):"
+echo
+hdr="| arch | workload | native | qemu | vmrun | vmrun+budget |"
+sep="| --- | --- | ---: | ---: | ---: | ---: |"
+[ $NOCONTAIN = 1 ] && { hdr+=" no-contain |"; sep+=" ---: |"; }
+hdr+=" vmrun/qemu | vmrun/native | budget/no-budget | guest insns | vmrun MIPS | output |"
+sep+=" ---: | ---: | ---: | ---: | ---: | --- |"
+echo "$hdr"; echo "$sep"
+for arch in "${ARCHES[@]}"; do
+  for wl in "${WORKLOADS[@]}"; do
+    [ -n "${T[$arch.$wl.check]:-}" ] || continue
+    declare -A M=()
+    for mode in native qemu vmrun budget nocontain; do
+      if [ -n "${T[$arch.$wl.$mode]:-}" ]; then M[$mode]=$(tr ' ' '\n' <<<"${T[$arch.$wl.$mode]}" | grep . | median); else M[$mode]=-; fi
+    done
+    ins=${INSNS[$arch.$wl]:-}
+    mips=$( [ -n "$ins" ] && awk -v i="$ins" -v t="${M[vmrun]}" 'BEGIN {printf "%.0f", i/t/1e6}' || echo -)
+    row="| $arch | $wl | $(fmt "${M[native]}") | $(fmt "${M[qemu]}") | $(fmt "${M[vmrun]}") | $(fmt "${M[budget]}") |"
+    [ $NOCONTAIN = 1 ] && row+=" $(fmt "${M[nocontain]}") |"
+    row+=" $(ratio "${M[vmrun]}" "${M[qemu]}") | $(ratio "${M[vmrun]}" "${M[native]}") | $(ratio "${M[budget]}" "${M[vmrun]}") | ${ins:--} | $mips | ${T[$arch.$wl.check]} |"
+    echo "$row"
+    unset M
+  done
+done
+
+# ---- start-up latency ---------------------------------------------------
+# ms per run: STARTS back-to-back runs timed together, median of REPS such
+# samples.
+startup() {  # prints ms per run
+  local t0 t1
+  t0=$(now)
+  for ((i = 0; i < STARTS; i++)); do "$@" >/dev/null 2>&1 || { echo fail; return; }; done
+  t1=$(now)
+  awk -v a="$t0" -v b="$t1" -v n="$STARTS" 'BEGIN {printf "%.2f", (b-a)*1000/n}'
+}
+echo
+echo "Start-up latency, ms per run (median of $REPS samples of $STARTS runs each):"
+echo
+echo "| arch | program | native | qemu | vmrun | vmrun --no-contain |"
+echo "| --- | --- | ---: | ---: | ---: | ---: |"
+for arch in "${ARCHES[@]}"; do
+  [ -x "$BUILD/bench/$arch/true" ] || continue
+  bb=$ROOT/.deps/rootfs/$arch/bin/busybox
+  for prog in busybox true true_min; do
+    declare -A S=()
+    for ((rep = 1; rep <= REPS; rep++)); do
+      if [ $prog = busybox ]; then host=("$bb" true); guest=(/bin/busybox true); else host=("$BUILD/bench/$arch/$prog"); guest=("/b/$prog"); fi
+      vm=("$VMRUN" --arch "$arch" --mount "$BUILD/bench/$arch:/b")
+      [ "$arch" = x86_64 ] && [ "$(uname -m)" = x86_64 ] && S[native]+="$(startup "${host[@]}") "
+      command -v "qemu-$arch" >/dev/null && S[qemu]+="$(startup "qemu-$arch" "${host[@]}") "
+      S[vmrun]+="$(startup "${vm[@]}" "${guest[@]}") "
+      S[nocontain]+="$(startup "${vm[@]}" --no-contain "${guest[@]}") "
+    done
+    row="| $arch | $([ $prog = busybox ] && echo 'busybox true' || echo $prog) |"
+    for mode in native qemu vmrun nocontain; do
+      v=${S[$mode]:-}
+      if [ -z "$v" ]; then row+=" - |"; elif grep -q fail <<<"$v"; then row+=" FAIL |"; FAIL=1; else row+=" $(tr ' ' '\n' <<<"$v" | grep . | median) |"; fi
+    done
+    echo "$row"
+    unset S
+  done
+done
+echo
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ $KEEP = 1 ] && echo "raw outputs kept in $TMP"
+if [ $FAIL != 0 ]; then echo "SOME RUNS FAILED OR DIFFERED (see above)"; exit 1; fi
+exit 0
