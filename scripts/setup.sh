@@ -14,7 +14,6 @@
 # turns a failing build into a warning (and skips the demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-top=$PWD
 
 demo=1
 for arg in "$@"; do
