@@ -85,7 +85,17 @@ int main(int argc, char** argv) {
     std::cerr << "vmrun: missing PROGRAM\n" << app.help();
     return kUsageError;
   }
-  if (!guest_argv.empty() && guest_argv[0] == "--") guest_argv.erase(guest_argv.begin());
+  if (guest_argv[0] == "--") {
+    guest_argv.erase(guest_argv.begin());
+  } else if (guest_argv[0].size() > 1 && guest_argv[0][0] == '-') {
+    // prefix_command() hands unknown options over as the program.
+    std::cerr << "vmrun: unknown option " << guest_argv[0] << " (see vmrun --help)\n";
+    return kUsageError;
+  }
+  if (guest_argv.empty()) {
+    std::cerr << "vmrun: missing PROGRAM\n";
+    return kUsageError;
+  }
 
   auto logger = spdlog::stderr_color_mt("vmrun");
   logger->set_pattern(strace ? "%v" : "vmrun: %l: %v");

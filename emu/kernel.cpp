@@ -265,10 +265,14 @@ void Kernel::log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, 
     }
   }
   int64_t sret = static_cast<int64_t>(ret);
-  if (sret < 0 && sret > -4096)
-    spdlog::info("[{}] {}) = -1 {} ({})", proc_->pid(), line, sret, std::strerror(static_cast<int>(-sret)));
-  else
+  if (sret < 0 && sret > -4096) {
+    const char* name = strerrorname_np(static_cast<int>(-sret));
+    spdlog::info("[{}] {}) = -1 {} ({})", proc_->pid(), line, name ? name : "?", std::strerror(static_cast<int>(-sret)));
+  } else if (ret < (1u << 20)) {
+    spdlog::info("[{}] {}) = {}", proc_->pid(), line, ret);
+  } else {
     spdlog::info("[{}] {}) = {:#x}", proc_->pid(), line, ret);
+  }
 }
 
 Result<void> Kernel::exec(const std::string& path, std::vector<std::string> argv, std::vector<std::string> envp) {

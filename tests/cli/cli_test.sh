@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The vmrun CLI as a user meets it: exit statuses (timeout(1)/env(1)
+# conventions), errors on bad input, the JSON report, mounts, env, stdin.
+#   cli_test.sh VMRUN ROOTFS_BASE
+set -u
+vmrun=$1 base=$2
+pass=0 fail=0
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+expect() {  # expect NAME STATUS [STDOUT] -- command...
+  local name=$1 want=$2 want_out=$3; shift 4
+  local out rc
+  out=$("$@" 2>"$work/err" </dev/null); rc=$?
+  if [ "$rc" != "$want" ]; then
+    echo "FAIL $name: exit $rc, expected $want"; sed 's/^/  stderr: /' "$work/err" | head -5; fail=$((fail + 1)); return
+  fi
+  if [ "$want_out" != "*" ] && [ "$out" != "$want_out" ]; then
+    echo "FAIL $name: stdout [$out], expected [$want_out]"; fail=$((fail + 1)); return
+  fi
+  echo "ok   $name"; pass=$((pass + 1))
+}
+check() {  # check NAME CONDITION...
+  local name=$1; shift
+  if "$@"; then echo "ok   $name"; pass=$((pass + 1)); else echo "FAIL $name"; fail=$((fail + 1)); fi
+}
+
+x86=$base/x86_64 rv=$base/riscv64
+expect unknown-option 125 "*" -- "$vmrun" --bogus /bin/true
+expect no-program 125 "*" -- "$vmrun"
+expect bad-arch 125 "*" -- "$vmrun" --arch sparc /bin/busybox true
+expect missing-rootfs 125 "*" -- "$vmrun" --rootfs /nonexistent/rootfs /bin/busybox true
+expect bad-mount 125 "*" -- "$vmrun" --rootfs "$x86" --mount nocolon /bin/busybox true
+expect bad-size 125 "*" -- "$vmrun" --rootfs "$x86" --max-memory lots /bin/busybox true
+expect not-found 127 "" -- "$vmrun" --rootfs "$x86" /no/such/program
+expect not-executable 126 "" -- "$vmrun" --rootfs "$x86" /etc/passwd
+expect directory 126 "" -- "$vmrun" --rootfs "$x86" /etc
+expect guest-status 1 "" -- "$vmrun" --rootfs "$x86" /bin/busybox false
+expect guest-exit-42 42 "" -- "$vmrun" --rootfs "$x86" /bin/busybox sh -c 'exit 42'
+expect path-lookup 0 "hi" -- "$vmrun" --rootfs "$x86" echo hi
+expect signal-128+n 139 "" -- "$vmrun" --rootfs "$x86" /bin/busybox sh -c 'kill -SEGV $$'
+expect insn-limit 124 "" -- "$vmrun" --rootfs "$x86" --max-insns 1000 /bin/busybox true
+expect time-limit 124 "" -- "$vmrun" --rootfs "$rv" --timeout 0.5 /bin/busybox sleep 10
+expect arch-from-elf 0 "riscv64" -- "$vmrun" --rootfs "$rv" /bin/busybox uname -m
+expect arch-mismatch 126 "" -- "$vmrun" --rootfs "$rv" --arch x86_64 /bin/busybox true
+expect env 0 "FOO=bar baz" -- "$vmrun" --rootfs "$x86" --env "FOO=bar baz" /bin/busybox sh -c 'echo FOO=$FOO'
+
+# stdin is passed through.
+out=$(printf 'one\ntwo\n' | "$vmrun" --rootfs "$x86" /bin/busybox wc -l 2>/dev/null)
+check stdin [ "$out" = "2" ]
+
+# The mount example.
+mkdir -p "$work/uploads"; printf 'a\nb\nc\n' > "$work/uploads/input.txt"
+expect mount-cwd 0 "3 input.txt" -- "$vmrun" --rootfs "$x86" --mount "$work/uploads:/mnt/data" --cwd /mnt/data /bin/busybox wc -l input.txt
+expect mount-ro 1 "*" -- "$vmrun" --rootfs "$x86" --mount "$work/uploads:/mnt/data" /bin/busybox touch /mnt/data/new
+check mount-ro-untouched [ ! -e "$work/uploads/new" ]
+expect mount-rw 0 "" -- "$vmrun" --rootfs "$x86" --mount "$work/uploads:/mnt/data:rw" /bin/busybox touch /mnt/data/new
+check mount-rw-reaches-host [ -e "$work/uploads/new" ]
+
+# A malformed executable is refused with a message, not run.
+head -c 200 /dev/urandom > "$work/uploads/garbage"; printf '\177ELF' | dd of="$work/uploads/garbage" conv=notrunc 2>/dev/null
+chmod +x "$work/uploads/garbage"
+expect malformed-elf 126 "" -- "$vmrun" --rootfs "$x86" --mount "$work/uploads:/u" /u/garbage
+check malformed-elf-message grep -q "cannot execute" "$work/err"
+
+# The JSON report.
+"$vmrun" --rootfs "$x86" --max-insns 5000 --report "$work/r.json" /bin/busybox true 2>/dev/null
+for key in exit_code signal stop_reason instructions wall_seconds syscalls peak_guest_memory; do
+  check "report-has-$key" grep -q "\"$key\"" "$work/r.json"
+done
+check report-stop-reason grep -q '"stop_reason": "instruction_limit"' "$work/r.json"
+check report-instructions grep -q '"instructions": 5000,' "$work/r.json"
+
+# --strace logs syscalls by name to stderr.
+"$vmrun" --rootfs "$x86" --strace /bin/busybox true 2>"$work/trace" >/dev/null
+check strace grep -q '^\[1\] exit_group(0)' "$work/trace"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
