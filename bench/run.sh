@@ -21,10 +21,10 @@
 #
 # Workloads come from ${build}/bench/ARCH/ (bench/CMakeLists.txt) and are
 # shown to the guest with --mount ${build}/bench/ARCH:/b.
-# --quick: cpu_mem at 30 %, syscall_heavy with 60k calls, 3 repetitions,
-# 10 start-ups per sample, no --no-contain column: about 2-3 minutes.
-# Default: cpu_mem at 100 % (~1-1.5 s natively), syscall_heavy with 200k
-# calls, 3 repetitions, 20 start-ups per sample.
+# --quick: cpu_mem at 20 %, syscall_heavy with 60k calls, 3 repetitions,
+# 10 start-ups per sample, no --no-contain column: about 2 minutes.
+# Default: cpu_mem at 100 % (~1.2 s natively), syscall_heavy with 200k
+# calls, 3 repetitions, 20 start-ups per sample: about 8-10 minutes.
 # Wall time is measured with `date +%s.%N` around each run (fork/exec of
 # the runner itself included, ~1 ms).
 set -uo pipefail
@@ -65,7 +65,7 @@ BUILD=$(cd "$BUILD" && pwd)
 VMRUN=$BUILD/vmrun
 
 if [ $QUICK = 1 ]; then
-  CPU_ARGS=30; SYS_ARGS=60000; STARTS=10; : "${REPS:=3}"; NOCONTAIN=0
+  CPU_ARGS=20; SYS_ARGS=60000; STARTS=10; : "${REPS:=3}"; NOCONTAIN=0
 else
   CPU_ARGS=100; SYS_ARGS=200000; STARTS=20; : "${REPS:=3}"
 fi
@@ -106,7 +106,8 @@ modes_for() {
 }
 
 echo "vmrun benchmarks  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "build: $BUILD   git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo '+dirty')"
+echo "build: $BUILD (vmrun built $(date -u -r "$VMRUN" +%Y-%m-%dT%H:%M:%SZ))   git HEAD now: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' + uncommitted changes')"
+echo "unicorn: $(ldd "$VMRUN" | awk '/libunicorn/ {print $3}' | xargs -r readlink -f)"
 echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(uname -r)"
 echo "qemu: $(qemu-x86_64 --version 2>/dev/null | head -1)"
 echo "mode: $([ $QUICK = 1 ] && echo quick || echo full), $REPS repetitions, cpu_mem $CPU_ARGS %, syscall_heavy $SYS_ARGS"

@@ -70,6 +70,20 @@ class RiscV64Cpu final : public GuestCpu {
     return v;
   }
 
+  void set_pc(uc_struct* uc, uint64_t v) override { uc_reg_write(uc, UC_RISCV_REG_PC, &v); }
+  uint64_t stack_pointer(uc_struct* uc) const override {
+    uint64_t v = 0;
+    uc_reg_read(uc, xreg(2), &v);
+    return v;
+  }
+  void set_stack_pointer(uc_struct* uc, uint64_t v) override { uc_reg_write(uc, xreg(2), &v); }
+  // `ecall` arrives with PC already past it.
+  uint64_t syscall_return_pc(uc_struct* uc) const override { return pc(uc); }
+  uint64_t syscall_insn_size() const override { return 4; }
+  void prepare_syscall_restart(uc_struct* uc, const SyscallRegs& orig) override {
+    uc_reg_write(uc, xreg(10), &orig.args[0]);
+  }
+
   SyscallRegs read_syscall(uc_struct* uc) const override {
     static int regs[7] = {xreg(17), xreg(10), xreg(11), xreg(12), xreg(13), xreg(14), xreg(15)};
     uint64_t v[7];

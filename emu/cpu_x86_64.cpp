@@ -119,6 +119,20 @@ class X86_64Cpu final : public GuestCpu {
     return v;
   }
 
+  void set_pc(uc_struct* uc, uint64_t v) override { uc_reg_write(uc, UC_X86_REG_RIP, &v); }
+  uint64_t stack_pointer(uc_struct* uc) const override {
+    uint64_t v = 0;
+    uc_reg_read(uc, UC_X86_REG_RSP, &v);
+    return v;
+  }
+  void set_stack_pointer(uc_struct* uc, uint64_t v) override { uc_reg_write(uc, UC_X86_REG_RSP, &v); }
+  // In the hook RIP still points at the 2-byte syscall instruction.
+  uint64_t syscall_return_pc(uc_struct* uc) const override { return pc(uc) + 2; }
+  uint64_t syscall_insn_size() const override { return 2; }
+  void prepare_syscall_restart(uc_struct* uc, const SyscallRegs& orig) override {
+    uc_reg_write(uc, UC_X86_REG_RAX, &orig.nr);
+  }
+
   SyscallRegs read_syscall(uc_struct* uc) const override {
     static const int kRegs[7] = {UC_X86_REG_RAX, UC_X86_REG_RDI, UC_X86_REG_RSI, UC_X86_REG_RDX,
                                  UC_X86_REG_R10, UC_X86_REG_R8, UC_X86_REG_R9};

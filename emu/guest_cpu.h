@@ -57,6 +57,16 @@ class GuestCpu {
   // Registers at process start.
   virtual void start_state(uc_struct* uc, uint64_t entry, uint64_t sp) = 0;
   virtual uint64_t pc(uc_struct* uc) const = 0;
+  virtual void set_pc(uc_struct* uc, uint64_t pc) = 0;
+  virtual uint64_t stack_pointer(uc_struct* uc) const = 0;
+  virtual void set_stack_pointer(uc_struct* uc, uint64_t sp) = 0;
+  // Where execution continues after the syscall being serviced in the hook.
+  virtual uint64_t syscall_return_pc(uc_struct* uc) const = 0;
+  // Bytes of the syscall instruction (to re-execute it on restart).
+  virtual uint64_t syscall_insn_size() const = 0;
+  // Put back the registers a restarted syscall needs (the result register
+  // overwrote one of them).
+  virtual void prepare_syscall_restart(uc_struct* uc, const SyscallRegs& orig) = 0;
   virtual SyscallRegs read_syscall(uc_struct* uc) const = 0;
   virtual void write_syscall_result(uc_struct* uc, uint64_t value) = 0;
   virtual void set_tls(uc_struct* uc, uint64_t value) = 0;

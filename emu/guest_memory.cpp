@@ -9,12 +9,43 @@
 
 namespace vmrun {
 
-AddressSpace::AddressSpace(uc_struct* uc, uint64_t limit_bytes, uint64_t user_top)
-    : uc_(uc), limit_bytes_(limit_bytes), user_top_(user_top) {}
+AddressSpace::AddressSpace(uc_struct* uc, MemoryAccount* account, uint64_t user_top)
+    : uc_(uc), account_(account ? account : &own_account_), user_top_(user_top) {}
 
 AddressSpace::~AddressSpace() {
   // Unicorn is closed by the owner before or after; only host memory here.
   for (auto& [start, vma] : vmas_) munmap(vma.host, vma.end - vma.start);
+  account(-static_cast<int64_t>(mapped_bytes_));
+}
+
+void AddressSpace::account(int64_t delta) {
+  mapped_bytes_ += delta;
+  account_->used += delta;
+  account_->peak = std::max(account_->peak, account_->used);
+}
+
+Result<void> AddressSpace::copy_from(const AddressSpace& other) {
+  std::vector<unsigned char> resident;
+  for (auto& [start, v] : other.vmas_) {
+    uint64_t len = v.end - v.start;
+    TRY_VOID(map_fixed(v.start, len, v.prot, v.name));
+    // Copy only pages the parent ever touched: untouched anonymous pages
+    // read as zero in the fresh mapping anyway.
+    resident.assign(len / kPageSize, 1);
+    if (mincore(v.host, len, resident.data()) != 0) resident.assign(len / kPageSize, 1);
+    uint8_t* dst = vmas_.at(v.start).host;
+    for (uint64_t i = 0; i < len / kPageSize;) {
+      if (!(resident[i] & 1)) {
+        i++;
+        continue;
+      }
+      uint64_t j = i;
+      while (j < len / kPageSize && (resident[j] & 1)) j++;
+      std::memcpy(dst + i * kPageSize, v.host + i * kPageSize, (j - i) * kPageSize);
+      i = j;
+    }
+  }
+  return Ok();
 }
 
 const Vma* AddressSpace::find(uint64_t addr) const {
@@ -49,7 +80,7 @@ void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
     uc_ctl_remove_cache(uc_, cut_lo, cut_hi);
     uc_mem_unmap(uc_, cut_lo, cut_hi - cut_lo);
     munmap(v.host + (cut_lo - v.start), cut_hi - cut_lo);
-    mapped_bytes_ -= cut_hi - cut_lo;
+    account(-static_cast<int64_t>(cut_hi - cut_lo));
     if (v.start < cut_lo) {
       Vma lo = v;
       lo.end = cut_lo;
@@ -74,7 +105,7 @@ Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot,
     uint64_t lo = std::max(s, addr), hi = std::min(v.end, addr + len);
     if (lo < hi) replaced += hi - lo;
   }
-  if (limit_bytes_ && mapped_bytes_ - replaced + len > limit_bytes_) return Err{ENOMEM};
+  if (account_->limit && account_->used - replaced + len > account_->limit) return Err{ENOMEM};
   // Replacing can split at most two areas in two; the new one adds one.
   if (vmas_.size() + 3 > kMaxVmas) return Err{ENOMEM};
   void* host = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -86,8 +117,7 @@ Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot,
   }
   uc_ctl_remove_cache(uc_, addr, addr + len);
   vmas_[addr] = Vma{addr, addr + len, prot & 7, static_cast<uint8_t*>(host), std::move(name)};
-  mapped_bytes_ += len;
-  peak_bytes_ = std::max(peak_bytes_, mapped_bytes_);
+  account(static_cast<int64_t>(len));
   return Ok();
 }
 

@@ -45,12 +45,19 @@ struct Vma {
   std::string name;             // for /proc/self/maps: a path, [heap], [stack]
 };
 
+// Guest memory accounting shared by every address space of a run, so the
+// memory limit covers all processes together.
+struct MemoryAccount {
+  uint64_t limit = 0;  // 0 = unlimited
+  uint64_t used = 0;
+  uint64_t peak = 0;
+};
+
 class AddressSpace {
  public:
-  // `limit_bytes`: total guest mapping size beyond which mappings fail
-  // with ENOMEM (0 = unlimited). `user_top`: first address above the
-  // guest's user space.
-  AddressSpace(uc_struct* uc, uint64_t limit_bytes, uint64_t user_top);
+  // `account`: shared accounting and limit (beyond it mappings fail with
+  // ENOMEM). `user_top`: first address above the guest's user space.
+  AddressSpace(uc_struct* uc, MemoryAccount* account, uint64_t user_top);
   ~AddressSpace();
   AddressSpace(const AddressSpace&) = delete;
   AddressSpace& operator=(const AddressSpace&) = delete;
@@ -91,8 +98,9 @@ class AddressSpace {
   uint64_t accessible_prefix(uint64_t addr, uint64_t len, uint32_t prot) const;
 
   uint64_t mapped_bytes() const { return mapped_bytes_; }
-  uint64_t peak_bytes() const { return peak_bytes_; }
-  uint64_t limit_bytes() const { return limit_bytes_; }
+  uint64_t peak_bytes() const { return account_->peak; }
+  // A copy of `other`'s areas and contents into this (empty) space (fork).
+  Result<void> copy_from(const AddressSpace& other);
   uint64_t user_top() const { return user_top_; }
   const std::map<uint64_t, Vma>& vmas() const { return vmas_; }
   std::string format_maps() const;
@@ -105,11 +113,13 @@ class AddressSpace {
   const Vma* find(uint64_t addr) const;
 
   uc_struct* uc_;
+  void account(int64_t delta);
+
   std::map<uint64_t, Vma> vmas_;  // keyed by start
-  uint64_t limit_bytes_;
+  MemoryAccount* account_;
+  MemoryAccount own_account_;     // when constructed without a shared one
   uint64_t user_top_;
   uint64_t mapped_bytes_ = 0;
-  uint64_t peak_bytes_ = 0;
 };
 
 }  // namespace vmrun

@@ -8,12 +8,8 @@
 #include <unicorn/unicorn.h>
 
 #include <algorithm>
-#include <chrono>
-#include <condition_variable>
 #include <csignal>
 #include <cstring>
-#include <mutex>
-#include <thread>
 
 #include "emu/elf_loader.h"
 #include "emu/stdio_files.h"
@@ -50,19 +46,18 @@ Kernel::Kernel(const Config& config, StdioSpec stdio) : config_(config), stdio_(
   }
   budget_ = config_.limits.max_instructions;
   output_.limit = config_.limits.max_output;
+  memory_.limit = config_.limits.max_memory;
 }
 
 Kernel::~Kernel() {
-  if (proc_) {
-    uc_struct* uc = proc_->uc;
-    proc_->mem.reset();
-    if (uc) uc_close(uc);
-  }
+  // Processes close their engines; the VFS outlives the files they hold.
+  current_ = nullptr;
+  procs_.clear();
 }
 
 fs::Timespec Kernel::realtime() {
   if (config_.deterministic) {
-    int64_t ns = static_cast<int64_t>(executed_) + virtual_sleep_ns_;
+    int64_t ns = monotonic_ns();
     return {kVirtualEpoch + ns / 1000000000, ns % 1000000000};
   }
   timespec ts;
@@ -70,76 +65,52 @@ fs::Timespec Kernel::realtime() {
   return {ts.tv_sec, ts.tv_nsec};
 }
 
-fs::Timespec Kernel::monotonic() {
-  if (config_.deterministic) {
-    int64_t ns = static_cast<int64_t>(executed_) + virtual_sleep_ns_;
-    return {1000 + ns / 1000000000, ns % 1000000000};
-  }
+int64_t Kernel::monotonic_ns() {
+  if (config_.deterministic) return 1000000000000ll + static_cast<int64_t>(executed_) + virtual_sleep_ns_;
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
-  return {ts.tv_sec, ts.tv_nsec};
+  return ts.tv_sec * 1000000000ll + ts.tv_nsec;
 }
 
-uint64_t Kernel::time_counter() {
-  fs::Timespec t = monotonic();
-  return static_cast<uint64_t>(t.sec) * 10000000 + t.nsec / 100;
+fs::Timespec Kernel::monotonic() {
+  int64_t ns = monotonic_ns();
+  return {ns / 1000000000, ns % 1000000000};
 }
 
-bool Kernel::sleep_for(int64_t ns) {
-  if (ns <= 0) return true;
-  if (config_.deterministic) {
-    virtual_sleep_ns_ += ns;
-    return true;
-  }
-  double until = host_monotonic() + ns * 1e-9;
-  bool cut = false;
-  if (deadline_ && until > deadline_) until = deadline_, cut = true;
-  while (true) {
-    double left = until - host_monotonic();
-    if (left <= 0) break;
-    timespec ts{static_cast<time_t>(left), static_cast<long>((left - static_cast<time_t>(left)) * 1e9)};
-    nanosleep(&ts, nullptr);
-  }
-  if (cut) {
-    deadline_passed_ = true;
-    stop_cpu();
-  }
-  return !cut;
+uint64_t Kernel::time_counter() { return static_cast<uint64_t>(monotonic_ns() / 100); }
+
+Process* Kernel::find_process(int pid) {
+  auto it = procs_.find(pid);
+  return it == procs_.end() ? nullptr : it->second.get();
+}
+
+Err Kernel::block(Wait wait) {
+  current_->wait = std::move(wait);
+  syscall_blocked_ = true;
+  return Err{kErrBlock};
 }
 
 void Kernel::stop_cpu() {
-  if (proc_ && proc_->uc) uc_emu_stop(proc_->uc);
+  if (running_uc_) uc_emu_stop(running_uc_);
 }
 
-void Kernel::exit_group(int status) {
+void Kernel::stop_run(StopReason reason, const std::string& message) {
   if (stopped_) return;
   stopped_ = true;
-  result_.stop_reason = StopReason::Exited;
-  result_.exit_code = status & 0xff;
-  stop_cpu();
-}
-
-void Kernel::kill_by_signal(int sig, const std::string& why) {
-  if (stopped_) return;
-  stopped_ = true;
-  result_.stop_reason = StopReason::Signaled;
-  result_.signal = sig;
-  result_.message = why;
+  result_.stop_reason = reason;
+  result_.message = message;
   stop_cpu();
 }
 
 void Kernel::output_limit_reached() {
-  if (stopped_) return;
-  stopped_ = true;
-  result_.stop_reason = StopReason::OutputLimit;
-  result_.message = "output limit of " + std::to_string(output_.limit) + " bytes reached";
-  stop_cpu();
+  stop_run(StopReason::OutputLimit, "output limit of " + std::to_string(output_.limit) + " bytes reached");
 }
 
 void Kernel::on_fault(int signal, uint64_t addr, const char* what) {
   char buf[128];
   std::snprintf(buf, sizeof buf, "%s at pc 0x%llx", what, static_cast<unsigned long long>(addr));
-  kill_by_signal(signal, buf);
+  pending_fault_ = {signal, addr, buf};
+  stop_cpu();
 }
 
 bool Kernel::invalid_memory_hook(uc_struct* uc, int type, uint64_t address, int size, int64_t value, void* self) {
@@ -156,7 +127,8 @@ void Kernel::block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* se
   }
   if (k->tail_mode_) return;
   uint64_t key = address ^ (static_cast<uint64_t>(size) << 48);
-  BlockCount& slot = k->block_icount_[(address ^ (address >> 14)) & (kBlockCacheSize - 1)];
+  BlockCountCache::Slot& slot =
+      k->current_->block_counts.slots[(address ^ (address >> 14)) & (BlockCountCache::kSize - 1)];
   if (slot.key != key) {
     // First sight of this block (or a collision): ask Unicorn once.
     uc_tb tb{};
@@ -166,16 +138,24 @@ void Kernel::block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* se
   uint32_t n = slot.icount;
   if (k->budget_ && k->executed_ + n > k->budget_) {
     // Stop before this block runs; the rest of the budget is spent one
-    // instruction at a time (enter_tail_mode).
+    // instruction at a time (code_hook).
     k->tail_mode_ = true;
     uc_emu_stop(uc);
     return;
   }
+  if (k->slice_left_ < n) {
+    // The quantum is used up: yield before this block (PC = its start).
+    k->quantum_expired_ = true;
+    uc_emu_stop(uc);
+    return;
+  }
+  k->slice_left_ -= n;
   k->executed_ += n;
 }
 
 void Kernel::code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self) {
   auto* k = static_cast<Kernel*>(self);
+  if (!k->tail_mode_) return;
   if (k->executed_ >= k->budget_ || k->deadline_passed_.load(std::memory_order_relaxed)) {
     k->budget_exhausted_ = k->executed_ >= k->budget_;
     uc_emu_stop(uc);
@@ -184,40 +164,51 @@ void Kernel::code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* sel
   k->executed_++;
 }
 
-void Kernel::enter_tail_mode() {
-  uc_struct* uc = proc_->uc;
-  // Code hooks only reach blocks translated after they exist.
-  uc_ctl_flush_tb(uc);
-  uc_hook h;
-  uc_hook_add(uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&code_hook), this, 1, 0);
-}
-
 void Kernel::on_syscall() {
-  uc_struct* uc = proc_->uc;
+  Process& p = *current_;
+  uc_struct* uc = p.uc;
   SyscallRegs regs = cpu_->read_syscall(uc);
+  p.resume_pc = cpu_->syscall_return_pc(uc);
+  restarted_ = false;
+  syscall_blocked_ = false;
   uint64_t ret = dispatch(regs);
-  if (!stopped_ && !pc_override_) cpu_->write_syscall_result(uc, ret);
-}
-
-bool Kernel::prepare(const RunRequest& request, std::string* error) {
-  start_time_ = host_monotonic();
-  ExecError err;
-  if (!start(request, &err)) {
-    *error = err.message;
-    return false;
+  if (stopped_) return;
+  if (syscall_blocked_) {
+    // Park the process inside the syscall; the scheduler re-runs it when
+    // its wait is ready.
+    p.in_syscall = true;
+    p.pending = regs;
+    p.state = ProcState::Blocked;
+    yield_requested_ = true;
+    uc_emu_stop(uc);
+    return;
   }
-  return true;
+  if (yield_requested_) {
+    // exit, exec, sigreturn, vfork: the handler arranged the state.
+    uc_emu_stop(uc);
+    return;
+  }
+  cpu_->write_syscall_result(uc, ret);
+  // A signal sent to ourselves (kill, raise) is delivered before the next
+  // instruction, as Linux does on return from the syscall.
+  if (p.signals.pending & ~p.signals.mask) {
+    yield_requested_ = true;
+    uc_emu_stop(uc);
+  }
 }
 
 int64_t Kernel::invoke_syscall(uint64_t nr, const uint64_t args[6]) {
   SyscallRegs regs;
   regs.nr = nr;
   std::memcpy(regs.args, args, sizeof regs.args);
-  return static_cast<int64_t>(dispatch(regs));
+  restarted_ = false;
+  syscall_blocked_ = false;
+  int64_t r = static_cast<int64_t>(dispatch(regs));
+  return syscall_blocked_ ? -kErrBlock : r;
 }
 
 uint64_t Kernel::dispatch(const SyscallRegs& regs) {
-  syscalls_++;
+  if (!restarted_) syscalls_++;
   const SyscallTable::Entry* e = table_->lookup(regs.nr);
   uint64_t ret;
   if (!e || !e->def) {
@@ -231,7 +222,7 @@ uint64_t Kernel::dispatch(const SyscallRegs& regs) {
     Result<uint64_t> r = e->def->handler(*this, args);
     ret = r.ok() ? r.value() : static_cast<uint64_t>(-static_cast<int64_t>(r.error()));
   }
-  if (config_.strace) log_syscall(e, regs, ret);
+  if (config_.strace && !syscall_blocked_) log_syscall(e, regs, ret);
   return ret;
 }
 
@@ -251,7 +242,7 @@ void Kernel::log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, 
         break;
       case 'u': line += std::to_string(a); break;
       case 's': {
-        auto s = proc_->mem->copy_in_string({a}, 4096);
+        auto s = current_->mem->copy_in_string({a}, 4096);
         if (s.ok()) {
           std::string v = s.value().substr(0, 64);
           line += '"' + v + (s.value().size() > 64 ? "\"..." : "\"");
@@ -267,39 +258,35 @@ void Kernel::log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, 
   int64_t sret = static_cast<int64_t>(ret);
   if (sret < 0 && sret > -4096) {
     const char* name = strerrorname_np(static_cast<int>(-sret));
-    spdlog::info("[{}] {}) = -1 {} ({})", proc_->pid(), line, name ? name : "?", std::strerror(static_cast<int>(-sret)));
+    spdlog::info("[{}] {}) = -1 {} ({})", current_->pid(), line, name ? name : "?", std::strerror(static_cast<int>(-sret)));
   } else if (ret < (1u << 20)) {
-    spdlog::info("[{}] {}) = {}", proc_->pid(), line, ret);
+    spdlog::info("[{}] {}) = {}", current_->pid(), line, ret);
   } else {
-    spdlog::info("[{}] {}) = {:#x}", proc_->pid(), line, ret);
+    spdlog::info("[{}] {}) = {:#x}", current_->pid(), line, ret);
   }
 }
 
-Result<void> Kernel::exec(const std::string& path, std::vector<std::string> argv, std::vector<std::string> envp) {
-  // execve into a new image is the process issue's work; only report.
-  (void)path, (void)argv, (void)envp;
-  return Err{ENOSYS};
-}
-
-bool Kernel::load_program(const std::string& path, std::vector<std::string> argv, std::vector<std::string> envp,
-                          ExecError* error, int depth) {
-  auto fail = [&](StopReason reason, std::string msg) {
+bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::string> argv,
+                          std::vector<std::string> envp, ExecError* error, int depth) {
+  auto fail = [&](StopReason reason, std::string msg, int err_no = ENOEXEC) {
     error->reason = reason;
     error->message = path + ": " + msg;
+    error->err_no = err_no;
     return false;
   };
-  auto opened = vfs_->open("/", path, O_RDONLY, 0);
+  auto opened = vfs_->open(p.cwd_path, path, O_RDONLY, 0);
   if (!opened.ok()) {
     int e = opened.error();
-    return fail(e == ENOENT || e == ENOTDIR ? StopReason::NotFound : StopReason::CannotExecute, std::strerror(e));
+    return fail(e == ENOENT || e == ENOTDIR ? StopReason::NotFound : StopReason::CannotExecute, std::strerror(e), e);
   }
   fs::FileRef file = opened.value();
   auto attr = file->stat();
-  if (!attr.ok()) return fail(StopReason::CannotExecute, std::strerror(attr.error()));
-  if (!S_ISREG(attr->mode)) return fail(StopReason::CannotExecute, S_ISDIR(attr->mode) ? "Is a directory" : "not a regular file");
-  if (!(attr->mode & 0111)) return fail(StopReason::CannotExecute, "Permission denied");
+  if (!attr.ok()) return fail(StopReason::CannotExecute, std::strerror(attr.error()), attr.error());
+  if (!S_ISREG(attr->mode))
+    return fail(StopReason::CannotExecute, S_ISDIR(attr->mode) ? "Is a directory" : "not a regular file", EACCES);
+  if (!(attr->mode & 0111)) return fail(StopReason::CannotExecute, "Permission denied", EACCES);
   if (attr->size < 0 || static_cast<uint64_t>(attr->size) > kMaxProgramBytes)
-    return fail(StopReason::CannotExecute, "file too large to execute");
+    return fail(StopReason::CannotExecute, "file too large to execute", ENOMEM);
   std::string bytes(static_cast<size_t>(attr->size), '\0');
   size_t got = 0;
   while (got < bytes.size()) {
@@ -326,9 +313,10 @@ bool Kernel::load_program(const std::string& path, std::vector<std::string> argv
     new_argv.push_back(path);
     for (size_t i = 1; i < argv.size(); i++) new_argv.push_back(argv[i]);
     ExecError inner;
-    if (!load_program(interp, new_argv, envp, &inner, depth + 1)) {
+    if (!load_program(p, interp, new_argv, envp, &inner, depth + 1)) {
       error->reason = inner.reason == StopReason::NotFound ? StopReason::NotFound : StopReason::CannotExecute;
       error->message = path + ": bad interpreter: " + inner.message;
+      error->err_no = inner.err_no;
       return false;
     }
     return true;
@@ -345,32 +333,45 @@ bool Kernel::load_program(const std::string& path, std::vector<std::string> argv
     return fail(StopReason::CannotExecute, std::string("Exec format error: a ") + arch_name(arch) +
                                                " program, but the sandbox runs " + arch_name(*config_.arch));
 
-  cpu_ = GuestCpu::create(arch);
-  table_ = &SyscallTable::for_arch(arch);
+  if (!cpu_) {
+    cpu_ = GuestCpu::create(arch);
+    table_ = &SyscallTable::for_arch(arch);
+  } else if (cpu_->arch() != arch) {
+    return fail(StopReason::CannotExecute, "Exec format error");
+  }
   std::string err;
   uc_struct* uc = cpu_->open_engine(&err);
   if (!uc) return fail(StopReason::SandboxError, err);
-  proc_->uc = uc;
+  // Until the new image is complete, failure must leave `p` untouched.
+  struct EngineGuard {
+    uc_struct* uc;
+    ~EngineGuard() {
+      if (uc) uc_close(uc);
+    }
+  } guard{uc};
   const AddressLayout& layout = cpu_->layout();
-  proc_->mem = std::make_unique<AddressSpace>(uc, config_.limits.max_memory, layout.user_top);
-  AddressSpace& mem = *proc_->mem;
+  auto new_mem = std::make_unique<AddressSpace>(uc, &memory_, layout.user_top);
+  AddressSpace& mem = *new_mem;
   uint64_t bias = image.position_independent ? layout.pie_base - image.min_vaddr : 0;
   auto loaded = load_elf(mem, image, bytes, bias, path);
-  if (!loaded.ok())
-    return fail(loaded.error() == ENOMEM ? StopReason::CannotExecute : StopReason::CannotExecute,
-                std::string("cannot load: ") + std::strerror(loaded.error()));
+  if (!loaded.ok()) {
+    if (loaded.error() == ENOMEM) return fail(StopReason::CannotExecute, "Cannot allocate memory", ENOMEM);
+    return fail(StopReason::CannotExecute, std::string("cannot load: ") + std::strerror(loaded.error()));
+  }
+  if (arch == Arch::RiscV64 && !map_riscv_sigreturn_trampoline(mem).ok())
+    return fail(StopReason::SandboxError, "cannot map the signal trampoline");
 
   // The main stack.
   uint64_t stack_lo = layout.stack_top - layout.stack_size;
-  if (!mem.map_fixed(stack_lo, layout.stack_size, kProtRead | kProtWrite | (image.exec_stack ? uint32_t(kProtExec) : 0u), "[stack]")
-           .ok())
+  if (!mem.map_fixed(stack_lo, layout.stack_size, kProtRead | kProtWrite | (image.exec_stack ? uint32_t(kProtExec) : 0u),
+                     "[stack]").ok())
     return fail(StopReason::CannotExecute, "cannot map the stack: out of memory");
 
   // Strings at the top of the stack, then the vectors below them.
   uint64_t total = 0;
   for (auto& a : argv) total += a.size() + 1;
   for (auto& e : envp) total += e.size() + 1;
-  if (total > kMaxArgBytes) return fail(StopReason::CannotExecute, "Argument list too long");
+  if (total > kMaxArgBytes) return fail(StopReason::CannotExecute, "Argument list too long", E2BIG);
   std::string strings;
   auto add_string = [&](const std::string& s) {
     uint64_t off = strings.size();
@@ -416,29 +417,39 @@ bool Kernel::load_program(const std::string& path, std::vector<std::string> argv
   if (cpu_->platform()) aux(AT_PLATFORM, strings_addr + platform_off);
   aux(AT_NULL, 0);
   uint64_t sp = (strings_addr - words.size() * 8) & ~15ull;
-  if (sp < stack_lo + 4096) return fail(StopReason::CannotExecute, "Argument list too long");
+  if (sp < stack_lo + 4096) return fail(StopReason::CannotExecute, "Argument list too long", E2BIG);
   if (!mem.poke(strings_addr, strings.data(), strings.size()).ok() ||
       !mem.poke(sp, words.data(), words.size() * 8).ok())
     return fail(StopReason::SandboxError, "cannot write the initial stack");
 
-  proc_->exe = path;
-  proc_->argv = argv;
-  proc_->name = path.substr(path.rfind('/') + 1).substr(0, 15);
-  proc_->brk_start = proc_->brk_current = proc_->brk_mapped_end = page_up(loaded->end);
-  proc_->mmap_top = layout.mmap_top;
-
   cpu_->start_state(uc, loaded->entry, sp);
   if (!cpu_->enter_user_mode(uc, mem, 0x1000)) return fail(StopReason::SandboxError, "cannot enter user mode");
-  if (!cpu_->install_hooks(uc, this)) return fail(StopReason::SandboxError, "cannot install CPU hooks");
+  if (!install_engine_hooks(uc)) return fail(StopReason::SandboxError, "cannot install CPU hooks");
+
+  // The new image is complete: it replaces the old one.
+  guard.uc = nullptr;
+  p.adopt_image(uc, std::move(new_mem));
+  p.exe = path;
+  p.argv = argv;
+  p.name = path.substr(path.rfind('/') + 1).substr(0, 15);
+  p.brk_start = p.brk_current = p.brk_mapped_end = page_up(loaded->end);
+  p.mmap_top = layout.mmap_top;
+  p.resume_pc = loaded->entry;
+  return true;
+}
+
+bool Kernel::install_engine_hooks(uc_struct* uc) {
+  if (!cpu_->install_hooks(uc, this)) return false;
   uc_hook h;
-  uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&block_hook), this, 1, 0);
-  uc_hook_add(uc, &h, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(&invalid_memory_hook), this, 1, 0);
+  if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&block_hook), this, 1, 0) != UC_ERR_OK) return false;
+  if (uc_hook_add(uc, &h, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(&invalid_memory_hook), this, 1, 0) !=
+      UC_ERR_OK)
+    return false;
   // With exits enabled and none set, `until` is ignored: no guest address
   // can end emulation by accident.
   uc_ctl_exits_enable(uc);
   return true;
 }
-
 bool Kernel::start(const RunRequest& request, ExecError* error) {
   fs::VfsConfig vc;
   vc.lower_root = config_.rootfs;
@@ -463,8 +474,12 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
     error->message = "root filesystem: " + verr;
     return false;
   }
-  proc_ = std::make_unique<Process>(1, config_.limits.max_open_files);
-  vfs_->set_process(proc_.get());
+  auto init = std::make_unique<Process>(1, config_.limits.max_open_files);
+  Process& p = *init;
+  p.pgid = p.sid = 1;
+  current_ = &p;
+  procs_[1] = std::move(init);
+  vfs_->set_process(&p);
 
   auto cwd = vfs_->resolve_dir("/", request.cwd.empty() ? "/" : request.cwd);
   if (!cwd.ok()) {
@@ -472,7 +487,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
     error->message = "working directory " + request.cwd + ": " + std::strerror(cwd.error());
     return false;
   }
-  proc_->cwd_path = cwd.value();
+  p.cwd_path = cwd.value();
 
   // Standard streams.
   auto on_limit = [this] { output_limit_reached(); };
@@ -482,9 +497,9 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
   out->path = "pipe:[1]";
   fs::FileRef err = make_output(stdio_.stderr_fd, stdio_.stderr_capture, &output_, on_limit);
   err->path = "pipe:[2]";
-  (void)proc_->fds.install_at(0, in, false);
-  (void)proc_->fds.install_at(1, out, false);
-  (void)proc_->fds.install_at(2, err, false);
+  (void)p.fds->install_at(0, in, false);
+  (void)p.fds->install_at(1, out, false);
+  (void)p.fds->install_at(2, err, false);
 
   std::vector<std::string> argv = request.argv;
   std::string program = request.program.empty() ? (argv.empty() ? "" : argv[0]) : request.program;
@@ -508,56 +523,18 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
     envp = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             std::string("HOME=") + (config_.uid == 0 ? "/root" : "/home/user"), "LANG=C.UTF-8"};
   }
-  if (program[0] != '/') program = (proc_->cwd_path == "/" ? "/" : proc_->cwd_path + "/") + program;
-  return load_program(program, argv, envp, error);
+  if (program[0] != '/') program = (p.cwd_path == "/" ? "/" : p.cwd_path + "/") + program;
+  return load_program(p, program, argv, envp, error);
 }
 
-void Kernel::run_loop() {
-  uc_struct* uc = proc_->uc;
-  uint64_t pc = cpu_->pc(uc);
-  while (!stopped_) {
-    uc_err e = uc_emu_start(uc, pc, 0, 0, 0);
-    if (stopped_) break;
-    if (deadline_passed_) {
-      stopped_ = true;
-      result_.stop_reason = StopReason::TimeLimit;
-      result_.message = "wall-clock limit of " + std::to_string(config_.limits.timeout_seconds) + " s reached";
-      break;
-    }
-    if (budget_exhausted_) {
-      stopped_ = true;
-      result_.stop_reason = StopReason::InstructionLimit;
-      result_.message = "instruction limit of " + std::to_string(budget_) + " reached";
-      break;
-    }
-    if (e != UC_ERR_OK) {
-      char buf[160];
-      int sig = SIGSEGV;
-      if (e == UC_ERR_INSN_INVALID) sig = SIGILL;
-      if (e == UC_ERR_READ_UNALIGNED || e == UC_ERR_WRITE_UNALIGNED || e == UC_ERR_FETCH_UNALIGNED) sig = SIGBUS;
-      std::snprintf(buf, sizeof buf, "%s (address 0x%llx, pc 0x%llx)", uc_strerror(e),
-                    static_cast<unsigned long long>(fault_addr_), static_cast<unsigned long long>(cpu_->pc(uc)));
-      kill_by_signal(sig, buf);
-      break;
-    }
-    if (pc_override_) {
-      pc_override_ = false;
-      pc = next_pc_;
-      continue;
-    }
-    if (tail_mode_ && !budget_exhausted_) {
-      static_assert(sizeof(uc_hook) > 0);
-      if (!tail_hook_installed_) {
-        enter_tail_mode();
-        tail_hook_installed_ = true;
-      }
-      pc = cpu_->pc(uc);
-      continue;
-    }
-    // Emulation ended without a reason of ours: x86 `hlt` does this. Linux
-    // answers a privileged instruction in user mode with SIGSEGV.
-    kill_by_signal(SIGSEGV, "privileged instruction");
+bool Kernel::prepare(const RunRequest& request, std::string* error) {
+  start_time_ = host_monotonic();
+  ExecError err;
+  if (!start(request, &err)) {
+    *error = err.message;
+    return false;
   }
+  return true;
 }
 
 RunResult Kernel::run(const RunRequest& request) {
@@ -570,31 +547,11 @@ RunResult Kernel::run(const RunRequest& request) {
     result_.message = err.message;
   } else {
     result_.arch = cpu_->arch();
-    // The watchdog only raises a flag; the block hook acts on it before the
-    // next guest block, so the request cannot be lost.
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    std::thread watchdog;
-    if (deadline_) {
-      watchdog = std::thread([&] {
-        std::unique_lock<std::mutex> lock(mu);
-        auto until = std::chrono::steady_clock::now() +
-                     std::chrono::duration<double>(deadline_ - host_monotonic());
-        if (!cv.wait_until(lock, until, [&] { return done; })) deadline_passed_ = true;
-      });
-    }
-    run_loop();
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      done = true;
-    }
-    cv.notify_all();
-    if (watchdog.joinable()) watchdog.join();
-    result_.peak_guest_memory = proc_->mem ? proc_->mem->peak_bytes() : 0;
+    run_with_watchdog();
   }
   result_.instructions = executed_;
   result_.syscalls = syscalls_;
+  result_.peak_guest_memory = memory_.peak;
   result_.wall_seconds = host_monotonic() - start_time_;
   result_.output_truncated = output_.exceeded;
   return result_;

@@ -1,7 +1,13 @@
 // The kernel of one sandbox run: it owns the virtual filesystem, the guest
-// process, the CPU engine and every limit, runs the guest, and services its
-// syscalls through the table. All per-run state lives here (no globals), so
-// any number of runs can coexist in one host process.
+// processes (each with its own CPU engine and address space), the scheduler
+// and every limit, and services syscalls through the table. All per-run
+// state lives here (no globals), so any number of runs can coexist in one
+// host process.
+//
+// Processes run one at a time on the calling host thread (Unicorn compiles
+// guest atomics as plain accesses, and one thread keeps scheduling
+// deterministic): each runs for an instruction quantum or until it blocks
+// in a syscall; blocked syscalls are re-run when what they wait for is ready.
 #pragma once
 
 #include <atomic>
@@ -10,7 +16,6 @@
 #include <memory>
 #include <random>
 #include <string>
-#include <unordered_map>
 
 #include "emu/guest_cpu.h"
 #include "emu/process.h"
@@ -36,6 +41,10 @@ struct OutputBudget {
   bool exceeded = false;
 };
 
+// A handler's way to say "block this process until `wait` is ready, then
+// call me again with the same arguments". Never reaches the guest.
+constexpr int kErrBlock = 10000;
+
 class Kernel final : public CpuEvents {
  public:
   Kernel(const Config& config, StdioSpec stdio);
@@ -43,41 +52,58 @@ class Kernel final : public CpuEvents {
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
 
-  // Load the program and run it to the end; never throws.
+  // Load the program and run it (and every process it starts) to the end.
   RunResult run(const RunRequest& request);
 
   // For handler-level tests and fuzzers: load the program without running
-  // it, then call syscalls directly with chosen arguments. Returns false
-  // with a message if loading failed.
+  // it, then call syscalls directly with chosen arguments.
   bool prepare(const RunRequest& request, std::string* error);
-  // Dispatch one syscall as if the guest had made it; returns the raw
-  // return register (negative errno on failure).
   int64_t invoke_syscall(uint64_t nr, const uint64_t args[6]);
   bool stopped() const { return stopped_; }
   const RunResult& partial_result() const { return result_; }
 
   // --- for syscall handlers ---
-  Process& proc() { return *proc_; }
-  AddressSpace& mem() { return *proc_->mem; }
+  Process& proc() { return *current_; }
+  AddressSpace& mem() { return *current_->mem; }
   fs::Vfs& vfs() { return *vfs_; }
   GuestCpu& cpu() { return *cpu_; }
   const Config& config() const { return config_; }
   Arch arch() const { return cpu_->arch(); }
   std::mt19937_64& rng() { return rng_; }
-  // Clocks: host clocks, or virtual ones derived from the instruction count
-  // in deterministic mode.
   fs::Timespec realtime();
   fs::Timespec monotonic();
-  // Sleep (really, or by advancing virtual time); false if the deadline
-  // cut it short.
-  bool sleep_for(int64_t nanoseconds);
+  int64_t monotonic_ns();
   uint64_t instructions() const { return executed_; }
-  // End the run: the guest exited or was killed.
-  void exit_group(int status);
-  void kill_by_signal(int sig, const std::string& why);
-  // Replace the process image (execve); on success the CPU restarts at the
-  // new entry when the current syscall returns.
+  Process* find_process(int pid);
+  const std::map<int, std::unique_ptr<Process>>& processes() const { return procs_; }
+
+  // Block the current process until `wait` is ready; the handler is called
+  // again then. Returns the value handlers pass up (Err{kErrBlock}).
+  Err block(Wait wait);
+  // The current syscall is being re-run after a wake-up.
+  bool restarted() const { return restarted_; }
+
+  // Process lifecycle (emu/process_lifecycle.cpp).
+  Result<int> fork_current(uint64_t flags, uint64_t child_stack, uint64_t tls);
   Result<void> exec(const std::string& path, std::vector<std::string> argv, std::vector<std::string> envp);
+  void exit_current(int wait_status);  // exit or death of the current process
+  void exit_group(int code) { exit_current((code & 0xff) << 8); }
+  // wait4/waitid: the first child matching `pid` (Linux rules) whose state
+  // change is reportable; ECHILD if none can ever match.
+  struct Reaped {
+    int pid = 0;
+    int status = 0;
+  };
+  Result<Reaped> wait_child(int pid, int options);
+
+  // Signals (emu/signals.cpp).
+  Result<void> send_signal(int pid, int sig, const SignalInfo& info);  // kill(2) semantics for pid
+  void post_signal(Process& p, int sig, const SignalInfo& info);
+  // Return from a handler: restore registers and mask from the frame.
+  Result<void> sigreturn();
+  // A fault in the current process: deliver or die.
+  void fault_signal(int sig, uint64_t addr, const std::string& why);
+
   OutputBudget& output_budget() { return output_; }
   void output_limit_reached();
 
@@ -91,55 +117,76 @@ class Kernel final : public CpuEvents {
   struct ExecError {
     StopReason reason;
     std::string message;
+    int err_no = ENOEXEC;  // what execve returns
   };
+  struct LoadedImage;
   bool start(const RunRequest& request, ExecError* error);
-  bool load_program(const std::string& path, std::vector<std::string> argv, std::vector<std::string> envp,
-                    ExecError* error, int depth = 0);
+  // Build a complete new image for `p` (engine, memory, stack, registers);
+  // on failure `p` is untouched.
+  bool load_program(Process& p, const std::string& path, std::vector<std::string> argv,
+                    std::vector<std::string> envp, ExecError* error, int depth = 0);
+  bool install_engine_hooks(uc_struct* uc);
+
+  // Scheduler (emu/scheduler.cpp).
+  void run_with_watchdog();
   void run_loop();
-  void enter_tail_mode();
+  Process* pick_next();
+  bool wake_blocked();              // re-run syscalls whose wait is ready
+  void idle_wait();                 // all blocked: wait for host input or time
+  void run_slice(Process& p);
+  void deliver_pending_signals(Process& p);
+  void reap_retired();
+  void terminate(Process& p, int wait_status);
+
   static void block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
   static void code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
   static bool invalid_memory_hook(uc_struct* uc, int type, uint64_t address, int size, int64_t value, void* self);
   uint64_t dispatch(const SyscallRegs& regs);
   void log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, uint64_t ret);
   void stop_cpu();
+  void stop_run(StopReason reason, const std::string& message);
 
   Config config_;
   StdioSpec stdio_;
   std::unique_ptr<fs::Vfs> vfs_;
   std::unique_ptr<GuestCpu> cpu_;
-  std::unique_ptr<Process> proc_;
   const SyscallTable* table_ = nullptr;
   std::mt19937_64 rng_;
   OutputBudget output_;
 
-  // Stop state.
+  std::map<int, std::unique_ptr<Process>> procs_;
+  Process* current_ = nullptr;
+  int next_pid_ = 2;
+  bool restarted_ = false;
+  bool syscall_blocked_ = false;  // set by block() during a dispatch
+  bool yield_requested_ = false;  // the running process must leave the CPU (exit, exec, block, sigreturn)
+  uint64_t slice_left_ = 0;
+  bool quantum_expired_ = false;
+  uc_struct* running_uc_ = nullptr;  // the engine inside uc_emu_start, if any
+  int last_pid_run_ = 0;
+  MemoryAccount memory_;
+  struct PendingFault {
+    int signal = 0;
+    uint64_t addr = 0;
+    std::string what;
+  } pending_fault_;
+
+  // Stop state of the whole run.
   bool stopped_ = false;
   RunResult result_;
   std::atomic<bool> deadline_passed_{false};
-  double deadline_ = 0;  // monotonic seconds; 0 = none
+  double deadline_ = 0;  // host monotonic seconds; 0 = none
   double start_time_ = 0;
   int64_t virtual_sleep_ns_ = 0;
 
   // Instruction accounting (see docs/UNICORN.md, "Counting").
   uint64_t executed_ = 0;
-  uint64_t budget_ = 0;           // 0 = unlimited
-  bool tail_mode_ = false;        // counting per instruction for the last partial block
-  bool tail_hook_installed_ = false;
+  uint64_t budget_ = 0;     // 0 = unlimited
+  bool tail_mode_ = false;  // counting per instruction for the last partial block
   bool budget_exhausted_ = false;
-  // Instruction count per translated block, in a direct-mapped cache:
-  // the block hook runs for every guest block, so no hashing or allocation.
-  struct BlockCount {
-    uint64_t key = ~0ull;
-    uint32_t icount = 0;
-  };
-  static constexpr size_t kBlockCacheSize = 1 << 14;
-  std::unique_ptr<BlockCount[]> block_icount_{new BlockCount[kBlockCacheSize]};
-  // A new image (execve) or a signal may redirect the CPU.
-  bool pc_override_ = false;
-  uint64_t next_pc_ = 0;
   uint64_t fault_addr_ = 0;
   uint64_t syscalls_ = 0;
+  std::string last_fault_message_;
 };
 
 }  // namespace vmrun

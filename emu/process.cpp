@@ -1,5 +1,7 @@
 #include "emu/process.h"
 
+#include <unicorn/unicorn.h>
+
 namespace vmrun {
 
 Result<int> FdTable::install(fs::FileRef file, bool cloexec, int min_fd) {
@@ -44,6 +46,12 @@ Result<void> FdTable::close(int fd) {
   return Ok();
 }
 
+void FdTable::close_on_exec() {
+  for (auto& e : entries_)
+    if (e.cloexec) e = {};
+  while (!entries_.empty() && !entries_.back().file) entries_.pop_back();
+}
+
 std::vector<int> FdTable::open_fds() const {
   std::vector<int> out;
   for (size_t i = 0; i < entries_.size(); i++)
@@ -55,6 +63,40 @@ std::string Process::cmdline() const {
   std::string s;
   for (auto& a : argv) s += a, s += '\0';
   return s;
+}
+
+void Process::adopt_image(uc_struct* new_uc, std::unique_ptr<AddressSpace> new_mem) {
+  release_image();
+  uc = new_uc;
+  owns_uc_ = true;
+  owned_mem_ = std::move(new_mem);
+  mem = owned_mem_.get();
+  block_counts.clear();
+  tail_hook_installed = false;
+}
+
+void Process::borrow_image(Process& parent) {
+  release_image();
+  uc = parent.uc;
+  mem = parent.mem;
+  owns_uc_ = false;
+}
+
+void Process::release_image() {
+  // Called from inside hooks of the engine: closing is deferred until
+  // emulation has returned (Kernel::reap_retired).
+  if (owns_uc_ && uc) retired_engines.push_back(uc);
+  if (owned_mem_) retired_memory.push_back(std::move(owned_mem_));
+  uc = nullptr;
+  mem = nullptr;
+  owns_uc_ = false;
+}
+
+Process::~Process() {
+  release_image();
+  if (vfork_saved_context) uc_context_free(vfork_saved_context);
+  for (uc_struct* e : retired_engines) uc_close(e);
+  retired_memory.clear();
 }
 
 }  // namespace vmrun

@@ -1,17 +1,22 @@
-// A guest process: its address space, file descriptors, working directory
-// and the other per-process state syscalls act on.
+// A guest process: its CPU engine and address space, file descriptors,
+// working directory, signal state and its place in the process tree.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
+#include "emu/guest_cpu.h"
 #include "emu/guest_memory.h"
+#include "emu/signal_frame.h"
 #include "rootfs/vfs.h"
 
 struct uc_struct;
+struct uc_context;
 
 namespace vmrun {
 
@@ -31,6 +36,8 @@ class FdTable {
   const Entry* entry(int fd) const;
   Result<void> set_cloexec(int fd, bool on);
   Result<void> close(int fd);
+  void close_on_exec();
+  void close_all() { entries_.clear(); }
   std::vector<int> open_fds() const;
   uint32_t limit() const { return limit_; }
   void set_limit(uint32_t limit) { limit_ = limit; }
@@ -40,41 +47,110 @@ class FdTable {
   uint32_t limit_;
 };
 
-// Signal dispositions as the guest set them (raw guest struct sigaction).
+// Signal dispositions and state.
 struct SignalState {
   static constexpr int kNsig = 64;
-  uint8_t actions[kNsig + 1][32] = {};
-  uint64_t mask = 0;
-  uint8_t altstack[24] = {0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0};  // ss_flags = SS_DISABLE
+  std::array<SigAction, kNsig + 1> actions{};
+  uint64_t mask = 0;        // blocked signals
+  uint64_t pending = 0;     // bit (sig - 1)
+  std::array<SignalInfo, kNsig + 1> info{};
+  AltStack altstack;
 };
+
+// Instruction count per translated block, in a direct-mapped cache: the
+// block hook runs for every guest block, so no hashing or allocation.
+struct BlockCountCache {
+  struct Slot {
+    uint64_t key = ~0ull;
+    uint32_t icount = 0;
+  };
+  static constexpr size_t kSize = 1 << 14;
+  std::unique_ptr<Slot[]> slots{new Slot[kSize]};
+  void clear() {
+    for (size_t i = 0; i < kSize; i++) slots[i] = Slot{};
+  }
+};
+
+// What a process blocked in a syscall waits for.
+struct Wait {
+  std::function<bool()> ready;  // re-checked by the scheduler
+  std::function<void()> on_wake;  // for waits outside a syscall (a vfork parent)
+  int host_fd = -1;             // a host fd whose readability may make it ready
+  int64_t deadline_ns = -1;     // monotonic (virtual in deterministic mode)
+};
+
+inline Wait wait_until(std::function<bool()> ready, int host_fd = -1) {
+  Wait w;
+  w.ready = std::move(ready);
+  w.host_fd = host_fd;
+  return w;
+}
+
+enum class ProcState { Runnable, Blocked, Stopped, Zombie };
 
 class Process final : public fs::ProcessView {
  public:
-  Process(int pid, uint32_t fd_limit) : pid_(pid), fds(fd_limit) {}
+  Process(int pid, uint32_t fd_limit) : pid_(pid), fds(std::make_shared<FdTable>(fd_limit)) {}
+  ~Process() override;
 
   // fs::ProcessView
   int pid() const override { return pid_; }
   std::string exe_path() const override { return exe; }
   std::string cwd() const override { return cwd_path; }
-  std::vector<int> open_fds() const override { return fds.open_fds(); }
-  fs::FileRef fd_file(int fd) const override { return fds.get(fd); }
+  std::vector<int> open_fds() const override { return fds->open_fds(); }
+  fs::FileRef fd_file(int fd) const override { return fds->get(fd); }
   std::string maps() const override { return mem ? mem->format_maps() : std::string(); }
   std::string cmdline() const override;
 
+  // The engine and memory: owned, or borrowed from the parent while a
+  // vfork child runs on them (the parent is suspended meanwhile).
+  void adopt_image(uc_struct* uc, std::unique_ptr<AddressSpace> mem);
+  void borrow_image(Process& parent);
+  void release_image();  // closes an owned engine; forgets a borrowed one
+  bool owns_image() const { return owned_mem_ != nullptr; }
+
   int pid_;
+  int ppid = 0, pgid = 0, sid = 0;
+  ProcState state = ProcState::Runnable;
+  int wait_status = 0;  // Linux wait status once a zombie
+  int stop_signal = 0;  // while Stopped
+  bool reported_stop = false;
+  bool autoreap = false;  // the parent ignores SIGCHLD: no zombie is kept
+
   uc_struct* uc = nullptr;
-  std::unique_ptr<AddressSpace> mem;
-  FdTable fds;
+  AddressSpace* mem = nullptr;
+  std::shared_ptr<FdTable> fds;  // shared between CLONE_FILES threads (later)
   std::string cwd_path = "/";
   uint32_t umask = 022;
   std::string exe;
   std::vector<std::string> argv;
+  std::string name;  // comm
   uint64_t brk_start = 0, brk_current = 0, brk_mapped_end = 0;
   uint64_t mmap_top = 0;
   uint64_t clear_child_tid = 0;
-  std::string name;  // comm, for prctl(PR_GET_NAME)
   SignalState signals;
+  bool sigsuspend_active = false;  // the frame must save this mask instead
+  uint64_t sigsuspend_saved_mask = 0;
+  int64_t sleep_deadline_ns = -1;  // a blocking call's own deadline across re-runs
   uint64_t next_pipe_inode = 4000;
+
+  // Scheduling.
+  uint64_t resume_pc = 0;
+  Wait wait;
+  bool in_syscall = false;        // blocked inside `pending`
+  SyscallRegs pending;            // the syscall to re-run when woken
+  int vfork_parent = 0;           // pid suspended until we exec or exit
+  bool vfork_waiting = false;     // this process waits for a vfork child
+  uc_context* vfork_saved_context = nullptr;  // our registers while a vfork child borrows the engine
+  BlockCountCache block_counts;
+  bool tail_hook_installed = false;
+  // Engines retired by exec/exit, closed once emulation has returned.
+  std::vector<uc_struct*> retired_engines;
+  std::vector<std::unique_ptr<AddressSpace>> retired_memory;
+
+ private:
+  std::unique_ptr<AddressSpace> owned_mem_;
+  bool owns_uc_ = false;
 };
 
 }  // namespace vmrun

@@ -50,6 +50,9 @@ class HostInput final : public fs::File {
  public:
   explicit HostInput(int fd) : fd_(fd), tty_(isatty(fd)) { flags = O_RDONLY; }
   Result<size_t> read(void* buf, size_t n) override {
+    // Never block the host thread: other guest processes must keep
+    // running. Not ready means EAGAIN; the syscall layer blocks the caller.
+    if (!(poll_ready() & fs::kPollIn)) return Err{EAGAIN};
     while (true) {
       ssize_t r = ::read(fd_, buf, n);
       if (r >= 0) return static_cast<size_t>(r);
@@ -73,7 +76,7 @@ class HostInput final : public fs::File {
     if (ioctl(fd_, FIONREAD, &n) != 0) return Err{ENOTTY};
     return n;
   }
-  int host_fd() const { return fd_; }
+  int host_fd() const override { return fd_; }
 
  private:
   int fd_;

@@ -20,6 +20,7 @@ const char* stop_reason_name(StopReason r) {
     case StopReason::InstructionLimit: return "instruction_limit";
     case StopReason::TimeLimit: return "time_limit";
     case StopReason::OutputLimit: return "output_limit";
+    case StopReason::Deadlock: return "deadlock";
     case StopReason::EmulatorFault: return "emulator_fault";
     case StopReason::NotFound: return "not_found";
     case StopReason::CannotExecute: return "cannot_execute";
@@ -30,7 +31,7 @@ const char* stop_reason_name(StopReason r) {
 
 static StopReason parse_stop_reason(const std::string& s) {
   for (auto r : {StopReason::Exited, StopReason::Signaled, StopReason::InstructionLimit, StopReason::TimeLimit,
-                 StopReason::OutputLimit, StopReason::EmulatorFault, StopReason::NotFound, StopReason::CannotExecute,
+                 StopReason::OutputLimit, StopReason::Deadlock, StopReason::EmulatorFault, StopReason::NotFound, StopReason::CannotExecute,
                  StopReason::SandboxError})
     if (s == stop_reason_name(r)) return r;
   return StopReason::SandboxError;
@@ -42,7 +43,8 @@ int RunResult::exit_status() const {
     case StopReason::Signaled: return 128 + signal;
     case StopReason::InstructionLimit:
     case StopReason::TimeLimit:
-    case StopReason::OutputLimit: return 124;
+    case StopReason::OutputLimit:
+    case StopReason::Deadlock: return 124;
     case StopReason::NotFound: return 127;
     case StopReason::CannotExecute: return 126;
     case StopReason::EmulatorFault:

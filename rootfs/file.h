@@ -70,6 +70,9 @@ class File {
   // Ready bits for poll/select; files are always ready.
   virtual uint32_t poll_ready() { return kPollIn | kPollOut; }
   virtual bool is_tty() const { return false; }
+  // A host fd whose readability may make this file readable (the guest's
+  // stdin); the scheduler polls it when every process is blocked.
+  virtual int host_fd() const { return -1; }
   // Bytes available to read without blocking, for FIONREAD.
   virtual Result<int64_t> bytes_available() { return Err{ENOTTY}; }
 

@@ -13,7 +13,7 @@ Result<std::string> path_arg(Kernel& k, uint64_t addr) {
 Result<std::string> dir_base(Kernel& k, int dirfd, const std::string& path) {
   if (!path.empty() && path[0] == '/') return std::string("/");
   if (dirfd == AT_FDCWD) return k.proc().cwd_path;
-  fs::FileRef f = k.proc().fds.get(dirfd);
+  fs::FileRef f = k.proc().fds->get(dirfd);
   if (!f) return Err{EBADF};
   if (path.empty()) return f->path;  // AT_EMPTY_PATH users check this themselves
   auto a = f->stat();
@@ -23,7 +23,7 @@ Result<std::string> dir_base(Kernel& k, int dirfd, const std::string& path) {
 }
 
 Result<fs::FileRef> file_arg(Kernel& k, int fd) {
-  fs::FileRef f = k.proc().fds.get(fd);
+  fs::FileRef f = k.proc().fds->get(fd);
   if (!f) return Err{EBADF};
   return f;
 }

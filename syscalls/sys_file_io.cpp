@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <vector>
 
+#include <csignal>
+
 #include "emu/pipe.h"
 #include "syscalls/handler_util.h"
 
@@ -70,16 +72,32 @@ Result<uint64_t> write_from(Kernel& k, fs::File& f, uint64_t buf, uint64_t count
   return done;
 }
 
+// A read or write that would block suspends the process (unless the
+// description is non-blocking) until the file is ready, then runs again.
+Result<uint64_t> block_if_needed(Kernel& k, const fs::FileRef& f, Result<uint64_t> r, bool for_write) {
+  if (r.ok() || r.error() != EAGAIN || (f->flags & O_NONBLOCK)) {
+    if (!r.ok() && r.error() == EPIPE && for_write) {
+      SignalInfo info;
+      info.signo = SIGPIPE;
+      info.pid = k.proc().pid();
+      k.post_signal(k.proc(), SIGPIPE, info);
+    }
+    return r;
+  }
+  uint32_t want = for_write ? (fs::kPollOut | fs::kPollErr) : (fs::kPollIn | fs::kPollHup | fs::kPollErr);
+  return k.block(wait_until([f, want] { return (f->poll_ready() & want) != 0; }, f->host_fd()));
+}
+
 Result<uint64_t> sys_read(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (!can_read(*f)) return Err{EBADF};
-  return read_into(k, *f, a[1], a[2], -1);
+  return block_if_needed(k, f, read_into(k, *f, a[1], a[2], -1), false);
 }
 
 Result<uint64_t> sys_write(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (!can_write(*f)) return Err{EBADF};
-  return write_from(k, *f, a[1], a[2], -1);
+  return block_if_needed(k, f, write_from(k, *f, a[1], a[2], -1), true);
 }
 
 Result<uint64_t> sys_pread64(Kernel& k, const SyscallArgs& a) {
@@ -133,8 +151,14 @@ Result<uint64_t> vector_io(Kernel& k, const SyscallArgs& a, bool is_write, bool 
   return done;
 }
 
-Result<uint64_t> sys_readv(Kernel& k, const SyscallArgs& a) { return vector_io(k, a, false, false); }
-Result<uint64_t> sys_writev(Kernel& k, const SyscallArgs& a) { return vector_io(k, a, true, false); }
+Result<uint64_t> sys_readv(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  return block_if_needed(k, f, vector_io(k, a, false, false), false);
+}
+Result<uint64_t> sys_writev(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  return block_if_needed(k, f, vector_io(k, a, true, false), true);
+}
 Result<uint64_t> sys_preadv(Kernel& k, const SyscallArgs& a) { return vector_io(k, a, false, true); }
 Result<uint64_t> sys_pwritev(Kernel& k, const SyscallArgs& a) { return vector_io(k, a, true, true); }
 
@@ -163,7 +187,7 @@ Result<uint64_t> do_open(Kernel& k, int dirfd, uint64_t path_addr, int flags, ui
   TRY_ASSIGN(std::string base, dir_base(k, dirfd, path));
   uint32_t eff_mode = mode & 07777 & ~k.proc().umask;
   TRY_ASSIGN(fs::FileRef f, k.vfs().open(base, path, flags, eff_mode));
-  TRY_ASSIGN(int fd, k.proc().fds.install(std::move(f), flags & O_CLOEXEC));
+  TRY_ASSIGN(int fd, k.proc().fds->install(std::move(f), flags & O_CLOEXEC));
   return static_cast<uint64_t>(fd);
 }
 
@@ -174,20 +198,20 @@ Result<uint64_t> sys_creat(Kernel& k, const SyscallArgs& a) {
 }
 
 Result<uint64_t> sys_close(Kernel& k, const SyscallArgs& a) {
-  TRY_VOID(k.proc().fds.close(a.fd(0)));
+  TRY_VOID(k.proc().fds->close(a.fd(0)));
   return 0;
 }
 
 Result<uint64_t> sys_dup(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
-  TRY_ASSIGN(int fd, k.proc().fds.install(f, false));
+  TRY_ASSIGN(int fd, k.proc().fds->install(f, false));
   return static_cast<uint64_t>(fd);
 }
 
 Result<uint64_t> do_dup3(Kernel& k, int oldfd, int newfd, int flags) {
   if (flags & ~O_CLOEXEC) return Err{EINVAL};
   TRY_ASSIGN(auto f, file_arg(k, oldfd));
-  TRY_ASSIGN(int fd, k.proc().fds.install_at(newfd, f, flags & O_CLOEXEC));
+  TRY_ASSIGN(int fd, k.proc().fds->install_at(newfd, f, flags & O_CLOEXEC));
   return static_cast<uint64_t>(fd);
 }
 
@@ -210,13 +234,13 @@ Result<uint64_t> sys_fcntl(Kernel& k, const SyscallArgs& a) {
   switch (a.i32(1)) {
     case F_DUPFD:
     case F_DUPFD_CLOEXEC: {
-      if (a.i32(2) < 0 || static_cast<uint32_t>(a.i32(2)) >= k.proc().fds.limit()) return Err{EINVAL};
-      TRY_ASSIGN(int nfd, k.proc().fds.install(f, a.i32(1) == F_DUPFD_CLOEXEC, a.i32(2)));
+      if (a.i32(2) < 0 || static_cast<uint32_t>(a.i32(2)) >= k.proc().fds->limit()) return Err{EINVAL};
+      TRY_ASSIGN(int nfd, k.proc().fds->install(f, a.i32(1) == F_DUPFD_CLOEXEC, a.i32(2)));
       return static_cast<uint64_t>(nfd);
     }
-    case F_GETFD: return k.proc().fds.entry(fd)->cloexec ? FD_CLOEXEC : 0;
+    case F_GETFD: return k.proc().fds->entry(fd)->cloexec ? FD_CLOEXEC : 0;
     case F_SETFD:
-      TRY_VOID(k.proc().fds.set_cloexec(fd, a[2] & FD_CLOEXEC));
+      TRY_VOID(k.proc().fds->set_cloexec(fd, a[2] & FD_CLOEXEC));
       return 0;
     case F_GETFL: return static_cast<uint64_t>(f->flags | (k.arch() == Arch::X86_64 ? 0100000 : 0));
     case F_SETFL: {
@@ -290,8 +314,8 @@ Result<uint64_t> sys_ioctl(Kernel& k, const SyscallArgs& a) {
       f->flags = on ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK);
       return 0;
     }
-    case FIOCLEX: TRY_VOID(k.proc().fds.set_cloexec(a.fd(0), true)); return 0;
-    case FIONCLEX: TRY_VOID(k.proc().fds.set_cloexec(a.fd(0), false)); return 0;
+    case FIOCLEX: TRY_VOID(k.proc().fds->set_cloexec(a.fd(0), true)); return 0;
+    case FIONCLEX: TRY_VOID(k.proc().fds->set_cloexec(a.fd(0), false)); return 0;
     default: return Err{ENOTTY};
   }
 }
@@ -329,6 +353,13 @@ Result<uint64_t> sys_sendfile(Kernel& k, const SyscallArgs& a) {
     if (off < 0) return Err{EINVAL};
   }
   uint64_t count = std::min(a[3], kMaxTransfer);
+  if (count == 0) return 0;
+  // Would either side block? Then wait before moving anything.
+  if (!(in->poll_ready() & (fs::kPollIn | fs::kPollHup | fs::kPollErr)) && !(in->flags & O_NONBLOCK))
+    return k.block(wait_until([in] { return (in->poll_ready() & (fs::kPollIn | fs::kPollHup | fs::kPollErr)) != 0; },
+                        in->host_fd()));
+  if (!(out->poll_ready() & (fs::kPollOut | fs::kPollErr)) && !(out->flags & O_NONBLOCK))
+    return k.block(wait_until([out] { return (out->poll_ready() & (fs::kPollOut | fs::kPollErr)) != 0; }));
   std::vector<uint8_t> tmp(std::min<uint64_t>(count, kChunk));
   uint64_t done = 0;
   while (done < count) {
@@ -359,10 +390,10 @@ Result<uint64_t> do_pipe2(Kernel& k, uint64_t fds_addr, int flags) {
   auto [r, w] = make_pipe(++k.proc().next_pipe_inode);
   r->flags |= flags & O_NONBLOCK;
   w->flags |= flags & O_NONBLOCK;
-  TRY_ASSIGN(int rfd, k.proc().fds.install(r, flags & O_CLOEXEC));
-  auto wfd = k.proc().fds.install(w, flags & O_CLOEXEC);
+  TRY_ASSIGN(int rfd, k.proc().fds->install(r, flags & O_CLOEXEC));
+  auto wfd = k.proc().fds->install(w, flags & O_CLOEXEC);
   if (!wfd.ok()) {
-    (void)k.proc().fds.close(rfd);
+    (void)k.proc().fds->close(rfd);
     return Err{wfd.error()};
   }
   int32_t pair[2] = {rfd, wfd.value()};

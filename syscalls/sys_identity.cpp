@@ -73,7 +73,7 @@ Rlimit limit_of(Kernel& k, int resource) {
   const Limits& l = k.config().limits;
   switch (resource) {
     case RLIMIT_STACK: return {8ull << 20, kInf};
-    case RLIMIT_NOFILE: return {k.proc().fds.limit(), l.max_open_files};
+    case RLIMIT_NOFILE: return {k.proc().fds->limit(), l.max_open_files};
     case RLIMIT_AS:
     case RLIMIT_DATA: return {l.max_memory ? l.max_memory : kInf, l.max_memory ? l.max_memory : kInf};
     case RLIMIT_CORE: return {0, kInf};
@@ -91,7 +91,7 @@ Result<uint64_t> do_prlimit(Kernel& k, int resource, uint64_t new_addr, uint64_t
     if (want.max > cur.max) return Err{EPERM};
     // Only RLIMIT_NOFILE is enforced per process; the others are fixed
     // by the sandbox configuration and keep their values.
-    if (resource == RLIMIT_NOFILE) k.proc().fds.set_limit(static_cast<uint32_t>(std::min<uint64_t>(want.cur, 1 << 20)));
+    if (resource == RLIMIT_NOFILE) k.proc().fds->set_limit(static_cast<uint32_t>(std::min<uint64_t>(want.cur, 1 << 20)));
   }
   if (old_addr) TRY_VOID(k.mem().write({old_addr}, cur));
   return 0;
@@ -134,18 +134,6 @@ Result<uint64_t> sys_sysinfo(Kernel& k, const SyscallArgs& a) {
   TRY_VOID(k.mem().copy_out({a[0]}, w.bytes().data(), w.bytes().size()));
   return 0;
 }
-
-Result<uint64_t> sys_getpgid(Kernel& k, const SyscallArgs& a) {
-  if (a.i32(0) != 0 && a.i32(0) != k.proc().pid()) return Err{ESRCH};
-  return k.proc().pid();
-}
-Result<uint64_t> sys_getpgrp(Kernel& k, const SyscallArgs&) { return k.proc().pid(); }
-Result<uint64_t> sys_setpgid(Kernel& k, const SyscallArgs& a) {
-  if (a.i32(0) != 0 && a.i32(0) != k.proc().pid()) return Err{ESRCH};
-  if (a.i32(1) != 0 && a.i32(1) != k.proc().pid()) return Err{EPERM};
-  return 0;
-}
-Result<uint64_t> sys_setsid(Kernel&, const SyscallArgs&) { return Err{EPERM}; }  // already a group leader
 
 Result<uint64_t> sys_getpriority(Kernel&, const SyscallArgs&) { return 20; }  // nice 0
 Result<uint64_t> sys_setpriority(Kernel&, const SyscallArgs&) { return 0; }
@@ -191,11 +179,6 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("prlimit64", sys_prlimit64, Support::Partial, "ddpp", "only RLIMIT_NOFILE takes effect"),
     SYSCALL_DEF("getrandom", sys_getrandom, Support::Full, "pux", nullptr),
     SYSCALL_DEF("sysinfo", sys_sysinfo, Support::Full, "p", nullptr),
-    SYSCALL_DEF("getpgid", sys_getpgid, Support::Full, "d", nullptr),
-    SYSCALL_DEF("getpgrp", sys_getpgrp, Support::Full, "", nullptr),
-    SYSCALL_DEF("getsid", sys_getpgid, Support::Full, "d", nullptr),
-    SYSCALL_DEF("setpgid", sys_setpgid, Support::Partial, "dd", "single process: only no-op changes"),
-    SYSCALL_DEF("setsid", sys_setsid, Support::Partial, "", "the first process already leads its session (EPERM)"),
     SYSCALL_DEF("getpriority", sys_getpriority, Support::Partial, "dd", "always nice 0"),
     SYSCALL_DEF("setpriority", sys_setpriority, Support::Partial, "ddd", "accepted, no effect"),
     SYSCALL_DEF("times", sys_times, Support::Full, "p", nullptr),

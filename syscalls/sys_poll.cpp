@@ -21,7 +21,7 @@ int scan(Kernel& k, std::vector<PollFd>& fds) {
   for (auto& p : fds) {
     p.revents = 0;
     if (p.fd < 0) continue;
-    fs::FileRef f = k.proc().fds.get(p.fd);
+    fs::FileRef f = k.proc().fds->get(p.fd);
     if (!f) {
       p.revents = POLLNVAL;
     } else {
@@ -33,18 +33,35 @@ int scan(Kernel& k, std::vector<PollFd>& fds) {
   return ready;
 }
 
-// Wait up to timeout_ns (-1 = forever) for readiness, re-scanning in short
-// host sleeps (or virtual ones in deterministic mode).
+// Block until one of `fds` is ready or the call's own deadline passes. The
+// handler runs again on wake-up and re-scans.
 Result<int> wait_ready(Kernel& k, std::vector<PollFd>& fds, int64_t timeout_ns) {
-  int64_t waited = 0;
-  constexpr int64_t kStep = 5000000;  // 5 ms
-  while (true) {
-    int n = scan(k, fds);
-    if (n || timeout_ns == 0 || (timeout_ns > 0 && waited >= timeout_ns)) return n;
-    int64_t step = timeout_ns < 0 ? kStep : std::min(kStep, timeout_ns - waited);
-    if (!k.sleep_for(step)) return 0;  // the run's deadline passed
-    waited += step;
+  Process& p = k.proc();
+  int64_t now = k.monotonic_ns();
+  if (!k.restarted() || p.sleep_deadline_ns < 0)
+    p.sleep_deadline_ns = timeout_ns < 0 ? INT64_MAX : (timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns);
+  int n = scan(k, fds);
+  if (n || timeout_ns == 0 || now >= p.sleep_deadline_ns) {
+    p.sleep_deadline_ns = -1;
+    return n;
   }
+  std::vector<std::pair<fs::FileRef, uint32_t>> watch;
+  int host_fd = -1;
+  for (auto& pf : fds) {
+    fs::FileRef f = p.fds->get(pf.fd);
+    if (!f) continue;
+    watch.push_back({f, static_cast<uint16_t>(pf.events) | fs::kPollErr | fs::kPollHup});
+    if (host_fd < 0) host_fd = f->host_fd();
+  }
+  Wait w;
+  w.ready = [watch] {
+    for (auto& [f, ev] : watch)
+      if (f->poll_ready() & ev) return true;
+    return false;
+  };
+  w.host_fd = host_fd;
+  w.deadline_ns = p.sleep_deadline_ns == INT64_MAX ? -1 : p.sleep_deadline_ns;
+  return k.block(std::move(w));
 }
 
 Result<int64_t> timeout_from_timespec(Kernel& k, uint64_t addr) {
@@ -56,7 +73,7 @@ Result<int64_t> timeout_from_timespec(Kernel& k, uint64_t addr) {
 }
 
 Result<uint64_t> do_poll(Kernel& k, uint64_t addr, uint64_t nfds, int64_t timeout_ns) {
-  if (nfds > k.proc().fds.limit() || nfds > 65536) return Err{EINVAL};
+  if (nfds > k.proc().fds->limit() || nfds > 65536) return Err{EINVAL};
   std::vector<PollFd> fds(nfds);
   if (nfds) TRY_VOID(k.mem().copy_in({addr}, fds.data(), nfds * sizeof(PollFd)));
   TRY_ASSIGN(int n, wait_ready(k, fds, timeout_ns));
@@ -88,7 +105,7 @@ Result<uint64_t> do_select(Kernel& k, int nfds, uint64_t rd, uint64_t wr, uint64
     if (sets[1][fd / 64] >> (fd % 64) & 1) ev |= POLLOUT;
     if (sets[2][fd / 64] >> (fd % 64) & 1) ev |= POLLPRI;
     if (ev) {
-      if (!k.proc().fds.get(fd)) return Err{EBADF};
+      if (!k.proc().fds->get(fd)) return Err{EBADF};
       fds.push_back({fd, ev, 0});
     }
   }

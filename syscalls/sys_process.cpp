@@ -1,25 +1,174 @@
-// The process itself: exit, ids, TLS, prctl, scheduling, kill to self.
-// fork/clone/execve/wait arrive with the process issue; until then they are
-// unimplemented (ENOSYS, reported by name).
+// Processes: fork/vfork/clone, execve, exit, wait4/waitid, ids, groups and
+// sessions, kill, TLS, prctl, scheduling hints.
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unicorn/unicorn.h>
 
 #include <csignal>
 #include <cstring>
 
+#include "syscalls/guest_abi.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {
 namespace {
 
-Result<uint64_t> sys_exit_group(Kernel& k, const SyscallArgs& a) {
+constexpr uint64_t kMaxArgs = 65536;
+
+Result<uint64_t> sys_exit(Kernel& k, const SyscallArgs& a) {
   k.exit_group(a.i32(0));
   return 0;
 }
 
+Result<uint64_t> sys_fork(Kernel& k, const SyscallArgs&) {
+  TRY_ASSIGN(int pid, k.fork_current(SIGCHLD, 0, 0));
+  return static_cast<uint64_t>(pid);
+}
+
+Result<uint64_t> sys_vfork(Kernel& k, const SyscallArgs&) {
+  TRY_ASSIGN(int pid, k.fork_current(0x100 | 0x4000 | SIGCHLD, 0, 0));  // CLONE_VM | CLONE_VFORK
+  return static_cast<uint64_t>(pid);
+}
+
+Result<uint64_t> sys_clone(Kernel& k, const SyscallArgs& a) {
+  // x86-64: flags, stack, parent_tid, child_tid, tls; riscv64: flags,
+  // stack, parent_tid, tls, child_tid.
+  uint64_t flags = a[0], stack = a[1], parent_tid = a[2];
+  uint64_t tls = k.arch() == Arch::X86_64 ? a[4] : a[3];
+  uint64_t child_tid = k.arch() == Arch::X86_64 ? a[3] : a[4];
+  constexpr uint64_t kParentSettid = 0x100000, kChildSettid = 0x1000000, kChildCleartid = 0x200000;
+  TRY_ASSIGN(int pid, k.fork_current(flags, stack, tls));
+  if (flags & kParentSettid) (void)k.mem().write<int32_t>({parent_tid}, pid);
+  if (Process* c = k.find_process(pid)) {
+    if ((flags & kChildSettid) && c->mem) (void)c->mem->write<int32_t>({child_tid}, pid);
+    if (flags & kChildCleartid) c->clear_child_tid = child_tid;
+  }
+  return static_cast<uint64_t>(pid);
+}
+
+// A NULL-terminated array of string pointers, bounded in count and bytes.
+Result<std::vector<std::string>> string_array(Kernel& k, uint64_t addr, uint64_t* total) {
+  std::vector<std::string> out;
+  if (!addr) return out;
+  for (uint64_t i = 0;; i++) {
+    if (i >= kMaxArgs) return Err{E2BIG};
+    TRY_ASSIGN(uint64_t p, k.mem().read<uint64_t>({addr + i * 8}));
+    if (!p) break;
+    auto s = k.mem().copy_in_string({p}, 128 * 1024);
+    if (!s.ok()) return Err{s.error() == ENAMETOOLONG ? E2BIG : s.error()};
+    *total += s.value().size() + 1;
+    if (*total > (2u << 20)) return Err{E2BIG};
+    out.push_back(std::move(s.value()));
+  }
+  return out;
+}
+
+Result<uint64_t> do_execve(Kernel& k, int dirfd, uint64_t path_addr, uint64_t argv_addr, uint64_t envp_addr,
+                           int flags) {
+  if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return Err{EINVAL};
+  TRY_ASSIGN(std::string path, path_arg(k, path_addr));
+  if (path.empty()) {
+    if (!(flags & AT_EMPTY_PATH)) return Err{ENOENT};
+    TRY_ASSIGN(auto f, file_arg(k, dirfd));
+    path = f->path;
+  } else if (path[0] != '/') {
+    TRY_ASSIGN(std::string base, dir_base(k, dirfd, path));
+    path = (base == "/" ? "/" : base + "/") + path;
+  }
+  uint64_t total = 0;
+  TRY_ASSIGN(auto argv, string_array(k, argv_addr, &total));
+  TRY_ASSIGN(auto envp, string_array(k, envp_addr, &total));
+  TRY_VOID(k.exec(path, std::move(argv), std::move(envp)));
+  return 0;
+}
+
+Result<uint64_t> sys_execve(Kernel& k, const SyscallArgs& a) { return do_execve(k, AT_FDCWD, a[0], a[1], a[2], 0); }
+Result<uint64_t> sys_execveat(Kernel& k, const SyscallArgs& a) {
+  return do_execve(k, a.i32(0), a[1], a[2], a[3], a.i32(4));
+}
+
+Result<uint64_t> put_rusage(Kernel& k, uint64_t addr) {
+  if (!addr) return 0;
+  abi::Writer w(144);
+  TRY_VOID(k.mem().copy_out({addr}, w.bytes().data(), w.bytes().size()));
+  return 0;
+}
+
+Result<uint64_t> sys_wait4(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(Kernel::Reaped r, k.wait_child(a.i32(0), a.i32(2)));
+  if (r.pid && a[1]) TRY_VOID(k.mem().write<int32_t>({a[1]}, r.status));
+  if (r.pid) TRY_VOID(put_rusage(k, a[3]));
+  return static_cast<uint64_t>(r.pid);
+}
+
+Result<uint64_t> sys_waitid(Kernel& k, const SyscallArgs& a) {
+  int idtype = a.i32(0), id = a.i32(1), options = a.i32(3);
+  int pid = idtype == P_ALL ? -1 : idtype == P_PID ? id : idtype == P_PGID ? (id ? -id : 0) : -2;
+  if (pid == -2 || !(options & (WEXITED | WSTOPPED | WCONTINUED))) return Err{EINVAL};
+  int wopts = (options & WNOHANG) | (options & WSTOPPED ? WUNTRACED : 0) | (options & WNOWAIT);
+  TRY_ASSIGN(Kernel::Reaped r, k.wait_child(pid, wopts));
+  if (a[2]) {
+    abi::Writer w(128);
+    if (r.pid) {
+      int code, status;
+      if (WIFEXITED(r.status)) code = 1, status = WEXITSTATUS(r.status);
+      else if (WIFSTOPPED(r.status)) code = 5, status = WSTOPSIG(r.status);  // CLD_STOPPED
+      else code = WCOREDUMP(r.status) ? 3 : 2, status = WTERMSIG(r.status);
+      w.put<int32_t>(0, SIGCHLD);
+      w.put<int32_t>(8, code);
+      w.put<int32_t>(16, r.pid);
+      w.put<uint32_t>(20, k.config().uid);
+      w.put<int32_t>(24, status);
+    }
+    TRY_VOID(k.mem().copy_out({a[2]}, w.bytes().data(), w.bytes().size()));
+  }
+  TRY_VOID(put_rusage(k, a[4]));
+  return 0;
+}
+
 Result<uint64_t> sys_getpid(Kernel& k, const SyscallArgs&) { return k.proc().pid(); }
-Result<uint64_t> sys_getppid(Kernel&, const SyscallArgs&) { return 0; }
+Result<uint64_t> sys_getppid(Kernel& k, const SyscallArgs&) { return k.proc().ppid; }
+
+Process* target_or_self(Kernel& k, int pid) { return pid == 0 ? &k.proc() : k.find_process(pid); }
+
+Result<uint64_t> sys_getpgid(Kernel& k, const SyscallArgs& a) {
+  Process* p = target_or_self(k, a.i32(0));
+  if (!p) return Err{ESRCH};
+  return p->pgid;
+}
+Result<uint64_t> sys_getpgrp(Kernel& k, const SyscallArgs&) { return k.proc().pgid; }
+Result<uint64_t> sys_getsid(Kernel& k, const SyscallArgs& a) {
+  Process* p = target_or_self(k, a.i32(0));
+  if (!p) return Err{ESRCH};
+  return p->sid;
+}
+
+Result<uint64_t> sys_setpgid(Kernel& k, const SyscallArgs& a) {
+  int pid = a.i32(0), pgid = a.i32(1);
+  if (pgid < 0) return Err{EINVAL};
+  Process* p = target_or_self(k, pid);
+  if (!p || (p != &k.proc() && p->ppid != k.proc().pid())) return Err{ESRCH};
+  if (p->sid != k.proc().sid) return Err{EPERM};
+  if (p->pid() == p->sid) return Err{EPERM};  // a session leader keeps its group
+  if (pgid == 0) pgid = p->pid();
+  if (pgid != p->pid()) {
+    bool exists = false;
+    for (auto& [id, q] : k.processes())
+      if (q->pgid == pgid && q->sid == p->sid) exists = true;
+    if (!exists) return Err{EPERM};
+  }
+  p->pgid = pgid;
+  return 0;
+}
+
+Result<uint64_t> sys_setsid(Kernel& k, const SyscallArgs&) {
+  Process& p = k.proc();
+  for (auto& [id, q] : k.processes())
+    if (q->pgid == p.pid()) return Err{EPERM};  // already a group leader
+  p.sid = p.pgid = p.pid();
+  return p.pid();
+}
 
 Result<uint64_t> sys_set_tid_address(Kernel& k, const SyscallArgs& a) {
   k.proc().clear_child_tid = a[0];
@@ -54,13 +203,9 @@ Result<uint64_t> sys_arch_prctl(Kernel& k, const SyscallArgs& a) {
 Result<uint64_t> sys_prctl(Kernel& k, const SyscallArgs& a) {
   switch (a.i32(0)) {
     case PR_SET_NAME: {
-      char name[16] = {};
-      // The name is at most 16 bytes including the NUL; a shorter string
-      // may end right before an unmapped page.
       auto s = k.mem().copy_in_string({a[1]}, 4096);
       if (!s.ok()) return Err{EFAULT};
       k.proc().name = s.value().substr(0, 15);
-      (void)name;
       return 0;
     }
     case PR_GET_NAME: {
@@ -85,10 +230,9 @@ Result<uint64_t> sys_set_robust_list(Kernel&, const SyscallArgs& a) {
 Result<uint64_t> sys_sched_yield(Kernel&, const SyscallArgs&) { return 0; }
 
 Result<uint64_t> sys_sched_getaffinity(Kernel& k, const SyscallArgs& a) {
-  // One virtual CPU.
   uint64_t size = a[1];
   if (size < 8 || (size & 7)) return Err{EINVAL};
-  uint64_t mask = 1;
+  uint64_t mask = 1;  // one virtual CPU
   TRY_VOID(k.mem().write<uint64_t>({a[2]}, mask));
   return 8;
 }
@@ -109,38 +253,55 @@ Result<uint64_t> sys_riscv_flush_icache(Kernel& k, const SyscallArgs&) {
   return 0;
 }
 
+SignalInfo user_signal(Kernel& k, int sig) {
+  SignalInfo info;
+  info.signo = sig;
+  info.code = 0;  // SI_USER
+  info.pid = k.proc().pid();
+  info.uid = k.config().uid;
+  return info;
+}
+
 Result<uint64_t> sys_kill(Kernel& k, const SyscallArgs& a) {
-  int pid = a.i32(0), sig = a.i32(1);
-  if (sig < 0 || sig > 64) return Err{EINVAL};
-  // Only our own process exists; pid -1 (everyone we may signal) and our
-  // process group reach it too.
-  if (pid != k.proc().pid() && pid != 0 && pid != -1 && pid != -k.proc().pid()) return Err{ESRCH};
-  if (sig == 0) return 0;
-  if (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT) return 0;  // ignored by default
-  k.kill_by_signal(sig, std::string("killed by signal ") + std::to_string(sig) + " (sent by itself)");
+  int sig = a.i32(1);
+  TRY_VOID(k.send_signal(a.i32(0), sig, user_signal(k, sig)));
   return 0;
 }
 
 Result<uint64_t> sys_tgkill(Kernel& k, const SyscallArgs& a) {
-  if (a.i32(0) != k.proc().pid() || a.i32(1) != k.proc().pid()) return Err{ESRCH};
-  SyscallArgs b;
-  b.a[0] = a[1], b.a[1] = a[2];
-  return sys_kill(k, b);
+  // One thread per process: the thread id is the process id.
+  if (a.i32(0) <= 0 || a.i32(1) <= 0) return Err{EINVAL};
+  if (a.i32(0) != a.i32(1)) return Err{ESRCH};
+  int sig = a.i32(2);
+  TRY_VOID(k.send_signal(a.i32(1), sig, user_signal(k, sig)));
+  return 0;
 }
 
 Result<uint64_t> sys_tkill(Kernel& k, const SyscallArgs& a) {
-  if (a.i32(0) != k.proc().pid()) return Err{ESRCH};
-  SyscallArgs b;
-  b.a[0] = a[0], b.a[1] = a[1];
-  return sys_kill(k, b);
+  if (a.i32(0) <= 0) return Err{EINVAL};
+  int sig = a.i32(1);
+  TRY_VOID(k.send_signal(a.i32(0), sig, user_signal(k, sig)));
+  return 0;
 }
 
 const SyscallDef kDefs[] = {
-    SYSCALL_DEF("exit", sys_exit_group, Support::Full, "d", nullptr),
-    SYSCALL_DEF("exit_group", sys_exit_group, Support::Full, "d", nullptr),
+    SYSCALL_DEF("exit", sys_exit, Support::Full, "d", nullptr),
+    SYSCALL_DEF("exit_group", sys_exit, Support::Full, "d", nullptr),
+    SYSCALL_DEF("fork", sys_fork, Support::Full, "", nullptr),
+    SYSCALL_DEF("vfork", sys_vfork, Support::Full, "", nullptr),
+    SYSCALL_DEF("clone", sys_clone, Support::Partial, "xpppp", "processes and vfork-style clones; threads (CLONE_THREAD) arrive with issue 4"),
+    SYSCALL_DEF("execve", sys_execve, Support::Full, "spp", nullptr),
+    SYSCALL_DEF("execveat", sys_execveat, Support::Full, "fsppx", nullptr),
+    SYSCALL_DEF("wait4", sys_wait4, Support::Partial, "dpxp", "rusage is zero-filled"),
+    SYSCALL_DEF("waitid", sys_waitid, Support::Partial, "ddpxp", "P_PIDFD unsupported; rusage zero-filled"),
     SYSCALL_DEF("getpid", sys_getpid, Support::Full, "", nullptr),
     SYSCALL_DEF("gettid", sys_getpid, Support::Full, "", nullptr),
     SYSCALL_DEF("getppid", sys_getppid, Support::Full, "", nullptr),
+    SYSCALL_DEF("getpgid", sys_getpgid, Support::Full, "d", nullptr),
+    SYSCALL_DEF("getpgrp", sys_getpgrp, Support::Full, "", nullptr),
+    SYSCALL_DEF("getsid", sys_getsid, Support::Full, "d", nullptr),
+    SYSCALL_DEF("setpgid", sys_setpgid, Support::Full, "dd", nullptr),
+    SYSCALL_DEF("setsid", sys_setsid, Support::Full, "", nullptr),
     SYSCALL_DEF("set_tid_address", sys_set_tid_address, Support::Full, "p", nullptr),
     SYSCALL_DEF("arch_prctl", sys_arch_prctl, Support::Full, "xx", nullptr),
     SYSCALL_DEF("prctl", sys_prctl, Support::Partial, "xxxxx", "PR_SET/GET_NAME, dumpable, no_new_privs; others EINVAL"),
@@ -150,9 +311,9 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("sched_setaffinity", sys_sched_setaffinity, Support::Partial, "dup", "accepted, one virtual CPU"),
     SYSCALL_DEF("getcpu", sys_getcpu, Support::Full, "ppp", nullptr),
     SYSCALL_DEF("riscv_flush_icache", sys_riscv_flush_icache, Support::Full, "xxx", nullptr),
-    SYSCALL_DEF("kill", sys_kill, Support::Partial, "dd", "only the process itself; default actions (handlers arrive with the signal issue)"),
-    SYSCALL_DEF("tgkill", sys_tgkill, Support::Partial, "ddd", "as kill"),
-    SYSCALL_DEF("tkill", sys_tkill, Support::Partial, "dd", "as kill"),
+    SYSCALL_DEF("kill", sys_kill, Support::Full, "dd", nullptr),
+    SYSCALL_DEF("tgkill", sys_tgkill, Support::Full, "ddd", nullptr),
+    SYSCALL_DEF("tkill", sys_tkill, Support::Full, "dd", nullptr),
 };
 
 }  // namespace

@@ -1,7 +1,5 @@
-// Signal state. Handlers are recorded and reported back faithfully, but
-// not yet delivered: with one process and no timers the only signals are
-// faults and kill-to-self, which take the default action. Delivery (frames,
-// sigreturn) is the signal issue's work; the table marks this Partial.
+// Signal dispositions, masks, the alternate stack, waiting for signals and
+// returning from handlers. Delivery itself is in emu/signals.cpp.
 #include <csignal>
 #include <cstring>
 
@@ -10,27 +8,45 @@
 namespace vmrun {
 namespace {
 
-constexpr int kNsig = 64;
 constexpr uint64_t kSigsetSize = 8;
+constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
 
-// struct sigaction as the kernel sees it: handler, flags, restorer, mask on
-// x86-64 (32 bytes); handler, flags, mask on riscv64 (24 bytes).
+// The guest's struct sigaction: handler, flags, restorer, mask on x86-64
+// (32 bytes); handler, flags, mask on riscv64 (24 bytes).
 size_t sigaction_size(Arch arch) { return arch == Arch::X86_64 ? 32 : 24; }
 
-SignalState& state(Kernel& k) { return k.proc().signals; }
+SigAction decode(Arch arch, const uint64_t* w) {
+  if (arch == Arch::X86_64) return SigAction{w[0], w[1], w[2], w[3]};
+  return SigAction{w[0], w[1], 0, w[2]};
+}
+
+void encode(Arch arch, const SigAction& a, uint64_t* w) {
+  if (arch == Arch::X86_64) {
+    w[0] = a.handler, w[1] = a.flags, w[2] = a.restorer, w[3] = a.mask;
+  } else {
+    w[0] = a.handler, w[1] = a.flags, w[2] = a.mask;
+  }
+}
 
 Result<uint64_t> sys_rt_sigaction(Kernel& k, const SyscallArgs& a) {
   int sig = a.i32(0);
-  if (sig < 1 || sig > kNsig || a[3] != kSigsetSize) return Err{EINVAL};
+  if (sig < 1 || sig > SignalState::kNsig || a[3] != kSigsetSize) return Err{EINVAL};
   size_t n = sigaction_size(k.arch());
-  SignalState& s = state(k);
-  uint8_t old[32];
-  std::memcpy(old, s.actions[sig], n);
+  SignalState& s = k.proc().signals;
+  uint64_t old[4] = {};
+  encode(k.arch(), s.actions[sig], old);
   if (a[1]) {
     if (sig == SIGKILL || sig == SIGSTOP) return Err{EINVAL};
-    uint8_t act[32];
-    TRY_VOID(k.mem().copy_in({a[1]}, act, n));
-    std::memcpy(s.actions[sig], act, n);
+    uint64_t w[4] = {};
+    TRY_VOID(k.mem().copy_in({a[1]}, w, n));
+    SigAction act = decode(k.arch(), w);
+    act.mask &= ~kUnblockable;
+    s.actions[sig] = act;
+    // Setting SIG_IGN (or the default for a default-ignored signal)
+    // discards a pending instance.
+    bool ignored = act.handler == 1 ||
+                   (act.handler == 0 && (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH));
+    if (ignored) s.pending &= ~(1ull << (sig - 1));
   }
   if (a[2]) TRY_VOID(k.mem().copy_out({a[2]}, old, n));
   return 0;
@@ -38,7 +54,7 @@ Result<uint64_t> sys_rt_sigaction(Kernel& k, const SyscallArgs& a) {
 
 Result<uint64_t> sys_rt_sigprocmask(Kernel& k, const SyscallArgs& a) {
   if (a[3] != kSigsetSize) return Err{EINVAL};
-  SignalState& s = state(k);
+  SignalState& s = k.proc().signals;
   uint64_t old = s.mask;
   if (a[1]) {
     TRY_ASSIGN(uint64_t set, k.mem().read<uint64_t>({a[1]}));
@@ -48,41 +64,78 @@ Result<uint64_t> sys_rt_sigprocmask(Kernel& k, const SyscallArgs& a) {
       case SIG_SETMASK: s.mask = set; break;
       default: return Err{EINVAL};
     }
-    s.mask &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+    s.mask &= ~kUnblockable;
   }
   if (a[2]) TRY_VOID(k.mem().write<uint64_t>({a[2]}, old));
   return 0;
 }
 
 Result<uint64_t> sys_sigaltstack(Kernel& k, const SyscallArgs& a) {
-  SignalState& s = state(k);
-  uint8_t old[24];
-  std::memcpy(old, s.altstack, 24);
+  AltStack& alt = k.proc().signals.altstack;
+  uint64_t sp = k.cpu().stack_pointer(k.proc().uc);
+  bool on_stack = !(alt.flags & SS_DISABLE) && sp - alt.sp < alt.size;
+  uint8_t old[24] = {};
+  int32_t old_flags = on_stack ? SS_ONSTACK : alt.flags;
+  std::memcpy(old, &alt.sp, 8);
+  std::memcpy(old + 8, &old_flags, 4);
+  std::memcpy(old + 16, &alt.size, 8);
   if (a[0]) {
     uint8_t ss[24];
     TRY_VOID(k.mem().copy_in({a[0]}, ss, 24));
-    int32_t flags;
-    uint64_t size;
-    std::memcpy(&flags, ss + 8, 4);
-    std::memcpy(&size, ss + 16, 8);
-    if (flags & ~SS_DISABLE) return Err{EINVAL};
-    if (!(flags & SS_DISABLE) && size < 2048) return Err{ENOMEM};
-    std::memcpy(s.altstack, ss, 24);
+    AltStack next;
+    std::memcpy(&next.sp, ss, 8);
+    std::memcpy(&next.flags, ss + 8, 4);
+    std::memcpy(&next.size, ss + 16, 8);
+    if (on_stack) return Err{EPERM};
+    if (next.flags & ~(SS_DISABLE | (1u << 31) /* SS_AUTODISARM */)) return Err{EINVAL};
+    if (next.flags & SS_DISABLE) {
+      next = AltStack{};
+    } else if (next.size < MINSIGSTKSZ) {
+      return Err{ENOMEM};
+    }
+    next.flags &= SS_DISABLE;
+    alt = next;
   }
   if (a[1]) TRY_VOID(k.mem().copy_out({a[1]}, old, 24));
   return 0;
 }
 
 Result<uint64_t> sys_rt_sigpending(Kernel& k, const SyscallArgs& a) {
-  TRY_VOID(k.mem().write<uint64_t>({a[0]}, 0));
+  const SignalState& s = k.proc().signals;
+  TRY_VOID(k.mem().write<uint64_t>({a[0]}, s.pending & s.mask));
   return 0;
 }
 
+Result<uint64_t> sys_rt_sigreturn(Kernel& k, const SyscallArgs&) {
+  TRY_VOID(k.sigreturn());
+  return 0;
+}
+
+Result<uint64_t> sys_pause(Kernel& k, const SyscallArgs&) {
+  // Woken only by a signal; delivery turns the wait into EINTR.
+  return k.block(wait_until([] { return false; }));
+}
+
+Result<uint64_t> sys_rt_sigsuspend(Kernel& k, const SyscallArgs& a) {
+  if (a[1] != kSigsetSize) return Err{EINVAL};
+  Process& p = k.proc();
+  TRY_ASSIGN(uint64_t mask, k.mem().read<uint64_t>({a[0]}));
+  // The handler runs with the temporary mask; its frame saves the old one,
+  // so returning from the handler restores it.
+  p.sigsuspend_active = true;
+  p.sigsuspend_saved_mask = p.signals.mask;
+  p.signals.mask = mask & ~kUnblockable;
+  return k.block(wait_until([] { return false; }));
+}
+
 const SyscallDef kDefs[] = {
-    SYSCALL_DEF("rt_sigaction", sys_rt_sigaction, Support::Partial, "dppu", "recorded; handlers not yet delivered"),
+    SYSCALL_DEF("rt_sigaction", sys_rt_sigaction, Support::Full, "dppu", nullptr),
     SYSCALL_DEF("rt_sigprocmask", sys_rt_sigprocmask, Support::Full, "dppu", nullptr),
-    SYSCALL_DEF("sigaltstack", sys_sigaltstack, Support::Partial, "pp", "recorded; handlers not yet delivered"),
+    SYSCALL_DEF("sigaltstack", sys_sigaltstack, Support::Full, "pp", nullptr),
     SYSCALL_DEF("rt_sigpending", sys_rt_sigpending, Support::Full, "pu", nullptr),
+    SYSCALL_DEF("rt_sigreturn", sys_rt_sigreturn, Support::Full, "", nullptr),
+    SYSCALL_DEF("pause", sys_pause, Support::Full, "", nullptr),
+    SYSCALL_DEF("rt_sigsuspend", sys_rt_sigsuspend, Support::Full, "pu", nullptr),
 };
 
 }  // namespace

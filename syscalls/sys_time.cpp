@@ -73,11 +73,18 @@ Result<uint64_t> do_sleep(Kernel& k, int clock, bool absolute, uint64_t req_addr
     int64_t now_ns = now.sec * 1000000000 + now.nsec;
     ns = ns > now_ns ? ns - now_ns : 0;
   }
-  k.sleep_for(ns);
-  if (rem_addr && !absolute) {
-    int64_t zero[2] = {0, 0};
-    (void)k.mem().copy_out({rem_addr}, zero, sizeof zero);
+  // The process sleeps (others run); the deadline survives re-runs.
+  Process& p = k.proc();
+  int64_t now = k.monotonic_ns();
+  if (!k.restarted() || p.sleep_deadline_ns < 0)
+    p.sleep_deadline_ns = ns > INT64_MAX - now ? INT64_MAX : now + ns;
+  if (now < p.sleep_deadline_ns) {
+    Wait w;
+    w.deadline_ns = p.sleep_deadline_ns;
+    return k.block(std::move(w));
   }
+  p.sleep_deadline_ns = -1;
+  (void)rem_addr;  // nothing remains after a full sleep; EINTR paths leave it untouched
   return 0;
 }
 

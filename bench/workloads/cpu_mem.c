@@ -10,6 +10,8 @@
  * Usage: cpu_mem [PERCENT] [-t]   (PERCENT=100 by default: the work done
  *        grows linearly with it; -t prints each phase's wall time to stderr,
  *        stdout stays identical)
+ *        cpu_mem PERCENT -t|- PHASES   runs only the named phases (e.g.
+ *        "copy,chase"; for profiling one phase)
  * Prints one line per phase and a final checksum line.
  */
 #include <stdint.h>
@@ -142,14 +144,16 @@ int main(int argc, char** argv) {
   long pct = argc > 1 ? atol(argv[1]) : 100;
   if (pct < 1) pct = 1;
   show_times = argc > 2 && strcmp(argv[2], "-t") == 0;
+  const char* only = argc > 3 ? argv[3] : NULL;
+#define RUN(name) (!only || strstr(only, name))
   setvbuf(stdout, NULL, _IOLBF, 0);
   t_last = now();
   uint64_t total = 0, v;
-  v = phase_hash(600000L * pct);       printf("hash  %016llx\n", (unsigned long long)v); lap("hash"); total ^= v;
-  v = phase_sieve(8u << 20, (int)(pct * 3 + 99) / 100);    printf("sieve %016llx\n", (unsigned long long)v); lap("sieve"); total = total * 3 + v;
-  v = phase_sort(1u << 20, (int)(pct * 2 + 99) / 100);     printf("sort  %016llx\n", (unsigned long long)v); lap("sort"); total = total * 3 + v;
-  v = phase_copy(4u << 20, (int)pct * 2);    printf("copy  %016llx\n", (unsigned long long)v); lap("copy"); total = total * 3 + v;
-  v = phase_chase(1u << 20, 40000L * pct); printf("chase %016llx\n", (unsigned long long)v); lap("chase"); total = total * 3 + v;
+  if (RUN("hash")) { v = phase_hash(1500000L * pct); printf("hash  %016llx\n", (unsigned long long)v); lap("hash"); total ^= v; }
+  if (RUN("sieve")) { v = phase_sieve(8u << 20, (int)(pct * 8 + 99) / 100); printf("sieve %016llx\n", (unsigned long long)v); lap("sieve"); total = total * 3 + v; }
+  if (RUN("sort")) { v = phase_sort(1u << 20, (int)(pct * 5 + 99) / 100); printf("sort  %016llx\n", (unsigned long long)v); lap("sort"); total = total * 3 + v; }
+  if (RUN("copy")) { v = phase_copy(4u << 20, (int)pct * 5); printf("copy  %016llx\n", (unsigned long long)v); lap("copy"); total = total * 3 + v; }
+  if (RUN("chase")) { v = phase_chase(1u << 20, 100000L * pct); printf("chase %016llx\n", (unsigned long long)v); lap("chase"); total = total * 3 + v; }
   printf("checksum %016llx\n", (unsigned long long)total);
   return 0;
 }

@@ -32,6 +32,7 @@ enum class StopReason {
   InstructionLimit,  // Limits::max_instructions reached exactly
   TimeLimit,         // Limits::timeout_seconds of wall clock passed
   OutputLimit,       // Limits::max_output bytes of stdout+stderr written
+  Deadlock,          // every guest process blocked with nothing that could wake one
   EmulatorFault,     // the emulator itself crashed or hung; the caller lives on
   NotFound,          // the program does not exist in the guest filesystem
   CannotExecute,     // not an executable we can load (bad ELF, wrong arch, ...)
@@ -52,6 +53,7 @@ struct Limits {
   uint64_t max_output = 64 << 20; // bytes of stdout+stderr (captured or streamed)
   uint64_t max_disk = 256 << 20;  // bytes the guest may write into the in-memory upper layer
   uint32_t max_open_files = 1024; // per process (RLIMIT_NOFILE)
+  uint32_t max_processes = 256;   // live guest processes; fork beyond gets EAGAIN
 };
 
 struct Config {

@@ -156,7 +156,8 @@ TEST_CASE("a huge bss within the span is refused by the memory limit, not alloca
   uc_engine* uc;
   REQUIRE(uc_open(UC_ARCH_X86, UC_MODE_64, &uc) == UC_ERR_OK);
   {
-    AddressSpace mem(uc, 256 << 20, 0x7ffffffff000ull);
+    MemoryAccount account{256 << 20};
+    AddressSpace mem(uc, &account, 0x7ffffffff000ull);
     auto r = load_elf(mem, img, f, 0, "x");
     CHECK(r.error() == ENOMEM);
     CHECK(mem.mapped_bytes() == 0);
@@ -193,7 +194,8 @@ TEST_CASE("random corruption of real executables never crashes the loader") {
       REQUIRE(uc_open(arch == Arch::X86_64 ? UC_ARCH_X86 : UC_ARCH_RISCV,
                       arch == Arch::X86_64 ? UC_MODE_64 : UC_MODE_RISCV64, &uc) == UC_ERR_OK);
       {
-        AddressSpace mem(uc, 512 << 20, 0x7ffffffff000ull);
+        MemoryAccount account{512 << 20};
+        AddressSpace mem(uc, &account, 0x7ffffffff000ull);
         auto r = load_elf(mem, img, f, img.position_independent ? 0x555555554000ull - img.min_vaddr : 0, "x");
         (void)r;  // either loads or refuses; neither may crash
         CHECK(mem.mapped_bytes() <= (512u << 20));

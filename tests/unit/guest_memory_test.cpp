@@ -21,7 +21,7 @@ constexpr uint64_t kTop = 0x7ffffffff000ull;
 
 TEST_CASE("copy_in and copy_out give EFAULT at page edges") {
   Engine e;
-  AddressSpace mem(e.uc, 0, kTop);
+  AddressSpace mem(e.uc, nullptr, kTop);
   const uint64_t base = 0x100000;
   REQUIRE(mem.map_fixed(base, kPageSize, kProtRead | kProtWrite).ok());
   std::vector<uint8_t> buf(kPageSize + 1, 0xab);
@@ -45,7 +45,7 @@ TEST_CASE("copy_in and copy_out give EFAULT at page edges") {
 
 TEST_CASE("protections are enforced by the checked copies") {
   Engine e;
-  AddressSpace mem(e.uc, 0, kTop);
+  AddressSpace mem(e.uc, nullptr, kTop);
   const uint64_t base = 0x200000;
   REQUIRE(mem.map_fixed(base, 3 * kPageSize, kProtRead | kProtWrite).ok());
   uint64_t v = 42;
@@ -65,7 +65,7 @@ TEST_CASE("protections are enforced by the checked copies") {
 
 TEST_CASE("partial unmap leaves the rest mapped and its contents intact") {
   Engine e;
-  AddressSpace mem(e.uc, 0, kTop);
+  AddressSpace mem(e.uc, nullptr, kTop);
   const uint64_t base = 0x300000;
   REQUIRE(mem.map_fixed(base, 4 * kPageSize, kProtRead | kProtWrite).ok());
   for (uint64_t i = 0; i < 4; i++) REQUIRE(mem.write<uint64_t>({base + i * kPageSize}, 100 + i).ok());
@@ -84,7 +84,8 @@ TEST_CASE("partial unmap leaves the rest mapped and its contents intact") {
 
 TEST_CASE("the memory limit gives ENOMEM and replacing does not double count") {
   Engine e;
-  AddressSpace mem(e.uc, 8 * kPageSize, kTop);
+  MemoryAccount account{8 * kPageSize};
+  AddressSpace mem(e.uc, &account, kTop);
   REQUIRE(mem.map_fixed(0x400000, 6 * kPageSize, kProtRead).ok());
   CHECK(mem.map_fixed(0x500000, 3 * kPageSize, kProtRead).error() == ENOMEM);
   CHECK(mem.map_fixed(0x400000, 8 * kPageSize, kProtRead).ok());  // replaces 6, adds 2
@@ -94,7 +95,7 @@ TEST_CASE("the memory limit gives ENOMEM and replacing does not double count") {
 
 TEST_CASE("find_free searches top-down and skips mappings") {
   Engine e;
-  AddressSpace mem(e.uc, 0, kTop);
+  AddressSpace mem(e.uc, nullptr, kTop);
   const uint64_t top = 0x10000000;
   auto a = mem.find_free(kPageSize, top);
   REQUIRE(a.ok());
@@ -108,7 +109,7 @@ TEST_CASE("find_free searches top-down and skips mappings") {
 
 TEST_CASE("strings are bounded and stop at faults") {
   Engine e;
-  AddressSpace mem(e.uc, 0, kTop);
+  AddressSpace mem(e.uc, nullptr, kTop);
   const uint64_t base = 0x600000;
   REQUIRE(mem.map_fixed(base, kPageSize, kProtRead | kProtWrite).ok());
   std::vector<char> fill(kPageSize, 'a');
@@ -123,7 +124,7 @@ TEST_CASE("strings are bounded and stop at faults") {
 
 TEST_CASE("the number of areas is capped below Unicorn's region limit") {
   Engine e;
-  AddressSpace mem(e.uc, 0, kTop);
+  AddressSpace mem(e.uc, nullptr, kTop);
   const uint64_t base = 0x10000000;
   size_t i = 0;
   Result<void> r = Ok();

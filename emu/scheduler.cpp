@@ -1,0 +1,230 @@
+// The scheduler: guest processes take turns on the calling host thread.
+// A process runs until its instruction quantum is used, it blocks in a
+// syscall, it exits or execs, or a signal needs delivering. Blocked
+// processes are woken by re-checking what they wait for; when every
+// process is blocked the host waits for input or time. Turns are decided by
+// instruction counts and pids only, so scripts run deterministically.
+#include <poll.h>
+#include <spdlog/spdlog.h>
+#include <time.h>
+#include <unicorn/unicorn.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "emu/kernel.h"
+
+namespace vmrun {
+namespace {
+
+constexpr uint64_t kQuantum = 2'000'000;  // instructions per turn
+
+double host_now() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+}  // namespace
+
+void Kernel::run_with_watchdog() {
+  // The watchdog only raises a flag; the block hook acts on it before the
+  // next guest block and the idle wait checks it, so it cannot be lost.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread watchdog;
+  if (deadline_) {
+    watchdog = std::thread([&] {
+      std::unique_lock<std::mutex> lock(mu);
+      auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(deadline_ - host_now());
+      if (!cv.wait_until(lock, until, [&] { return done; })) deadline_passed_ = true;
+    });
+  }
+  run_loop();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  if (watchdog.joinable()) watchdog.join();
+}
+
+Process* Kernel::pick_next() {
+  // Round robin in pid order, starting after the last process that ran.
+  Process* first = nullptr;
+  for (auto& [pid, p] : procs_) {
+    if (p->state != ProcState::Runnable) continue;
+    if (!first) first = p.get();
+    if (pid > last_pid_run_) return p.get();
+  }
+  return first;
+}
+
+bool Kernel::wake_blocked() {
+  bool woke = false;
+  int64_t now = monotonic_ns();
+  std::vector<Process*> blocked;
+  for (auto& [pid, p] : procs_)
+    if (p->state == ProcState::Blocked) blocked.push_back(p.get());
+  for (Process* p : blocked) {
+    if (stopped_) break;
+    if (p->state != ProcState::Blocked) continue;  // changed by an earlier wake
+    bool signal_ready = (p->signals.pending & ~p->signals.mask) != 0;
+    bool ready = (p->wait.ready && p->wait.ready()) || (p->wait.deadline_ns >= 0 && now >= p->wait.deadline_ns);
+    if (!ready && !signal_ready) continue;
+    current_ = p;
+    vfs_->set_process(p);
+    if (p->in_syscall && ready) {
+      restarted_ = true;
+      syscall_blocked_ = false;
+      yield_requested_ = false;
+      uint64_t ret = dispatch(p->pending);
+      if (syscall_blocked_) continue;  // still waiting (the wait was renewed)
+      p->in_syscall = false;
+      if (p->state == ProcState::Blocked) p->state = ProcState::Runnable;
+      if (p->state == ProcState::Runnable && !yield_requested_) cpu_->write_syscall_result(p->uc, ret);
+    } else if (ready) {
+      if (p->wait.on_wake) p->wait.on_wake();
+      if (p->state == ProcState::Blocked) p->state = ProcState::Runnable;
+    } else {
+      // A signal arrived for a process blocked in a syscall: the delivery
+      // code decides between EINTR and restarting.
+      if (p->state == ProcState::Blocked && p->in_syscall) p->state = ProcState::Runnable;
+      else continue;  // e.g. a vfork parent: signals wait until it resumes
+    }
+    p->wait = Wait{};
+    woke = true;
+  }
+  return woke;
+}
+
+void Kernel::idle_wait() {
+  // Every live process is blocked. Find the earliest timer and the host fds
+  // that could make a wait ready.
+  int64_t earliest = -1;
+  std::vector<pollfd> fds;
+  bool any_blocked = false;
+  for (auto& [pid, p] : procs_) {
+    if (p->state != ProcState::Blocked) continue;
+    any_blocked = true;
+    if (p->wait.deadline_ns >= 0 && (earliest < 0 || p->wait.deadline_ns < earliest)) earliest = p->wait.deadline_ns;
+    if (p->wait.host_fd >= 0) fds.push_back({p->wait.host_fd, POLLIN, 0});
+  }
+  if (!any_blocked) {
+    stop_run(StopReason::SandboxError, "no runnable guest process");
+    return;
+  }
+  if (config_.deterministic && earliest >= 0 && fds.empty()) {
+    // Virtual time: jump straight to the next timer.
+    int64_t now = monotonic_ns();
+    if (earliest > now) virtual_sleep_ns_ += earliest - now;
+    return;
+  }
+  if (earliest < 0 && fds.empty()) {
+    stop_run(StopReason::Deadlock, "every guest process is blocked and nothing can wake one");
+    return;
+  }
+  // Wait on the host, in short steps so the deadline flag is honoured.
+  int timeout_ms = 100;
+  if (earliest >= 0) {
+    int64_t left = earliest - monotonic_ns();
+    timeout_ms = static_cast<int>(std::clamp<int64_t>((left + 999999) / 1000000, 0, 100));
+  }
+  if (fds.empty()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
+  } else {
+    poll(fds.data(), fds.size(), timeout_ms);
+  }
+}
+
+void Kernel::reap_retired() {
+  for (auto& [pid, p] : procs_) {
+    for (uc_struct* e : p->retired_engines) uc_close(e);
+    p->retired_engines.clear();
+    p->retired_memory.clear();
+  }
+}
+
+void Kernel::run_slice(Process& p) {
+  current_ = &p;
+  last_pid_run_ = p.pid();
+  vfs_->set_process(&p);
+  deliver_pending_signals(p);
+  if (stopped_ || p.state != ProcState::Runnable) return;
+  slice_left_ = kQuantum;
+  quantum_expired_ = false;
+  yield_requested_ = false;
+  pending_fault_ = {};
+  fault_addr_ = 0;
+  if (tail_mode_ && !p.tail_hook_installed) {
+    // Code hooks only reach blocks translated after they exist.
+    uc_ctl_flush_tb(p.uc);
+    uc_hook h;
+    uc_hook_add(p.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&code_hook), this, 1, 0);
+    p.tail_hook_installed = true;
+  }
+  uc_struct* uc = p.uc;
+  running_uc_ = uc;
+  uc_err e = uc_emu_start(uc, p.resume_pc, 0, 0, 0);
+  running_uc_ = nullptr;
+  if (stopped_) return;
+  if (deadline_passed_) {
+    stop_run(StopReason::TimeLimit,
+             "wall-clock limit of " + std::to_string(config_.limits.timeout_seconds) + " s reached");
+    return;
+  }
+  if (budget_exhausted_) {
+    stop_run(StopReason::InstructionLimit, "instruction limit of " + std::to_string(budget_) + " reached");
+    return;
+  }
+  if (p.state == ProcState::Zombie || yield_requested_ || p.state == ProcState::Blocked ||
+      p.state == ProcState::Stopped)
+    return;  // exit, exec, block, sigreturn or vfork set resume_pc themselves
+  if (p.uc != uc) return;  // the image was replaced
+  p.resume_pc = cpu_->pc(uc);
+  if (pending_fault_.signal) {
+    fault_signal(pending_fault_.signal, pending_fault_.addr, pending_fault_.what);
+    return;
+  }
+  if (e != UC_ERR_OK) {
+    char buf[160];
+    int sig = SIGSEGV;
+    if (e == UC_ERR_INSN_INVALID) sig = SIGILL;
+    if (e == UC_ERR_READ_UNALIGNED || e == UC_ERR_WRITE_UNALIGNED || e == UC_ERR_FETCH_UNALIGNED) sig = SIGBUS;
+    std::snprintf(buf, sizeof buf, "%s (address 0x%llx, pc 0x%llx)", uc_strerror(e),
+                  static_cast<unsigned long long>(fault_addr_), static_cast<unsigned long long>(p.resume_pc));
+    fault_signal(sig, fault_addr_, buf);
+    return;
+  }
+  if (tail_mode_ || quantum_expired_) return;  // quantum or budget boundary: just a turn ending
+  // Emulation ended without a reason of ours: x86 `hlt` does this. Linux
+  // answers a privileged instruction in user mode with SIGSEGV.
+  fault_signal(SIGSEGV, p.resume_pc, "privileged instruction");
+}
+
+void Kernel::run_loop() {
+  while (!stopped_) {
+    reap_retired();
+    if (deadline_passed_) {
+      stop_run(StopReason::TimeLimit,
+               "wall-clock limit of " + std::to_string(config_.limits.timeout_seconds) + " s reached");
+      break;
+    }
+    wake_blocked();
+    if (stopped_) break;
+    Process* p = pick_next();
+    if (!p) {
+      idle_wait();
+      continue;
+    }
+    run_slice(*p);
+  }
+  reap_retired();
+}
+
+}  // namespace vmrun

@@ -1,0 +1,172 @@
+// Signals: generation (kill, faults, SIGCHLD), default actions, delivery to
+// handlers through kernel-layout frames (emu/signal_frame_*.cpp), and
+// sigreturn. Interrupted syscalls return EINTR or restart under SA_RESTART.
+#include <unicorn/unicorn.h>
+
+#include <csignal>
+#include <cstring>
+
+#include "emu/kernel.h"
+
+namespace vmrun {
+namespace {
+
+constexpr uint64_t bit(int sig) { return 1ull << (sig - 1); }
+constexpr uint64_t kUnblockable = bit(SIGKILL) | bit(SIGSTOP);
+constexpr uint64_t kSigIgn = 1;
+constexpr uint64_t kSaRestart = 0x10000000, kSaNoDefer = 0x40000000, kSaResetHand = 0x80000000;
+
+bool ignored_by_default(int sig) { return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT; }
+bool stops_by_default(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
+bool dumps_core(int sig) {
+  switch (sig) {
+    case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE: case SIGSEGV:
+    case SIGXCPU: case SIGXFSZ: case SIGSYS: return true;
+    default: return false;
+  }
+}
+
+// Syscalls Linux never restarts after a handler (they return EINTR).
+bool never_restarts(const char* name) {
+  static const char* const kNames[] = {"pause", "rt_sigsuspend", "poll", "ppoll", "select", "pselect6",
+                                       "nanosleep", "clock_nanosleep", "epoll_wait", "epoll_pwait",
+                                       "rt_sigtimedwait"};
+  if (!name) return true;
+  for (const char* n : kNames)
+    if (std::strcmp(n, name) == 0) return true;
+  return false;
+}
+
+}  // namespace
+
+void Kernel::post_signal(Process& p, int sig, const SignalInfo& info) {
+  if (p.state == ProcState::Zombie || sig < 1 || sig > SignalState::kNsig) return;
+  if (sig == SIGKILL) {
+    terminate(p, SIGKILL);
+    return;
+  }
+  if (sig == SIGCONT) {
+    p.signals.pending &= ~(bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU));
+    if (p.state == ProcState::Stopped) p.state = p.in_syscall ? ProcState::Blocked : ProcState::Runnable;
+  } else if (stops_by_default(sig)) {
+    p.signals.pending &= ~bit(SIGCONT);
+  }
+  const SigAction& act = p.signals.actions[sig];
+  // Ignored signals are discarded when generated.
+  if (act.handler == kSigIgn || (act.handler == 0 && ignored_by_default(sig))) return;
+  p.signals.pending |= bit(sig);
+  p.signals.info[sig] = info;
+  if (sig == SIGSTOP) {
+    // Not catchable: stop at once.
+    p.signals.pending &= ~bit(SIGSTOP);
+    p.state = ProcState::Stopped;
+    p.stop_signal = SIGSTOP;
+    p.reported_stop = false;
+    if (&p == current_) {
+      yield_requested_ = true;
+      stop_cpu();
+    }
+  }
+}
+
+Result<void> Kernel::send_signal(int pid, int sig, const SignalInfo& info) {
+  if (sig < 0 || sig > SignalState::kNsig) return Err{EINVAL};
+  Process& self = *current_;
+  std::vector<Process*> targets;
+  for (auto& [tpid, p] : procs_) {
+    bool match = pid > 0 ? tpid == pid : pid == 0 ? p->pgid == self.pgid : pid == -1 ? tpid != 1 : p->pgid == -pid;
+    if (match) targets.push_back(p.get());
+  }
+  if (targets.empty()) return Err{ESRCH};
+  if (sig == 0) return Ok();
+  for (Process* p : targets) post_signal(*p, sig, info);
+  return Ok();
+}
+
+void Kernel::deliver_pending_signals(Process& p) {
+  while (p.state == ProcState::Runnable) {
+    uint64_t deliverable = p.signals.pending & ~(p.signals.mask & ~kUnblockable);
+    if (!deliverable) break;
+    int sig = __builtin_ctzll(deliverable) + 1;
+    p.signals.pending &= ~bit(sig);
+    SignalInfo info = p.signals.info[sig];
+    SigAction act = p.signals.actions[sig];
+    if (act.handler == kSigIgn || (act.handler == 0 && ignored_by_default(sig))) continue;
+    if (act.handler == 0) {
+      if (stops_by_default(sig)) {
+        p.state = ProcState::Stopped;
+        p.stop_signal = sig;
+        p.reported_stop = false;
+        return;
+      }
+      if (&p == find_process(1)) last_fault_message_.clear();
+      terminate(p, sig | (dumps_core(sig) ? 0x80 : 0));
+      return;
+    }
+    // Run the handler. A syscall this interrupted returns EINTR, or is
+    // re-executed after the handler under SA_RESTART.
+    uint64_t saved_mask = p.signals.mask;
+    if (p.sigsuspend_active) {
+      saved_mask = p.sigsuspend_saved_mask;
+      p.sigsuspend_active = false;
+    }
+    if (p.in_syscall) {
+      p.in_syscall = false;
+      p.sleep_deadline_ns = -1;
+      const SyscallTable::Entry* e = table_->lookup(p.pending.nr);
+      if ((act.flags & kSaRestart) && !never_restarts(e ? e->name : nullptr)) {
+        cpu_->prepare_syscall_restart(p.uc, p.pending);
+        p.resume_pc -= cpu_->syscall_insn_size();
+      } else {
+        cpu_->write_syscall_result(p.uc, static_cast<uint64_t>(-EINTR));
+      }
+    }
+    cpu_->set_pc(p.uc, p.resume_pc);
+    auto pushed = push_signal_frame(arch(), p.uc, *p.mem, info, act, saved_mask, p.signals.altstack,
+                                    kRiscvSigreturnTrampoline);
+    if (!pushed.ok()) {
+      terminate(p, SIGSEGV | 0x80);
+      return;
+    }
+    p.signals.mask = (p.signals.mask | act.mask | ((act.flags & kSaNoDefer) ? 0 : bit(sig))) & ~kUnblockable;
+    if (act.flags & kSaResetHand) p.signals.actions[sig] = SigAction{};
+    p.resume_pc = cpu_->pc(p.uc);
+  }
+  // Woken only by a signal that turned out to be ignored: keep waiting.
+  if (p.in_syscall && p.state == ProcState::Runnable) p.state = ProcState::Blocked;
+}
+
+Result<void> Kernel::sigreturn() {
+  Process& p = *current_;
+  auto mask = pop_signal_frame(arch(), p.uc, *p.mem);
+  if (!mask.ok()) {
+    terminate(p, SIGSEGV | 0x80);
+    return Ok();
+  }
+  p.signals.mask = mask.value() & ~kUnblockable;
+  p.resume_pc = cpu_->pc(p.uc);
+  yield_requested_ = true;
+  stop_cpu();
+  return Ok();
+}
+
+void Kernel::fault_signal(int sig, uint64_t addr, const std::string& why) {
+  Process& p = *current_;
+  const SigAction& act = p.signals.actions[sig];
+  bool blocked = p.signals.mask & bit(sig);
+  if (act.handler > kSigIgn && !blocked) {
+    SignalInfo info;
+    info.signo = sig;
+    info.code = 1;  // SEGV_MAPERR, ILL_ILLOPC, FPE_INTDIV, BUS_ADRALN, TRAP_BRKPT
+    info.addr = addr;
+    p.signals.pending |= bit(sig);
+    p.signals.info[sig] = info;
+    return;  // delivered when the process runs next
+  }
+  // A fault that is blocked or ignored cannot be survived: Linux forces
+  // the default action.
+  if (p.pid() == 1) last_fault_message_ = why;
+  terminate(p, sig | (dumps_core(sig) ? 0x80 : 0));
+}
+
+}  // namespace vmrun
