@@ -140,7 +140,9 @@ for arch in "${ARCHES[@]}"; do
           echo >&2; echo "FAIL: $arch $wl $mode exited $rc: ${cmd[*]} $args" >&2; head -5 "$out.err" >&2
           FAIL=1
         fi
-        T[$arch.$wl.$mode]+="$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b-a}') "
+        secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b-a}')
+        T[$arch.$wl.$mode]+="$secs "
+        echo "$arch $wl $mode $rep $secs" >>"$TMP/times.txt"
         printf '.' >&2
       done
     done
@@ -221,6 +223,8 @@ for arch in "${ARCHES[@]}"; do
 done
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "all runs (arch workload mode rep seconds):"
+sed 's/^/  /' "$TMP/times.txt"
 [ $KEEP = 1 ] && echo "raw outputs kept in $TMP"
 if [ $FAIL != 0 ]; then echo "SOME RUNS FAILED OR DIFFERED (see above)"; exit 1; fi
 exit 0

@@ -170,14 +170,16 @@ class X86_64Cpu final : public GuestCpu {
   static void on_syscall_insn(uc_engine* uc, void* self) {
     auto* cpu = static_cast<X86_64Cpu*>(self);
     // The syscall instruction sets RCX to the return address and R11 to
-    // RFLAGS; Unicorn does neither. RIP still points at the instruction.
+    // RFLAGS before entering the kernel; Unicorn does neither. Set them
+    // first, so a handler that replaces registers (rt_sigreturn, execve)
+    // has the last word. RIP still points at the instruction here.
     uint64_t rip = 0, rflags = 0;
     uc_reg_read(uc, UC_X86_REG_RIP, &rip);
     uc_reg_read(uc, UC_X86_REG_EFLAGS, &rflags);
     rip += 2;
-    cpu->events_->on_syscall();
     uc_reg_write(uc, UC_X86_REG_RCX, &rip);
     uc_reg_write(uc, UC_X86_REG_R11, &rflags);
+    cpu->events_->on_syscall();
   }
 
   static int on_cpuid(uc_engine* uc, void* self) {

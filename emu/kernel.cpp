@@ -489,6 +489,9 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
   }
   p.cwd_path = cwd.value();
 
+  // A terminal on stdin becomes the guest's controlling terminal.
+  terminal_ = Terminal::attach(stdio_.stdin_fd);
+
   // Standard streams.
   auto on_limit = [this] { output_limit_reached(); };
   fs::FileRef in = stdio_.stdin_fd >= 0 ? make_host_input(stdio_.stdin_fd) : make_bytes_input(stdio_.stdin_data);

@@ -19,6 +19,7 @@
 
 #include "emu/guest_cpu.h"
 #include "emu/process.h"
+#include "emu/terminal.h"
 #include "rootfs/vfs.h"
 #include "syscalls/syscall_table.h"
 #include "vmrun/sandbox.h"
@@ -105,6 +106,8 @@ class Kernel final : public CpuEvents {
   void fault_signal(int sig, uint64_t addr, const std::string& why);
 
   OutputBudget& output_budget() { return output_; }
+  // The host terminal, when stdin is one; nullptr otherwise.
+  Terminal* terminal() { return terminal_.get(); }
   void output_limit_reached();
 
   // CpuEvents
@@ -154,6 +157,7 @@ class Kernel final : public CpuEvents {
   std::mt19937_64 rng_;
   OutputBudget output_;
 
+  std::unique_ptr<Terminal> terminal_;
   std::map<int, std::unique_ptr<Process>> procs_;
   Process* current_ = nullptr;
   int next_pid_ = 2;

@@ -157,7 +157,7 @@ void Kernel::run_slice(Process& p) {
   deliver_pending_signals(p);
   if (stopped_ || p.state != ProcState::Runnable) return;
   slice_left_ = kQuantum;
-  quantum_expired_ = false;
+  quantum_expired_ = Terminal::host_signal_pending();
   yield_requested_ = false;
   pending_fault_ = {};
   fault_addr_ = 0;
@@ -214,6 +214,17 @@ void Kernel::run_loop() {
       stop_run(StopReason::TimeLimit,
                "wall-clock limit of " + std::to_string(config_.limits.timeout_seconds) + " s reached");
       break;
+    }
+    if (terminal_) {
+      // Ctrl-C / Ctrl-\ / Ctrl-Z typed at the host terminal go to the
+      // guest's foreground process group.
+      if (int sig = Terminal::take_host_signal()) {
+        SignalInfo info;
+        info.signo = sig;
+        info.code = 0x80;  // SI_KERNEL
+        for (auto& [pid, q] : procs_)
+          if (q->pgid == terminal_->foreground_pgrp) post_signal(*q, sig, info);
+      }
     }
     wake_blocked();
     if (stopped_) break;

@@ -54,7 +54,12 @@ Result<void> push_signal_frame(Arch arch, uc_struct* uc, AddressSpace& mem, cons
 
 // rt_sigreturn: restore every register the frame saved (general, FP/SIMD,
 // flags, PC) from the frame at the current stack pointer, and return the
-// signal mask it saved. EFAULT if the frame is unreadable (→ SIGSEGV).
+// signal mask it saved. EFAULT if the frame is unreadable (→ SIGSEGV); no
+// register changes then. The restored PC is in the PC register afterwards:
+// on x86-64 Unicorn adds 2 to RIP once the syscall hook returns, so the
+// caller reads RIP right after this call, stops and restarts there. The
+// caller must not write a syscall result (rax/a0) or the syscall
+// instruction's rcx/r11 over the restored registers.
 Result<uint64_t> pop_signal_frame(Arch arch, uc_struct* uc, AddressSpace& mem);
 
 // riscv64 has no sa_restorer: Linux returns from handlers through the vDSO.

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -66,8 +67,25 @@ RunResult run_contained(const Config& config, const RunRequest& req) {
     r.message = std::string("pipe: ") + std::strerror(errno);
     return r;
   }
+  // If the guest gets the terminal, make sure it is restored whatever
+  // happens to the emulator process, and let terminal signals (Ctrl-C)
+  // reach only the emulator, which forwards them to the guest.
+  struct termios saved_tty;
+  bool have_tty = req.stdin_fd >= 0 && isatty(req.stdin_fd) && tcgetattr(req.stdin_fd, &saved_tty) == 0;
+  struct sigaction ignore {}, old_int, old_quit, old_tstp;
+  ignore.sa_handler = SIG_IGN;
+  if (have_tty) {
+    sigaction(SIGINT, &ignore, &old_int);
+    sigaction(SIGQUIT, &ignore, &old_quit);
+    sigaction(SIGTSTP, &ignore, &old_tstp);
+  }
   pid_t pid = fork();
   if (pid < 0) {
+    if (have_tty) {
+      sigaction(SIGINT, &old_int, nullptr);
+      sigaction(SIGQUIT, &old_quit, nullptr);
+      sigaction(SIGTSTP, &old_tstp, nullptr);
+    }
     RunResult r;
     r.message = std::string("fork: ") + std::strerror(errno);
     for (int fd : {res_pipe[0], res_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]})
@@ -77,6 +95,11 @@ RunResult run_contained(const Config& config, const RunRequest& req) {
   if (pid == 0) {
     // The emulator process. The embedder's handlers for fatal signals must
     // not run here: a crash has to end this process so the parent sees it.
+    if (have_tty) {
+      sigaction(SIGINT, &old_int, nullptr);
+      sigaction(SIGQUIT, &old_quit, nullptr);
+      sigaction(SIGTSTP, &old_tstp, nullptr);
+    }
     for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS}) signal(sig, SIG_DFL);
     signal(SIGPIPE, SIG_IGN);
     close(res_pipe[0]);
@@ -143,6 +166,12 @@ RunResult run_contained(const Config& config, const RunRequest& req) {
     if (fds[i] >= 0) close(fds[i]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (have_tty) {
+    tcsetattr(req.stdin_fd, TCSAFLUSH, &saved_tty);
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGQUIT, &old_quit, nullptr);
+    sigaction(SIGTSTP, &old_tstp, nullptr);
   }
   RunResult r;
   if (killed_for_time) {

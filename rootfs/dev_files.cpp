@@ -98,7 +98,16 @@ NodeRef VfsCore::build_dev_tree() {
 }
 
 Result<FileRef> VfsCore::open_device(const NodeRef& node, int flags) {
-  if (node->dev == DevKind::kTty) return Err{ENXIO};  // no controlling terminal yet
+  if (node->dev == DevKind::kTty) {
+    // The controlling terminal: the terminal on the process's standard
+    // descriptors, if any (vmrun run from an interactive terminal).
+    if (!process) return Err{ENXIO};
+    for (int fd : {0, 1, 2}) {
+      FileRef t = process->fd_file(fd);
+      if (t && t->is_tty()) return t;
+    }
+    return Err{ENXIO};
+  }
   auto f = std::make_shared<DeviceFile>(node, shared);
   f->flags = status_flags(flags);
   return FileRef(f);

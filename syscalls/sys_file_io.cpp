@@ -12,6 +12,7 @@
 #include <csignal>
 
 #include "emu/pipe.h"
+#include "emu/terminal.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {
@@ -275,34 +276,67 @@ Result<uint64_t> sys_ioctl(Kernel& k, const SyscallArgs& a) {
   switch (req) {
     case TCGETS: {
       if (!f->is_tty()) return Err{ENOTTY};
-      // A canonical, echoing terminal (struct termios of the generic ABI).
-      uint8_t t[36] = {};
-      uint32_t iflag = ICRNL | IXON, oflag = OPOST | ONLCR, cflag = B38400 | CS8 | CREAD,
-               lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL | ECHOKE;
-      std::memcpy(t, &iflag, 4), std::memcpy(t + 4, &oflag, 4), std::memcpy(t + 8, &cflag, 4),
-          std::memcpy(t + 12, &lflag, 4);
-      const uint8_t cc[] = {3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0};
-      std::memcpy(t + 17, cc, sizeof cc);
+      uint8_t t[Terminal::kTermiosSize] = {};
+      if (Terminal* term = k.terminal()) {
+        TRY_VOID(term->get(t));
+      } else {
+        // A tty without a host terminal behind it: a canonical, echoing one.
+        uint32_t iflag = ICRNL | IXON, oflag = OPOST | ONLCR, cflag = B38400 | CS8 | CREAD,
+                 lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL | ECHOKE;
+        std::memcpy(t, &iflag, 4), std::memcpy(t + 4, &oflag, 4), std::memcpy(t + 8, &cflag, 4),
+            std::memcpy(t + 12, &lflag, 4);
+        const uint8_t cc[] = {3, 28, 127, 21, 4, 0, 1, 0, 17, 19, 26, 0, 18, 15, 23, 22, 0};
+        std::memcpy(t + 17, cc, sizeof cc);
+      }
       TRY_VOID(k.mem().copy_out({arg}, t, sizeof t));
       return 0;
     }
     case TCSETS:
     case TCSETSW:
-    case TCSETSF:
+    case TCSETSF: {
       if (!f->is_tty()) return Err{ENOTTY};
-      return 0;  // accepted; the host terminal is not changed (see the terminal issue)
+      uint8_t t[Terminal::kTermiosSize];
+      TRY_VOID(k.mem().copy_in({arg}, t, sizeof t));
+      if (Terminal* term = k.terminal()) TRY_VOID(term->set(t, req));
+      return 0;
+    }
     case TIOCGWINSZ: {
       if (!f->is_tty()) return Err{ENOTTY};
       uint16_t ws[4] = {24, 80, 0, 0};
+      if (Terminal* term = k.terminal()) TRY_VOID(term->window_size(ws));
       TRY_VOID(k.mem().copy_out({arg}, ws, sizeof ws));
       return 0;
     }
+    case TIOCSWINSZ:
+      if (!f->is_tty()) return Err{ENOTTY};
+      return 0;
     case TIOCGPGRP: {
       if (!f->is_tty()) return Err{ENOTTY};
-      int32_t pgrp = k.proc().pid();
+      int32_t pgrp = k.terminal() ? k.terminal()->foreground_pgrp : k.proc().pgid;
       TRY_VOID(k.mem().write({arg}, pgrp));
       return 0;
     }
+    case TIOCSPGRP: {
+      if (!f->is_tty()) return Err{ENOTTY};
+      TRY_ASSIGN(int32_t pgrp, k.mem().read<int32_t>({arg}));
+      if (pgrp <= 0) return Err{EINVAL};
+      bool exists = false;
+      for (auto& [pid, q] : k.processes())
+        if (q->pgid == pgrp && q->sid == k.proc().sid) exists = true;
+      if (!exists) return Err{EPERM};
+      if (k.terminal()) k.terminal()->foreground_pgrp = pgrp;
+      return 0;
+    }
+    case TIOCGSID: {
+      if (!f->is_tty()) return Err{ENOTTY};
+      int32_t sid = k.terminal() ? k.terminal()->session : k.proc().sid;
+      TRY_VOID(k.mem().write({arg}, sid));
+      return 0;
+    }
+    case TIOCSCTTY:
+    case TIOCNOTTY:
+      if (!f->is_tty()) return Err{ENOTTY};
+      return 0;
     case FIONREAD: {
       TRY_ASSIGN(int64_t n, f->bytes_available());
       int32_t v = static_cast<int32_t>(std::min<int64_t>(n, INT32_MAX));
@@ -424,7 +458,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("dup3", sys_dup3, Support::Full, "ffx", nullptr),
     SYSCALL_DEF("fcntl", sys_fcntl, Support::Partial, "fdx", "record locks always succeed (one process per sandbox)"),
     SYSCALL_DEF("ioctl", sys_ioctl, Support::Partial, "fxx",
-                "TCGETS/TCSETS*/TIOCGWINSZ/TIOCGPGRP on terminals (fixed 80x24, settings not applied), FIONREAD, FIONBIO, FIOCLEX; others ENOTTY"),
+                "terminal ioctls (TCGETS/TCSETS*/TIOCGWINSZ/TIOCG|SPGRP/TIOCGSID) applied to the host terminal; FIONREAD, FIONBIO, FIOCLEX; others ENOTTY"),
     SYSCALL_DEF("ftruncate", sys_ftruncate, Support::Full, "fd", nullptr),
     SYSCALL_DEF("truncate", sys_truncate, Support::Full, "sd", nullptr),
     SYSCALL_DEF("fsync", sys_fsync, Support::Full, "f", nullptr),

@@ -1,7 +1,9 @@
 /* memwalk: guest micro-benchmark — memcpy between two 4 MiB buffers placed
  * either by brk (sbrk) or by mmap (optionally at a fixed address), to show
  * whether where guest memory lives changes vmrun's speed (bench/RESULTS.md).
- *   memwalk brk|mmap [HEX_ADDR] [ROUNDS]     (ROUNDS=50)
+ *   memwalk brk|brk2|mmap [HEX_ADDR] [ROUNDS]     (ROUNDS=50)
+ * brk: one sbrk for both buffers; brk2: one sbrk per buffer, so that vmrun
+ * maps the heap as two adjacent regions; mmap: one mapping for both.
  * Build: gcc -static -O2 -o memwalk memwalk.c (riscv64-linux-gnu-gcc alike).
  */
 #define _GNU_SOURCE
@@ -20,7 +22,10 @@ int main(int argc, char** argv) {
   uint64_t at = argc > 2 ? strtoull(argv[2], NULL, 16) : 0;
   int rounds = argc > 3 ? atoi(argv[3]) : 50;
   unsigned char *a, *b;
-  if (strcmp(how, "brk") == 0) {
+  if (strcmp(how, "brk2") == 0) {
+    a = sbrk(SZ + 4096);
+    if (a == (void*)-1 || sbrk(SZ + 4096) == (void*)-1) { perror("sbrk"); return 1; }
+  } else if (strcmp(how, "brk") == 0) {
     a = sbrk(2 * SZ + 4096);
     if (a == (void*)-1) { perror("sbrk"); return 1; }
   } else {
