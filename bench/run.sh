@@ -24,7 +24,7 @@
 # --quick: cpu_mem at 20 %, syscall_heavy with 60k calls, 3 repetitions,
 # 10 start-ups per sample, no --no-contain column: about 2 minutes.
 # Default: cpu_mem at 100 % (~1.2 s natively), syscall_heavy with 200k
-# calls, 3 repetitions, 20 start-ups per sample: about 8-10 minutes.
+# calls, 3 repetitions, 20 start-ups per sample: about 10 minutes.
 # Wall time is measured with `date +%s.%N` around each run (fork/exec of
 # the runner itself included, ~1 ms).
 set -uo pipefail

@@ -47,6 +47,14 @@ class RiscV64Cpu final : public GuestCpu {
       *error = std::string("uc_open: ") + uc_strerror(e);
       return nullptr;
     }
+    // See cpu_x86_64.cpp: Unicorn's default buffer is 1 GiB and a flush
+    // zeroes all of it.
+    e = uc_ctl_set_tcg_buffer_size(uc, kTranslationBufferBytes);
+    if (e != UC_ERR_OK) {
+      *error = std::string("cannot size the translation buffer: ") + uc_strerror(e);
+      uc_close(uc);
+      return nullptr;
+    }
     return uc;
   }
 
@@ -117,7 +125,9 @@ class RiscV64Cpu final : public GuestCpu {
     uc_reg_write(uc, UC_RISCV_REG_MEPC, &entry);
     uc_reg_write(uc, UC_RISCV_REG_MCOUNTEREN, &zero);
     ok = ok && uc_emu_start(uc, scratch, 0, 0, 1) == UC_ERR_OK && pc(uc) == entry;
-    uc_ctl_flush_tb(uc);
+    // Drop only the trampoline's translation (it carried the count hook);
+    // a full flush would zero the whole translation buffer.
+    uc_ctl_remove_cache(uc, scratch, scratch + kPageSize);
     (void)mem.unmap(scratch, kPageSize);
     return ok;
   }

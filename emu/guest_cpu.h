@@ -14,6 +14,10 @@ struct uc_struct;
 
 namespace vmrun {
 
+// Size of each engine's translated-code buffer (Unicorn's default is 1 GiB,
+// reserved per engine, i.e. per guest process).
+constexpr uint32_t kTranslationBufferBytes = 64u << 20;
+
 struct AddressLayout {
   uint64_t user_top;    // first address above user space
   uint64_t stack_top;   // initial stack grows down from here
