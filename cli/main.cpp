@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
   std::string rootfs, arch_text, cwd = "/", report, log_level = "warn", max_memory, max_output, max_disk;
   std::vector<std::string> mounts, envs;
   uint64_t max_insns = 0, seed = 0;
+  uint32_t max_procs = 256, max_files = 1024;
   double timeout = 0;
   bool strace = false, deterministic = false, no_contain = false;
   app.add_option("--rootfs", rootfs, "Host directory holding the guest root (read-only; default: the built-in one)");
@@ -68,6 +69,9 @@ int main(int argc, char** argv) {
   app.add_option("--max-memory", max_memory, "Guest memory limit, e.g. 256M (beyond it mappings fail with ENOMEM)");
   app.add_option("--max-output", max_output, "Limit on stdout+stderr bytes (default 64M)");
   app.add_option("--max-disk", max_disk, "Limit on bytes written into the sandbox's in-memory filesystem (default 256M)");
+  app.add_option("--max-procs", max_procs, "Live guest processes (default 256); fork beyond gets EAGAIN")
+      ->check(CLI::Range(1u, 100000u));
+  app.add_option("--max-files", max_files, "Open files per guest process (default 1024)")->check(CLI::Range(3u, 1u << 20));
   app.add_option("--report", report, "Write a JSON report of the run to FILE");
   app.add_flag("--strace", strace, "Log every syscall to stderr");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off (default warn)");
@@ -136,6 +140,8 @@ int main(int argc, char** argv) {
     config.mounts.push_back(mount);
   }
   config.limits.max_instructions = max_insns;
+  config.limits.max_processes = max_procs;
+  config.limits.max_open_files = max_files;
   config.limits.timeout_seconds = timeout;
   if (!max_memory.empty() && !parse_size(max_memory, &config.limits.max_memory)) {
     std::cerr << "vmrun: bad --max-memory '" << max_memory << "'\n";

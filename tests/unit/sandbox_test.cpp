@@ -267,3 +267,51 @@ TEST_CASE("the JSON report round-trips") {
   CHECK(back.arch == r.arch);
   CHECK(r.to_json().find("\"stop_reason\": \"exited\"") != std::string::npos);
 }
+
+TEST_CASE("a fork bomb is contained and classified") {
+  for (Arch arch : kArches) {
+    Config c = test::config_for(arch);
+    c.limits.max_processes = 40;
+    c.limits.timeout_seconds = 3;
+    // Every process forks two more, forever; the shell waits for them.
+    RunResult r = Sandbox(c).run(test::request({"/bin/busybox", "sh", "-c", "f() { f | f & wait; }; f; wait"}));
+    INFO(arch_name(arch) << " " << stop_reason_name(r.stop_reason) << " " << r.message);
+    CHECK((r.stop_reason == StopReason::TimeLimit || r.stop_reason == StopReason::Exited));
+    CHECK(r.wall_seconds < 8);
+    CHECK(r.peak_guest_memory < (40ull * 64 << 20));
+  }
+}
+
+TEST_CASE("processes: pipelines, exit statuses and signals inside the sandbox") {
+  for (Arch arch : kArches) {
+    Sandbox box(test::config_for(arch));
+    RunResult r = box.run(test::request(
+        {"/bin/busybox", "sh", "-c",
+         "seq 1 2000 | sort -rn | head -3; (exit 7); echo st=$?; sleep 5 & kill -9 $!; wait $!; echo killed=$?; "
+         "trap 'echo got-usr1' USR1; kill -USR1 $$; echo v=$(echo nested $(echo deep))"}));
+    INFO(arch_name(arch) << " " << r.stderr_data);
+    CHECK(r.stop_reason == StopReason::Exited);
+    CHECK(r.stdout_data == "2000\n1999\n1998\nst=7\nkilled=137\ngot-usr1\nv=nested deep\n");
+  }
+}
+
+TEST_CASE("the guest's fork limit gives EAGAIN") {
+  Config c = test::config_for(Arch::X86_64);
+  c.limits.max_processes = 3;
+  RunResult r = Sandbox(c).run(test::request({"/bin/busybox", "sh", "-c", "sleep 1 & sleep 1 & sleep 1 & echo after"}));
+  CHECK(r.stderr_data.find("can't fork") != std::string::npos);
+}
+
+TEST_CASE("scheduling is deterministic: same script, same output and instruction count") {
+  Config c = test::config_for(Arch::RiscV64);
+  c.deterministic = true;
+  RunRequest req = test::request({"/bin/busybox", "sh", "-c",
+                                  "for i in 1 2 3 4; do (echo a$i; sleep 0.01; echo b$i) & done; wait; "
+                                  "yes | head -1000 | wc -l"});
+  RunResult a = Sandbox(c).run(req);
+  RunResult b = Sandbox(c).run(req);
+  REQUIRE(a.stop_reason == StopReason::Exited);
+  CHECK(a.stdout_data == b.stdout_data);
+  CHECK(a.instructions == b.instructions);
+  CHECK(a.stdout_data.find("1000\n") != std::string::npos);
+}
