@@ -274,28 +274,14 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
     error->err_no = err_no;
     return false;
   };
-  auto opened = vfs_->open(p.cwd_path, path, O_RDONLY, 0);
-  if (!opened.ok()) {
-    int e = opened.error();
-    return fail(e == ENOENT || e == ENOTDIR ? StopReason::NotFound : StopReason::CannotExecute, std::strerror(e), e);
+  std::string bytes;
+  int read_error = read_executable(p, path, &bytes);
+  if (read_error) {
+    int e = read_error;
+    const char* what = e == EISDIR ? "Is a directory" : e == ENODEV ? "not a regular file" : std::strerror(e);
+    return fail(e == ENOENT || e == ENOTDIR ? StopReason::NotFound : StopReason::CannotExecute, what,
+                e == EISDIR || e == ENODEV ? EACCES : e);
   }
-  fs::FileRef file = opened.value();
-  auto attr = file->stat();
-  if (!attr.ok()) return fail(StopReason::CannotExecute, std::strerror(attr.error()), attr.error());
-  if (!S_ISREG(attr->mode))
-    return fail(StopReason::CannotExecute, S_ISDIR(attr->mode) ? "Is a directory" : "not a regular file", EACCES);
-  if (!(attr->mode & 0111)) return fail(StopReason::CannotExecute, "Permission denied", EACCES);
-  if (attr->size < 0 || static_cast<uint64_t>(attr->size) > kMaxProgramBytes)
-    return fail(StopReason::CannotExecute, "file too large to execute", ENOMEM);
-  std::string bytes(static_cast<size_t>(attr->size), '\0');
-  size_t got = 0;
-  while (got < bytes.size()) {
-    auto r = file->pread(bytes.data() + got, bytes.size() - got, got);
-    if (!r.ok()) return fail(StopReason::CannotExecute, std::string("read: ") + std::strerror(r.error()));
-    if (r.value() == 0) break;
-    got += r.value();
-  }
-  bytes.resize(got);
 
   if (bytes.size() >= 2 && bytes[0] == '#' && bytes[1] == '!') {
     if (depth >= 4) return fail(StopReason::CannotExecute, "too many levels of #! interpreters");
@@ -325,9 +311,21 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
   ElfImage image;
   std::string why;
   if (!parse_elf(bytes, &image, &why)) return fail(StopReason::CannotExecute, "cannot execute: " + why);
-  if (!image.interpreter.empty())
-    return fail(StopReason::CannotExecute,
-                "dynamically linked programs (interpreter " + image.interpreter + ") are not supported yet");
+  // A dynamically linked program: its interpreter (ld.so) comes from the
+  // guest filesystem too, and must itself be a self-contained ET_DYN.
+  ElfImage interp_image;
+  std::string interp_bytes;
+  if (!image.interpreter.empty()) {
+    int e = read_executable(p, image.interpreter, &interp_bytes);
+    if (e)
+      return fail(e == ENOENT ? StopReason::NotFound : StopReason::CannotExecute,
+                  "interpreter " + image.interpreter + ": " + std::strerror(e), e);
+    std::string iwhy;
+    if (!parse_elf(interp_bytes, &interp_image, &iwhy))
+      return fail(StopReason::CannotExecute, "interpreter " + image.interpreter + ": " + iwhy);
+    if (!interp_image.interpreter.empty() || !interp_image.position_independent || interp_image.machine != image.machine)
+      return fail(StopReason::CannotExecute, "interpreter " + image.interpreter + " is not a usable ld.so", ELIBBAD);
+  }
   Arch arch = image.machine == EM_X86_64 ? Arch::X86_64 : Arch::RiscV64;
   if (config_.arch && *config_.arch != arch)
     return fail(StopReason::CannotExecute, std::string("Exec format error: a ") + arch_name(arch) +
@@ -357,6 +355,17 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
   if (!loaded.ok()) {
     if (loaded.error() == ENOMEM) return fail(StopReason::CannotExecute, "Cannot allocate memory", ENOMEM);
     return fail(StopReason::CannotExecute, std::string("cannot load: ") + std::strerror(loaded.error()));
+  }
+  uint64_t start_pc = loaded->entry, interp_base = 0;
+  if (!image.interpreter.empty()) {
+    auto base = mem.find_free(interp_image.max_vaddr - interp_image.min_vaddr, layout.mmap_top);
+    if (!base.ok()) return fail(StopReason::CannotExecute, "Cannot allocate memory", ENOMEM);
+    interp_base = base.value();
+    auto interp = load_elf(mem, interp_image, interp_bytes, interp_base - interp_image.min_vaddr, image.interpreter);
+    if (!interp.ok())
+      return fail(StopReason::CannotExecute, "cannot load interpreter: " + std::string(std::strerror(interp.error())),
+                  interp.error());
+    start_pc = interp->entry;
   }
   if (arch == Arch::RiscV64 && !map_riscv_sigreturn_trampoline(mem).ok())
     return fail(StopReason::SandboxError, "cannot map the signal trampoline");
@@ -403,7 +412,7 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
   aux(AT_PHDR, loaded->phdr_addr);
   aux(AT_PHENT, image.phentsize);
   aux(AT_PHNUM, image.phnum);
-  aux(AT_BASE, 0);
+  aux(AT_BASE, interp_base);
   aux(AT_FLAGS, 0);
   aux(AT_ENTRY, loaded->entry);
   aux(AT_UID, config_.uid);
@@ -422,7 +431,7 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
       !mem.poke(sp, words.data(), words.size() * 8).ok())
     return fail(StopReason::SandboxError, "cannot write the initial stack");
 
-  cpu_->start_state(uc, loaded->entry, sp);
+  cpu_->start_state(uc, start_pc, sp);
   if (!cpu_->enter_user_mode(uc, mem, 0x1000)) return fail(StopReason::SandboxError, "cannot enter user mode");
   if (!install_engine_hooks(uc)) return fail(StopReason::SandboxError, "cannot install CPU hooks");
 
@@ -434,8 +443,30 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
   p.name = path.substr(path.rfind('/') + 1).substr(0, 15);
   p.brk_start = p.brk_current = p.brk_mapped_end = page_up(loaded->end);
   p.mmap_top = layout.mmap_top;
-  p.resume_pc = loaded->entry;
+  p.resume_pc = start_pc;
   return true;
+}
+
+int Kernel::read_executable(Process& p, const std::string& path, std::string* bytes) {
+  auto opened = vfs_->open(p.cwd_path, path, O_RDONLY, 0);
+  if (!opened.ok()) return opened.error();
+  fs::FileRef file = opened.value();
+  auto attr = file->stat();
+  if (!attr.ok()) return attr.error();
+  if (S_ISDIR(attr->mode)) return EISDIR;
+  if (!S_ISREG(attr->mode)) return ENODEV;
+  if (!(attr->mode & 0111)) return EACCES;
+  if (attr->size < 0 || static_cast<uint64_t>(attr->size) > kMaxProgramBytes) return ENOMEM;
+  bytes->assign(static_cast<size_t>(attr->size), '\0');
+  size_t got = 0;
+  while (got < bytes->size()) {
+    auto r = file->pread(bytes->data() + got, bytes->size() - got, got);
+    if (!r.ok()) return r.error();
+    if (r.value() == 0) break;
+    got += r.value();
+  }
+  bytes->resize(got);
+  return 0;
 }
 
 bool Kernel::install_engine_hooks(uc_struct* uc) {

@@ -129,6 +129,8 @@ class Kernel final : public CpuEvents {
   bool load_program(Process& p, const std::string& path, std::vector<std::string> argv,
                     std::vector<std::string> envp, ExecError* error, int depth = 0);
   bool install_engine_hooks(uc_struct* uc);
+  // Read a whole executable from the guest filesystem; 0 or an errno.
+  int read_executable(Process& p, const std::string& path, std::string* bytes);
 
   // Scheduler (emu/scheduler.cpp).
   void run_with_watchdog();
