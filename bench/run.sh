@@ -2,7 +2,7 @@
 # bench/run.sh — vmrun's benchmark suite (see bench/README.md).
 #
 #   bash bench/run.sh [--quick] [--build DIR] [--reps N] [--arch ARCH]...
-#                     [--no-nocontain] [--keep]
+#                     [--no-nocontain] [--keep] [--only main|startup|procs]...
 #
 # For each guest architecture (x86_64, riscv64) and workload it runs, with
 # the runs of one repetition interleaved so that load changes hit every
@@ -25,6 +25,16 @@
 # 10 start-ups per sample, no --no-contain column: about 2 minutes.
 # Default: cpu_mem at 100 % (~1.2 s natively), syscall_heavy with 200k
 # calls, 3 repetitions, 20 start-ups per sample: about 10 minutes.
+# Then the process benchmarks (guest processes: fork/exec/wait, pipes, a
+# shell script), natively / under qemu / under vmrun:
+#   spawn fork|vfork|posix_spawn  N x (fork|vfork|posix_spawn)+execve+waitpid
+#                 of `busybox true`; microseconds per spawn (bench/workloads/spawn.c)
+#   pipeline      `busybox sh -c 'dd if=/dev/zero bs=64k count=N | cat >/dev/null'`, MB/s
+#   script        bench/workloads/script.sh (50 commands), wall seconds
+# Under qemu-user every guest execve would run the new program natively
+# (x86_64) or fail (riscv64: no binfmt_misc here), so in the qemu column
+# each child is started as `qemu-ARCH .../busybox ...` explicitly: every
+# process is then emulated by a fresh qemu, like every vmrun guest process.
 # Wall time is measured with `date +%s.%N` around each run (fork/exec of
 # the runner itself included, ~1 ms).
 set -uo pipefail
@@ -36,6 +46,7 @@ BUILD=""
 ARCHES=()
 NOCONTAIN=1
 KEEP=0
+ONLY=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
@@ -44,12 +55,15 @@ while [ $# -gt 0 ]; do
     --arch) ARCHES+=("$2"); shift ;;
     --no-nocontain) NOCONTAIN=0 ;;
     --keep) KEEP=1 ;;
+    --only) ONLY+=" $2"; shift ;;
     -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
 done
 [ ${#ARCHES[@]} -gt 0 ] || ARCHES=(x86_64 riscv64)
+[ -n "$ONLY" ] || ONLY="main startup procs"
+want() { [[ " $ONLY " == *" $1 "* ]]; }
 
 if [ -z "$BUILD" ]; then
   for d in build-bench build build-core; do
@@ -66,8 +80,10 @@ VMRUN=$BUILD/vmrun
 
 if [ $QUICK = 1 ]; then
   CPU_ARGS=20; SYS_ARGS=60000; STARTS=10; : "${REPS:=3}"; NOCONTAIN=0
+  SPAWNS=50; PIPE_BLOCKS=2048
 else
   CPU_ARGS=100; SYS_ARGS=200000; STARTS=20; : "${REPS:=3}"
+  SPAWNS=200; PIPE_BLOCKS=8192
 fi
 BUDGET=1000000000000000
 WORKLOADS=(cpu_mem syscall_heavy)
@@ -110,14 +126,14 @@ echo "build: $BUILD (vmrun built $(date -u -r "$VMRUN" +%Y-%m-%dT%H:%M:%SZ))   g
 echo "unicorn: $(ldd "$VMRUN" | awk '/libunicorn/ {print $3}' | xargs -r readlink -f)"
 echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(uname -r)"
 echo "qemu: $(qemu-x86_64 --version 2>/dev/null | head -1)"
-echo "mode: $([ $QUICK = 1 ] && echo quick || echo full), $REPS repetitions, cpu_mem $CPU_ARGS %, syscall_heavy $SYS_ARGS"
+echo "mode: $([ $QUICK = 1 ] && echo quick || echo full), $REPS repetitions, cpu_mem $CPU_ARGS %, syscall_heavy $SYS_ARGS, $SPAWNS spawns, pipeline $PIPE_BLOCKS x 64 KiB; sections:$ONLY"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
 FAIL=0
 declare -A T   # T[arch.workload.mode] = "t1 t2 t3"
 declare -A INSNS
-for arch in "${ARCHES[@]}"; do
+want main && for arch in "${ARCHES[@]}"; do
   if [ ! -x "$BUILD/bench/$arch/cpu_mem" ]; then
     echo "($arch: no workloads in $BUILD/bench/$arch, skipped)"; continue
   fi
@@ -158,6 +174,7 @@ for arch in "${ARCHES[@]}"; do
   done
 done
 
+if want main; then
 echo
 echo "Wall-clock medians of $REPS runs, seconds (ratios of medians):"
 echo
@@ -183,6 +200,7 @@ for arch in "${ARCHES[@]}"; do
     unset M
   done
 done
+fi
 
 # ---- start-up latency ---------------------------------------------------
 # ms per run: STARTS back-to-back runs timed together, median of REPS such
@@ -194,6 +212,7 @@ startup() {  # prints ms per run
   t1=$(now)
   awk -v a="$t0" -v b="$t1" -v n="$STARTS" 'BEGIN {printf "%.2f", (b-a)*1000/n}'
 }
+if want startup; then
 echo
 echo "Start-up latency, ms per run (median of $REPS samples of $STARTS runs each):"
 echo
@@ -221,10 +240,101 @@ for arch in "${ARCHES[@]}"; do
     unset S
   done
 done
+fi
+
+# ---- processes ------------------------------------------------------------
+# CMD=(...) for process case CASE in MODE on ARCH.
+SCRIPT_TEXT=$(cat "$ROOT/bench/workloads/script.sh")
+proc_cmd() {
+  local mode=$1 arch=$2 case=$3
+  local hbb=$ROOT/.deps/rootfs/$arch/bin/busybox q
+  q=$(command -v "qemu-$arch")
+  local bb sh pipe
+  case $mode in
+    native) bb=$hbb; sh=("$hbb" sh) ;;
+    qemu) bb="$q $hbb"; sh=("$q" "$hbb" sh) ;;
+    vmrun) bb=/bin/busybox; sh=("$VMRUN" --arch "$arch" /bin/busybox sh) ;;
+  esac
+  pipe="$bb dd if=/dev/zero bs=64k count=$PIPE_BLOCKS 2>/dev/null | $bb cat > /dev/null"
+  case $case in
+    spawn_*)
+      local how=${case#spawn_}
+      case $mode in
+        native) CMD=("$BUILD/bench/$arch/spawn" "$how" "$SPAWNS" "$hbb" -a true) ;;
+        qemu) CMD=("$q" "$BUILD/bench/$arch/spawn" "$how" "$SPAWNS" "$q" -a "qemu-$arch" "$hbb" true) ;;
+        vmrun) CMD=("$VMRUN" --arch "$arch" --mount "$BUILD/bench/$arch:/b" /b/spawn "$how" "$SPAWNS" /bin/busybox -a true) ;;
+      esac ;;
+    pipeline) CMD=("${sh[@]}" -c "$pipe") ;;
+    script) CMD=("${sh[@]}" -c "$SCRIPT_TEXT" script "$bb") ;;
+  esac
+}
+PROC_CASES=(spawn_fork spawn_vfork spawn_posix_spawn pipeline script)
+if want procs; then
+  declare -A P=()
+  for arch in "${ARCHES[@]}"; do
+    if [ ! -x "$BUILD/bench/$arch/spawn" ] || [ ! -x "$ROOT/.deps/rootfs/$arch/bin/busybox" ]; then
+      echo "($arch: no spawn workload or no .deps/rootfs/$arch/bin/busybox; process benchmarks skipped)"; continue
+    fi
+    pmodes=()
+    [ "$arch" = x86_64 ] && [ "$(uname -m)" = x86_64 ] && pmodes+=(native)
+    command -v "qemu-$arch" >/dev/null && pmodes+=(qemu)
+    pmodes+=(vmrun)
+    for c in "${PROC_CASES[@]}"; do
+      printf '%-8s %-18s' "$arch" "$c" >&2
+      for ((rep = 1; rep <= REPS; rep++)); do
+        for mode in "${pmodes[@]}"; do
+          proc_cmd "$mode" "$arch" "$c"
+          out=$TMP/proc.$arch.$c.$mode.$rep
+          t0=$(now)
+          "${CMD[@]}" >"$out.out" 2>"$out.err"
+          rc=$?
+          t1=$(now)
+          if [ $rc != 0 ]; then
+            echo >&2; echo "FAIL: $arch $c $mode exited $rc" >&2; head -5 "$out.err" >&2; FAIL=1
+          fi
+          secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b-a}')
+          echo "$arch $c $mode $rep $secs" >>"$TMP/times.txt"
+          case $c in
+            spawn_*) v=$(awk '/^us_per_spawn/ {print $2}' "$out.err") ;;
+            pipeline) v=$(awk -v t="$secs" -v n="$PIPE_BLOCKS" 'BEGIN {printf "%.1f", n * 65536 / 1e6 / t}') ;;
+            script) v=$secs ;;
+          esac
+          P[$arch.$c.$mode]+="${v:-nan} "
+          printf '.' >&2
+        done
+      done
+      echo >&2
+      same=ok
+      ref=$TMP/proc.$arch.$c.${pmodes[0]}.1.out
+      for f in "$TMP/proc.$arch.$c".*.out; do
+        cmp -s "$ref" "$f" || { same=DIFF; echo "output differs: $(basename "$f") vs $(basename "$ref")" >&2; FAIL=1; }
+      done
+      P[$arch.$c.check]=$same
+    done
+  done
+  echo
+  echo "Processes, median of $REPS runs: spawn = microseconds per spawn of \`busybox true\` ($SPAWNS in a loop, timed inside the driver; lower is better; target fork+exec+wait <= 2000 us); pipeline = MB/s through \`dd bs=64k count=$PIPE_BLOCKS | cat\` (higher is better); script = seconds for the 50-command script. qemu: every child process is a fresh qemu-ARCH."
+  echo
+  echo "| arch | benchmark | unit | native | qemu | vmrun | vmrun/qemu | vmrun/native | output |"
+  echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"
+  for arch in "${ARCHES[@]}"; do
+    for c in "${PROC_CASES[@]}"; do
+      [ -n "${P[$arch.$c.check]:-}" ] || continue
+      declare -A M=()
+      for mode in native qemu vmrun; do
+        if [ -n "${P[$arch.$c.$mode]:-}" ]; then M[$mode]=$(tr ' ' '\n' <<<"${P[$arch.$c.$mode]}" | grep . | median); else M[$mode]=-; fi
+      done
+      case $c in spawn_*) unit="us/spawn" ;; pipeline) unit="MB/s" ;; script) unit="s" ;; esac
+      f2() { awk -v a="$1" 'BEGIN {if (a=="" || a=="-") print "-"; else if (a+0 >= 100) printf "%.0f", a; else printf "%.3g", a}'; }
+      echo "| $arch | ${c/spawn_/spawn } | $unit | $(f2 "${M[native]}") | $(f2 "${M[qemu]}") | $(f2 "${M[vmrun]}") | $(ratio "${M[vmrun]}" "${M[qemu]}") | $(ratio "${M[vmrun]}" "${M[native]}") | ${P[$arch.$c.check]} |"
+      unset M
+    done
+  done
+fi
 echo
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "all runs (arch workload mode rep seconds):"
-sed 's/^/  /' "$TMP/times.txt"
+[ -f "$TMP/times.txt" ] && sed 's/^/  /' "$TMP/times.txt"
 [ $KEEP = 1 ] && echo "raw outputs kept in $TMP"
 if [ $FAIL != 0 ]; then echo "SOME RUNS FAILED OR DIFFERED (see above)"; exit 1; fi
 exit 0
