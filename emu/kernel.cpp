@@ -53,6 +53,7 @@ Kernel::~Kernel() {
   // Processes close their engines; the VFS outlives the files they hold.
   current_ = nullptr;
   procs_.clear();
+  retired_images_.clear();
 }
 
 fs::Timespec Kernel::realtime() {
@@ -128,7 +129,7 @@ void Kernel::block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* se
   if (k->tail_mode_) return;
   uint64_t key = address ^ (static_cast<uint64_t>(size) << 48);
   BlockCountCache::Slot& slot =
-      k->current_->block_counts.slots[(address ^ (address >> 14)) & (BlockCountCache::kSize - 1)];
+      k->current_->image->block_counts.slots[(address ^ (address >> 14)) & (BlockCountCache::kSize - 1)];
   if (slot.key != key) {
     // First sight of this block (or a collision): ask Unicorn once.
     uc_tb tb{};
@@ -437,12 +438,14 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
 
   // The new image is complete: it replaces the old one.
   guard.uc = nullptr;
-  p.adopt_image(uc, std::move(new_mem));
+  auto new_image = std::make_shared<ProcessImage>(uc, std::move(new_mem));
+  new_image->loaded = &p;
+  install_image(p, std::move(new_image));
   p.exe = path;
   p.argv = argv;
   p.name = path.substr(path.rfind('/') + 1).substr(0, 15);
-  p.brk_start = p.brk_current = p.brk_mapped_end = page_up(loaded->end);
-  p.mmap_top = layout.mmap_top;
+  p.image->brk_start = p.image->brk_current = p.image->brk_mapped_end = page_up(loaded->end);
+  p.image->mmap_top = layout.mmap_top;
   p.resume_pc = start_pc;
   return true;
 }

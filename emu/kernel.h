@@ -89,6 +89,11 @@ class Kernel final : public CpuEvents {
   Result<void> exec(const std::string& path, std::vector<std::string> argv, std::vector<std::string> envp);
   void exit_current(int wait_status);  // exit or death of the current process
   void exit_group(int code) { exit_current((code & 0xff) << 8); }
+  void exit_thread(int code);          // exit(2): only the calling thread
+  // futex: wake up to `count` tasks waiting on `addr` of `image` whose
+  // bitset intersects `bitset`; returns how many woke.
+  int futex_wake(const ProcessImage* image, uint64_t addr, int count, uint32_t bitset);
+  int futex_requeue(const ProcessImage* image, uint64_t from, uint64_t to, int wake, int move);
   // wait4/waitid: the first child matching `pid` (Linux rules) whose state
   // change is reportable; ECHILD if none can ever match.
   struct Reaped {
@@ -142,6 +147,11 @@ class Kernel final : public CpuEvents {
   void deliver_pending_signals(Process& p);
   void reap_retired();
   void terminate(Process& p, int wait_status);
+  void end_thread(Process& t);
+  // Engines and memory shared by tasks (emu/process_lifecycle.cpp).
+  void install_image(Process& p, std::shared_ptr<ProcessImage> image);
+  void drop_image(Process& p);
+  bool switch_in(Process& p);  // put p's registers into its engine
 
   static void block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
   static void code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
@@ -160,6 +170,7 @@ class Kernel final : public CpuEvents {
   OutputBudget output_;
 
   std::unique_ptr<Terminal> terminal_;
+  std::vector<std::shared_ptr<ProcessImage>> retired_images_;
   std::map<int, std::unique_ptr<Process>> procs_;
   Process* current_ = nullptr;
   int next_pid_ = 2;

@@ -65,38 +65,15 @@ std::string Process::cmdline() const {
   return s;
 }
 
-void Process::adopt_image(uc_struct* new_uc, std::unique_ptr<AddressSpace> new_mem) {
-  release_image();
-  uc = new_uc;
-  owns_uc_ = true;
-  owned_mem_ = std::move(new_mem);
-  mem = owned_mem_.get();
-  block_counts.clear();
-  tail_hook_installed = false;
-}
+ProcessImage::ProcessImage(uc_struct* u, std::unique_ptr<AddressSpace> m) : uc(u), mem(std::move(m)) {}
 
-void Process::borrow_image(Process& parent) {
-  release_image();
-  uc = parent.uc;
-  mem = parent.mem;
-  owns_uc_ = false;
-}
-
-void Process::release_image() {
-  // Called from inside hooks of the engine: closing is deferred until
-  // emulation has returned (Kernel::reap_retired).
-  if (owns_uc_ && uc) retired_engines.push_back(uc);
-  if (owned_mem_) retired_memory.push_back(std::move(owned_mem_));
-  uc = nullptr;
-  mem = nullptr;
-  owns_uc_ = false;
+ProcessImage::~ProcessImage() {
+  mem.reset();
+  if (uc) uc_close(uc);
 }
 
 Process::~Process() {
-  release_image();
-  if (vfork_saved_context) uc_context_free(vfork_saved_context);
-  for (uc_struct* e : retired_engines) uc_close(e);
-  retired_memory.clear();
+  if (saved_regs) uc_context_free(saved_regs);
 }
 
 }  // namespace vmrun

@@ -47,10 +47,13 @@ class FdTable {
   uint32_t limit_;
 };
 
-// Signal dispositions and state.
+// Signal dispositions are shared by the threads of a process
+// (CLONE_SIGHAND); masks, pending sets and alternate stacks are per thread.
 struct SignalState {
   static constexpr int kNsig = 64;
-  std::array<SigAction, kNsig + 1> actions{};
+  using Actions = std::array<SigAction, kNsig + 1>;
+  std::shared_ptr<Actions> actions_table = std::make_shared<Actions>();
+  Actions& actions() { return *actions_table; }
   uint64_t mask = 0;        // blocked signals
   uint64_t pending = 0;     // bit (sig - 1)
   std::array<SignalInfo, kNsig + 1> info{};
@@ -86,11 +89,28 @@ inline Wait wait_until(std::function<bool()> ready, int host_fd = -1) {
   return w;
 }
 
+// One CPU engine and one address space, shared by the threads of a process
+// (and lent to a vfork child). Only one of them has its registers in the
+// engine at a time; the others keep theirs in a saved context.
+struct ProcessImage {
+  ProcessImage(uc_struct* uc, std::unique_ptr<AddressSpace> mem);
+  ~ProcessImage();
+  ProcessImage(const ProcessImage&) = delete;
+  ProcessImage& operator=(const ProcessImage&) = delete;
+  uc_struct* uc;
+  std::unique_ptr<AddressSpace> mem;
+  class Process* loaded = nullptr;  // whose registers the engine holds
+  BlockCountCache block_counts;
+  bool tail_hook_installed = false;
+  uint64_t brk_start = 0, brk_current = 0, brk_mapped_end = 0;
+  uint64_t mmap_top = 0;
+};
+
 enum class ProcState { Runnable, Blocked, Stopped, Zombie };
 
 class Process final : public fs::ProcessView {
  public:
-  Process(int pid, uint32_t fd_limit) : pid_(pid), fds(std::make_shared<FdTable>(fd_limit)) {}
+  Process(int pid, uint32_t fd_limit) : pid_(pid), tgid(pid), fds(std::make_shared<FdTable>(fd_limit)) {}
   ~Process() override;
 
   // fs::ProcessView
@@ -102,13 +122,6 @@ class Process final : public fs::ProcessView {
   std::string maps() const override { return mem ? mem->format_maps() : std::string(); }
   std::string cmdline() const override;
 
-  // The engine and memory: owned, or borrowed from the parent while a
-  // vfork child runs on them (the parent is suspended meanwhile).
-  void adopt_image(uc_struct* uc, std::unique_ptr<AddressSpace> mem);
-  void borrow_image(Process& parent);
-  void release_image();  // closes an owned engine; forgets a borrowed one
-  bool owns_image() const { return owned_mem_ != nullptr; }
-
   int pid_;
   int ppid = 0, pgid = 0, sid = 0;
   ProcState state = ProcState::Runnable;
@@ -117,16 +130,20 @@ class Process final : public fs::ProcessView {
   bool reported_stop = false;
   bool autoreap = false;  // the parent ignores SIGCHLD: no zombie is kept
 
-  uc_struct* uc = nullptr;
-  AddressSpace* mem = nullptr;
-  std::shared_ptr<FdTable> fds;  // shared between CLONE_FILES threads (later)
+  // The engine and memory (shared with the other threads of the process).
+  std::shared_ptr<ProcessImage> image;
+  uc_struct* uc = nullptr;      // image->uc, cached
+  AddressSpace* mem = nullptr;  // image->mem, cached
+  uc_context* saved_regs = nullptr;  // our registers while another task holds the engine
+  bool has_result_on_resume = false;  // a syscall result to write once our registers are back
+  uint64_t result_on_resume = 0;
+  int tgid = 0;  // thread group (the process id getpid returns)
+  std::shared_ptr<FdTable> fds;  // shared by CLONE_FILES threads
   std::string cwd_path = "/";
   uint32_t umask = 022;
   std::string exe;
   std::vector<std::string> argv;
   std::string name;  // comm
-  uint64_t brk_start = 0, brk_current = 0, brk_mapped_end = 0;
-  uint64_t mmap_top = 0;
   uint64_t clear_child_tid = 0;
   SignalState signals;
   bool sigsuspend_active = false;  // the frame must save this mask instead
@@ -140,17 +157,10 @@ class Process final : public fs::ProcessView {
   bool in_syscall = false;        // blocked inside `pending`
   SyscallRegs pending;            // the syscall to re-run when woken
   int vfork_parent = 0;           // pid suspended until we exec or exit
-  bool vfork_waiting = false;     // this process waits for a vfork child
-  uc_context* vfork_saved_context = nullptr;  // our registers while a vfork child borrows the engine
-  BlockCountCache block_counts;
-  bool tail_hook_installed = false;
-  // Engines retired by exec/exit, closed once emulation has returned.
-  std::vector<uc_struct*> retired_engines;
-  std::vector<std::unique_ptr<AddressSpace>> retired_memory;
-
- private:
-  std::unique_ptr<AddressSpace> owned_mem_;
-  bool owns_uc_ = false;
+  // futex waits
+  uint64_t futex_addr = 0;
+  uint32_t futex_bitset = 0;
+  bool futex_waiting = false, futex_woken = false;
 };
 
 }  // namespace vmrun

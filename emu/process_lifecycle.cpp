@@ -12,8 +12,8 @@
 namespace vmrun {
 namespace {
 
-constexpr uint64_t kCloneVm = 0x100, kCloneFiles = 0x400, kCloneVfork = 0x4000, kCloneThread = 0x10000,
-                   kCloneSettls = 0x80000, kCloneChildCleartid = 0x200000;
+constexpr uint64_t kCloneVm = 0x100, kCloneFiles = 0x400, kCloneSighand = 0x800, kCloneVfork = 0x4000,
+                   kCloneThread = 0x10000, kCloneSettls = 0x80000;
 
 // Copy the CPU registers of one engine into another of the same kind.
 bool copy_registers(uc_struct* from, uc_struct* to) {
@@ -26,11 +26,45 @@ bool copy_registers(uc_struct* from, uc_struct* to) {
 
 }  // namespace
 
+void Kernel::install_image(Process& p, std::shared_ptr<ProcessImage> image) {
+  drop_image(p);
+  p.image = std::move(image);
+  p.uc = p.image->uc;
+  p.mem = p.image->mem.get();
+}
+
+void Kernel::drop_image(Process& p) {
+  if (!p.image) return;
+  if (p.image->loaded == &p) p.image->loaded = nullptr;
+  // The engine may be running this very hook: it is closed once emulation
+  // has returned (reap_retired), if no other task still uses it.
+  retired_images_.push_back(std::move(p.image));
+  p.uc = nullptr;
+  p.mem = nullptr;
+  if (p.saved_regs) {
+    uc_context_free(p.saved_regs);
+    p.saved_regs = nullptr;
+  }
+}
+
+bool Kernel::switch_in(Process& p) {
+  ProcessImage& img = *p.image;
+  if (img.loaded == &p) return true;
+  if (img.loaded) {
+    Process& out = *img.loaded;
+    if (!out.saved_regs && uc_context_alloc(img.uc, &out.saved_regs) != UC_ERR_OK) return false;
+    if (uc_context_save(img.uc, out.saved_regs) != UC_ERR_OK) return false;
+  }
+  if (!p.saved_regs || uc_context_restore(img.uc, p.saved_regs) != UC_ERR_OK) return false;
+  img.loaded = &p;
+  return true;
+}
+
 Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t tls) {
   Process& parent = *current_;
-  if (flags & kCloneThread) return Err{EINVAL};  // threads arrive with the Python issue
-  bool vfork = (flags & kCloneVm) && (flags & kCloneVfork);
-  if ((flags & kCloneVm) && !vfork) return Err{EINVAL};
+  bool thread = flags & kCloneThread;
+  bool share_vm = flags & kCloneVm;
+  if (thread && (!share_vm || !(flags & kCloneSighand))) return Err{EINVAL};
   size_t live = 0;
   for (auto& [pid, p] : procs_)
     if (p->state != ProcState::Zombie) live++;
@@ -39,7 +73,8 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   int pid = next_pid_;
   auto child = std::make_unique<Process>(pid, parent.fds->limit());
   Process& c = *child;
-  c.ppid = parent.pid();
+  c.tgid = thread ? parent.tgid : pid;
+  c.ppid = thread ? parent.ppid : parent.tgid;
   c.pgid = parent.pgid;
   c.sid = parent.sid;
   c.fds = (flags & kCloneFiles) ? parent.fds : std::make_shared<FdTable>(*parent.fds);
@@ -48,47 +83,50 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   c.exe = parent.exe;
   c.argv = parent.argv;
   c.name = parent.name;
-  c.brk_start = parent.brk_start;
-  c.brk_current = parent.brk_current;
-  c.brk_mapped_end = parent.brk_mapped_end;
-  c.mmap_top = parent.mmap_top;
-  c.signals.actions = parent.signals.actions;
+  c.signals.actions_table = (flags & kCloneSighand) ? parent.signals.actions_table
+                                                    : std::make_shared<SignalState::Actions>(parent.signals.actions());
   c.signals.mask = parent.signals.mask;
-  c.signals.altstack = parent.signals.altstack;
+  c.signals.altstack = thread ? AltStack{} : parent.signals.altstack;
   c.resume_pc = parent.resume_pc;  // just past the syscall instruction
-  if (flags & kCloneChildCleartid) c.clear_child_tid = 0;
 
-  if (vfork) {
-    // The child runs on the parent's engine and memory while the parent is
-    // suspended (as Linux's vfork shares the address space); the parent's
-    // registers are saved and restored when the child execs or exits.
-    uc_context* ctx = nullptr;
-    if (uc_context_alloc(parent.uc, &ctx) != UC_ERR_OK || uc_context_save(parent.uc, ctx) != UC_ERR_OK) {
-      if (ctx) uc_context_free(ctx);
+  if (share_vm) {
+    // Threads and vfork children run on the parent's engine and memory;
+    // each keeps its registers in a saved context while another runs.
+    // Build the child's registers from the parent's, then put the
+    // parent's back: it is the one running this hook.
+    uc_struct* uc = parent.uc;
+    uc_context* mine = nullptr;
+    if (uc_context_alloc(uc, &mine) != UC_ERR_OK || uc_context_save(uc, mine) != UC_ERR_OK ||
+        uc_context_alloc(uc, &c.saved_regs) != UC_ERR_OK) {
+      if (mine) uc_context_free(mine);
       return Err{ENOMEM};
     }
-    if (parent.vfork_saved_context) uc_context_free(parent.vfork_saved_context);
-    parent.vfork_saved_context = ctx;
-    c.borrow_image(parent);
-    c.vfork_parent = parent.pid();
-    cpu_->write_syscall_result(parent.uc, 0);
-    if (child_stack) cpu_->set_stack_pointer(parent.uc, child_stack);
-    if (flags & kCloneSettls) cpu_->set_tls(parent.uc, tls);
-    Process* pp = &parent;
-    parent.state = ProcState::Blocked;
-    parent.in_syscall = false;
-    parent.wait.ready = [this, pid] {
-      Process* child_now = find_process(pid);
-      return !child_now || child_now->vfork_parent == 0;
-    };
-    parent.wait.on_wake = [this, pp, pid] {
-      uc_context_restore(pp->uc, pp->vfork_saved_context);
-      uc_context_free(pp->vfork_saved_context);
-      pp->vfork_saved_context = nullptr;
-      cpu_->write_syscall_result(pp->uc, static_cast<uint64_t>(pid));
-    };
-    yield_requested_ = true;
-    stop_cpu();
+    cpu_->write_syscall_result(uc, 0);
+    cpu_->set_pc(uc, parent.resume_pc);
+    if (child_stack) cpu_->set_stack_pointer(uc, child_stack);
+    if (flags & kCloneSettls) cpu_->set_tls(uc, tls);
+    uc_context_save(uc, c.saved_regs);
+    uc_context_restore(uc, mine);
+    uc_context_free(mine);
+    c.image = parent.image;
+    c.uc = parent.uc;
+    c.mem = parent.mem;
+    if (flags & kCloneVfork) {
+      c.vfork_parent = parent.pid();
+      parent.state = ProcState::Blocked;
+      parent.in_syscall = false;
+      Process* pp = &parent;
+      parent.wait.ready = [this, pid] {
+        Process* child_now = find_process(pid);
+        return !child_now || child_now->vfork_parent == 0;
+      };
+      parent.wait.on_wake = [pp, pid] {
+        pp->has_result_on_resume = true;
+        pp->result_on_resume = static_cast<uint64_t>(pid);
+      };
+      yield_requested_ = true;
+      stop_cpu();
+    }
   } else {
     std::string err;
     uc_struct* uc = cpu_->open_engine(&err);
@@ -104,7 +142,13 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
       uc_close(uc);
       return Err{EAGAIN};
     }
-    c.adopt_image(uc, std::move(mem));
+    auto image = std::make_shared<ProcessImage>(uc, std::move(mem));
+    image->brk_start = parent.image->brk_start;
+    image->brk_current = parent.image->brk_current;
+    image->brk_mapped_end = parent.image->brk_mapped_end;
+    image->mmap_top = parent.image->mmap_top;
+    image->loaded = &c;
+    install_image(c, std::move(image));
     cpu_->write_syscall_result(uc, 0);
     if (child_stack) cpu_->set_stack_pointer(uc, child_stack);
     if (flags & kCloneSettls) cpu_->set_tls(uc, tls);
@@ -119,9 +163,17 @@ Result<void> Kernel::exec(const std::string& path, std::vector<std::string> argv
   ExecError err;
   if (!load_program(p, path, std::move(argv), std::move(envp), &err)) return Err{err.err_no};
   // The new image is in place (the old engine retires once emulation
-  // returns). Close-on-exec descriptors go; caught signals reset.
+  // returns). Other threads of the process end; close-on-exec descriptors
+  // go; caught signals reset.
+  for (auto& [tid, t] : procs_)
+    if (t.get() != &p && t->tgid == p.tgid && t->state != ProcState::Zombie) end_thread(*t);
+  if (p.tgid != p.pid()) {
+    // A thread that execs takes over the thread group's identity.
+    p.tgid = p.pid();
+  }
   p.fds->close_on_exec();
-  for (auto& a : p.signals.actions)
+  p.signals.actions_table = std::make_shared<SignalState::Actions>(p.signals.actions());
+  for (auto& a : p.signals.actions())
     if (a.handler > 1) a = SigAction{};
   p.signals.altstack = AltStack{};
   p.vfork_parent = 0;  // a vfork parent resumes now
@@ -133,23 +185,66 @@ Result<void> Kernel::exec(const std::string& path, std::vector<std::string> argv
 
 void Kernel::exit_current(int wait_status) { terminate(*current_, wait_status); }
 
-void Kernel::terminate(Process& p, int wait_status) {
-  if (p.state == ProcState::Zombie) return;
-  p.vfork_parent = 0;
-  p.fds = std::make_shared<FdTable>(p.fds->limit());  // closes pipes: readers see EOF
-  p.release_image();
-  p.state = ProcState::Zombie;
-  p.wait_status = wait_status;
-  p.in_syscall = false;
-  p.wait = Wait{};
-  p.signals.pending = 0;
-  for (auto& [pid, c] : procs_)
-    if (c->ppid == p.pid()) c->ppid = 1;
-  if (&p == current_) {
+void Kernel::end_thread(Process& t) {
+  // A thread ends: CLONE_CHILD_CLEARTID is honoured (pthread_join waits on
+  // it), then the task disappears without a zombie.
+  if (t.clear_child_tid && t.mem) {
+    uint32_t zero = 0;
+    if (t.mem->write({t.clear_child_tid}, zero).ok()) futex_wake(t.image.get(), t.clear_child_tid, 1, ~0u);
+  }
+  t.vfork_parent = 0;
+  drop_image(t);
+  t.state = ProcState::Zombie;
+  t.autoreap = true;
+  t.in_syscall = false;
+  t.wait = Wait{};
+  if (&t == current_) {
     yield_requested_ = true;
     stop_cpu();
   }
-  if (p.pid() == 1) {
+}
+
+void Kernel::exit_thread(int code) {
+  Process& t = *current_;
+  bool others = false;
+  for (auto& [tid, q] : procs_)
+    if (q.get() != &t && q->tgid == t.tgid && q->state != ProcState::Zombie) others = true;
+  if (!others) {
+    terminate(t, (code & 0xff) << 8);  // the last thread: the process exits
+    return;
+  }
+  if (t.pid() == t.tgid) {
+    // The leader leaves first: Linux keeps it as a zombie until the group
+    // ends; here it stays a silent task so pid, waits and ids keep working.
+    t.clear_child_tid = t.clear_child_tid;
+  }
+  end_thread(t);
+}
+
+void Kernel::terminate(Process& p, int wait_status) {
+  if (p.state == ProcState::Zombie) return;
+  // The whole thread group goes (exit_group, fatal signals).
+  for (auto& [tid, t] : procs_)
+    if (t.get() != &p && t->tgid == p.tgid && t->state != ProcState::Zombie) end_thread(*t);
+  Process* leader = find_process(p.tgid);
+  Process& proc = leader && leader->state != ProcState::Zombie ? *leader : p;
+  if (&proc != &p) end_thread(p);
+  Process& q = &proc == &p ? p : proc;
+  q.vfork_parent = 0;
+  q.fds = std::make_shared<FdTable>(q.fds->limit());  // closes pipes: readers see EOF
+  drop_image(q);
+  q.state = ProcState::Zombie;
+  q.wait_status = wait_status;
+  q.in_syscall = false;
+  q.wait = Wait{};
+  q.signals.pending = 0;
+  for (auto& [pid, c] : procs_)
+    if (c->ppid == q.tgid && c->tgid == c->pid()) c->ppid = 1;
+  if (&q == current_ || &p == current_) {
+    yield_requested_ = true;
+    stop_cpu();
+  }
+  if (q.pid() == 1) {
     // The first program is init: when it ends, the run ends.
     if (WIFEXITED(wait_status)) {
       stop_run(StopReason::Exited, "");
@@ -161,14 +256,14 @@ void Kernel::terminate(Process& p, int wait_status) {
     }
     return;
   }
-  Process* parent = find_process(p.ppid);
+  Process* parent = find_process(q.ppid);
   if (!parent) return;
-  const SigAction& act = parent->signals.actions[SIGCHLD];
+  const SigAction& act = parent->signals.actions()[SIGCHLD];
   constexpr uint64_t kSaNoCldWait = 2;
-  if (act.handler == 1 /* SIG_IGN */ || (act.flags & kSaNoCldWait)) p.autoreap = true;
+  if (act.handler == 1 /* SIG_IGN */ || (act.flags & kSaNoCldWait)) q.autoreap = true;
   SignalInfo info;
   info.signo = SIGCHLD;
-  info.pid = p.pid();
+  info.pid = q.pid();
   info.uid = config_.uid;
   if (WIFEXITED(wait_status)) {
     info.code = 1;  // CLD_EXITED
@@ -185,7 +280,7 @@ Result<Kernel::Reaped> Kernel::wait_child(int pid, int options) {
     return Err{EINVAL};
   Process& self = *current_;
   auto matches = [&](const Process& c) {
-    if (c.ppid != self.pid() || c.autoreap) return false;
+    if (c.ppid != self.tgid || c.autoreap || c.tgid != c.pid()) return false;
     if (pid > 0) return c.pid() == pid;
     if (pid == 0) return c.pgid == self.pgid;
     if (pid < -1) return c.pgid == -pid;
@@ -208,12 +303,12 @@ Result<Kernel::Reaped> Kernel::wait_child(int pid, int options) {
   }
   if (!any) return Err{ECHILD};
   if (options & WNOHANG) return Reaped{0, 0};
-  int self_pid = self.pid();
-  return block(wait_until([this, self_pid, pid, options] {
+  int self_pid = self.pid(), self_tgid = self.tgid;
+  return block(wait_until([this, self_pid, self_tgid, pid, options] {
     Process* me = find_process(self_pid);
     if (!me) return true;
     for (auto& [cpid, c] : procs_) {
-      if (c->ppid != self_pid || c->autoreap) continue;
+      if (c->ppid != self_tgid || c->autoreap || c->tgid != cpid) continue;
       bool m = pid > 0 ? cpid == pid : pid == 0 ? c->pgid == me->pgid : pid < -1 ? c->pgid == -pid : true;
       if (!m) continue;
       if (c->state == ProcState::Zombie) return true;

@@ -87,7 +87,12 @@ bool Kernel::wake_blocked() {
       if (syscall_blocked_) continue;  // still waiting (the wait was renewed)
       p->in_syscall = false;
       if (p->state == ProcState::Blocked) p->state = ProcState::Runnable;
-      if (p->state == ProcState::Runnable && !yield_requested_) cpu_->write_syscall_result(p->uc, ret);
+      // Another task of the same engine may hold the registers now: the
+      // result is written when this one is switched in.
+      if (p->state == ProcState::Runnable && !yield_requested_) {
+        p->has_result_on_resume = true;
+        p->result_on_resume = ret;
+      }
     } else if (ready) {
       if (p->wait.on_wake) p->wait.on_wake();
       if (p->state == ProcState::Blocked) p->state = ProcState::Runnable;
@@ -143,10 +148,13 @@ void Kernel::idle_wait() {
 }
 
 void Kernel::reap_retired() {
-  for (auto& [pid, p] : procs_) {
-    for (uc_struct* e : p->retired_engines) uc_close(e);
-    p->retired_engines.clear();
-    p->retired_memory.clear();
+  retired_images_.clear();  // the last reference closes an engine
+  // Threads and auto-reaped children leave no zombie behind.
+  for (auto it = procs_.begin(); it != procs_.end();) {
+    if (it->second->state == ProcState::Zombie && it->second->autoreap && it->second.get() != current_)
+      it = procs_.erase(it);
+    else
+      ++it;
   }
 }
 
@@ -154,6 +162,14 @@ void Kernel::run_slice(Process& p) {
   current_ = &p;
   last_pid_run_ = p.pid();
   vfs_->set_process(&p);
+  if (!switch_in(p)) {
+    terminate(p, SIGSEGV);
+    return;
+  }
+  if (p.has_result_on_resume) {
+    cpu_->write_syscall_result(p.uc, p.result_on_resume);
+    p.has_result_on_resume = false;
+  }
   deliver_pending_signals(p);
   if (stopped_ || p.state != ProcState::Runnable) return;
   slice_left_ = kQuantum;
@@ -161,12 +177,12 @@ void Kernel::run_slice(Process& p) {
   yield_requested_ = false;
   pending_fault_ = {};
   fault_addr_ = 0;
-  if (tail_mode_ && !p.tail_hook_installed) {
+  if (tail_mode_ && !p.image->tail_hook_installed) {
     // Code hooks only reach blocks translated after they exist.
     uc_ctl_flush_tb(p.uc);
     uc_hook h;
     uc_hook_add(p.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&code_hook), this, 1, 0);
-    p.tail_hook_installed = true;
+    p.image->tail_hook_installed = true;
   }
   uc_struct* uc = p.uc;
   running_uc_ = uc;

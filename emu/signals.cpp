@@ -51,7 +51,7 @@ void Kernel::post_signal(Process& p, int sig, const SignalInfo& info) {
   } else if (stops_by_default(sig)) {
     p.signals.pending &= ~bit(SIGCONT);
   }
-  const SigAction& act = p.signals.actions[sig];
+  const SigAction& act = p.signals.actions()[sig];
   // Ignored signals are discarded when generated.
   if (act.handler == kSigIgn || (act.handler == 0 && ignored_by_default(sig))) return;
   p.signals.pending |= bit(sig);
@@ -74,6 +74,7 @@ Result<void> Kernel::send_signal(int pid, int sig, const SignalInfo& info) {
   Process& self = *current_;
   std::vector<Process*> targets;
   for (auto& [tpid, p] : procs_) {
+    if (pid <= 0 && p->tgid != tpid) continue;  // groups are signalled through their leaders
     bool match = pid > 0 ? tpid == pid : pid == 0 ? p->pgid == self.pgid : pid == -1 ? tpid != 1 : p->pgid == -pid;
     if (match) targets.push_back(p.get());
   }
@@ -90,7 +91,7 @@ void Kernel::deliver_pending_signals(Process& p) {
     int sig = __builtin_ctzll(deliverable) + 1;
     p.signals.pending &= ~bit(sig);
     SignalInfo info = p.signals.info[sig];
-    SigAction act = p.signals.actions[sig];
+    SigAction act = p.signals.actions()[sig];
     if (act.handler == kSigIgn || (act.handler == 0 && ignored_by_default(sig))) continue;
     if (act.handler == 0) {
       if (stops_by_default(sig)) {
@@ -113,6 +114,7 @@ void Kernel::deliver_pending_signals(Process& p) {
     if (p.in_syscall) {
       p.in_syscall = false;
       p.sleep_deadline_ns = -1;
+      p.futex_waiting = p.futex_woken = false;
       const SyscallTable::Entry* e = table_->lookup(p.pending.nr);
       if ((act.flags & kSaRestart) && !never_restarts(e ? e->name : nullptr)) {
         cpu_->prepare_syscall_restart(p.uc, p.pending);
@@ -129,7 +131,7 @@ void Kernel::deliver_pending_signals(Process& p) {
       return;
     }
     p.signals.mask = (p.signals.mask | act.mask | ((act.flags & kSaNoDefer) ? 0 : bit(sig))) & ~kUnblockable;
-    if (act.flags & kSaResetHand) p.signals.actions[sig] = SigAction{};
+    if (act.flags & kSaResetHand) p.signals.actions()[sig] = SigAction{};
     p.resume_pc = cpu_->pc(p.uc);
   }
   // Woken only by a signal that turned out to be ignored: keep waiting.
@@ -152,7 +154,7 @@ Result<void> Kernel::sigreturn() {
 
 void Kernel::fault_signal(int sig, uint64_t addr, const std::string& why) {
   Process& p = *current_;
-  const SigAction& act = p.signals.actions[sig];
+  const SigAction& act = p.signals.actions()[sig];
   bool blocked = p.signals.mask & bit(sig);
   if (act.handler > kSigIgn && !blocked) {
     SignalInfo info;

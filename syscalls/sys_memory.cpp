@@ -10,7 +10,7 @@ namespace vmrun {
 namespace {
 
 Result<uint64_t> sys_brk(Kernel& k, const SyscallArgs& a) {
-  Process& p = k.proc();
+  ProcessImage& p = *k.proc().image;
   uint64_t want = a[0];
   if (want < p.brk_start) return p.brk_current;
   uint64_t new_end = page_up(want);
@@ -57,10 +57,10 @@ Result<uint64_t> sys_mmap(Kernel& k, const SyscallArgs& a) {
     where = addr;
   } else {
     uint64_t hint = page_down(addr);
-    if (hint >= 0x10000 && hint + plen > hint && hint + plen <= k.proc().mmap_top && !k.mem().overlaps(hint, plen)) {
+    if (hint >= 0x10000 && hint + plen > hint && hint + plen <= k.proc().image->mmap_top && !k.mem().overlaps(hint, plen)) {
       where = hint;
     } else {
-      TRY_ASSIGN(where, k.mem().find_free(plen, k.proc().mmap_top));
+      TRY_ASSIGN(where, k.mem().find_free(plen, k.proc().image->mmap_top));
     }
   }
   std::string name = file ? file->path : std::string();
@@ -111,12 +111,12 @@ Result<uint64_t> sys_mremap(Kernel& k, const SyscallArgs& a) {
     return old_addr;
   }
   uint64_t extra = new_size - old_size;
-  if (!k.mem().overlaps(old_addr + old_size, extra) && old_addr + new_size <= k.proc().mmap_top) {
+  if (!k.mem().overlaps(old_addr + old_size, extra) && old_addr + new_size <= k.proc().image->mmap_top) {
     TRY_VOID(k.mem().map_fixed(old_addr + old_size, extra, prot, name));
     return old_addr;
   }
   if (!(flags & MREMAP_MAYMOVE)) return Err{ENOMEM};
-  TRY_ASSIGN(uint64_t where, k.mem().find_free(new_size, k.proc().mmap_top));
+  TRY_ASSIGN(uint64_t where, k.mem().find_free(new_size, k.proc().image->mmap_top));
   TRY_VOID(k.mem().map_fixed(where, new_size, prot, name));
   std::vector<uint8_t> tmp(std::min<uint64_t>(old_size, 1 << 20));
   for (uint64_t done = 0; done < old_size;) {

@@ -17,6 +17,11 @@ namespace {
 constexpr uint64_t kMaxArgs = 65536;
 
 Result<uint64_t> sys_exit(Kernel& k, const SyscallArgs& a) {
+  k.exit_thread(a.i32(0));
+  return 0;
+}
+
+Result<uint64_t> sys_exit_group(Kernel& k, const SyscallArgs& a) {
   k.exit_group(a.i32(0));
   return 0;
 }
@@ -127,7 +132,8 @@ Result<uint64_t> sys_waitid(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> sys_getpid(Kernel& k, const SyscallArgs&) { return k.proc().pid(); }
+Result<uint64_t> sys_getpid(Kernel& k, const SyscallArgs&) { return k.proc().tgid; }
+Result<uint64_t> sys_gettid(Kernel& k, const SyscallArgs&) { return k.proc().pid(); }
 Result<uint64_t> sys_getppid(Kernel& k, const SyscallArgs&) { return k.proc().ppid; }
 
 Process* target_or_self(Kernel& k, int pid) { return pid == 0 ? &k.proc() : k.find_process(pid); }
@@ -269,9 +275,9 @@ Result<uint64_t> sys_kill(Kernel& k, const SyscallArgs& a) {
 }
 
 Result<uint64_t> sys_tgkill(Kernel& k, const SyscallArgs& a) {
-  // One thread per process: the thread id is the process id.
   if (a.i32(0) <= 0 || a.i32(1) <= 0) return Err{EINVAL};
-  if (a.i32(0) != a.i32(1)) return Err{ESRCH};
+  Process* t = k.find_process(a.i32(1));
+  if (!t || t->tgid != a.i32(0)) return Err{ESRCH};
   int sig = a.i32(2);
   TRY_VOID(k.send_signal(a.i32(1), sig, user_signal(k, sig)));
   return 0;
@@ -286,16 +292,16 @@ Result<uint64_t> sys_tkill(Kernel& k, const SyscallArgs& a) {
 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("exit", sys_exit, Support::Full, "d", nullptr),
-    SYSCALL_DEF("exit_group", sys_exit, Support::Full, "d", nullptr),
+    SYSCALL_DEF("exit_group", sys_exit_group, Support::Full, "d", nullptr),
     SYSCALL_DEF("fork", sys_fork, Support::Full, "", nullptr),
     SYSCALL_DEF("vfork", sys_vfork, Support::Full, "", nullptr),
-    SYSCALL_DEF("clone", sys_clone, Support::Partial, "xpppp", "processes and vfork-style clones; threads (CLONE_THREAD) arrive with issue 4"),
+    SYSCALL_DEF("clone", sys_clone, Support::Partial, "xpppp", "processes, vfork-style clones and threads (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND); no CLONE_NEWNS etc."),
     SYSCALL_DEF("execve", sys_execve, Support::Full, "spp", nullptr),
     SYSCALL_DEF("execveat", sys_execveat, Support::Full, "fsppx", nullptr),
     SYSCALL_DEF("wait4", sys_wait4, Support::Partial, "dpxp", "rusage is zero-filled"),
     SYSCALL_DEF("waitid", sys_waitid, Support::Partial, "ddpxp", "P_PIDFD unsupported; rusage zero-filled"),
     SYSCALL_DEF("getpid", sys_getpid, Support::Full, "", nullptr),
-    SYSCALL_DEF("gettid", sys_getpid, Support::Full, "", nullptr),
+    SYSCALL_DEF("gettid", sys_gettid, Support::Full, "", nullptr),
     SYSCALL_DEF("getppid", sys_getppid, Support::Full, "", nullptr),
     SYSCALL_DEF("getpgid", sys_getpgid, Support::Full, "d", nullptr),
     SYSCALL_DEF("getpgrp", sys_getpgrp, Support::Full, "", nullptr),

@@ -34,14 +34,14 @@ Result<uint64_t> sys_rt_sigaction(Kernel& k, const SyscallArgs& a) {
   size_t n = sigaction_size(k.arch());
   SignalState& s = k.proc().signals;
   uint64_t old[4] = {};
-  encode(k.arch(), s.actions[sig], old);
+  encode(k.arch(), s.actions()[sig], old);
   if (a[1]) {
     if (sig == SIGKILL || sig == SIGSTOP) return Err{EINVAL};
     uint64_t w[4] = {};
     TRY_VOID(k.mem().copy_in({a[1]}, w, n));
     SigAction act = decode(k.arch(), w);
     act.mask &= ~kUnblockable;
-    s.actions[sig] = act;
+    s.actions()[sig] = act;
     // Setting SIG_IGN (or the default for a default-ignored signal)
     // discards a pending instance.
     bool ignored = act.handler == 1 ||

@@ -49,6 +49,7 @@ std::span<const SyscallDef> identity_syscalls();
 std::span<const SyscallDef> poll_syscalls();
 std::span<const SyscallDef> socket_syscalls();
 std::span<const SyscallDef> signal_syscalls();
+std::span<const SyscallDef> futex_syscalls();
 
 class SyscallTable {
  public:
