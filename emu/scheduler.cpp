@@ -23,6 +23,12 @@ namespace {
 
 constexpr uint64_t kQuantum = 2'000'000;  // instructions per turn
 
+std::string seconds_text(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return buf;
+}
+
 double host_now() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -191,7 +197,7 @@ void Kernel::run_slice(Process& p) {
   if (stopped_) return;
   if (deadline_passed_) {
     stop_run(StopReason::TimeLimit,
-             "wall-clock limit of " + std::to_string(config_.limits.timeout_seconds) + " s reached");
+             "wall-clock limit of " + seconds_text(config_.limits.timeout_seconds) + " s reached");
     return;
   }
   if (budget_exhausted_) {
@@ -228,7 +234,7 @@ void Kernel::run_loop() {
     reap_retired();
     if (deadline_passed_) {
       stop_run(StopReason::TimeLimit,
-               "wall-clock limit of " + std::to_string(config_.limits.timeout_seconds) + " s reached");
+               "wall-clock limit of " + seconds_text(config_.limits.timeout_seconds) + " s reached");
       break;
     }
     if (terminal_) {

@@ -3,8 +3,10 @@
  * measure the softmmu TLB conflict described in bench/RESULTS.md (item 4)
  * without vmrun in the way, and with or without the hooks vmrun installs.
  *
- *   tlb_conflict DIST_PAGES [none|invalid|block|both] [MAP]
- *   MAP = one (a and b in one uc_mem_map_ptr region, default) or two
+ *   tlb_conflict DIST_PAGES [none|invalid|block|both] [MAP] [flush]
+ *   MAP = one (a and b in one uc_mem_map_ptr region, default) or two;
+ *   flush: uc_ctl_flush_tlb() before every copy (QEMU resizes its TLB only
+ *   on a flush, from how full it was since the last one)
  * Prints the wall time of the 20 copies.
  * Guest loop: mov rax,[rsi]; mov [rdi],rax; add rsi,8; add rdi,8; dec rcx; jnz
  */
@@ -35,6 +37,7 @@ int main(int argc, char** argv) {
   uint64_t dist = (argc > 1 ? strtoull(argv[1], NULL, 0) : 1024) << 12;
   const char* hooks = argc > 2 ? argv[2] : "none";
   int two = argc > 3 && strcmp(argv[3], "two") == 0;
+  int flush = argc > 4 && strcmp(argv[4], "flush") == 0;
   const uint64_t code = 0x10000, a = 0x1000000, n = 4u << 20, b = a + dist;
   static const uint8_t loop[] = {0x48, 0x8b, 0x06, 0x48, 0x89, 0x07, 0x48, 0x83, 0xc6, 0x08,
                                  0x48, 0x83, 0xc7, 0x08, 0x48, 0xff, 0xc9, 0x75, 0xed};
@@ -63,11 +66,12 @@ int main(int argc, char** argv) {
     uc_reg_write(uc, UC_X86_REG_RSI, &rsi);
     uc_reg_write(uc, UC_X86_REG_RDI, &rdi);
     uc_reg_write(uc, UC_X86_REG_RCX, &rcx);
+    if (flush) uc_ctl_flush_tlb(uc);
     uc_err e = uc_emu_start(uc, code, code + sizeof loop, 0, 0);
     if (e) { fprintf(stderr, "uc_emu_start: %s\n", uc_strerror(e)); return 1; }
   }
-  printf("dist %llu pages, hooks %s, %s region(s): %.3f s\n", (unsigned long long)(dist >> 12), hooks,
-         two ? "two" : "one", secs() - t0);
+  printf("dist %llu pages, hooks %s, %s region(s)%s: %.3f s\n", (unsigned long long)(dist >> 12), hooks,
+         two ? "two" : "one", flush ? ", TLB flush per copy" : "", secs() - t0);
   uc_close(uc);
   return 0;
 }
