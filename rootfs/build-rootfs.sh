@@ -15,7 +15,7 @@
 set -euo pipefail
 
 # Bump to force a rebuild even when nothing else in the recipe changed.
-RECIPE_VERSION=1
+RECIPE_VERSION=2
 
 force=0
 if [ "${1:-}" = --force ]; then force=1; shift; fi
@@ -34,19 +34,25 @@ case "$arch" in
   *) echo "build-rootfs: unknown arch '$arch' (want x86_64 or riscv64)" >&2; exit 2 ;;
 esac
 
-# The Debian packages unpacked into the rootfs (no dependency resolution:
-# list every package needed).
+# The Debian packages unpacked into the rootfs, with their dependencies
+# (debian-fetch.sh --with-depends), except those of EXCLUDE, which only
+# dpkg's maintainer scripts need (busybox provides awk).
 PACKAGES=(
   busybox-static   # the shell and core utilities (statically linked)
   base-files       # /etc/os-release, /etc/debian_version, base directories
 )
-# PYTHON_PACKAGES: the python3 interpreter and the libraries it needs are
-# added here by a later issue (e.g. libc6, python3.X-minimal,
-# libpython3.X-minimal, libpython3.X-stdlib, zlib1g, libexpat1, ...).
-PYTHON_PACKAGES=()
+# Python 3 with its standard library: python3 is Debian's default version
+# (3.11 in bookworm, 3.13 in trixie) and provides the /usr/bin/python3 link;
+# the shared libraries (libc6, libssl3, libffi8, ...) come as dependencies.
+case "$arch" in
+  x86_64)  pyver=3.11 ;;
+  riscv64) pyver=3.13 ;;
+esac
+PYTHON_PACKAGES=(python3 "python$pyver" "python$pyver-minimal" "libpython$pyver-minimal" "libpython$pyver-stdlib")
+EXCLUDE=(dpkg debconf debconf-2.0 perl-base init-system-helpers install-info awk)
 
 all_packages=("${PACKAGES[@]}" "${PYTHON_PACKAGES[@]}")
-recipe="recipe=$RECIPE_VERSION arch=$arch suite=$suite debarch=$debarch packages=${all_packages[*]} script=$(sha256sum "$0" | cut -d' ' -f1)"
+recipe="recipe=$RECIPE_VERSION arch=$arch suite=$suite debarch=$debarch packages=${all_packages[*]} exclude=${EXCLUDE[*]} script=$(sha256sum "$0" | cut -d' ' -f1)"
 
 parent=$(dirname "$dest")
 name=$(basename "$dest")
@@ -71,7 +77,9 @@ trap cleanup EXIT
 mkdir -p "$tmp"
 
 state=$top/.deps/apt-$suite-$debarch
-bash "$top/scripts/debian-fetch.sh" "$suite" "$debarch" "$state" "$tmp" "${all_packages[@]}" \
+exclude_list=${EXCLUDE[*]}
+bash "$top/scripts/debian-fetch.sh" --with-depends --exclude "${exclude_list// /,}" \
+  "$suite" "$debarch" "$state" "$tmp" "${all_packages[@]}" \
   || { echo "build-rootfs: downloading the $arch packages failed" >&2; exit 1; }
 cd "$tmp"
 
@@ -89,6 +97,40 @@ for d in "${merge_dirs[@]}"; do
   if [ ! -L "$d" ]; then
     ln -s "usr/$d" "$d"
   fi
+done
+
+# in_root PATH: PATH (absolute, in the guest) with every symlink resolved
+# against the guest root (the current directory), as the guest sees it;
+# fails if it does not exist there.
+in_root() {
+  local path=${1#/} done="" comp link hops=0
+  while [ -n "$path" ]; do
+    comp=${path%%/*}
+    if [ "$comp" = "$path" ]; then path=""; else path=${path#*/}; fi
+    case "$comp" in
+      ""|.) continue ;;
+      ..) done=${done%/*}; continue ;;
+    esac
+    if [ -L ".$done/$comp" ]; then
+      hops=$((hops + 1)); [ $hops -le 40 ] || return 1
+      link=$(readlink ".$done/$comp")
+      case "$link" in /*) done="" ;; esac
+      path=${link#/}${path:+/$path}
+    else
+      [ -e ".$done/$comp" ] || return 1
+      done=$done/$comp
+    fi
+  done
+  echo "${done:-/}"
+}
+case "$arch" in
+  x86_64)  interp=/lib64/ld-linux-x86-64.so.2 ;;
+  riscv64) interp=/lib/ld-linux-riscv64-lp64d.so.1 ;;
+esac
+for f in "$interp" /usr/bin/python3 /bin/python3; do
+  r=$(in_root "$f") && [ -f ".$r" ] \
+    || { echo "build-rootfs: $f does not resolve to a file in the rootfs" >&2; exit 1; }
+  echo "rootfs $arch: $f -> $r"
 done
 
 # Busybox applet links: every applet of the binary's own --list-full, as an

@@ -3,12 +3,22 @@
 # with dpkg -x.  The system's apt state is never touched: everything lives
 # in STATE_DIR.
 #
-#   debian-fetch.sh SUITE ARCH STATE_DIR DEST_DIR PKG...
+#   debian-fetch.sh [--with-depends] [--exclude PKG[,PKG...]] SUITE ARCH STATE_DIR DEST_DIR PKG...
 #
-# SUITE is e.g. bookworm or trixie; ARCH amd64 or riscv64.  There is no
-# dependency resolution: name every package.  Exit status 0 when every
-# package was unpacked into DEST_DIR, 1 otherwise (the message names the
-# package), 2 for a usage error.
+# SUITE is e.g. bookworm or trixie; ARCH amd64 or riscv64.  Without
+# --with-depends there is no dependency resolution: name every package.
+# With it, the Depends and Pre-Depends of the named packages are followed
+# recursively through the package index: of an alternative `a | b` the first
+# one that exists is taken (unless one is already taken), a virtual package
+# is replaced by its first provider, `:any`/`:ARCH` qualifiers and version
+# constraints are ignored, and a dependency group that names a package of
+# the --exclude list (which can be given more than once) is left out -- for
+# packages only needed by dpkg's maintainer scripts (dpkg, debconf,
+# perl-base, ...).  A named package on the list is still fetched.  The
+# packages are unpacked in order: the named ones in the order given, then
+# their dependencies.  Exit status 0 when every package was unpacked into
+# DEST_DIR, 1 otherwise (the message names the package), 2 for a usage
+# error.
 #
 # The package index is refreshed at most once a day with `apt-get update` on
 # a private state (STATE_DIR/lists).  Some mirrors serve a Packages index
@@ -25,10 +35,23 @@
 # VMRUN_DEBIAN_MIRROR overrides the mirror (default http://deb.debian.org/debian).
 set -euo pipefail
 me=debian-fetch
-if [ $# -lt 5 ]; then
-  echo "usage: $me.sh SUITE ARCH STATE_DIR DEST_DIR PKG..." >&2
+usage() {
+  echo "usage: $me.sh [--with-depends] [--exclude PKG[,PKG...]] SUITE ARCH STATE_DIR DEST_DIR PKG..." >&2
   exit 2
-fi
+}
+with_depends=0
+excludes=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --with-depends) with_depends=1; shift ;;
+    --exclude) [ $# -ge 2 ] || usage; excludes="$excludes ${2//,/ }"; shift 2 ;;
+    --exclude=*) excludes="$excludes ${1#--exclude=}"; excludes=${excludes//,/ }; shift ;;
+    --) shift; break ;;
+    -*) echo "$me: unknown option '$1'" >&2; usage ;;
+    *) break ;;
+  esac
+done
+[ $# -ge 5 ] || usage
 suite=$1 arch=$2; shift 2
 mkdir -p "$1" "$2"
 state=$(cd "$1" && pwd) dest=$(cd "$2" && pwd); shift 2
@@ -126,11 +149,82 @@ resolve() {
   fi
 }
 
+# index: the package index in use, as Packages records.
+index() {
+  if [ "$(cat "$stamp")" = apt ]; then
+    apt-cache -c "$conf" dumpavail
+  else
+    cat "$fallback/Packages"
+  fi
+}
+
+# expand PKG...: the packages and, recursively, their Depends and
+# Pre-Depends (see the header), one a line, the named packages first.  A
+# dependency that is not in the index is reported as a line "! PKG NEEDS".
+expand() {
+  index | awk -v pkgs="$*" -v excl="$excludes" -v arch="$arch" '
+    BEGIN { RS = ""; FS = "\n" }
+    {
+      pkg = ""; ar = ""; dep = ""; pre = ""; prov = ""
+      for (i = 1; i <= NF; i++) {
+        if ($i ~ /^Package: /) pkg = substr($i, 10)
+        else if ($i ~ /^Architecture: /) ar = substr($i, 15)
+        else if ($i ~ /^Depends: /) dep = substr($i, 10)
+        else if ($i ~ /^Pre-Depends: /) pre = substr($i, 14)
+        else if ($i ~ /^Provides: /) prov = substr($i, 11)
+      }
+      if (pkg == "" || (pkg in real) || (ar != arch && ar != "all")) next
+      real[pkg] = 1
+      deps[pkg] = pre (pre != "" && dep != "" ? ", " : "") dep
+      n = split(prov, pv, ",")
+      for (i = 1; i <= n; i++) {
+        v = pv[i]; sub(/\(.*/, "", v); gsub(/[ \t]/, "", v)
+        if (v != "" && !(v in provider)) provider[v] = pkg
+      }
+    }
+    function name(s) { sub(/\(.*/, "", s); sub(/\[.*/, "", s); sub(/<.*/, "", s); gsub(/[ \t]/, "", s); sub(/:.*/, "", s); return s }
+    # real package for NAME ("" if none)
+    function pick(nm) { if (nm in real) return nm; if (nm in provider) return provider[nm]; return "" }
+    function add(p) { if (!(p in taken)) { taken[p] = 1; queue[++qn] = p } }
+    END {
+      n = split(excl, a, " "); for (i = 1; i <= n; i++) excluded[a[i]] = 1
+      n = split(pkgs, a, " "); for (i = 1; i <= n; i++) { p = pick(a[i]); add(p != "" ? p : a[i]) }
+      for (qi = 1; qi <= qn; qi++) {
+        p = queue[qi]; print p
+        ng = split(deps[p], groups, ",")
+        for (g = 1; g <= ng; g++) {
+          na = split(groups[g], alts, "|"); choice = ""; skip = 0
+          for (j = 1; j <= na; j++) {
+            nm = name(alts[j]); r = pick(nm)
+            if ((nm in excluded) || (r in excluded)) { skip = 1; break }
+            if (r != "" && (r in taken)) { skip = 1; break }
+          }
+          if (skip) continue
+          for (j = 1; j <= na && choice == ""; j++) choice = pick(name(alts[j]))
+          if (choice == "") { g2 = groups[g]; gsub(/^ +| +$/, "", g2); print "! " p " " g2; continue }
+          add(choice)
+        }
+      }
+    }'
+}
+
 # fetch PKG...: resolve and download every package into $archives and list
 # the .debs in $debs; on failure, set $error and return 1.
 fetch() {
-  local p url sha name deb
+  local p url sha name deb line
   declare -A urls=() shas=()
+  if [ $with_depends = 1 ]; then
+    local all=()
+    while read -r line; do
+      case "$line" in
+        '! '*) line=${line#! }; error="package ${line%% *} depends on ${line#* }, which is not in the index"; return 1 ;;
+        *) all+=("$line") ;;
+      esac
+    done < <(expand "$@")
+    [ ${#all[@]} -gt 0 ] || { error="no packages"; return 1; }
+    set -- "${all[@]}"
+    echo "$me: $suite/$arch: $# packages with dependencies: $*" >&2
+  fi
   while read -r p url sha; do urls[$p]=$url shas[$p]=$sha; done < <(resolve "$@")
   debs=()
   for p in "$@"; do

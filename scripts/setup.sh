@@ -7,8 +7,9 @@
 #
 # Steps: Debian packages (apt, skipped when all are installed), Unicorn 2.1.1
 # from Debian 13 (.deps/unicorn), the default root filesystems
-# (.deps/rootfs/x86_64 and .deps/rootfs/riscv64, rootfs/build-rootfs.sh),
-# the build (build/), and the demo.
+# (.deps/rootfs/x86_64 and .deps/rootfs/riscv64, rootfs/build-rootfs.sh:
+# busybox, python3 and the libraries it needs), the build (build/), and the
+# demo (a python one-liner on x86_64, busybox on riscv64).
 #
 # For the setup script's own testing only: VMRUN_SETUP_ALLOW_BUILD_FAILURE=1
 # turns a failing build into a warning (and skips the demo).
@@ -39,6 +40,7 @@ PACKAGES=(
   clang-14 libfuzzer-14-dev                   # fuzzing
   busybox-static                              # host busybox, handy for tests
   xz-utils                                    # Packages.xz in debian-fetch.sh's fallback
+  tmux                                        # tests/interactive drives a terminal through it
 )
 pkgs=()
 for p in "${PACKAGES[@]}"; do
@@ -100,8 +102,9 @@ fi
 
 # ---- 5. Demo -------------------------------------------------------------
 if [ $demo = 1 ]; then
-  step "demo: build/vmrun /bin/busybox echo \"hello from the vmrun sandbox\""
-  build/vmrun /bin/busybox echo "hello from the vmrun sandbox" || die "the x86_64 demo job failed (exit $?)"
+  step "demo: build/vmrun python3 -c 'import platform; print(\"hello from python\", ...)'"
+  build/vmrun python3 -c 'import platform; print("hello from python", platform.python_version(), "in the vmrun sandbox")' \
+    || die "the x86_64 python demo job failed (exit $?)"
   step "demo: build/vmrun --arch riscv64 /bin/busybox uname -m"
   build/vmrun --arch riscv64 /bin/busybox uname -m || die "the riscv64 demo job failed (exit $?)"
 fi

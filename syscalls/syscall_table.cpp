@@ -38,7 +38,7 @@ constexpr SyscallDef kDeliberatelyAbsent[] = {
 SyscallTable build_table(Arch arch) {
   std::map<std::string_view, const SyscallDef*> defs;
   for (auto family : {file_io_syscalls(), stat_syscalls(), dir_syscalls(), memory_syscalls(), process_syscalls(),
-                      time_syscalls(), identity_syscalls(), poll_syscalls(), socket_syscalls(), signal_syscalls(), futex_syscalls(),
+                      time_syscalls(), identity_syscalls(), poll_syscalls(), socket_syscalls(), signal_syscalls(), futex_syscalls(), epoll_syscalls(),
                       std::span<const SyscallDef>(kDeliberatelyAbsent)})
     for (auto& d : family) defs[d.name] = &d;
   std::span<const NumberedName> numbers =

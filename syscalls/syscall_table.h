@@ -50,6 +50,7 @@ std::span<const SyscallDef> poll_syscalls();
 std::span<const SyscallDef> socket_syscalls();
 std::span<const SyscallDef> signal_syscalls();
 std::span<const SyscallDef> futex_syscalls();
+std::span<const SyscallDef> epoll_syscalls();
 
 class SyscallTable {
  public:

@@ -19,9 +19,13 @@
 
 /* Unbuffered stdout, and signal state independent of whoever started us
  * (a shell's background job starts with SIGINT/SIGQUIT ignored, some CI
- * runners ignore SIGPIPE): every disposition default, nothing blocked. */
-__attribute__((constructor)) static void proc_init(void) {
+ * runners ignore SIGPIPE): every disposition default, nothing blocked.
+ * Not in helper modes (any argument), which report inherited state.
+ * glibc passes argc/argv/envp to constructors, static binaries included. */
+__attribute__((constructor)) static void proc_init(int argc, char **argv, char **envp) {
+  (void)argv; (void)envp;
   setvbuf(stdout, NULL, _IONBF, 0);
+  if (argc > 1) return;
   for (int s = 1; s < 32; s++)
     if (s != SIGKILL && s != SIGSTOP) signal(s, SIG_DFL);
   sigset_t none;

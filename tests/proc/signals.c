@@ -15,10 +15,12 @@ static void info_handler(int s, siginfo_t *si, void *uc) {
   got_pid_ok = si->si_pid == expect_pid;
 }
 static void count_handler(int s) { got++; got_signo = s; if (norder < 8) order[norder++] = s; }
+static volatile sig_atomic_t calls;
 static void nested_handler(int s) {
   depth++;
+  calls++;
   if (depth > max_depth) max_depth = depth;
-  if (depth == 1) raise(s);  /* with SA_NODEFER this nests; without, it waits */
+  if (calls == 1) raise(s);  /* with SA_NODEFER this nests; without, it waits until we return */
   depth--;
 }
 static void mask_probe(int s) {
@@ -237,14 +239,14 @@ int main(void) {
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = nested_handler;
     sigaction(SIGINT, &sa, NULL);
-    depth = max_depth = 0;
+    depth = max_depth = calls = 0;
     raise(SIGINT);
-    printf("raise from inside its own handler: max nesting %d\n", (int)max_depth);
+    printf("raise from inside its own handler: max nesting %d, calls %d\n", (int)max_depth, (int)calls);
     sa.sa_flags = SA_NODEFER;
     sigaction(SIGINT, &sa, NULL);
-    depth = max_depth = 0;
+    depth = max_depth = calls = 0;
     raise(SIGINT);
-    printf("same with SA_NODEFER: max nesting %d\n", (int)max_depth);
+    printf("same with SA_NODEFER: max nesting %d, calls %d\n", (int)max_depth, (int)calls);
   }
 
   /* SA_RESETHAND: one-shot handler, then the default action applies. */
