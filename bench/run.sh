@@ -22,9 +22,11 @@
 # Workloads come from ${build}/bench/ARCH/ (bench/CMakeLists.txt) and are
 # shown to the guest with --mount ${build}/bench/ARCH:/b.
 # --quick: cpu_mem at 20 %, syscall_heavy with 60k calls, 3 repetitions,
-# 10 start-ups per sample, no --no-contain column: about 2 minutes.
+# 10 start-ups per sample, no --no-contain column, 50 spawns, 512 MiB
+# through the pipeline: about 2-3 minutes.
 # Default: cpu_mem at 100 % (~1.2 s natively), syscall_heavy with 200k
-# calls, 3 repetitions, 20 start-ups per sample: about 10 minutes.
+# calls, 3 repetitions, 20 start-ups per sample, 200 spawns, 1 GiB
+# through the pipeline: about 14 minutes.
 # Then the process benchmarks (guest processes: fork/exec/wait, pipes, a
 # shell script), natively / under qemu / under vmrun:
 #   spawn fork|vfork|posix_spawn  N x (fork|vfork|posix_spawn)+execve+waitpid

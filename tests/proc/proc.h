@@ -54,7 +54,8 @@ static const char *err_name(int e) {
   case EFAULT: return "EFAULT"; case EEXIST: return "EEXIST"; case ENOTDIR: return "ENOTDIR";
   case EISDIR: return "EISDIR"; case EINVAL: return "EINVAL"; case EMFILE: return "EMFILE";
   case ESPIPE: return "ESPIPE"; case EPIPE: return "EPIPE"; case ENOSYS: return "ENOSYS";
-  case ELOOP: return "ELOOP"; case ENAMETOOLONG: return "ENAMETOOLONG";
+  case ELOOP: return "ELOOP"; case ENAMETOOLONG: return "ENAMETOOLONG"; case ENXIO: return "ENXIO";
+  case ENOTTY: return "ENOTTY";
   }
   static char buf[32];
   snprintf(buf, sizeof buf, "errno %d", e);

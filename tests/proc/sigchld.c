@@ -75,7 +75,7 @@ int main(void) {
   before = nchld;
   sigprocmask(SIG_SETMASK, &old, NULL);
   int delivered = nchld - before;
-  int reaped = 0, st;
+  int reaped = 0, st, r;
   while (waitpid(-1, &st, WNOHANG) > 0) reaped++;
   printf("6 children exiting while SIGCHLD blocked: delivered %d time(s), reaped %d\n", delivered, reaped);
 
@@ -85,32 +85,7 @@ int main(void) {
   if (c == 0) _exit(3);
   printf("SIG_DFL: child still waitable: %s\n", status_str(wait_for(c)));
 
-  /* SIG_IGN: children are reaped automatically; wait fails with ECHILD. */
-  signal(SIGCHLD, SIG_IGN);
-  c = fork();
-  if (c == 0) _exit(4);
-  errno = 0;
-  int r = waitpid(c, &st, 0);  /* blocks until the child is gone, then ECHILD */
-  printf("SIG_IGN: waitpid -> %d %s\n", r, err_name(errno));
-  signal(SIGCHLD, SIG_DFL);
-
-  /* SA_NOCLDWAIT with a handler: no zombies, the handler still runs. */
-  memset(&sa, 0, sizeof sa);
-  sa.sa_sigaction = on_chld;
-  sa.sa_flags = SA_SIGINFO | SA_NOCLDWAIT;
-  sigaction(SIGCHLD, &sa, NULL);
-  sigprocmask(SIG_BLOCK, &chld, &old);
-  before = nchld;
-  c = fork();
-  if (c == 0) _exit(5);
-  while (nchld == before) sigsuspend(&old);
-  sigprocmask(SIG_SETMASK, &old, NULL);
-  errno = 0;
-  r = waitpid(c, &st, 0);
-  printf("SA_NOCLDWAIT: handler ran %d, waitpid -> %d %s\n", (int)(nchld - before), r, err_name(errno));
-  signal(SIGCHLD, SIG_DFL);
-
-  /* SIGCHLD is also sent for a child's death by SIGKILL and its grandchild does not signal us. */
+  /* A grandchild's exit does not signal us; our child's does, once. */
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_chld;
   sa.sa_flags = SA_SIGINFO;
@@ -128,5 +103,31 @@ int main(void) {
   sigprocmask(SIG_SETMASK, &old, NULL);
   wait_for(c);
   printf("child that had its own child: SIGCHLD %d time(s), status %d\n", (int)(nchld - before), (int)last_status);
+  /* SA_NOCLDWAIT with a handler: no zombies, the handler still runs. */
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_chld;
+  sa.sa_flags = SA_SIGINFO | SA_NOCLDWAIT;
+  sigaction(SIGCHLD, &sa, NULL);
+  sigprocmask(SIG_BLOCK, &chld, &old);
+  before = nchld;
+  c = fork();
+  if (c == 0) _exit(5);
+  while (nchld == before) sigsuspend(&old);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  errno = 0;
+  r = waitpid(c, &st, 0);
+  printf("SA_NOCLDWAIT: handler ran %d, waitpid -> %d %s\n", (int)(nchld - before), r, err_name(errno));
+  signal(SIGCHLD, SIG_DFL);
+
+  /* Last, as a deadlock here would hide the others. */
+  /* SIG_IGN: children are reaped automatically; wait fails with ECHILD. */
+  signal(SIGCHLD, SIG_IGN);
+  c = fork();
+  if (c == 0) _exit(4);
+  errno = 0;
+  r = waitpid(c, &st, 0);  /* blocks until the child is gone, then ECHILD */
+  printf("SIG_IGN: waitpid -> %d %s\n", r, err_name(errno));
+  signal(SIGCHLD, SIG_DFL);
+
   return 0;
 }

@@ -54,6 +54,7 @@ if [ $# -ne 2 ]; then
   exit 1
 fi
 arch=$1 name=$2
+[ -d "$build" ] && build=$(cd "$build" && pwd)
 vmrun=${vmrun:-$build/vmrun}
 rootfs_base=${VMRUN_ROOTFS_DIR:-$top/.deps/rootfs}
 rootfs=$rootfs_base/$arch
