@@ -190,7 +190,10 @@ int main(int argc, char** argv) {
       return kUsageError;
     }
   }
-  if (result.stop_reason != vmrun::StopReason::Exited) {
+  // A guest that died of a signal is reported like a shell would: by the
+  // exit status (128+N) alone; the detail is in --report and at info level.
+  bool quiet_death = result.stop_reason == vmrun::StopReason::Signaled && spdlog::get_level() > spdlog::level::info;
+  if (result.stop_reason != vmrun::StopReason::Exited && !quiet_death) {
     std::string what = vmrun::stop_reason_name(result.stop_reason);
     if (result.stop_reason == vmrun::StopReason::Signaled)
       what = std::string("killed by signal ") + std::to_string(result.signal) + " (" + strsignal(result.signal) + ")";

@@ -78,7 +78,7 @@ void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
     uint64_t cut_lo = std::max(v.start, addr), cut_hi = std::min(v.end, end);
     // Translated code for the range must go before the memory does.
     uc_ctl_remove_cache(uc_, cut_lo, cut_hi);
-    uc_mem_unmap(uc_, cut_lo, cut_hi - cut_lo);
+    if (v.prot != kProtNone) uc_mem_unmap(uc_, cut_lo, cut_hi - cut_lo);
     munmap(v.host + (cut_lo - v.start), cut_hi - cut_lo);
     account(-static_cast<int64_t>(cut_hi - cut_lo));
     if (v.start < cut_lo) {
@@ -110,8 +110,13 @@ Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot,
   if (vmas_.size() + 3 > kMaxVmas) return Err{ENOMEM};
   void* host = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (host == MAP_FAILED) return Err{ENOMEM};
+  // Guest pages are touched sparsely (a stack, a heap growing by pages);
+  // transparent huge pages would zero 2 MiB for each first touch.
+  madvise(host, len, MADV_NOHUGEPAGE);
   remove_range(addr, len);
-  if (uc_mem_map_ptr(uc_, addr, len, prot & 7, host) != UC_ERR_OK) {
+  // PROT_NONE areas are not given to Unicorn at all: its x86 softmmu lets
+  // reads through a region mapped with no permissions (docs/UNICORN.md).
+  if ((prot & 7) != kProtNone && uc_mem_map_ptr(uc_, addr, len, prot & 7, host) != UC_ERR_OK) {
     munmap(host, len);
     return Err{ENOMEM};
   }
@@ -167,9 +172,9 @@ Result<void> AddressSpace::protect(uint64_t addr, uint64_t len, uint32_t prot) {
     a = v->end;
   }
   if (vmas_.size() + 2 > kMaxVmas) return Err{ENOMEM};
-  if (uc_mem_protect(uc_, addr, len, prot & 7) != UC_ERR_OK) return Err{ENOMEM};
   if (!(prot & kProtExec)) uc_ctl_remove_cache(uc_, addr, end);
-  // Split VMAs at the range edges and update protections.
+  // Split VMAs at the range edges and update protections; PROT_NONE
+  // pieces leave Unicorn's map and come back when made accessible again.
   std::vector<Vma> pieces;
   auto it = vmas_.upper_bound(addr);
   if (it != vmas_.begin()) --it;
@@ -178,12 +183,31 @@ Result<void> AddressSpace::protect(uint64_t addr, uint64_t len, uint32_t prot) {
     if (v.end <= addr) { ++it; continue; }
     it = vmas_.erase(it);
     uint64_t lo = std::max(v.start, addr), hi = std::min(v.end, end);
+    uint8_t* host = v.host + (lo - v.start);
+    uint32_t np = prot & 7;
+    if (v.prot == kProtNone && np != kProtNone) {
+      uc_mem_map_ptr(uc_, lo, hi - lo, np, host);
+    } else if (v.prot != kProtNone && np == kProtNone) {
+      uc_mem_unmap(uc_, lo, hi - lo);
+    } else if (v.prot != np) {
+      uc_mem_protect(uc_, lo, hi - lo, np);
+    }
     if (v.start < lo) pieces.push_back(Vma{v.start, lo, v.prot, v.host, v.name});
-    pieces.push_back(Vma{lo, hi, prot & 7, v.host + (lo - v.start), v.name});
+    pieces.push_back(Vma{lo, hi, np, host, v.name});
     if (hi < v.end) pieces.push_back(Vma{hi, v.end, v.prot, v.host + (hi - v.start), v.name});
   }
   for (auto& p : pieces) vmas_[p.start] = p;
   return Ok();
+}
+
+bool AddressSpace::touches_exec(uint64_t addr, uint64_t len) const {
+  for (uint64_t a = addr; a < addr + len;) {
+    const Vma* v = find(a);
+    if (!v) return false;
+    if (v->prot & kProtExec) return true;
+    a = v->end;
+  }
+  return false;
 }
 
 uint64_t AddressSpace::accessible_prefix(uint64_t addr, uint64_t len, uint32_t prot) const {
@@ -225,8 +249,9 @@ Result<void> AddressSpace::copy_out(GuestAddr dst, const void* src, uint64_t len
     in += n, a += n, left -= n;
   }
   // Guest code written by a syscall (read() into a code page) must not
-  // run stale translations.
-  uc_ctl_remove_cache(uc_, dst.value, dst.value + len);
+  // run stale translations. Only executable areas can hold any, and the
+  // invalidation is not free (a TLB walk), so skip it for data.
+  if (touches_exec(dst.value, len)) uc_ctl_remove_cache(uc_, dst.value, dst.value + len);
   return Ok();
 }
 
@@ -254,7 +279,7 @@ Result<void> AddressSpace::poke(uint64_t addr, const void* src, uint64_t len) {
     if (!v) return Err{EFAULT};
     uint64_t n = std::min(len, v->end - addr);
     std::memcpy(v->host + (addr - v->start), in, n);
-    uc_ctl_remove_cache(uc_, addr, addr + n);
+    if (v->prot & kProtExec) uc_ctl_remove_cache(uc_, addr, addr + n);
     in += n, addr += n, len -= n;
   }
   return Ok();

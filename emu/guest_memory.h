@@ -108,6 +108,7 @@ class AddressSpace {
   size_t region_count() const { return vmas_.size(); }
 
  private:
+  bool touches_exec(uint64_t addr, uint64_t len) const;
   // Host + Unicorn removal of [addr, addr+len) within existing VMAs.
   void remove_range(uint64_t addr, uint64_t len);
   const Vma* find(uint64_t addr) const;

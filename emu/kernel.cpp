@@ -141,12 +141,14 @@ void Kernel::block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* se
     // Stop before this block runs; the rest of the budget is spent one
     // instruction at a time (code_hook).
     k->tail_mode_ = true;
+    k->stopped_before_block_ = address;
     uc_emu_stop(uc);
     return;
   }
   if (k->slice_left_ < n) {
     // The quantum is used up: yield before this block (PC = its start).
     k->quantum_expired_ = true;
+    k->stopped_before_block_ = address;
     uc_emu_stop(uc);
     return;
   }
@@ -159,6 +161,7 @@ void Kernel::code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* sel
   if (!k->tail_mode_) return;
   if (k->executed_ >= k->budget_ || k->deadline_passed_.load(std::memory_order_relaxed)) {
     k->budget_exhausted_ = k->executed_ >= k->budget_;
+    k->stopped_before_block_ = address;
     uc_emu_stop(uc);
     return;
   }

@@ -179,6 +179,10 @@ class Kernel final : public CpuEvents {
   bool yield_requested_ = false;  // the running process must leave the CPU (exit, exec, block, sigreturn)
   uint64_t slice_left_ = 0;
   bool quantum_expired_ = false;
+  // Where a hook stopped the CPU before running a block or instruction.
+  // Unicorn's PC register is not reliable then (riscv64 reports a stale
+  // one), so resumption uses this address.
+  uint64_t stopped_before_block_ = ~0ull;
   uc_struct* running_uc_ = nullptr;  // the engine inside uc_emu_start, if any
   int last_pid_run_ = 0;
   MemoryAccount memory_;

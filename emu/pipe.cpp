@@ -61,6 +61,7 @@ class WriteEnd final : public fs::File {
     return k;
   }
   Result<fs::Attr> stat() override { return pipe_attr(*b_); }
+  size_t write_capacity() override { return kPipeCapacity - std::min(kPipeCapacity, b_->data.size()); }
   uint32_t poll_ready() override {
     if (!b_->reader_open) return fs::kPollErr;
     return b_->data.size() < kPipeCapacity ? fs::kPollOut : 0;

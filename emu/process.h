@@ -129,6 +129,7 @@ class Process final : public fs::ProcessView {
   int stop_signal = 0;  // while Stopped
   bool reported_stop = false;
   bool autoreap = false;  // the parent ignores SIGCHLD: no zombie is kept
+  bool did_exec = false;  // setpgid by the parent is refused after execve
 
   // The engine and memory (shared with the other threads of the process).
   std::shared_ptr<ProcessImage> image;

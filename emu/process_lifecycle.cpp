@@ -177,6 +177,7 @@ Result<void> Kernel::exec(const std::string& path, std::vector<std::string> argv
     if (a.handler > 1) a = SigAction{};
   p.signals.altstack = AltStack{};
   p.vfork_parent = 0;  // a vfork parent resumes now
+  p.did_exec = true;
   p.in_syscall = false;
   yield_requested_ = true;
   stop_cpu();
@@ -307,14 +308,16 @@ Result<Kernel::Reaped> Kernel::wait_child(int pid, int options) {
   return block(wait_until([this, self_pid, self_tgid, pid, options] {
     Process* me = find_process(self_pid);
     if (!me) return true;
+    bool any = false;
     for (auto& [cpid, c] : procs_) {
       if (c->ppid != self_tgid || c->autoreap || c->tgid != cpid) continue;
       bool m = pid > 0 ? cpid == pid : pid == 0 ? c->pgid == me->pgid : pid < -1 ? c->pgid == -pid : true;
       if (!m) continue;
+      any = true;
       if (c->state == ProcState::Zombie) return true;
       if ((options & WUNTRACED) && c->state == ProcState::Stopped && !c->reported_stop) return true;
     }
-    return false;
+    return !any;  // nothing left to wait for: the re-run answers ECHILD
   }));
 }
 

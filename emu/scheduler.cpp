@@ -180,6 +180,7 @@ void Kernel::run_slice(Process& p) {
   if (stopped_ || p.state != ProcState::Runnable) return;
   slice_left_ = kQuantum;
   quantum_expired_ = Terminal::host_signal_pending();
+  stopped_before_block_ = ~0ull;
   yield_requested_ = false;
   pending_fault_ = {};
   fault_addr_ = 0;
@@ -208,7 +209,7 @@ void Kernel::run_slice(Process& p) {
       p.state == ProcState::Stopped)
     return;  // exit, exec, block, sigreturn or vfork set resume_pc themselves
   if (p.uc != uc) return;  // the image was replaced
-  p.resume_pc = cpu_->pc(uc);
+  p.resume_pc = stopped_before_block_ != ~0ull ? stopped_before_block_ : cpu_->pc(uc);
   if (pending_fault_.signal) {
     fault_signal(pending_fault_.signal, pending_fault_.addr, pending_fault_.what);
     return;

@@ -18,7 +18,7 @@ constexpr uint64_t kSaRestart = 0x10000000, kSaNoDefer = 0x40000000, kSaResetHan
 
 bool ignored_by_default(int sig) { return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT; }
 bool stops_by_default(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU; }
-bool dumps_core(int sig) {
+[[maybe_unused]] bool dumps_core(int sig) {
   switch (sig) {
     case SIGQUIT: case SIGILL: case SIGTRAP: case SIGABRT: case SIGBUS: case SIGFPE: case SIGSEGV:
     case SIGXCPU: case SIGXFSZ: case SIGSYS: return true;
@@ -42,7 +42,15 @@ bool never_restarts(const char* name) {
 void Kernel::post_signal(Process& p, int sig, const SignalInfo& info) {
   if (p.state == ProcState::Zombie || sig < 1 || sig > SignalState::kNsig) return;
   if (sig == SIGKILL) {
-    terminate(p, SIGKILL);
+    // Acted on by the scheduler, like every signal: the sender's kill()
+    // returns first, as on Linux.
+    p.signals.pending |= bit(SIGKILL);
+    p.signals.info[SIGKILL] = info;
+    if (p.state == ProcState::Stopped) p.state = p.in_syscall ? ProcState::Blocked : ProcState::Runnable;
+    if (&p == current_) {
+      yield_requested_ = true;
+      stop_cpu();
+    }
     return;
   }
   if (sig == SIGCONT) {
@@ -101,7 +109,7 @@ void Kernel::deliver_pending_signals(Process& p) {
         return;
       }
       if (&p == find_process(1)) last_fault_message_.clear();
-      terminate(p, sig | (dumps_core(sig) ? 0x80 : 0));
+      terminate(p, sig);  // no core is written (RLIMIT_CORE is 0), so no core flag
       return;
     }
     // Run the handler. A syscall this interrupted returns EINTR, or is
@@ -113,6 +121,7 @@ void Kernel::deliver_pending_signals(Process& p) {
     }
     if (p.in_syscall) {
       p.in_syscall = false;
+      int64_t sleep_deadline = p.sleep_deadline_ns;
       p.sleep_deadline_ns = -1;
       p.futex_waiting = p.futex_woken = false;
       const SyscallTable::Entry* e = table_->lookup(p.pending.nr);
@@ -121,13 +130,22 @@ void Kernel::deliver_pending_signals(Process& p) {
         p.resume_pc -= cpu_->syscall_insn_size();
       } else {
         cpu_->write_syscall_result(p.uc, static_cast<uint64_t>(-EINTR));
+        // An interrupted relative sleep reports the time it had left.
+        uint64_t rem = 0;
+        if (e && std::strcmp(e->name, "nanosleep") == 0) rem = p.pending.args[1];
+        if (e && std::strcmp(e->name, "clock_nanosleep") == 0 && !(p.pending.args[1] & 1)) rem = p.pending.args[3];
+        if (rem && sleep_deadline >= 0) {
+          int64_t left = std::max<int64_t>(0, sleep_deadline - monotonic_ns());
+          int64_t ts[2] = {left / 1000000000, left % 1000000000};
+          (void)p.mem->copy_out({rem}, ts, sizeof ts);
+        }
       }
     }
     cpu_->set_pc(p.uc, p.resume_pc);
     auto pushed = push_signal_frame(arch(), p.uc, *p.mem, info, act, saved_mask, p.signals.altstack,
                                     kRiscvSigreturnTrampoline);
     if (!pushed.ok()) {
-      terminate(p, SIGSEGV | 0x80);
+      terminate(p, SIGSEGV);
       return;
     }
     p.signals.mask = (p.signals.mask | act.mask | ((act.flags & kSaNoDefer) ? 0 : bit(sig))) & ~kUnblockable;
@@ -142,7 +160,7 @@ Result<void> Kernel::sigreturn() {
   Process& p = *current_;
   auto mask = pop_signal_frame(arch(), p.uc, *p.mem);
   if (!mask.ok()) {
-    terminate(p, SIGSEGV | 0x80);
+    terminate(p, SIGSEGV);
     return Ok();
   }
   p.signals.mask = mask.value() & ~kUnblockable;
@@ -160,6 +178,8 @@ void Kernel::fault_signal(int sig, uint64_t addr, const std::string& why) {
     SignalInfo info;
     info.signo = sig;
     info.code = 1;  // SEGV_MAPERR, ILL_ILLOPC, FPE_INTDIV, BUS_ADRALN, TRAP_BRKPT
+    // A mapped page refused by its protection is SEGV_ACCERR.
+    if (sig == SIGSEGV && p.mem && p.mem->vma_at(addr)) info.code = 2;
     info.addr = addr;
     p.signals.pending |= bit(sig);
     p.signals.info[sig] = info;
@@ -168,7 +188,7 @@ void Kernel::fault_signal(int sig, uint64_t addr, const std::string& why) {
   // A fault that is blocked or ignored cannot be survived: Linux forces
   // the default action.
   if (p.pid() == 1) last_fault_message_ = why;
-  terminate(p, sig | (dumps_core(sig) ? 0x80 : 0));
+  terminate(p, sig);
 }
 
 }  // namespace vmrun

@@ -67,6 +67,9 @@ class File {
   virtual Result<void> sync() { return Ok(); }
   // The full listing of a directory, "." and ".." first; ENOTDIR otherwise.
   virtual Result<std::vector<DirEntry>> list_dir() { return Err{ENOTDIR}; }
+  // How many bytes a write would accept now without blocking (a pipe's
+  // free space); unbounded for files.
+  virtual size_t write_capacity() { return SIZE_MAX; }
   // Ready bits for poll/select; files are always ready.
   virtual uint32_t poll_ready() { return kPollIn | kPollOut; }
   virtual bool is_tty() const { return false; }

@@ -397,7 +397,10 @@ Result<uint64_t> sys_sendfile(Kernel& k, const SyscallArgs& a) {
   std::vector<uint8_t> tmp(std::min<uint64_t>(count, kChunk));
   uint64_t done = 0;
   while (done < count) {
-    size_t want = std::min<uint64_t>(tmp.size(), count - done);
+    // Never read more than the output takes now: bytes read but not
+    // written would be lost.
+    size_t want = std::min<uint64_t>({tmp.size(), count - done, out->write_capacity()});
+    if (want == 0) break;
     auto r = off >= 0 ? in->pread(tmp.data(), want, off + done) : in->read(tmp.data(), want);
     if (!r.ok()) {
       if (done) break;

@@ -77,7 +77,7 @@ Rlimit limit_of(Kernel& k, int resource) {
     case RLIMIT_AS:
     case RLIMIT_DATA: return {l.max_memory ? l.max_memory : kInf, l.max_memory ? l.max_memory : kInf};
     case RLIMIT_CORE: return {0, kInf};
-    case RLIMIT_NPROC: return {1, 1};
+    case RLIMIT_NPROC: return {l.max_processes, l.max_processes};
     default: return {kInf, kInf};
   }
 }

@@ -154,7 +154,8 @@ Result<uint64_t> sys_setpgid(Kernel& k, const SyscallArgs& a) {
   int pid = a.i32(0), pgid = a.i32(1);
   if (pgid < 0) return Err{EINVAL};
   Process* p = target_or_self(k, pid);
-  if (!p || (p != &k.proc() && p->ppid != k.proc().pid())) return Err{ESRCH};
+  if (!p || (p != &k.proc() && p->ppid != k.proc().tgid)) return Err{ESRCH};
+  if (p != &k.proc() && p->did_exec) return Err{EACCES};
   if (p->sid != k.proc().sid) return Err{EPERM};
   if (p->pid() == p->sid) return Err{EPERM};  // a session leader keeps its group
   if (pgid == 0) pgid = p->pid();
@@ -279,14 +280,18 @@ Result<uint64_t> sys_tgkill(Kernel& k, const SyscallArgs& a) {
   Process* t = k.find_process(a.i32(1));
   if (!t || t->tgid != a.i32(0)) return Err{ESRCH};
   int sig = a.i32(2);
-  TRY_VOID(k.send_signal(a.i32(1), sig, user_signal(k, sig)));
+  SignalInfo info = user_signal(k, sig);
+  info.code = -6;  // SI_TKILL
+  TRY_VOID(k.send_signal(a.i32(1), sig, info));
   return 0;
 }
 
 Result<uint64_t> sys_tkill(Kernel& k, const SyscallArgs& a) {
   if (a.i32(0) <= 0) return Err{EINVAL};
   int sig = a.i32(1);
-  TRY_VOID(k.send_signal(a.i32(0), sig, user_signal(k, sig)));
+  SignalInfo info = user_signal(k, sig);
+  info.code = -6;  // SI_TKILL
+  TRY_VOID(k.send_signal(a.i32(0), sig, info));
   return 0;
 }
 

@@ -1,4 +1,7 @@
 # exec with redirections only: persistent fds 3-9, closing, redirecting the shell's stdout.
+# busybox 1.37 (riscv64 rootfs) words the bad-fd error "sh: dup2(3,1): Bad file
+# descriptor" where 1.35 says "sh: 3: Bad file descriptor": hence
+# expected/exec_redir.riscv64.err (checked against qemu-riscv64 running 1.37).
 W=/tmp/sh-exec_redir; rm -rf $W; mkdir -p $W; cd $W
 exec 3>file
 echo first >&3
