@@ -203,6 +203,19 @@ Result<uint64_t> sys_close(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
+Result<uint64_t> sys_close_range(Kernel& k, const SyscallArgs& a) {
+  constexpr uint32_t kUnshare = 2, kCloexec = 4;
+  uint32_t first = static_cast<uint32_t>(a[0]), last = static_cast<uint32_t>(a[1]);
+  uint32_t flags = static_cast<uint32_t>(a[2]);
+  if (first > last || (flags & ~(kUnshare | kCloexec))) return Err{EINVAL};
+  for (int fd : k.proc().fds->open_fds()) {
+    if (static_cast<uint32_t>(fd) < first || static_cast<uint32_t>(fd) > last) continue;
+    if (flags & kCloexec) (void)k.proc().fds->set_cloexec(fd, true);
+    else (void)k.proc().fds->close(fd);
+  }
+  return 0;
+}
+
 Result<uint64_t> sys_dup(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   TRY_ASSIGN(int fd, k.proc().fds->install(f, false));
@@ -456,6 +469,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("openat", sys_openat, Support::Full, "fsxo", nullptr),
     SYSCALL_DEF("creat", sys_creat, Support::Full, "so", nullptr),
     SYSCALL_DEF("close", sys_close, Support::Full, "f", nullptr),
+    SYSCALL_DEF("close_range", sys_close_range, Support::Full, "uux", nullptr),
     SYSCALL_DEF("dup", sys_dup, Support::Full, "f", nullptr),
     SYSCALL_DEF("dup2", sys_dup2, Support::Full, "ff", nullptr),
     SYSCALL_DEF("dup3", sys_dup3, Support::Full, "ffx", nullptr),

@@ -315,3 +315,30 @@ TEST_CASE("scheduling is deterministic: same script, same output and instruction
   CHECK(a.instructions == b.instructions);
   CHECK(a.stdout_data.find("1000\n") != std::string::npos);
 }
+
+TEST_CASE("Debian's python3 runs with its standard library, threads and subprocesses") {
+  const char* script = R"PY(
+import json, re, hashlib, threading, subprocess, zlib, decimal, sqlite3, tempfile, os
+print(json.dumps({"k": [1, 2]}), re.sub(r"\d", "#", "a1b22"), hashlib.sha256(b"vmrun").hexdigest()[:16])
+out = []
+ts = [threading.Thread(target=lambda i=i: out.append(i * i)) for i in range(4)]
+[t.start() for t in ts]; [t.join() for t in ts]
+print(sorted(out), len(zlib.compress(b"x" * 1000)), decimal.Decimal(1) / 7)
+print(subprocess.run(["/bin/busybox", "sh", "-c", "echo sub | tr a-z A-Z"], capture_output=True, text=True).stdout.strip())
+db = sqlite3.connect(":memory:"); db.execute("create table t(x)"); db.execute("insert into t values (42)")
+print(db.execute("select x from t").fetchone()[0])
+with tempfile.NamedTemporaryFile("w", delete=False) as f: f.write("hi")
+print(open(f.name).read(), os.path.getsize(f.name))
+)PY";
+  for (Arch arch : kArches) {
+    Config c = test::config_for(arch);
+    c.limits.timeout_seconds = 120;
+    RunResult r = Sandbox(c).run(test::request({"python3", "-c", script}));
+    INFO(arch_name(arch) << " " << stop_reason_name(r.stop_reason) << " " << r.message << " " << r.stderr_data);
+    CHECK(r.stop_reason == StopReason::Exited);
+    CHECK(r.exit_code == 0);
+    CHECK(r.stdout_data ==
+          "{\"k\": [1, 2]} a#b## 5afd98adb5519d44\n[0, 1, 4, 9] 17 0.1428571428571428571428571429\nSUB\n42\nhi 2\n");
+    CHECK(r.unimplemented_syscalls.empty());
+  }
+}
