@@ -13,6 +13,7 @@ AddressSpace::AddressSpace(uc_struct* uc, MemoryAccount* account, uint64_t user_
     : uc_(uc), account_(account ? account : &own_account_), user_top_(user_top) {}
 
 AddressSpace::~AddressSpace() {
+  write_back(0, ~0ull);
   // Unicorn is closed by the owner before or after; only host memory here.
   for (auto& [start, vma] : vmas_) munmap(vma.host, vma.end - vma.start);
   account(-static_cast<int64_t>(mapped_bytes_));
@@ -29,6 +30,8 @@ Result<void> AddressSpace::copy_from(const AddressSpace& other) {
   for (auto& [start, v] : other.vmas_) {
     uint64_t len = v.end - v.start;
     TRY_VOID(map_fixed(v.start, len, v.prot, v.name));
+    vmas_.at(v.start).shared_file = v.shared_file;
+    vmas_.at(v.start).file_offset = v.file_offset;
     // Copy only pages the parent ever touched: untouched anonymous pages
     // read as zero in the fresh mapping anyway.
     resident.assign(len / kPageSize, 1);
@@ -76,6 +79,7 @@ void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
     if (v.end <= addr) { ++it; continue; }
     it = vmas_.erase(it);
     uint64_t cut_lo = std::max(v.start, addr), cut_hi = std::min(v.end, end);
+    if (v.shared_file) write_piece(v, cut_lo, cut_hi);
     // Translated code for the range must go before the memory does.
     uc_ctl_remove_cache(uc_, cut_lo, cut_hi);
     if (v.prot != kProtNone) uc_mem_unmap(uc_, cut_lo, cut_hi - cut_lo);
@@ -90,6 +94,7 @@ void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
       Vma hi = v;
       hi.start = cut_hi;
       hi.host = v.host + (cut_hi - v.start);
+      hi.file_offset = v.file_offset + (cut_hi - v.start);
       keep.push_back(hi);
     }
   }
@@ -121,7 +126,7 @@ Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot,
     return Err{ENOMEM};
   }
   uc_ctl_remove_cache(uc_, addr, addr + len);
-  vmas_[addr] = Vma{addr, addr + len, prot & 7, static_cast<uint8_t*>(host), std::move(name)};
+  vmas_[addr] = Vma{addr, addr + len, prot & 7, static_cast<uint8_t*>(host), std::move(name), nullptr, 0};
   account(static_cast<int64_t>(len));
   return Ok();
 }
@@ -192,12 +197,43 @@ Result<void> AddressSpace::protect(uint64_t addr, uint64_t len, uint32_t prot) {
     } else if (v.prot != np) {
       uc_mem_protect(uc_, lo, hi - lo, np);
     }
-    if (v.start < lo) pieces.push_back(Vma{v.start, lo, v.prot, v.host, v.name});
-    pieces.push_back(Vma{lo, hi, np, host, v.name});
-    if (hi < v.end) pieces.push_back(Vma{hi, v.end, v.prot, v.host + (hi - v.start), v.name});
+    if (v.start < lo) pieces.push_back(Vma{v.start, lo, v.prot, v.host, v.name, v.shared_file, v.file_offset});
+    pieces.push_back(Vma{lo, hi, np, host, v.name, v.shared_file, v.file_offset + (lo - v.start)});
+    if (hi < v.end)
+      pieces.push_back(Vma{hi, v.end, v.prot, v.host + (hi - v.start), v.name, v.shared_file,
+                           v.file_offset + (hi - v.start)});
   }
   for (auto& p : pieces) vmas_[p.start] = p;
   return Ok();
+}
+
+void AddressSpace::write_piece(const Vma& v, uint64_t lo, uint64_t hi) {
+  // Only bytes inside the file are written: a shared mapping never
+  // extends its file (Linux raises SIGBUS past the end instead).
+  auto attr = v.shared_file->stat();
+  if (!attr.ok()) return;
+  uint64_t size = static_cast<uint64_t>(std::max<int64_t>(0, attr->size));
+  uint64_t off = v.file_offset + (lo - v.start);
+  if (off >= size) return;
+  uint64_t n = std::min(hi - lo, size - off);
+  (void)v.shared_file->pwrite(v.host + (lo - v.start), n, off);
+}
+
+void AddressSpace::write_back(uint64_t addr, uint64_t len) {
+  uint64_t end = addr + len < addr ? ~0ull : addr + len;
+  for (auto& [s, v] : vmas_) {
+    if (!v.shared_file || v.end <= addr || v.start >= end) continue;
+    write_piece(v, std::max(v.start, addr), std::min(v.end, end));
+  }
+}
+
+void AddressSpace::set_shared_file(uint64_t addr, uint64_t len, fs::FileRef file, uint64_t offset) {
+  for (auto& [s, v] : vmas_) {
+    if (v.start >= addr && v.end <= addr + len) {
+      v.shared_file = file;
+      v.file_offset = offset + (v.start - addr);
+    }
+  }
 }
 
 bool AddressSpace::touches_exec(uint64_t addr, uint64_t len) const {

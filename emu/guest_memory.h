@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "rootfs/file.h"
 
 struct uc_struct;
 
@@ -43,6 +44,10 @@ struct Vma {
   uint32_t prot = 0;
   uint8_t* host = nullptr;      // host memory backing [start, end)
   std::string name;             // for /proc/self/maps: a path, [heap], [stack]
+  // MAP_SHARED file mappings: the file and the offset of `start` in it.
+  // Changes are written back on msync, munmap and when the space goes.
+  fs::FileRef shared_file;
+  uint64_t file_offset = 0;
 };
 
 // Guest memory accounting shared by every address space of a run, so the
@@ -99,6 +104,10 @@ class AddressSpace {
 
   uint64_t mapped_bytes() const { return mapped_bytes_; }
   uint64_t peak_bytes() const { return account_->peak; }
+  // Mark [addr, addr+len) (just mapped) as a shared mapping of `file`.
+  void set_shared_file(uint64_t addr, uint64_t len, fs::FileRef file, uint64_t offset);
+  // Write shared file mappings in [addr, addr+len) back to their files.
+  void write_back(uint64_t addr, uint64_t len);
   // A copy of `other`'s areas and contents into this (empty) space (fork).
   Result<void> copy_from(const AddressSpace& other);
   uint64_t user_top() const { return user_top_; }
@@ -109,6 +118,7 @@ class AddressSpace {
 
  private:
   bool touches_exec(uint64_t addr, uint64_t len) const;
+  void write_piece(const Vma& v, uint64_t lo, uint64_t hi);
   // Host + Unicorn removal of [addr, addr+len) within existing VMAs.
   void remove_range(uint64_t addr, uint64_t len);
   const Vma* find(uint64_t addr) const;

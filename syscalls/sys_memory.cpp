@@ -66,8 +66,9 @@ Result<uint64_t> sys_mmap(Kernel& k, const SyscallArgs& a) {
   std::string name = file ? file->path : std::string();
   TRY_VOID(k.mem().map_fixed(where, plen, prot & 7, name));
   if (file) {
-    // Private file mappings are copies. Shared writable file mappings are
-    // copies too for now (writes do not reach the file): see SYSCALLS.md.
+    // Private file mappings are copies; shared ones are written back to the
+    // file on msync, munmap and exit (not coherent with concurrent read()
+    // of the file or with other mappings of it meanwhile).
     std::vector<uint8_t> tmp(std::min<uint64_t>(plen, 1 << 20));
     for (uint64_t done = 0; done < plen;) {
       uint64_t want = std::min<uint64_t>(tmp.size(), plen - done);
@@ -80,6 +81,7 @@ Result<uint64_t> sys_mmap(Kernel& k, const SyscallArgs& a) {
       TRY_VOID(k.mem().poke(where + done, tmp.data(), r.value()));
       done += r.value();
     }
+    if (type != MAP_PRIVATE && (file->flags & O_ACCMODE) == O_RDWR) k.mem().set_shared_file(where, plen, file, off);
   }
   return where;
 }
@@ -145,6 +147,7 @@ Result<uint64_t> sys_madvise(Kernel& k, const SyscallArgs& a) {
 Result<uint64_t> sys_msync(Kernel& k, const SyscallArgs& a) {
   if (a[0] & (kPageSize - 1)) return Err{EINVAL};
   if (k.mem().accessible_prefix(a[0], page_up(a[1]), 0) != page_up(a[1])) return Err{ENOMEM};
+  k.mem().write_back(a[0], page_up(a[1]));
   return 0;
 }
 
@@ -153,7 +156,7 @@ Result<uint64_t> sys_mlock(Kernel& k, const SyscallArgs& a) { return 0; }
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("brk", sys_brk, Support::Full, "x", nullptr),
     SYSCALL_DEF("mmap", sys_mmap, Support::Partial, "xuxxfx",
-                "file mappings are private copies: MAP_SHARED writes do not reach the file"),
+                "MAP_SHARED file mappings are copies written back on msync/munmap/exit (not coherent with read() or other mappings meanwhile)"),
     SYSCALL_DEF("munmap", sys_munmap, Support::Full, "xu", nullptr),
     SYSCALL_DEF("mprotect", sys_mprotect, Support::Full, "xux", nullptr),
     SYSCALL_DEF("mremap", sys_mremap, Support::Partial, "xuux", "MREMAP_FIXED and MREMAP_DONTUNMAP unsupported"),
