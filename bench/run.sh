@@ -2,7 +2,7 @@
 # bench/run.sh — vmrun's benchmark suite (see bench/README.md).
 #
 #   bash bench/run.sh [--quick] [--build DIR] [--reps N] [--arch ARCH]...
-#                     [--no-nocontain] [--keep] [--only main|startup|procs]...
+#                     [--no-nocontain] [--keep] [--only main|startup|procs|python]...
 #
 # For each guest architecture (x86_64, riscv64) and workload it runs, with
 # the runs of one repetition interleaved so that load changes hit every
@@ -37,6 +37,15 @@
 # (x86_64) or fail (riscv64: no binfmt_misc here), so in the qemu column
 # each child is started as `qemu-ARCH .../busybox ...` explicitly: every
 # process is then emulated by a fresh qemu, like every vmrun guest process.
+# Then the python3 benchmarks (section python): the root filesystem's
+# python3 (3.11 x86-64, 3.13 riscv64), started with a clean environment:
+#   start-up      `python3 -c pass`, ms per run
+#   primes        `python3 -c "$(cat bench/workloads/primes.py)" N`: count
+#                 the primes below N by trial division (N = 1,000,000,
+#                 ~1 s natively; --quick 300,000), wall seconds
+# native = `chroot .deps/rootfs/x86_64 python3` (x86-64 host, root only),
+# qemu = `qemu-ARCH -L .deps/rootfs/ARCH .deps/rootfs/ARCH/usr/bin/python3.X`,
+# vmrun = `vmrun --arch ARCH python3` (and --no-contain for start-up).
 # Wall time is measured with `date +%s.%N` around each run (fork/exec of
 # the runner itself included, ~1 ms).
 set -uo pipefail
@@ -64,7 +73,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ ${#ARCHES[@]} -gt 0 ] || ARCHES=(x86_64 riscv64)
-[ -n "$ONLY" ] || ONLY="main startup procs"
+[ -n "$ONLY" ] || ONLY="main startup procs python"
 want() { [[ " $ONLY " == *" $1 "* ]]; }
 
 if [ -z "$BUILD" ]; then
@@ -82,10 +91,10 @@ VMRUN=$BUILD/vmrun
 
 if [ $QUICK = 1 ]; then
   CPU_ARGS=20; SYS_ARGS=60000; STARTS=10; : "${REPS:=3}"; NOCONTAIN=0
-  SPAWNS=50; PIPE_BLOCKS=8192
+  SPAWNS=50; PIPE_BLOCKS=8192; PY_STARTS=3; PY_PRIMES=300000
 else
   CPU_ARGS=100; SYS_ARGS=200000; STARTS=20; : "${REPS:=3}"
-  SPAWNS=200; PIPE_BLOCKS=16384
+  SPAWNS=200; PIPE_BLOCKS=16384; PY_STARTS=5; PY_PRIMES=1000000
 fi
 BUDGET=1000000000000000
 WORKLOADS=(cpu_mem syscall_heavy)
@@ -128,7 +137,7 @@ echo "build: $BUILD (vmrun built $(date -u -r "$VMRUN" +%Y-%m-%dT%H:%M:%SZ))   g
 echo "unicorn: $(ldd "$VMRUN" | awk '/libunicorn/ {print $3}' | xargs -r readlink -f)"
 echo "host: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(uname -r)"
 echo "qemu: $(qemu-x86_64 --version 2>/dev/null | head -1)"
-echo "mode: $([ $QUICK = 1 ] && echo quick || echo full), $REPS repetitions, cpu_mem $CPU_ARGS %, syscall_heavy $SYS_ARGS, $SPAWNS spawns, pipeline $PIPE_BLOCKS x 64 KiB; sections:$ONLY"
+echo "mode: $([ $QUICK = 1 ] && echo quick || echo full), $REPS repetitions, cpu_mem $CPU_ARGS %, syscall_heavy $SYS_ARGS, $SPAWNS spawns, pipeline $PIPE_BLOCKS x 64 KiB, python primes below $PY_PRIMES; sections:$ONLY"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
@@ -331,6 +340,89 @@ if want procs; then
       echo "| $arch | ${c/spawn_/spawn } | $unit | $(f2 "${M[native]}") | $(f2 "${M[qemu]}") | $(f2 "${M[vmrun]}") | $(ratio "${M[vmrun]}" "${M[qemu]}") | $(ratio "${M[vmrun]}" "${M[native]}") | ${P[$arch.$c.check]} |"
       unset M
     done
+  done
+fi
+# ---- python3 ----------------------------------------------------------------
+# PYCMD=(...) running the rootfs's python3 with ARGS in MODE on ARCH.
+PY_ENV=(env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8)
+py_cmd() {
+  local mode=$1 arch=$2; shift 2
+  local r=$ROOT/.deps/rootfs/$arch
+  case $mode in
+    native) PYCMD=("${PY_ENV[@]}" chroot "$r" python3 "$@") ;;
+    qemu) PYCMD=("${PY_ENV[@]}" "qemu-$arch" -L "$r" "$r/usr/bin/$(readlink "$r/usr/bin/python3")" "$@") ;;
+    vmrun) PYCMD=("$VMRUN" --arch "$arch" python3 "$@") ;;
+    nocontain) PYCMD=("$VMRUN" --arch "$arch" --no-contain python3 "$@") ;;
+  esac
+}
+if want python; then
+  PRIMES_TEXT=$(cat "$ROOT/bench/workloads/primes.py")
+  declare -A PS=() PT=() PI=()
+  for arch in "${ARCHES[@]}"; do
+    if [ ! -x "$ROOT/.deps/rootfs/$arch/usr/bin/python3" ]; then
+      echo "($arch: no .deps/rootfs/$arch/usr/bin/python3; python benchmarks skipped)"; continue
+    fi
+    pmodes=()
+    [ "$arch" = x86_64 ] && [ "$(uname -m)" = x86_64 ] && [ "$(id -u)" = 0 ] && pmodes+=(native)
+    command -v "qemu-$arch" >/dev/null && pmodes+=(qemu)
+    pmodes+=(vmrun)
+    printf '%-8s %-18s' "$arch" "python start-up" >&2
+    for ((rep = 1; rep <= REPS; rep++)); do
+      for mode in "${pmodes[@]}" nocontain; do
+        py_cmd "$mode" "$arch" -c pass
+        PS[$arch.$mode]+="$(STARTS=$PY_STARTS startup "${PYCMD[@]}") "
+        printf '.' >&2
+      done
+    done
+    echo >&2
+    printf '%-8s %-18s' "$arch" "python primes" >&2
+    for ((rep = 1; rep <= REPS; rep++)); do
+      for mode in "${pmodes[@]}"; do
+        py_cmd "$mode" "$arch" -c "$PRIMES_TEXT" "$PY_PRIMES"
+        out=$TMP/py.$arch.primes.$mode.$rep
+        if [ "$mode" = vmrun ] && [ "$rep" = 1 ]; then PYCMD=("${PYCMD[0]}" --report "$out.json" "${PYCMD[@]:1}"); fi
+        t0=$(now)
+        "${PYCMD[@]}" >"$out.out" 2>"$out.err"
+        rc=$?
+        t1=$(now)
+        if [ $rc != 0 ]; then
+          echo >&2; echo "FAIL: $arch python primes $mode exited $rc" >&2; head -5 "$out.err" >&2; FAIL=1
+        fi
+        secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b-a}')
+        echo "$arch python_primes $mode $rep $secs" >>"$TMP/times.txt"
+        PT[$arch.$mode]+="$secs "
+        printf '.' >&2
+      done
+    done
+    echo >&2
+    same=ok
+    ref=$TMP/py.$arch.primes.${pmodes[0]}.1.out
+    for f in "$TMP/py.$arch.primes".*.out; do
+      cmp -s "$ref" "$f" || { same=DIFF; echo "output differs: $(basename "$f") vs $(basename "$ref")" >&2; FAIL=1; }
+    done
+    PT[$arch.check]=$same
+    PI[$arch]=$(grep -o '"instructions"[^,}]*' "$TMP/py.$arch.primes.vmrun.1.json" 2>/dev/null | grep -o '[0-9]*' | head -1)
+  done
+  echo
+  echo "python3 (rootfs: 3.11 x86-64, 3.13 riscv64), median of $REPS samples: start-up = ms per \`python3 -c pass\` ($PY_STARTS back to back per sample; target: vmrun no slower than qemu-user); primes = seconds for \`python3 -c \"\$(cat bench/workloads/primes.py)\" $PY_PRIMES\`. native = chroot into .deps/rootfs/x86_64."
+  echo
+  echo "| arch | benchmark | unit | native | qemu | vmrun | vmrun --no-contain | vmrun/qemu | vmrun/native | guest insns | vmrun MIPS | output |"
+  echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+  for arch in "${ARCHES[@]}"; do
+    [ -n "${PT[$arch.check]:-}" ] || continue
+    declare -A M=()
+    for mode in native qemu vmrun nocontain; do
+      v=${PS[$arch.$mode]:-}
+      if [ -z "$v" ]; then M[$mode]=-; elif grep -q fail <<<"$v"; then M[$mode]=FAIL; FAIL=1; else M[$mode]=$(tr ' ' '\n' <<<"$v" | grep . | median); fi
+    done
+    echo "| $arch | python3 -c pass | ms | ${M[native]} | ${M[qemu]} | ${M[vmrun]} | ${M[nocontain]} | $(ratio "${M[vmrun]}" "${M[qemu]}") | $(ratio "${M[vmrun]}" "${M[native]}") | - | - | - |"
+    for mode in native qemu vmrun; do
+      if [ -n "${PT[$arch.$mode]:-}" ]; then M[$mode]=$(tr ' ' '\n' <<<"${PT[$arch.$mode]}" | grep . | median); else M[$mode]=-; fi
+    done
+    ins=${PI[$arch]:-}
+    mips=$( [ -n "$ins" ] && awk -v i="$ins" -v t="${M[vmrun]}" 'BEGIN {printf "%.0f", i/t/1e6}' || echo -)
+    echo "| $arch | primes $PY_PRIMES | s | $(fmt "${M[native]}") | $(fmt "${M[qemu]}") | $(fmt "${M[vmrun]}") | - | $(ratio "${M[vmrun]}" "${M[qemu]}") | $(ratio "${M[vmrun]}" "${M[native]}") | ${ins:--} | $mips | ${PT[$arch.check]} |"
+    unset M
   done
 fi
 echo
