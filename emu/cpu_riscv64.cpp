@@ -111,8 +111,10 @@ class RiscV64Cpu final : public GuestCpu {
   // Unicorn starts the hart in machine mode, where the guest could write
   // any CSR and read the host's cycle counter. An `mret` with MPP = U from a
   // scratch page drops it to user mode: M-level CSRs then raise illegal
-  // instruction (SIGILL), and with mcounteren = 0 so do cycle/time/instret,
-  // which on_interrupt emulates from the deterministic counters.
+  // instruction (SIGILL). rdtime is illegal in Unicorn and emulated by
+  // on_interrupt from the (virtual) clock. rdcycle/rdinstret stay readable:
+  // QEMU 5's riscv lets U-mode read them whatever mcounteren says for
+  // privilege specs after 1.9.1, so they return host-derived values.
   bool enter_user_mode(uc_struct* uc, AddressSpace& mem, uint64_t scratch) override {
     constexpr uint32_t kMret = 0x30200073;
     uint64_t entry = pc(uc);

@@ -342,3 +342,29 @@ print(open(f.name).read(), os.path.getsize(f.name))
     CHECK(r.unimplemented_syscalls.empty());
   }
 }
+
+TEST_CASE("the CPU looks like Linux on a fixed model, and privileged instructions trap") {
+  {
+    RunResult r = Sandbox(test::config_for(Arch::X86_64)).run(test::request({"/t/cpu_state"}));
+    INFO(r.stdout_data << r.message);
+    CHECK(r.stdout_data.find("vendor: GenuineIntel\n") != std::string::npos);
+    CHECK(r.stdout_data.find("sse2: 1 ssse3: 1 sse4.2: 1 popcnt: 1 avx: 0 xsave: 0\n") != std::string::npos);
+    CHECK(r.stdout_data.find("fpcw: 0x37f mxcsr: 0x1f80\n") != std::string::npos);
+    CHECK(r.stdout_data.find("popcnt(0xf0f0): 8\n") != std::string::npos);
+    CHECK(r.stdout_data.find("privileged: SIGILL\n") != std::string::npos);  // hlt -> SIGSEGV handler
+  }
+  {
+    Config c = test::config_for(Arch::RiscV64);
+    c.deterministic = true;
+    RunResult a = Sandbox(c).run(test::request({"/t/cpu_state"}));
+    RunResult b = Sandbox(c).run(test::request({"/t/cpu_state"}));
+    INFO(a.stdout_data << a.message);
+    CHECK(a.stdout_data.find("fpu: 0.333333\n") != std::string::npos);
+    CHECK(a.stdout_data.find("privileged: SIGILL\n") != std::string::npos);
+    // rdtime is emulated from the virtual clock: identical across runs.
+    // (rdcycle/rdinstret read host-derived counters: docs/UNICORN.md.)
+    auto time_of = [](const std::string& s) { return s.substr(s.find("time: "), s.find(" instret") - s.find("time: ")); };
+    REQUIRE(a.stdout_data.find("time: ") != std::string::npos);
+    CHECK(time_of(a.stdout_data) == time_of(b.stdout_data));
+  }
+}
