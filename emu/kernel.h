@@ -146,6 +146,7 @@ class Kernel final : public CpuEvents {
   void run_slice(Process& p);
   void deliver_pending_signals(Process& p);
   void reap_retired();
+  void fire_timers();  // SIGALRM for expired interval timers
   void terminate(Process& p, int wait_status);
   void end_thread(Process& t);
   // Engines and memory shared by tasks (emu/process_lifecycle.cpp).

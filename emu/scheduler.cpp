@@ -121,6 +121,9 @@ void Kernel::idle_wait() {
   std::vector<pollfd> fds;
   bool any_blocked = false;
   for (auto& [pid, p] : procs_) {
+    if (p->alarm_deadline_ns >= 0 && p->state != ProcState::Zombie &&
+        (earliest < 0 || p->alarm_deadline_ns < earliest))
+      earliest = p->alarm_deadline_ns;
     if (p->state != ProcState::Blocked) continue;
     any_blocked = true;
     if (p->wait.deadline_ns >= 0 && (earliest < 0 || p->wait.deadline_ns < earliest)) earliest = p->wait.deadline_ns;
@@ -150,6 +153,18 @@ void Kernel::idle_wait() {
     std::this_thread::sleep_for(std::chrono::milliseconds(timeout_ms));
   } else {
     poll(fds.data(), fds.size(), timeout_ms);
+  }
+}
+
+void Kernel::fire_timers() {
+  int64_t now = monotonic_ns();
+  for (auto& [pid, p] : procs_) {
+    if (p->alarm_deadline_ns < 0 || now < p->alarm_deadline_ns || p->state == ProcState::Zombie) continue;
+    p->alarm_deadline_ns = p->alarm_interval_ns > 0 ? now + p->alarm_interval_ns : -1;
+    SignalInfo info;
+    info.signo = SIGALRM;
+    info.code = 0x80;  // SI_KERNEL
+    post_signal(*p, SIGALRM, info);
   }
 }
 
@@ -249,6 +264,7 @@ void Kernel::run_loop() {
           if (q->pgid == terminal_->foreground_pgrp) post_signal(*q, sig, info);
       }
     }
+    fire_timers();
     wake_blocked();
     if (stopped_) break;
     Process* p = pick_next();

@@ -102,7 +102,50 @@ Result<uint64_t> sys_clock_nanosleep(Kernel& k, const SyscallArgs& a) {
   return r;
 }
 
+// Interval timers: ITIMER_REAL only (SIGALRM); the others count CPU time,
+// which here is the instruction count, and are refused.
+Result<uint64_t> put_itimer(Kernel& k, uint64_t addr, const Process& p) {
+  if (!addr) return 0;
+  int64_t left = p.alarm_deadline_ns < 0 ? 0 : std::max<int64_t>(1000, p.alarm_deadline_ns - k.monotonic_ns());
+  int64_t v[4] = {p.alarm_interval_ns / 1000000000, (p.alarm_interval_ns % 1000000000) / 1000,
+                  p.alarm_deadline_ns < 0 ? 0 : left / 1000000000, p.alarm_deadline_ns < 0 ? 0 : (left % 1000000000) / 1000};
+  TRY_VOID(k.mem().copy_out({addr}, v, sizeof v));
+  return 0;
+}
+
+Result<uint64_t> sys_getitimer(Kernel& k, const SyscallArgs& a) {
+  if (a.i32(0) != 0) return Err{EINVAL};
+  return put_itimer(k, a[1], k.proc());
+}
+
+Result<uint64_t> sys_setitimer(Kernel& k, const SyscallArgs& a) {
+  if (a.i32(0) != 0) return Err{EINVAL};  // ITIMER_VIRTUAL/PROF: not offered
+  Process& p = k.proc();
+  int64_t v[4] = {0, 0, 0, 0};
+  if (a[1]) TRY_VOID(k.mem().copy_in({a[1]}, v, sizeof v));
+  for (int i = 0; i < 4; i += 2)
+    if (v[i] < 0 || v[i + 1] < 0 || v[i + 1] > 999999) return Err{EINVAL};
+  TRY_VOID(put_itimer(k, a[2], p));
+  int64_t value = v[2] * 1000000000 + v[3] * 1000, interval = v[0] * 1000000000 + v[1] * 1000;
+  p.alarm_deadline_ns = value > 0 ? k.monotonic_ns() + value : -1;
+  p.alarm_interval_ns = interval;
+  return 0;
+}
+
+Result<uint64_t> sys_alarm(Kernel& k, const SyscallArgs& a) {
+  Process& p = k.proc();
+  int64_t now = k.monotonic_ns();
+  uint64_t left = p.alarm_deadline_ns < 0 ? 0 : static_cast<uint64_t>((p.alarm_deadline_ns - now + 999999999) / 1000000000);
+  uint32_t secs = static_cast<uint32_t>(a[0]);
+  p.alarm_deadline_ns = secs ? now + int64_t(secs) * 1000000000 : -1;
+  p.alarm_interval_ns = 0;
+  return left;
+}
+
 const SyscallDef kDefs[] = {
+    SYSCALL_DEF("alarm", sys_alarm, Support::Full, "u", nullptr),
+    SYSCALL_DEF("setitimer", sys_setitimer, Support::Partial, "dpp", "ITIMER_REAL only"),
+    SYSCALL_DEF("getitimer", sys_getitimer, Support::Partial, "dp", "ITIMER_REAL only"),
     SYSCALL_DEF("clock_gettime", sys_clock_gettime, Support::Full, "dp", nullptr),
     SYSCALL_DEF("clock_getres", sys_clock_getres, Support::Full, "dp", nullptr),
     SYSCALL_DEF("gettimeofday", sys_gettimeofday, Support::Full, "pp", nullptr),
