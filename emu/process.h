@@ -150,6 +150,7 @@ class Process final : public fs::ProcessView {
   bool sigsuspend_active = false;  // the frame must save this mask instead
   uint64_t sigsuspend_saved_mask = 0;
   int64_t sleep_deadline_ns = -1;  // a blocking call's own deadline across re-runs
+  uint64_t io_progress = 0;  // bytes a blocking pipe write already moved before blocking
   int64_t alarm_deadline_ns = -1;  // ITIMER_REAL / alarm(): SIGALRM when passed
   int64_t alarm_interval_ns = 0;
   uint64_t next_pipe_inode = 4000;

@@ -133,6 +133,10 @@ void Kernel::idle_wait() {
     stop_run(StopReason::SandboxError, "no runnable guest process");
     return;
   }
+  // A wait may have become ready after wake_blocked looked at it (another
+  // wake-up in the same pass filled the pipe it waits on): go round again.
+  for (auto& [pid, p] : procs_)
+    if (p->state == ProcState::Blocked && p->wait.ready && p->wait.ready()) return;
   if (config_.deterministic && earliest >= 0 && fds.empty()) {
     // Virtual time: jump straight to the next timer.
     int64_t now = monotonic_ns();

@@ -128,6 +128,10 @@ void Kernel::deliver_pending_signals(Process& p) {
       if ((act.flags & kSaRestart) && !never_restarts(e ? e->name : nullptr)) {
         cpu_->prepare_syscall_restart(p.uc, p.pending);
         p.resume_pc -= cpu_->syscall_insn_size();
+      } else if (p.io_progress) {
+        // A write interrupted after moving some bytes returns that count.
+        cpu_->write_syscall_result(p.uc, p.io_progress);
+        p.io_progress = 0;
       } else {
         cpu_->write_syscall_result(p.uc, static_cast<uint64_t>(-EINTR));
         // An interrupted relative sleep reports the time it had left.

@@ -98,7 +98,22 @@ Result<uint64_t> sys_read(Kernel& k, const SyscallArgs& a) {
 Result<uint64_t> sys_write(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (!can_write(*f)) return Err{EBADF};
-  return block_if_needed(k, f, write_from(k, *f, a[1], a[2], -1), true);
+  uint64_t count = std::min(a[2], kMaxTransfer);
+  bool bounded = f->write_capacity() != SIZE_MAX;  // a pipe: writes may be partial
+  if (!bounded || (f->flags & O_NONBLOCK)) return block_if_needed(k, f, write_from(k, *f, a[1], count, -1), true);
+  // A blocking write to a pipe moves everything, waiting for the reader
+  // between pieces, as Linux does; progress survives the waits.
+  Process& p = k.proc();
+  uint64_t done = k.restarted() ? p.io_progress : 0;
+  p.io_progress = 0;
+  auto r = done < count ? write_from(k, *f, a[1] + done, count - done, -1) : Result<uint64_t>(uint64_t{0});
+  if (r.ok()) done += r.value();
+  if ((r.ok() || r.error() == EAGAIN) && done < count) {
+    p.io_progress = done;
+    return k.block(wait_until([f] { return (f->poll_ready() & (fs::kPollOut | fs::kPollErr)) != 0; }));
+  }
+  if (!r.ok() && done == 0) return block_if_needed(k, f, r, true);
+  return done;
 }
 
 Result<uint64_t> sys_pread64(Kernel& k, const SyscallArgs& a) {
