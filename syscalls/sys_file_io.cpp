@@ -1,5 +1,6 @@
 // read/write and friends, open/close, dup, fcntl, ioctl, truncate, sync.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -288,6 +289,12 @@ Result<uint64_t> sys_fcntl(Kernel& k, const SyscallArgs& a) {
     case F_SETLKW:
     case F_OFD_SETLK:
     case F_OFD_SETLKW: return 0;
+    case F_GETPIPE_SZ:
+      if (f->write_capacity() == SIZE_MAX && !(f->stat().ok() && S_ISFIFO(f->stat()->mode))) return Err{EBADF};
+      return kPipeCapacity;
+    case F_SETPIPE_SZ:
+      if (!(f->stat().ok() && S_ISFIFO(f->stat()->mode))) return Err{EBADF};
+      return kPipeCapacity;  // the capacity is fixed; report what it is
     case F_OFD_GETLK: {
       int16_t unlck = F_UNLCK;
       TRY_VOID(k.mem().write({a[2]}, unlck));
@@ -468,7 +475,67 @@ Result<uint64_t> do_pipe2(Kernel& k, uint64_t fds_addr, int flags) {
 Result<uint64_t> sys_pipe(Kernel& k, const SyscallArgs& a) { return do_pipe2(k, a[0], 0); }
 Result<uint64_t> sys_pipe2(Kernel& k, const SyscallArgs& a) { return do_pipe2(k, a[0], a.i32(1)); }
 
+Result<uint64_t> sys_flock(Kernel& k, const SyscallArgs& a) {
+  TRY_VOID(file_arg(k, a.fd(0)));
+  int op = a.i32(1) & ~LOCK_NB;
+  if (op != LOCK_SH && op != LOCK_EX && op != LOCK_UN) return Err{EINVAL};
+  return 0;  // see fcntl: locks are advisory and always granted
+}
+
+// eventfd: a 64-bit counter; read blocks while it is zero.
+class EventFd final : public fs::File {
+ public:
+  EventFd(uint64_t initial, bool semaphore) : value_(initial), semaphore_(semaphore) { flags = O_RDWR; }
+  Result<size_t> read(void* buf, size_t n) override {
+    if (n < 8) return Err{EINVAL};
+    if (value_ == 0) return Err{EAGAIN};
+    uint64_t v = semaphore_ ? 1 : value_;
+    value_ -= v;
+    std::memcpy(buf, &v, 8);
+    return size_t{8};
+  }
+  Result<size_t> write(const void* buf, size_t n) override {
+    if (n < 8) return Err{EINVAL};
+    uint64_t v;
+    std::memcpy(&v, buf, 8);
+    if (v == ~0ull) return Err{EINVAL};
+    if (value_ + v >= ~0ull || value_ + v < value_) return Err{EAGAIN};
+    value_ += v;
+    return size_t{8};
+  }
+  Result<fs::Attr> stat() override {
+    fs::Attr a;
+    a.mode = 0600;
+    a.dev = 0xd;
+    return a;
+  }
+  uint32_t poll_ready() override { return (value_ ? fs::kPollIn : 0) | fs::kPollOut; }
+
+ private:
+  uint64_t value_;
+  bool semaphore_;
+};
+
+Result<uint64_t> sys_eventfd2(Kernel& k, const SyscallArgs& a) {
+  constexpr int kSemaphore = 1;
+  int flags = a.i32(1);
+  if (flags & ~(O_CLOEXEC | O_NONBLOCK | kSemaphore)) return Err{EINVAL};
+  auto f = std::make_shared<EventFd>(static_cast<uint32_t>(a[0]), flags & kSemaphore);
+  f->flags |= flags & O_NONBLOCK;
+  f->path = "anon_inode:[eventfd]";
+  TRY_ASSIGN(int fd, k.proc().fds->install(f, flags & O_CLOEXEC));
+  return static_cast<uint64_t>(fd);
+}
+Result<uint64_t> sys_eventfd(Kernel& k, const SyscallArgs& a) {
+  SyscallArgs b = a;
+  b.a[1] = 0;
+  return sys_eventfd2(k, b);
+}
+
 const SyscallDef kDefs[] = {
+    SYSCALL_DEF("flock", sys_flock, Support::Partial, "fd", "always granted (advisory; no contention is modelled)"),
+    SYSCALL_DEF("eventfd2", sys_eventfd2, Support::Full, "ux", nullptr),
+    SYSCALL_DEF("eventfd", sys_eventfd, Support::Full, "u", nullptr),
     SYSCALL_DEF("pipe", sys_pipe, Support::Partial, "p", "a read that would block returns EAGAIN (one process; no scheduler yet)"),
     SYSCALL_DEF("pipe2", sys_pipe2, Support::Partial, "px", "as pipe"),
     SYSCALL_DEF("read", sys_read, Support::Full, "fpu", nullptr),
