@@ -15,7 +15,8 @@ AddressSpace::AddressSpace(uc_struct* uc, MemoryAccount* account, uint64_t user_
 AddressSpace::~AddressSpace() {
   write_back(0, ~0ull);
   // Unicorn is closed by the owner before or after; only host memory here.
-  for (auto& [start, vma] : vmas_) munmap(vma.host, vma.end - vma.start);
+  for (auto& [start, vma] : vmas_)
+    if (!vma.backing) munmap(vma.host, vma.end - vma.start);
   account(-static_cast<int64_t>(mapped_bytes_));
 }
 
@@ -29,6 +30,11 @@ Result<void> AddressSpace::copy_from(const AddressSpace& other) {
   std::vector<unsigned char> resident;
   for (auto& [start, v] : other.vmas_) {
     uint64_t len = v.end - v.start;
+    if (v.backing) {
+      // MAP_SHARED: parent and child see the same memory.
+      TRY_VOID(map_host(v));
+      continue;
+    }
     TRY_VOID(map_fixed(v.start, len, v.prot, v.name));
     vmas_.at(v.start).shared_file = v.shared_file;
     vmas_.at(v.start).file_offset = v.file_offset;
@@ -83,7 +89,7 @@ void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
     // Translated code for the range must go before the memory does.
     uc_ctl_remove_cache(uc_, cut_lo, cut_hi);
     if (v.prot != kProtNone) uc_mem_unmap(uc_, cut_lo, cut_hi - cut_lo);
-    munmap(v.host + (cut_lo - v.start), cut_hi - cut_lo);
+    if (!v.backing) munmap(v.host + (cut_lo - v.start), cut_hi - cut_lo);
     account(-static_cast<int64_t>(cut_hi - cut_lo));
     if (v.start < cut_lo) {
       Vma lo = v;
@@ -101,7 +107,7 @@ void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
   for (auto& v : keep) vmas_[v.start] = v;
 }
 
-Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot, std::string name) {
+Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot, std::string name, bool shared) {
   if (len == 0 || (addr | len) & (kPageSize - 1)) return Err{EINVAL};
   if (addr + len < addr || addr + len > user_top_) return Err{ENOMEM};
   // Bytes already mapped inside the range are replaced, not added.
@@ -126,7 +132,9 @@ Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot,
     return Err{ENOMEM};
   }
   uc_ctl_remove_cache(uc_, addr, addr + len);
-  vmas_[addr] = Vma{addr, addr + len, prot & 7, static_cast<uint8_t*>(host), std::move(name), nullptr, 0};
+  vmas_[addr] = Vma{addr, addr + len, prot & 7, static_cast<uint8_t*>(host), std::move(name), nullptr, 0, nullptr};
+  if (shared)
+    vmas_[addr].backing = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(host), [len](uint8_t* p) { munmap(p, len); });
   account(static_cast<int64_t>(len));
   return Ok();
 }
@@ -197,13 +205,25 @@ Result<void> AddressSpace::protect(uint64_t addr, uint64_t len, uint32_t prot) {
     } else if (v.prot != np) {
       uc_mem_protect(uc_, lo, hi - lo, np);
     }
-    if (v.start < lo) pieces.push_back(Vma{v.start, lo, v.prot, v.host, v.name, v.shared_file, v.file_offset});
-    pieces.push_back(Vma{lo, hi, np, host, v.name, v.shared_file, v.file_offset + (lo - v.start)});
+    if (v.start < lo)
+      pieces.push_back(Vma{v.start, lo, v.prot, v.host, v.name, v.shared_file, v.file_offset, v.backing});
+    pieces.push_back(Vma{lo, hi, np, host, v.name, v.shared_file, v.file_offset + (lo - v.start), v.backing});
     if (hi < v.end)
       pieces.push_back(Vma{hi, v.end, v.prot, v.host + (hi - v.start), v.name, v.shared_file,
-                           v.file_offset + (hi - v.start)});
+                           v.file_offset + (hi - v.start), v.backing});
   }
   for (auto& p : pieces) vmas_[p.start] = p;
+  return Ok();
+}
+
+Result<void> AddressSpace::map_host(const Vma& area) {
+  uint64_t len = area.end - area.start;
+  if (vmas_.size() + 1 > kMaxVmas) return Err{ENOMEM};
+  if (account_->limit && account_->used + len > account_->limit) return Err{ENOMEM};
+  if (area.prot != kProtNone && uc_mem_map_ptr(uc_, area.start, len, area.prot, area.host) != UC_ERR_OK)
+    return Err{ENOMEM};
+  vmas_[area.start] = area;
+  account(static_cast<int64_t>(len));
   return Ok();
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,9 @@ struct Vma {
   // Changes are written back on msync, munmap and when the space goes.
   fs::FileRef shared_file;
   uint64_t file_offset = 0;
+  // MAP_SHARED areas: the host memory is reference-counted and shared
+  // with the same area in forked children (freed with the last mapping).
+  std::shared_ptr<uint8_t> backing;
 };
 
 // Guest memory accounting shared by every address space of a run, so the
@@ -69,7 +73,7 @@ class AddressSpace {
 
   // Map [addr, addr+len) (page aligned) fresh and zero-filled, replacing
   // anything there. Fails with ENOMEM beyond the limit or on host failure.
-  Result<void> map_fixed(uint64_t addr, uint64_t len, uint32_t prot, std::string name = {});
+  Result<void> map_fixed(uint64_t addr, uint64_t len, uint32_t prot, std::string name = {}, bool shared = false);
   // Find a free range of `len` bytes below `below` (top-down), or EN0MEM.
   Result<uint64_t> find_free(uint64_t len, uint64_t below) const;
   // Whether any byte of [addr, addr+len) is mapped.
@@ -104,6 +108,14 @@ class AddressSpace {
 
   uint64_t mapped_bytes() const { return mapped_bytes_; }
   uint64_t peak_bytes() const { return account_->peak; }
+  // The host address behind a mapped guest address (futex keys: shared
+  // memory has the same host address in every process that maps it).
+  uint64_t host_key(uint64_t addr) const {
+    const Vma* v = find(addr);
+    return v ? reinterpret_cast<uint64_t>(v->host + (addr - v->start)) : 0;
+  }
+  // Map an area backed by existing (shared) host memory.
+  Result<void> map_host(const Vma& area);
   // Mark [addr, addr+len) (just mapped) as a shared mapping of `file`.
   void set_shared_file(uint64_t addr, uint64_t len, fs::FileRef file, uint64_t offset);
   // Write shared file mappings in [addr, addr+len) back to their files.
@@ -118,6 +130,7 @@ class AddressSpace {
 
  private:
   bool touches_exec(uint64_t addr, uint64_t len) const;
+
   void write_piece(const Vma& v, uint64_t lo, uint64_t hi);
   // Host + Unicorn removal of [addr, addr+len) within existing VMAs.
   void remove_range(uint64_t addr, uint64_t len);

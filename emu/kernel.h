@@ -16,6 +16,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "emu/guest_cpu.h"
 #include "emu/process.h"
@@ -111,6 +112,15 @@ class Kernel final : public CpuEvents {
   void fault_signal(int sig, uint64_t addr, const std::string& why);
 
   OutputBudget& output_budget() { return output_; }
+  // MAP_SHARED mappings of the same file range share host memory across
+  // processes (semaphores and shared memory in /dev/shm files work).
+  struct SharedFileKey {
+    uint64_t dev, ino, offset, length;
+    bool operator<(const SharedFileKey& o) const {
+      return std::tie(dev, ino, offset, length) < std::tie(o.dev, o.ino, o.offset, o.length);
+    }
+  };
+  std::map<SharedFileKey, std::weak_ptr<uint8_t>>& shared_file_memory() { return shared_file_memory_; }
   // The host terminal, when stdin is one; nullptr otherwise.
   Terminal* terminal() { return terminal_.get(); }
   void output_limit_reached();
@@ -171,6 +181,7 @@ class Kernel final : public CpuEvents {
   OutputBudget output_;
 
   std::unique_ptr<Terminal> terminal_;
+  std::map<SharedFileKey, std::weak_ptr<uint8_t>> shared_file_memory_;
   std::vector<std::shared_ptr<ProcessImage>> retired_images_;
   std::map<int, std::unique_ptr<Process>> procs_;
   Process* current_ = nullptr;

@@ -191,7 +191,8 @@ void Kernel::end_thread(Process& t) {
   // it), then the task disappears without a zombie.
   if (t.clear_child_tid && t.mem) {
     uint32_t zero = 0;
-    if (t.mem->write({t.clear_child_tid}, zero).ok()) futex_wake(t.image.get(), t.clear_child_tid, 1, ~0u);
+    if (t.mem->write({t.clear_child_tid}, zero).ok())
+      futex_wake(t.image.get(), t.mem->host_key(t.clear_child_tid), 1, ~0u);
   }
   t.vfork_parent = 0;
   drop_image(t);

@@ -1,5 +1,7 @@
-// futex: the waits and wakes glibc's threads, mutexes and condition
-// variables are built on. Every task runs on one host thread, so the
+// futex: the waits and wakes glibc's threads, mutexes, condition variables
+// and process-shared semaphores are built on. Futexes are keyed by the host
+// address of the word, which is the same in every process mapping shared
+// memory and distinct for private memory. Every task runs on one host thread, so the
 // compare-and-block is atomic by construction.
 #include <linux/futex.h>
 
@@ -45,7 +47,7 @@ Result<uint64_t> futex_wait(Kernel& k, uint64_t addr, uint32_t val, uint64_t tim
       p.sleep_deadline_ns = k.monotonic_ns() + ns;
       if (ns == 0) return Err{ETIMEDOUT};
     }
-    p.futex_addr = addr;
+    p.futex_addr = k.mem().host_key(addr);
     p.futex_bitset = bitset;
     p.futex_waiting = true;
     p.futex_woken = false;
@@ -71,7 +73,8 @@ Result<uint64_t> sys_futex(Kernel& k, const SyscallArgs& a) {
       uint32_t bitset = cmd == FUTEX_WAKE ? ~0u : static_cast<uint32_t>(a[5]);
       if (bitset == 0) return Err{EINVAL};
       if (addr & 3) return Err{EINVAL};
-      return static_cast<uint64_t>(k.futex_wake(image, addr, static_cast<int>(std::min<uint32_t>(val, INT32_MAX)), bitset));
+      return static_cast<uint64_t>(
+          k.futex_wake(image, k.mem().host_key(addr), static_cast<int>(std::min<uint32_t>(val, INT32_MAX)), bitset));
     }
     case FUTEX_REQUEUE:
     case FUTEX_CMP_REQUEUE: {
@@ -82,7 +85,7 @@ Result<uint64_t> sys_futex(Kernel& k, const SyscallArgs& a) {
       }
       int wake = static_cast<int>(std::min<uint32_t>(val, INT32_MAX));
       int move = static_cast<int>(std::min<uint64_t>(static_cast<uint32_t>(a[3]), INT32_MAX));
-      return static_cast<uint64_t>(k.futex_requeue(image, addr, a[4], wake, move));
+      return static_cast<uint64_t>(k.futex_requeue(image, k.mem().host_key(addr), k.mem().host_key(a[4]), wake, move));
     }
     case FUTEX_WAKE_OP: {
       uint64_t addr2 = a[4];
@@ -101,7 +104,7 @@ Result<uint64_t> sys_futex(Kernel& k, const SyscallArgs& a) {
         default: return Err{ENOSYS};
       }
       TRY_VOID(k.mem().write<uint32_t>({addr2}, next));
-      int woken = k.futex_wake(image, addr, static_cast<int>(std::min<uint32_t>(val, INT32_MAX)), ~0u);
+      int woken = k.futex_wake(image, k.mem().host_key(addr), static_cast<int>(std::min<uint32_t>(val, INT32_MAX)), ~0u);
       bool hit;
       int32_t o = static_cast<int32_t>(old), c = static_cast<int32_t>(cmparg);
       switch (cmp) {
@@ -113,7 +116,7 @@ Result<uint64_t> sys_futex(Kernel& k, const SyscallArgs& a) {
         case FUTEX_OP_CMP_GE: hit = o >= c; break;
         default: return Err{ENOSYS};
       }
-      if (hit) woken += k.futex_wake(image, addr2, static_cast<int>(std::min<uint64_t>(static_cast<uint32_t>(a[3]), INT32_MAX)), ~0u);
+      if (hit) woken += k.futex_wake(image, k.mem().host_key(addr2), static_cast<int>(std::min<uint64_t>(static_cast<uint32_t>(a[3]), INT32_MAX)), ~0u);
       return static_cast<uint64_t>(woken);
     }
     default: return Err{ENOSYS};  // PI futexes
@@ -132,8 +135,7 @@ int Kernel::futex_wake(const ProcessImage* image, uint64_t addr, int count, uint
   int woken = 0;
   for (auto& [tid, t] : procs_) {
     if (woken >= count) break;
-    if (t->futex_waiting && !t->futex_woken && t->image.get() == image && t->futex_addr == addr &&
-        (t->futex_bitset & bitset)) {
+    if (t->futex_waiting && !t->futex_woken && t->futex_addr == addr && (t->futex_bitset & bitset)) {
       t->futex_woken = true;
       woken++;
     }
@@ -145,7 +147,7 @@ int Kernel::futex_requeue(const ProcessImage* image, uint64_t from, uint64_t to,
   int woken = futex_wake(image, from, wake, ~0u), moved = 0;
   for (auto& [tid, t] : procs_) {
     if (moved >= move) break;
-    if (t->futex_waiting && !t->futex_woken && t->image.get() == image && t->futex_addr == from) {
+    if (t->futex_waiting && !t->futex_woken && t->futex_addr == from) {
       t->futex_addr = to;
       moved++;
     }

@@ -64,11 +64,30 @@ Result<uint64_t> sys_mmap(Kernel& k, const SyscallArgs& a) {
     }
   }
   std::string name = file ? file->path : std::string();
-  TRY_VOID(k.mem().map_fixed(where, plen, prot & 7, name));
+  bool shared = type != MAP_PRIVATE;
+  if (file && shared) {
+    // Another live mapping of the same file range: share its memory.
+    auto attr = file->stat();
+    if (attr.ok()) {
+      Kernel::SharedFileKey key{attr->dev, attr->ino, off, plen};
+      auto& registry = k.shared_file_memory();
+      if (auto it = registry.find(key); it != registry.end()) {
+        if (auto backing = it->second.lock()) {
+          Vma area{where, where + plen, prot & 7, backing.get(), name, nullptr, 0, backing};
+          if ((file->flags & O_ACCMODE) == O_RDWR) area.shared_file = file, area.file_offset = off;
+          if (k.mem().overlaps(where, plen)) TRY_VOID(k.mem().unmap(where, plen));
+          TRY_VOID(k.mem().map_host(area));
+          return where;
+        }
+        registry.erase(it);
+      }
+    }
+  }
+  TRY_VOID(k.mem().map_fixed(where, plen, prot & 7, name, shared));
   if (file) {
     // Private file mappings are copies; shared ones are written back to the
-    // file on msync, munmap and exit (not coherent with concurrent read()
-    // of the file or with other mappings of it meanwhile).
+    // file on msync, munmap and exit, and shared with other mappings of the
+    // same range (not coherent with read()/write() of the file meanwhile).
     std::vector<uint8_t> tmp(std::min<uint64_t>(plen, 1 << 20));
     for (uint64_t done = 0; done < plen;) {
       uint64_t want = std::min<uint64_t>(tmp.size(), plen - done);
@@ -81,7 +100,13 @@ Result<uint64_t> sys_mmap(Kernel& k, const SyscallArgs& a) {
       TRY_VOID(k.mem().poke(where + done, tmp.data(), r.value()));
       done += r.value();
     }
-    if (type != MAP_PRIVATE && (file->flags & O_ACCMODE) == O_RDWR) k.mem().set_shared_file(where, plen, file, off);
+    if (shared && (file->flags & O_ACCMODE) == O_RDWR) k.mem().set_shared_file(where, plen, file, off);
+    if (shared) {
+      auto attr = file->stat();
+      const Vma* v = k.mem().vma_at(where);
+      if (attr.ok() && v && v->backing)
+        k.shared_file_memory()[Kernel::SharedFileKey{attr->dev, attr->ino, off, plen}] = v->backing;
+    }
   }
   return where;
 }
