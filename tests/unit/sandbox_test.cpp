@@ -368,3 +368,29 @@ TEST_CASE("the CPU looks like Linux on a fixed model, and privileged instruction
     CHECK(time_of(a.stdout_data) == time_of(b.stdout_data));
   }
 }
+
+TEST_CASE("python multiprocessing: shared memory, semaphores and a process pool") {
+  const char* script = R"PY(
+import mmap, os, multiprocessing as mp
+m = mmap.mmap(-1, 4096, flags=mmap.MAP_SHARED)
+pid = os.fork()
+if pid == 0:
+    m[0:5] = b"child"
+    os._exit(0)
+os.waitpid(pid, 0)
+print(m[0:5])
+v = mp.Value("i", 0)
+def f(v): v.value = 42
+p = mp.get_context("fork").Process(target=f, args=(v,)); p.start(); p.join()
+print(v.value)
+with mp.get_context("fork").Pool(2) as pool: print(pool.map(abs, [-1, -2, -3]))
+)PY";
+  for (Arch arch : kArches) {
+    Config c = test::config_for(arch);
+    c.limits.timeout_seconds = 120;
+    RunResult r = Sandbox(c).run(test::request({"python3", "-c", script}));
+    INFO(arch_name(arch) << " " << stop_reason_name(r.stop_reason) << " " << r.message << " " << r.stderr_data);
+    CHECK(r.stop_reason == StopReason::Exited);
+    CHECK(r.stdout_data == "b'child'\n42\n[1, 2, 3]\n");
+  }
+}
