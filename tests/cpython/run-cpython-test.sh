@@ -9,13 +9,15 @@
 #
 #   $VMRUN [--arch riscv64] --rootfs ROOTFS/ARCH --timeout T \
 #       --mount .deps/cpython-tests/ARCH/usr/lib/python3.X/test:/usr/lib/python3.X/test \
-#       python3 -m test -u none -v MODULE -i TEST_ID... REGRTEST_ARG...
+#       python3 -m test -u none -v MODULE REGRTEST_ARG... -i TEST_ID...
 #
 # in a single guest process (no -j: regrtest's worker processes would only
 # add startup time), no resources (-u none: no network, no GUI, no
 # cpu-heavy cases), verbose (each test case and its result appear in
 # ctest's log).  REGRTEST_ARG... go to regrtest as they are, e.g. `-m
-# PATTERN` to run part of a module.  Pass = exit status 0.
+# PATTERN` to run part of a module; they come before the exclusions, since
+# Python 3.13's regrtest lets the last matching -m/-i pattern decide.  Pass
+# = exit status 0.
 #
 # Each `-i TEST_ID` comes from a row of tests/cpython/EXCLUSIONS.md whose
 # arch column is ARCH or `both` and whose module column is MODULE; every
@@ -75,7 +77,7 @@ fi
 
 cmd=("$vmrun" "${archopt[@]}" --rootfs "$rootfs" --timeout "$timeout_s"
      --mount "$tests:$guest_tests"
-     python3 -m test -u none -v "$module" "${ignores[@]}" "$@")
+     python3 -m test -u none -v "$module" "$@" "${ignores[@]}")
 echo "run-cpython-test: ${cmd[*]}"
 start=$(date +%s)
 "${cmd[@]}"
