@@ -78,6 +78,7 @@ fi
 for arch in x86_64 riscv64; do
   step "rootfs $arch"
   bash rootfs/build-rootfs.sh "$arch" || die "building the $arch root filesystem failed"
+  bash scripts/fetch-cpython-tests.sh "$arch" || die "fetching CPython's $arch test suite failed (scripts/fetch-cpython-tests.sh)"
 done
 
 # ---- 4. Build ------------------------------------------------------------

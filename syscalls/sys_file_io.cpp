@@ -532,7 +532,59 @@ Result<uint64_t> sys_eventfd(Kernel& k, const SyscallArgs& a) {
   return sys_eventfd2(k, b);
 }
 
+// Extended attributes: none exist in the sandbox's filesystems.
+Result<uint64_t> sys_listxattr(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(std::string path, path_arg(k, a[0]));
+  TRY_VOID(k.vfs().stat(k.proc().cwd_path, path, true));
+  return 0;  // an empty list
+}
+Result<uint64_t> sys_flistxattr(Kernel& k, const SyscallArgs& a) {
+  TRY_VOID(file_arg(k, a.fd(0)));
+  return 0;
+}
+Result<uint64_t> sys_getxattr(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(std::string path, path_arg(k, a[0]));
+  TRY_VOID(k.vfs().stat(k.proc().cwd_path, path, true));
+  return Err{ENODATA};
+}
+Result<uint64_t> sys_fgetxattr(Kernel& k, const SyscallArgs& a) {
+  TRY_VOID(file_arg(k, a.fd(0)));
+  return Err{ENODATA};
+}
+Result<uint64_t> sys_setxattr(Kernel& k, const SyscallArgs& a) { return Err{ENOTSUP}; }
+
+Result<uint64_t> sys_fadvise64(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  auto attr = f->stat();
+  if (attr.ok() && S_ISFIFO(attr->mode)) return Err{ESPIPE};
+  if (a.i32(3) < 0 || a.i32(3) > 5) return Err{EINVAL};
+  return 0;  // advice only
+}
+
+Result<uint64_t> sys_fallocate(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  int64_t off = static_cast<int64_t>(a[2]), len = static_cast<int64_t>(a[3]);
+  if (off < 0 || len <= 0) return Err{EINVAL};
+  if (!can_write(*f)) return Err{EBADF};
+  if (a.i32(1) != 0 && a.i32(1) != 1 /* FALLOC_FL_KEEP_SIZE */) return Err{EOPNOTSUPP};
+  TRY_ASSIGN(fs::Attr attr, f->stat());
+  if (!S_ISREG(attr.mode)) return Err{S_ISFIFO(attr.mode) ? ESPIPE : ENODEV};
+  if (a.i32(1) == 0 && off + len > attr.size) TRY_VOID(f->truncate(static_cast<uint64_t>(off + len)));
+  return 0;
+}
+
 const SyscallDef kDefs[] = {
+    SYSCALL_DEF("listxattr", sys_listxattr, Support::Full, "spu", nullptr),
+    SYSCALL_DEF("llistxattr", sys_listxattr, Support::Full, "spu", nullptr),
+    SYSCALL_DEF("flistxattr", sys_flistxattr, Support::Full, "fpu", nullptr),
+    SYSCALL_DEF("getxattr", sys_getxattr, Support::Full, "sspu", nullptr),
+    SYSCALL_DEF("lgetxattr", sys_getxattr, Support::Full, "sspu", nullptr),
+    SYSCALL_DEF("fgetxattr", sys_fgetxattr, Support::Full, "fspu", nullptr),
+    SYSCALL_DEF("setxattr", sys_setxattr, Support::Partial, "sspux", "no extended attributes (ENOTSUP)"),
+    SYSCALL_DEF("lsetxattr", sys_setxattr, Support::Partial, "sspux", "no extended attributes (ENOTSUP)"),
+    SYSCALL_DEF("fsetxattr", sys_setxattr, Support::Partial, "fspux", "no extended attributes (ENOTSUP)"),
+    SYSCALL_DEF("fadvise64", sys_fadvise64, Support::Full, "fddd", nullptr),
+    SYSCALL_DEF("fallocate", sys_fallocate, Support::Partial, "fddd", "modes 0 and KEEP_SIZE only"),
     SYSCALL_DEF("flock", sys_flock, Support::Partial, "fd", "always granted (advisory; no contention is modelled)"),
     SYSCALL_DEF("eventfd2", sys_eventfd2, Support::Full, "ux", nullptr),
     SYSCALL_DEF("eventfd", sys_eventfd, Support::Full, "u", nullptr),

@@ -237,6 +237,7 @@ Result<uint64_t> sys_set_robust_list(Kernel&, const SyscallArgs& a) {
 Result<uint64_t> sys_sched_yield(Kernel&, const SyscallArgs&) { return 0; }
 
 Result<uint64_t> sys_sched_getaffinity(Kernel& k, const SyscallArgs& a) {
+  if (a.i32(0) != 0 && !k.find_process(a.i32(0))) return Err{ESRCH};
   uint64_t size = a[1];
   if (size < 8 || (size & 7)) return Err{EINVAL};
   uint64_t mask = 1;  // one virtual CPU
@@ -244,7 +245,46 @@ Result<uint64_t> sys_sched_getaffinity(Kernel& k, const SyscallArgs& a) {
   return 8;
 }
 
-Result<uint64_t> sys_sched_setaffinity(Kernel&, const SyscallArgs&) { return 0; }
+Result<uint64_t> sys_sched_setaffinity(Kernel& k, const SyscallArgs& a) {
+  if (a.i32(0) != 0 && !k.find_process(a.i32(0))) return Err{ESRCH};
+  if (a[1] < 8) return Err{EINVAL};
+  TRY_ASSIGN(uint64_t mask, k.mem().read<uint64_t>({a[2]}));
+  if (!(mask & 1)) return Err{EINVAL};  // must include the one CPU there is
+  return 0;
+}
+
+// Scheduling policies: every task is SCHED_OTHER; the real-time ranges are
+// reported as Linux does.
+Result<uint64_t> sys_sched_get_priority_max(Kernel&, const SyscallArgs& a) {
+  int policy = a.i32(0);
+  if (policy == SCHED_FIFO || policy == SCHED_RR) return 99;
+  if (policy == SCHED_OTHER || policy == SCHED_BATCH || policy == SCHED_IDLE) return 0;
+  return Err{EINVAL};
+}
+Result<uint64_t> sys_sched_get_priority_min(Kernel&, const SyscallArgs& a) {
+  int policy = a.i32(0);
+  if (policy == SCHED_FIFO || policy == SCHED_RR) return 1;
+  if (policy == SCHED_OTHER || policy == SCHED_BATCH || policy == SCHED_IDLE) return 0;
+  return Err{EINVAL};
+}
+Result<uint64_t> sys_sched_getscheduler(Kernel& k, const SyscallArgs& a) {
+  if (a.i32(0) < 0) return Err{EINVAL};
+  if (a.i32(0) != 0 && !k.find_process(a.i32(0))) return Err{ESRCH};
+  return SCHED_OTHER;
+}
+Result<uint64_t> sys_sched_getparam(Kernel& k, const SyscallArgs& a) {
+  if (a.i32(0) < 0 || !a[1]) return Err{EINVAL};
+  if (a.i32(0) != 0 && !k.find_process(a.i32(0))) return Err{ESRCH};
+  TRY_VOID(k.mem().write<int32_t>({a[1]}, 0));
+  return 0;
+}
+Result<uint64_t> sys_sched_rr_get_interval(Kernel& k, const SyscallArgs& a) {
+  if (a.i32(0) < 0) return Err{EINVAL};
+  if (a.i32(0) != 0 && !k.find_process(a.i32(0))) return Err{ESRCH};
+  int64_t ts[2] = {0, 100000000};
+  TRY_VOID(k.mem().copy_out({a[1]}, ts, sizeof ts));
+  return 0;
+}
 
 Result<uint64_t> sys_getcpu(Kernel& k, const SyscallArgs& a) {
   uint32_t zero = 0;
@@ -321,6 +361,11 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("sched_getaffinity", sys_sched_getaffinity, Support::Full, "dup", nullptr),
     SYSCALL_DEF("sched_setaffinity", sys_sched_setaffinity, Support::Partial, "dup", "accepted, one virtual CPU"),
     SYSCALL_DEF("getcpu", sys_getcpu, Support::Full, "ppp", nullptr),
+    SYSCALL_DEF("sched_get_priority_max", sys_sched_get_priority_max, Support::Full, "d", nullptr),
+    SYSCALL_DEF("sched_get_priority_min", sys_sched_get_priority_min, Support::Full, "d", nullptr),
+    SYSCALL_DEF("sched_getscheduler", sys_sched_getscheduler, Support::Full, "d", nullptr),
+    SYSCALL_DEF("sched_getparam", sys_sched_getparam, Support::Full, "dp", nullptr),
+    SYSCALL_DEF("sched_rr_get_interval", sys_sched_rr_get_interval, Support::Full, "dp", nullptr),
     SYSCALL_DEF("riscv_flush_icache", sys_riscv_flush_icache, Support::Full, "xxx", nullptr),
     SYSCALL_DEF("kill", sys_kill, Support::Full, "dd", nullptr),
     SYSCALL_DEF("tgkill", sys_tgkill, Support::Full, "ddd", nullptr),
