@@ -278,6 +278,21 @@ Result<uint64_t> sys_sched_getparam(Kernel& k, const SyscallArgs& a) {
   TRY_VOID(k.mem().write<int32_t>({a[1]}, 0));
   return 0;
 }
+// Only the normal policies exist; setting one with priority 0 is accepted.
+Result<uint64_t> set_policy(Kernel& k, int pid, int policy, uint64_t param_addr) {
+  if (pid < 0 || !param_addr) return Err{EINVAL};
+  if (pid != 0 && !k.find_process(pid)) return Err{ESRCH};
+  TRY_ASSIGN(int32_t prio, k.mem().read<int32_t>({param_addr}));
+  if (policy == SCHED_FIFO || policy == SCHED_RR) return Err{EPERM};  // no real-time scheduling here
+  if (policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE && policy != -1) return Err{EINVAL};
+  if (prio != 0) return Err{EINVAL};
+  return 0;
+}
+Result<uint64_t> sys_sched_setscheduler(Kernel& k, const SyscallArgs& a) {
+  return set_policy(k, a.i32(0), a.i32(1) & ~0x40000000 /* SCHED_RESET_ON_FORK */, a[2]);
+}
+Result<uint64_t> sys_sched_setparam(Kernel& k, const SyscallArgs& a) { return set_policy(k, a.i32(0), -1, a[1]); }
+
 Result<uint64_t> sys_sched_rr_get_interval(Kernel& k, const SyscallArgs& a) {
   if (a.i32(0) < 0) return Err{EINVAL};
   if (a.i32(0) != 0 && !k.find_process(a.i32(0))) return Err{ESRCH};
@@ -365,6 +380,8 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("sched_get_priority_min", sys_sched_get_priority_min, Support::Full, "d", nullptr),
     SYSCALL_DEF("sched_getscheduler", sys_sched_getscheduler, Support::Full, "d", nullptr),
     SYSCALL_DEF("sched_getparam", sys_sched_getparam, Support::Full, "dp", nullptr),
+    SYSCALL_DEF("sched_setscheduler", sys_sched_setscheduler, Support::Partial, "ddp", "normal policies only; SCHED_FIFO/RR give EPERM"),
+    SYSCALL_DEF("sched_setparam", sys_sched_setparam, Support::Partial, "dp", "priority 0 only"),
     SYSCALL_DEF("sched_rr_get_interval", sys_sched_rr_get_interval, Support::Full, "dp", nullptr),
     SYSCALL_DEF("riscv_flush_icache", sys_riscv_flush_icache, Support::Full, "xxx", nullptr),
     SYSCALL_DEF("kill", sys_kill, Support::Full, "dd", nullptr),

@@ -123,9 +123,11 @@ int main(void) {
     pipe(p);
     pid_t parent = getpid();
     c = fork();
-    if (c == 0) { char b; read(p[0], &b, 1); kill(parent, SIGUSR2); sleep_ms(100); _exit(4); }
-    write(p[1], "g", 1);
+    /* The child waits a little before signalling, so the parent is inside
+       waitpid (natively the signal could otherwise land before it). */
     got = 0;
+    if (c == 0) { char b; read(p[0], &b, 1); sleep_ms(50); kill(parent, SIGUSR2); sleep_ms(100); _exit(4); }
+    write(p[1], "g", 1);
     int st;
     errno = 0;
     r = waitpid(c, &st, 0);
