@@ -41,21 +41,7 @@ class RiscV64Cpu final : public GuestCpu {
   const char* uname_machine() const override { return "riscv64"; }
 
   uc_struct* open_engine(std::string* error) override {
-    uc_engine* uc = nullptr;
-    uc_err e = uc_open(UC_ARCH_RISCV, UC_MODE_RISCV64, &uc);
-    if (e != UC_ERR_OK) {
-      *error = std::string("uc_open: ") + uc_strerror(e);
-      return nullptr;
-    }
-    // See cpu_x86_64.cpp: Unicorn's default buffer is 1 GiB and a flush
-    // zeroes all of it.
-    e = uc_ctl_set_tcg_buffer_size(uc, kTranslationBufferBytes);
-    if (e != UC_ERR_OK) {
-      *error = std::string("cannot size the translation buffer: ") + uc_strerror(e);
-      uc_close(uc);
-      return nullptr;
-    }
-    return uc;
+    return open_unicorn(UC_ARCH_RISCV, UC_MODE_RISCV64, -1, error);
   }
 
   void start_state(uc_struct* uc, uint64_t entry, uint64_t sp) override {
@@ -195,6 +181,25 @@ class RiscV64Cpu final : public GuestCpu {
 std::unique_ptr<GuestCpu> make_riscv64_cpu() { return std::make_unique<RiscV64Cpu>(); }
 
 std::unique_ptr<GuestCpu> make_x86_64_cpu();
+
+uc_struct* open_unicorn(int arch_id, int mode_id, int cpu_model, std::string* error) {
+  uc_engine* uc = nullptr;
+  uc_err e = uc_open(static_cast<uc_arch>(arch_id), static_cast<uc_mode>(mode_id), &uc);
+  if (e != UC_ERR_OK) {
+    *error = std::string("uc_open: ") + uc_strerror(e);
+    return nullptr;
+  }
+  // A modest translation buffer: Unicorn's default reserves 1 GiB per
+  // engine and a full flush zeroes all of it (bench/RESULTS.md).
+  e = uc_ctl_set_tcg_buffer_size(uc, kTranslationBufferBytes);
+  if (e == UC_ERR_OK && cpu_model >= 0) e = uc_ctl_set_cpu_model(uc, cpu_model);
+  if (e != UC_ERR_OK) {
+    *error = std::string("cannot configure the CPU engine: ") + uc_strerror(e);
+    uc_close(uc);
+    return nullptr;
+  }
+  return uc;
+}
 
 std::unique_ptr<GuestCpu> GuestCpu::create(Arch arch) {
   return arch == Arch::X86_64 ? make_x86_64_cpu() : make_riscv64_cpu();

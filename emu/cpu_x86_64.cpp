@@ -73,30 +73,10 @@ class X86_64Cpu final : public GuestCpu {
   const char* uname_machine() const override { return "x86_64"; }
 
   uc_struct* open_engine(std::string* error) override {
-    uc_engine* uc = nullptr;
-    uc_err e = uc_open(UC_ARCH_X86, UC_MODE_64, &uc);
-    if (e != UC_ERR_OK) {
-      *error = std::string("uc_open: ") + uc_strerror(e);
-      return nullptr;
-    }
     // The model decides which instructions TCG decodes: the default qemu64
     // raises #UD on SSSE3 (palignr) although glibc, told by CPUID, uses it.
     // Nehalem decodes everything our CPUID table advertises.
-    // A modest translation buffer: Unicorn's default reserves 1 GiB and a
-    // full flush (uc_ctl_flush_tb) zeroes all of it (bench/RESULTS.md).
-    e = uc_ctl_set_tcg_buffer_size(uc, kTranslationBufferBytes);
-    if (e != UC_ERR_OK) {
-      *error = std::string("cannot size the translation buffer: ") + uc_strerror(e);
-      uc_close(uc);
-      return nullptr;
-    }
-    e = uc_ctl_set_cpu_model(uc, UC_CPU_X86_NEHALEM);
-    if (e != UC_ERR_OK) {
-      *error = std::string("cannot select the x86 CPU model: ") + uc_strerror(e);
-      uc_close(uc);
-      return nullptr;
-    }
-    return uc;
+    return open_unicorn(UC_ARCH_X86, UC_MODE_64, UC_CPU_X86_NEHALEM, error);
   }
 
   void start_state(uc_struct* uc, uint64_t entry, uint64_t sp) override {

@@ -18,6 +18,10 @@ namespace vmrun {
 // reserved per engine, i.e. per guest process).
 constexpr uint32_t kTranslationBufferBytes = 64u << 20;
 
+// A new Unicorn engine with vmrun's translation-buffer size and, when
+// cpu_model >= 0, that CPU model; nullptr with a message on failure.
+uc_struct* open_unicorn(int arch_id, int mode_id, int cpu_model, std::string* error);
+
 struct AddressLayout {
   uint64_t user_top;    // first address above user space
   uint64_t stack_top;   // initial stack grows down from here
