@@ -11,4 +11,12 @@ bash scripts/setup.sh --no-demo
 echo "==> build"
 cmake --build build -j2
 echo "==> ctest"
-exec ctest --test-dir build --output-on-failure -j2 "$@"
+status=0
+ctest --test-dir build --output-on-failure -j2 "$@" || status=$?
+if [ $status != 0 ]; then
+  # Repeat the failures' output at the end, where a truncated log still
+  # shows it. The rerun is for diagnosis only: the status stays a failure.
+  echo "==> failed tests, run again one at a time (status stays $status)"
+  ctest --test-dir build --rerun-failed --output-on-failure -j1 || true
+fi
+exit $status

@@ -279,9 +279,9 @@ int main(void) {
     while ((n = sendfile(p[1], fd, NULL, 1 << 24)) > 0) { sent += n; calls++; }
     off_t pos = lseek(fd, 0, SEEK_CUR);
     close(p[1]);
+    wait_for(c);  /* the child prints first: no race between the two lines */
     printf("  sendfile returned %zu bytes in total, file offset advanced to the end: %s\n", sent,
            pos == N ? "yes" : "no");
-    wait_for(c);
     close(fd);
   }
 
