@@ -120,6 +120,18 @@ class RiscV64Cpu final : public GuestCpu {
     return ok;
   }
 
+  // Unicorn 2.1.1 ends emulation with UC_ERR_INSN_INVALID on `ebreak`
+  // (breakpoint exceptions never reach the interrupt hook); Linux sends
+  // SIGTRAP for it.
+  int invalid_instruction_signal(uc_struct* uc, uint64_t insn_pc) const override {
+    uint32_t insn = 0;
+    if (uc_mem_read(uc, insn_pc, &insn, 2) != UC_ERR_OK) return SIGILL;
+    if ((insn & 0xffff) == 0x9002) return SIGTRAP;  // c.ebreak
+    if ((insn & 3) == 3 && uc_mem_read(uc, insn_pc, &insn, 4) == UC_ERR_OK && insn == 0x00100073)
+      return SIGTRAP;  // ebreak
+    return SIGILL;
+  }
+
   bool install_hooks(uc_struct* uc, CpuEvents* events) override {
     events_ = events;
     uc_hook h;
@@ -200,6 +212,8 @@ uc_struct* open_unicorn(int arch_id, int mode_id, int cpu_model, std::string* er
   }
   return uc;
 }
+
+int GuestCpu::invalid_instruction_signal(uc_struct*, uint64_t) const { return SIGILL; }
 
 std::unique_ptr<GuestCpu> GuestCpu::create(Arch arch) {
   return arch == Arch::X86_64 ? make_x86_64_cpu() : make_riscv64_cpu();

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "emu/guest_cpu.h"
+#include "emu/guest_memory.h"
 
 namespace vmrun {
 namespace {
@@ -54,6 +55,8 @@ const CpuidLeaf* find_leaf(uint32_t leaf, uint32_t subleaf) {
   return nullptr;
 }
 
+constexpr uint64_t kUserCs = 0x33, kUserSs = 0x2b;  // Linux's __USER_CS / __USER_DS
+
 class X86_64Cpu final : public GuestCpu {
  public:
   Arch arch() const override { return Arch::X86_64; }
@@ -99,6 +102,53 @@ class X86_64Cpu final : public GuestCpu {
     uc_reg_write(uc, UC_X86_REG_EFLAGS, &rflags);
     uc_reg_write(uc, UC_X86_REG_RSP, &sp);
     uc_reg_write(uc, UC_X86_REG_RIP, &entry);
+  }
+
+  // Unicorn starts the CPU at privilege level 0, where wrmsr, lgdt, mov to
+  // CR3, cli, in/out and hlt execute (wrmsr can move FS under the guest's
+  // feet; hlt ends emulation). Linux runs programs at level 3, where each
+  // of them raises #GP (SIGSEGV). Unicorn's register API cannot lower the
+  // level (CS/SS writes are checked against the current level), so a
+  // one-instruction trampoline does what a kernel does: `iretq` through a
+  // GDT holding Linux's user segments (__USER_DS 0x2b, __USER_CS 0x33) to
+  // the entry point. The scratch page (GDT, code, frame) is unmapped
+  // afterwards and GDTR emptied, so a guest segment load of a non-null
+  // selector raises #GP too. Contexts copied to forked engines carry the
+  // level with them.
+  bool enter_user_mode(uc_struct* uc, AddressSpace& mem, uint64_t scratch) override {
+    constexpr uint64_t kGdtOff = 0x100, kFrameOff = 0x800;
+    const uint64_t gdt[7] = {
+        0,
+        0x00af9b000000ffffull,  // 0x08 kernel code, 64-bit
+        0x00cf93000000ffffull,  // 0x10 kernel data
+        0, 0,
+        0x00cff3000000ffffull,  // 0x2b user data, DPL 3 (accessed bit preset: no GDT writes)
+        0x00affb000000ffffull,  // 0x33 user code, 64-bit, DPL 3
+    };
+    const uint64_t entry = pc(uc), sp = stack_pointer(uc);
+    const uint64_t frame[5] = {entry, kUserCs, 0x202, sp, kUserSs};  // RIP CS RFLAGS RSP SS
+    const uint8_t iretq[2] = {0x48, 0xcf};
+    if (!mem.map_fixed(scratch, kPageSize, kProtRead | kProtWrite | kProtExec, "").ok()) return false;
+    bool ok = mem.poke(scratch, iretq, sizeof iretq).ok() && mem.poke(scratch + kGdtOff, gdt, sizeof gdt).ok() &&
+              mem.poke(scratch + kFrameOff, frame, sizeof frame).ok();
+    uc_x86_mmr gdtr{};
+    gdtr.base = scratch + kGdtOff;
+    gdtr.limit = sizeof gdt - 1;
+    uint64_t frame_sp = scratch + kFrameOff;
+    ok = ok && uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr) == UC_ERR_OK &&
+         uc_reg_write(uc, UC_X86_REG_RSP, &frame_sp) == UC_ERR_OK &&
+         uc_emu_start(uc, scratch, 0, 0, 1) == UC_ERR_OK;
+    uint64_t cs = 0, ss = 0;
+    uc_reg_read(uc, UC_X86_REG_CS, &cs);
+    uc_reg_read(uc, UC_X86_REG_SS, &ss);
+    ok = ok && pc(uc) == entry && stack_pointer(uc) == sp && cs == kUserCs && ss == kUserSs;
+    gdtr = uc_x86_mmr{};
+    uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
+    // Drop only the trampoline's translation; a full flush would zero the
+    // whole translation buffer.
+    uc_ctl_remove_cache(uc, scratch, scratch + kPageSize);
+    (void)mem.unmap(scratch, kPageSize);
+    return ok;
   }
 
   uint64_t pc(uc_struct* uc) const override {
@@ -151,6 +201,13 @@ class X86_64Cpu final : public GuestCpu {
       return false;
     if (uc_hook_add(uc, &h, UC_HOOK_INTR, reinterpret_cast<void*>(&on_interrupt), this, 1, 0) != UC_ERR_OK)
       return false;
+    if (uc_hook_add(uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&on_port_in), this, 1, 0, UC_X86_INS_IN) !=
+            UC_ERR_OK ||
+        uc_hook_add(uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&on_port_out), this, 1, 0, UC_X86_INS_OUT) !=
+            UC_ERR_OK ||
+        uc_hook_add(uc, &h, UC_HOOK_INSN, reinterpret_cast<void*>(&on_sysenter), this, 1, 0,
+                    UC_X86_INS_SYSENTER) != UC_ERR_OK)
+      return false;
     return true;
   }
 
@@ -182,6 +239,34 @@ class X86_64Cpu final : public GuestCpu {
     uc_reg_write(uc, UC_X86_REG_RCX, &out[2]);
     uc_reg_write(uc, UC_X86_REG_RDX, &out[3]);
     return 1;  // handled: skip Unicorn's own CPUID
+  }
+
+  // Unicorn lets in/out run at any privilege level (its translator skips
+  // the I/O permission check: "allow all I/O instructions"). Linux answers
+  // them with SIGSEGV. The hook cannot end the translation block at once:
+  // the rest of the block still runs (measured: a store right after `in`
+  // lands) before the signal is delivered with RIP at the in/out.
+  static uint32_t on_port_in(uc_engine* uc, uint32_t port, int size, void* self) {
+    port_fault(uc, static_cast<X86_64Cpu*>(self));
+    return 0;
+  }
+  static void on_port_out(uc_engine* uc, uint32_t port, int size, uint32_t value, void* self) {
+    port_fault(uc, static_cast<X86_64Cpu*>(self));
+  }
+  // Unicorn treats sysenter like syscall (hooks, then the next
+  // instruction). A 64-bit Linux process has no use for it: #UD, SIGILL,
+  // as on CPUs that do not support it in long mode.
+  static void on_sysenter(uc_engine* uc, void* self) {
+    uint64_t rip = 0;
+    uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+    static_cast<X86_64Cpu*>(self)->events_->on_fault(SIGILL, rip, "sysenter", rip);
+    uc_emu_stop(uc);
+  }
+  static void port_fault(uc_engine* uc, X86_64Cpu* cpu) {
+    uint64_t rip = 0;
+    uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+    cpu->events_->on_fault(SIGSEGV, 0, "I/O port access", rip);
+    uc_emu_stop(uc);
   }
 
   static void on_interrupt(uc_engine* uc, uint32_t intno, void* self) {

@@ -41,8 +41,10 @@ class CpuEvents {
   virtual ~CpuEvents() = default;
   // The guest executed its syscall instruction; registers hold the call.
   virtual void on_syscall() = 0;
-  // The guest raised an exception that Linux turns into `signal`.
-  virtual void on_fault(int signal, uint64_t addr, const char* what) = 0;
+  // The guest raised an exception that Linux turns into `signal`. `pc`:
+  // the faulting instruction, when the engine may stop past it (a hook
+  // that cannot end the translation block at once); ~0 = where it stops.
+  virtual void on_fault(int signal, uint64_t addr, const char* what, uint64_t pc = ~0ull) = 0;
   // Deterministic values for cycle/time/instret counters the guest reads.
   virtual uint64_t cycle_counter() = 0;
   virtual uint64_t time_counter() = 0;  // riscv rdtime: 10 MHz ticks
@@ -82,6 +84,9 @@ class GuestCpu {
   // the architecture needs it; runs with no hooks installed. `scratch` is
   // an address with a free page the backend may use briefly.
   virtual bool enter_user_mode(uc_struct* uc, class AddressSpace& mem, uint64_t scratch) { return true; }
+  // The signal for an instruction Unicorn refused as invalid (without
+  // calling the interrupt hook) at `pc`.
+  virtual int invalid_instruction_signal(uc_struct* uc, uint64_t pc) const;
   // Hooks that route syscalls, exceptions and CPU-model queries.
   virtual bool install_hooks(uc_struct* uc, CpuEvents* events) = 0;
 };

@@ -107,10 +107,10 @@ void Kernel::output_limit_reached() {
   stop_run(StopReason::OutputLimit, "output limit of " + std::to_string(output_.limit) + " bytes reached");
 }
 
-void Kernel::on_fault(int signal, uint64_t addr, const char* what) {
+void Kernel::on_fault(int signal, uint64_t addr, const char* what, uint64_t pc) {
   char buf[128];
-  std::snprintf(buf, sizeof buf, "%s at pc 0x%llx", what, static_cast<unsigned long long>(addr));
-  pending_fault_ = {signal, addr, buf};
+  std::snprintf(buf, sizeof buf, "%s at pc 0x%llx", what, static_cast<unsigned long long>(pc != ~0ull ? pc : addr));
+  pending_fault_ = {signal, addr, buf, pc};
   stop_cpu();
 }
 

@@ -127,7 +127,7 @@ class Kernel final : public CpuEvents {
 
   // CpuEvents
   void on_syscall() override;
-  void on_fault(int signal, uint64_t addr, const char* what) override;
+  void on_fault(int signal, uint64_t addr, const char* what, uint64_t pc = ~0ull) override;
   uint64_t cycle_counter() override { return executed_; }
   uint64_t time_counter() override;
 
@@ -202,6 +202,7 @@ class Kernel final : public CpuEvents {
     int signal = 0;
     uint64_t addr = 0;
     std::string what;
+    uint64_t pc = ~0ull;  // the faulting instruction, when known better than the engine's PC
   } pending_fault_;
 
   // Stop state of the whole run.

@@ -230,13 +230,14 @@ void Kernel::run_slice(Process& p) {
   if (p.uc != uc) return;  // the image was replaced
   p.resume_pc = stopped_before_block_ != ~0ull ? stopped_before_block_ : cpu_->pc(uc);
   if (pending_fault_.signal) {
+    if (pending_fault_.pc != ~0ull) p.resume_pc = pending_fault_.pc;
     fault_signal(pending_fault_.signal, pending_fault_.addr, pending_fault_.what);
     return;
   }
   if (e != UC_ERR_OK) {
     char buf[160];
     int sig = SIGSEGV;
-    if (e == UC_ERR_INSN_INVALID) sig = SIGILL;
+    if (e == UC_ERR_INSN_INVALID) sig = cpu_->invalid_instruction_signal(uc, p.resume_pc);
     if (e == UC_ERR_READ_UNALIGNED || e == UC_ERR_WRITE_UNALIGNED || e == UC_ERR_FETCH_UNALIGNED) sig = SIGBUS;
     std::snprintf(buf, sizeof buf, "%s (address 0x%llx, pc 0x%llx)", uc_strerror(e),
                   static_cast<unsigned long long>(fault_addr_), static_cast<unsigned long long>(p.resume_pc));
