@@ -155,7 +155,7 @@ Result<uint64_t> AddressSpace::find_free(uint64_t len, uint64_t below) const {
         continue;
       }
     }
-    uint64_t lo_bound = std::max<uint64_t>(gap_lo, 0x10000);  // keep page zero and friends unmapped
+    uint64_t lo_bound = std::max<uint64_t>(gap_lo, kMmapMinAddr);  // keep page zero and friends unmapped
     if (candidate_end >= lo_bound + len) return candidate_end - len;
     if (it == vmas_.begin()) return Err{ENOMEM};
     --it;
@@ -167,7 +167,12 @@ Result<void> AddressSpace::unmap(uint64_t addr, uint64_t len) {
   if ((addr & (kPageSize - 1)) || len == 0) return Err{EINVAL};
   len = page_up(len);
   if (addr + len < addr || addr + len > user_top_) return Err{EINVAL};
-  if (vmas_.size() + 1 > kMaxVmas) return Err{ENOMEM};  // a hole splits one area in two
+  // Only a hole inside one area splits it in two (one more area); unmapping
+  // whole areas always works, even at the cap.
+  const Vma* first = find(addr);
+  const Vma* last = find(addr + len - 1);
+  bool splits = first && last && first == last && first->start < addr && first->end > addr + len;
+  if (splits && vmas_.size() + 1 > kMaxVmas) return Err{ENOMEM};
   remove_range(addr, len);
   return Ok();
 }

@@ -24,9 +24,14 @@ namespace vmrun {
 
 constexpr uint64_t kPageSize = 4096;
 // Unicorn keeps its regions in a linear list and aborts the host past about
-// 4,090 of them (docs/UNICORN.md). Like Linux's vm.max_map_count, a mapping
-// or protection change that would need more areas fails with ENOMEM.
-constexpr size_t kMaxVmas = 3800;
+// 4,090 of them; worse, adding a region costs O(n^2) in the number of
+// regions (QEMU's find_ram_offset), so n mappings cost O(n^3): 1,000 took
+// 1.7 s, 2,000 took 12.7 s, 3,000 took 42 s (docs/UNICORN.md). Like Linux's
+// vm.max_map_count, a mapping or protection change that would need more
+// areas fails with ENOMEM; the cap bounds that host CPU time to ~13 s.
+constexpr size_t kMaxVmas = 1536;
+// Linux's vm.mmap_min_addr default: guests cannot map below it.
+constexpr uint64_t kMmapMinAddr = 0x10000;
 inline uint64_t page_down(uint64_t a) { return a & ~(kPageSize - 1); }
 inline uint64_t page_up(uint64_t a) { return (a + kPageSize - 1) & ~(kPageSize - 1); }
 

@@ -217,9 +217,19 @@ uint64_t Kernel::dispatch(const SyscallRegs& regs) {
   uint64_t ret;
   if (!e || !e->def) {
     ret = static_cast<uint64_t>(-ENOSYS);
-    std::string name = e ? e->name : "syscall_" + std::to_string(regs.nr);
-    if (result_.unimplemented_syscalls[name]++ == 0)
-      spdlog::warn("unimplemented syscall {} (returns ENOSYS)", name);
+    // Named once each, but a guest can invent numbers without end: past
+    // 64 names (and for numbers beyond the table) they share one entry,
+    // so neither the report nor the host's log grows with the guest.
+    constexpr size_t kMaxNamed = 64;
+    std::string name = e ? e->name : "out_of_range";
+    auto& seen = result_.unimplemented_syscalls;
+    if (!seen.count(name) && seen.size() >= kMaxNamed) name = "others";
+    if (seen[name]++ == 0) {
+      if (name == "others")
+        spdlog::warn("more unimplemented syscalls (return ENOSYS; not named any more)");
+      else
+        spdlog::warn("unimplemented syscall {} (returns ENOSYS)", name);
+    }
   } else {
     SyscallArgs args;
     std::memcpy(args.a, regs.args, sizeof args.a);

@@ -83,12 +83,24 @@ Result<void> Kernel::send_signal(int pid, int sig, const SignalInfo& info) {
   std::vector<Process*> targets;
   for (auto& [tpid, p] : procs_) {
     if (pid <= 0 && p->tgid != tpid) continue;  // groups are signalled through their leaders
-    bool match = pid > 0 ? tpid == pid : pid == 0 ? p->pgid == self.pgid : pid == -1 ? tpid != 1 : p->pgid == -pid;
+    // kill(-1): everyone but init and the caller's own thread group.
+    bool match = pid > 0    ? tpid == pid
+                 : pid == 0 ? p->pgid == self.pgid
+                 : pid == -1 ? tpid != 1 && p->tgid != self.tgid
+                             : p->pgid == -pid;
     if (match) targets.push_back(p.get());
   }
   if (targets.empty()) return Err{ESRCH};
   if (sig == 0) return Ok();
-  for (Process* p : targets) post_signal(*p, sig, info);
+  for (Process* p : targets) {
+    // The sandbox's init is a container's pid 1: signals sent from inside
+    // reach it only where it installed a handler (SIGKILL and SIGSTOP
+    // never), so no guest can end the run by killing pid 1. Signals the
+    // kernel raises (faults, the terminal's Ctrl-C, timers) are not sent
+    // through here.
+    if (p->tgid == 1 && (sig == SIGKILL || sig == SIGSTOP || p->signals.actions()[sig].handler == 0)) continue;
+    post_signal(*p, sig, info);
+  }
   return Ok();
 }
 

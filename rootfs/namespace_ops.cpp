@@ -58,7 +58,14 @@ Result<void> OverlayVfs::mknod(std::string_view base, std::string_view path, uin
 Result<void> OverlayVfs::rmdir(std::string_view base, std::string_view path) {
   TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{false, false}));
   if (!w.final) return Err{ENOENT};
-  if (w.dot_final) return Err{w.stack.size() == 1 ? EBUSY : EINVAL};
+  if (w.dot_final) {
+    // Linux: "." is EINVAL, ".." ENOTEMPTY, the root EBUSY.
+    std::string_view last = path;
+    while (last.size() > 1 && last.back() == '/') last.remove_suffix(1);
+    if (auto slash = last.rfind('/'); slash != std::string_view::npos && last.size() > 1) last.remove_prefix(slash + 1);
+    if (last == "..") return Err{ENOTEMPTY};
+    return Err{w.stack.size() == 1 && last != "." ? EBUSY : EINVAL};
+  }
   const Entry& e = *w.final;
   if (!e.is_dir()) return Err{ENOTDIR};
   if (busy(e)) return Err{EBUSY};

@@ -52,12 +52,15 @@ Result<uint64_t> sys_mmap(Kernel& k, const SyscallArgs& a) {
   bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
   if (fixed) {
     if (addr & (kPageSize - 1)) return Err{EINVAL};
-    if (addr + plen < addr || addr + plen > k.mem().user_top() || addr < kPageSize) return Err{ENOMEM};
+    if (addr + plen < addr || addr + plen > k.mem().user_top()) return Err{ENOMEM};
+    // vm.mmap_min_addr (65536 on Debian): the low pages stay unmapped so a
+    // NULL-pointer dereference always faults.
+    if (addr < kMmapMinAddr) return Err{EPERM};
     if ((flags & MAP_FIXED_NOREPLACE) && !(flags & MAP_FIXED) && k.mem().overlaps(addr, plen)) return Err{EEXIST};
     where = addr;
   } else {
     uint64_t hint = page_down(addr);
-    if (hint >= 0x10000 && hint + plen > hint && hint + plen <= k.proc().image->mmap_top && !k.mem().overlaps(hint, plen)) {
+    if (hint >= kMmapMinAddr && hint + plen > hint && hint + plen <= k.proc().image->mmap_top && !k.mem().overlaps(hint, plen)) {
       where = hint;
     } else {
       TRY_ASSIGN(where, k.mem().find_free(plen, k.proc().image->mmap_top));

@@ -1,0 +1,242 @@
+/* Hostile guest behaviours that must end in a classified result with the
+ * host untouched: tests/hostile/cases.txt runs each mode under vmrun with
+ * limits and states the expected outcome. Modes print only lines that do
+ * not depend on the architecture. Never run natively: some modes are
+ * bombs (the program refuses unless argv[2] is "--sandboxed"). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *en(int e) {
+  const char *n = strerrorname_np(e);
+  return n ? n : "E?";
+}
+
+/* Fork until refused, then kill every other process with kill(-1) (which
+ * spares init, the caller) and reap them. */
+static int forkbomb(void) {
+  int n = 0;
+  for (;;) {
+    pid_t c = fork();
+    if (c < 0) {
+      printf("fork refused after %d children: %s\n", n, en(errno));
+      break;
+    }
+    if (c == 0) {
+      for (;;) pause();
+    }
+    if (++n > 100000) break;
+  }
+  printf("kill(-1, SIGKILL): %d\n", kill(-1, SIGKILL));
+  int reaped = 0, st;
+  while (wait(&st) > 0)
+    if (WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL) reaped++;
+  printf("reaped %s\n", reaped == n ? "all, killed by SIGKILL" : "not all");
+  printf("init alive\n");
+  return 0;
+}
+
+static int mmap_huge(void) {
+  size_t sizes[] = {(size_t)1 << 40, (size_t)1 << 36, (size_t)1 << 32, (size_t)1 << 30};
+  for (unsigned i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+    void *p = mmap(NULL, sizes[i], PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    printf("mmap 2^%d bytes: %s\n", __builtin_ctzll(sizes[i]), p == MAP_FAILED ? en(errno) : "mapped");
+    if (p != MAP_FAILED) munmap(p, sizes[i]);
+  }
+  void *p = mmap(NULL, (size_t)-4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  printf("mmap 2^64-4096 bytes: %s\n", p == MAP_FAILED ? en(errno) : "mapped");
+  p = mmap((void *)0x1000, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  printf("mmap at 0x1000 (below mmap_min_addr): %s\n", p == MAP_FAILED ? en(errno) : "mapped");
+  p = mmap((void *)0xffff800000000000ull, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  printf("mmap at a kernel address: %s\n", p == MAP_FAILED ? en(errno) : "mapped");
+  return 0;
+}
+
+/* Touch memory until the sandbox refuses more (Linux would OOM-kill). */
+static int touch(void) {
+  size_t total = 0, chunk = 16 << 20;
+  for (;;) {
+    char *p = mmap(NULL, chunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      printf("stopped by %s after %zu MiB\n", en(errno), total >> 20);
+      break;
+    }
+    memset(p, 0xa5, chunk);
+    total += chunk;
+    if (total > ((size_t)64 << 30)) break;
+  }
+  return 0;
+}
+
+static int brk_loop(void) {
+  size_t total = 0;
+  while (sbrk(1 << 20) != (void *)-1) {
+    total += 1 << 20;
+    if (total > ((size_t)64 << 30)) break;
+  }
+  printf("brk refused after %zu MiB: %s\n", total >> 20, en(errno));
+  return 0;
+}
+
+/* 20,000 one-page mappings with alternating protections: each is its own
+ * mapping on Linux (65,530 allowed); the sandbox may refuse some, but must
+ * never abort. */
+static int mappings(void) {
+  static void *maps[20000];
+  int made = 0, err = 0;
+  for (int i = 0; i < 20000; i++) {
+    int prot = i % 2 ? PROT_READ : PROT_READ | PROT_WRITE;
+    void *p = mmap(NULL, 4096, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+      err = errno;
+      break;
+    }
+    maps[made++] = p;
+  }
+  if (err)
+    printf("alternating mappings: stopped by %s\n", en(err));
+  else
+    printf("alternating mappings: all 20000\n");
+  int unmapped = 0;
+  for (int i = 0; i < made; i++) unmapped += munmap(maps[i], 4096) == 0;
+  printf("unmapped them all: %s\n", unmapped == made ? "yes" : "no");
+  /* and one large mapping split by mprotect into alternating pages */
+  char *big = mmap(NULL, 4096 * 20000, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  int split = 0;
+  err = 0;
+  if (big == MAP_FAILED) {
+    printf("mmap of 20000 pages: %s\n", en(errno));
+  } else {
+    for (int i = 0; i < 20000; i += 2) {
+      if (mprotect(big + (size_t)i * 4096, 4096, PROT_READ) != 0) {
+        err = errno;
+        break;
+      }
+      split++;
+    }
+  }
+  printf("mprotect splits: %s\n", err ? en(err) : "all 10000");
+  if (big != MAP_FAILED) {
+    big[4096] = 1; /* odd pages kept their write permission */
+    printf("memory still usable: %s\n", munmap(big, 4096 * 20000) == 0 ? "yes" : "no");
+  }
+  return 0;
+}
+
+static int fds(void) {
+  int n = 0, fd;
+  while ((fd = open("/dev/null", O_RDONLY)) >= 0) n++;
+  printf("open refused: %s\n", en(errno));
+  int p[2];
+  printf("pipe when full: %s\n", pipe(p) < 0 ? en(errno) : "ok");
+  printf("dup2 to 1000000: %s\n", dup2(0, 1000000) < 0 ? en(errno) : "ok");
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  printf("open count + 3 == RLIMIT_NOFILE: %s\n", (rlim_t)(n + 3) == rl.rlim_cur ? "yes" : "no");
+  rl.rlim_cur = rl.rlim_max + 1;
+  printf("raise RLIMIT_NOFILE above max: %s\n", setrlimit(RLIMIT_NOFILE, &rl) < 0 ? en(errno) : "ok");
+  return 0;
+}
+
+static int depth;
+static int recurse(int x) {
+  volatile char pad[256];
+  pad[0] = (char)x;
+  depth++;
+  return recurse(x + 1) + pad[0];
+}
+
+static void on_segv_alt(int sig) {
+  static const char msg[] = "SIGSEGV caught on the alternate stack\n";
+  write(1, msg, sizeof msg - 1);
+  _exit(0);
+}
+
+static int recursion(int with_handler) {
+  if (with_handler) {
+    stack_t ss = {.ss_sp = malloc(1 << 16), .ss_size = 1 << 16, .ss_flags = 0};
+    sigaltstack(&ss, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_segv_alt;
+    sa.sa_flags = SA_ONSTACK;
+    sigaction(SIGSEGV, &sa, NULL);
+  }
+  return recurse(1);
+}
+
+static void spin(int sig) {
+  for (volatile unsigned long i = 0;; i++) {
+  }
+}
+
+static int handler_loop(void) {
+  signal(SIGUSR1, spin);
+  printf("raising SIGUSR1 into a handler that never returns\n");
+  fflush(stdout);
+  raise(SIGUSR1);
+  return 0;
+}
+
+static int procmem(void) {
+  int fd = open("/proc/self/mem", O_RDWR);
+  printf("open /proc/self/mem read-write: %s\n", fd < 0 ? en(errno) : "opened");
+  if (fd >= 0) {
+    /* If it exists, it must only reach the guest's own memory. */
+    static volatile int target = 1;
+    int v = 2;
+    ssize_t n = pwrite(fd, &v, sizeof v, (off_t)(uintptr_t)&target);
+    printf("pwrite own variable: %zd, value now %d\n", n, target);
+  }
+  fd = open("/proc/1/mem", O_RDONLY);
+  printf("open /proc/1/mem: %s\n", fd < 0 ? en(errno) : "opened");
+  return 0;
+}
+
+/* Signals aimed at init (pid 1, ourselves) from a child: ignored unless
+ * init handles them, as in a container. */
+static int kill_init(void) {
+  printf("init is pid %d\n", getpid());
+  pid_t c = fork();
+  if (c == 0) {
+    printf("child: kill(1, SIGKILL) = %d\n", kill(1, SIGKILL));
+    printf("child: kill(1, SIGTERM) = %d\n", kill(1, SIGTERM));
+    printf("child: kill(-1, SIGTERM) = %d\n", kill(-1, SIGTERM));
+    _exit(7);
+  }
+  int st;
+  waitpid(c, &st, 0);
+  printf("child exited %d; init alive\n", WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 3 || strcmp(argv[2], "--sandboxed") != 0) {
+    fprintf(stderr, "usage: bombs MODE --sandboxed   (hostile: run only inside vmrun)\n");
+    return 2;
+  }
+  setvbuf(stdout, NULL, _IONBF, 0);
+  const char *m = argv[1];
+  if (!strcmp(m, "forkbomb")) return forkbomb();
+  if (!strcmp(m, "mmap_huge")) return mmap_huge();
+  if (!strcmp(m, "touch")) return touch();
+  if (!strcmp(m, "brk")) return brk_loop();
+  if (!strcmp(m, "mappings")) return mappings();
+  if (!strcmp(m, "fds")) return fds();
+  if (!strcmp(m, "recursion")) return recursion(0);
+  if (!strcmp(m, "recursion_altstack")) return recursion(1);
+  if (!strcmp(m, "handler_loop")) return handler_loop();
+  if (!strcmp(m, "procmem")) return procmem();
+  if (!strcmp(m, "kill_init")) return kill_init();
+  fprintf(stderr, "bombs: unknown mode %s\n", m);
+  return 2;
+}
