@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   uint64_t max_insns = 0, seed = 0;
   uint32_t max_procs = 256, max_files = 1024;
   double timeout = 0;
-  bool strace = false, deterministic = false, no_contain = false;
+  bool strace = false, deterministic = false, no_contain = false, no_seccomp = false;
   app.add_option("--rootfs", rootfs, "Host directory holding the guest root (read-only; default: the built-in one)");
   app.add_option("--arch", arch_text, "x86_64 or riscv64 (default: the program's, else x86_64)");
   app.add_option("--mount", mounts, "HOST:GUEST[:ro|:rw] — show a host directory in the guest (default ro)")
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
   app.add_option("--cwd", cwd, "Guest working directory (default /)");
   app.add_option("--max-insns", max_insns, "Stop after exactly N guest instructions (0 = no limit)");
   app.add_option("--timeout", timeout, "Stop after SECONDS of wall-clock time (0 = no limit)");
-  app.add_option("--max-memory", max_memory, "Guest memory limit, e.g. 256M (beyond it mappings fail with ENOMEM)");
+  app.add_option("--max-memory", max_memory, "Guest memory limit, e.g. 256M (default 4G; 0 = none; beyond it mappings fail with ENOMEM)");
   app.add_option("--max-output", max_output, "Limit on stdout+stderr bytes (default 64M)");
   app.add_option("--max-disk", max_disk, "Limit on bytes written into the sandbox's in-memory filesystem (default 256M)");
   app.add_option("--max-procs", max_procs, "Live guest processes (default 256); fork beyond gets EAGAIN")
@@ -77,7 +77,9 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off (default warn)");
   app.add_flag("--deterministic", deterministic, "Virtual time and seeded randomness: identical runs");
   app.add_option("--seed", seed, "Seed for --deterministic randomness");
-  app.add_flag("--no-contain", no_contain, "Run the emulator in this process (faster start, no crash containment)");
+  app.add_flag("--no-contain", no_contain,
+               "Run the emulator in this process (faster start, no crash containment, no seccomp filter)");
+  app.add_flag("--no-seccomp", no_seccomp, "Do not confine the emulator process with its seccomp allowlist");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -159,6 +161,7 @@ int main(int argc, char** argv) {
   config.seed = seed;
   config.strace = strace;
   config.contain = !no_contain;
+  config.host_syscall_filter = !no_seccomp;
 
   vmrun::RunRequest req;
   req.argv = guest_argv;

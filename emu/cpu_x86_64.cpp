@@ -84,9 +84,11 @@ class X86_64Cpu final : public GuestCpu {
 
   void start_state(uc_struct* uc, uint64_t entry, uint64_t sp) override {
     // OSFXSR|OSXMMEXCPT: without them fxsave/fxrstor skip the XMM state.
+    // TSD: rdtsc/rdtscp at level 3 raise #GP, which on_interrupt answers
+    // from vmrun's clock (Unicorn 2.1.1 cannot hook rdtsc directly).
     uint64_t cr4 = 0;
     uc_reg_read(uc, UC_X86_REG_CR4, &cr4);
-    cr4 |= 0x600;
+    cr4 |= 0x600 | 0x4;
     uc_reg_write(uc, UC_X86_REG_CR4, &cr4);
     uint64_t fpcw = 0x37f;  // Unicorn starts at 0: doubles would round to single
     uc_reg_write(uc, UC_X86_REG_FPCW, &fpcw);
@@ -142,6 +144,7 @@ class X86_64Cpu final : public GuestCpu {
     uc_reg_read(uc, UC_X86_REG_CS, &cs);
     uc_reg_read(uc, UC_X86_REG_SS, &ss);
     ok = ok && pc(uc) == entry && stack_pointer(uc) == sp && cs == kUserCs && ss == kUserSs;
+    if (ok) find_old_exception(uc, scratch);
     gdtr = uc_x86_mmr{};
     uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
     // Drop only the trampoline's translation; a full flush would zero the
@@ -149,6 +152,59 @@ class X86_64Cpu final : public GuestCpu {
     uc_ctl_remove_cache(uc, scratch, scratch + kPageSize);
     (void)mem.unmap(scratch, kPageSize);
     return ok;
+  }
+
+  // QEMU escalates a fault raised while `old_exception` records an earlier
+  // contributory one (#DE, #GP, ...) to a double fault (#DF). Only QEMU's
+  // own interrupt delivery resets it, which Unicorn's hook path skips: after
+  // the first #GP of a process every later #GP or divide error arrived as
+  // #DF (measured), and contexts copied to forked engines carry it along.
+  // The field is not reachable through the API, so it is located once in
+  // the raw context blob: save, provoke a #GP (`hlt` at level 3, no hooks
+  // yet), save again, and keep the one 32-bit slot that went from -1 to
+  // 13. clear_old_exception() puts -1 back after each fault we handle.
+  void find_old_exception(uc_struct* uc, uint64_t scratch) {
+    static long offset = -2;  // -2 unknown, -1 not found; the layout is the library's
+    if (offset != -2) {
+      old_exception_offset_ = offset;
+      return;
+    }
+    offset = -1;
+    const uint8_t hlt = 0xf4;
+    uc_context *before = nullptr, *after = nullptr;
+    if (uc_context_alloc(uc, &before) == UC_ERR_OK && uc_context_alloc(uc, &after) == UC_ERR_OK &&
+        uc_mem_write(uc, scratch + 0x10, &hlt, 1) == UC_ERR_OK && uc_context_save(uc, before) == UC_ERR_OK) {
+      uc_emu_start(uc, scratch + 0x10, 0, 0, 1);
+      if (uc_context_save(uc, after) == UC_ERR_OK) {
+        size_t size = uc_context_size(uc);
+        const auto* a = reinterpret_cast<const uint8_t*>(before);
+        const auto* b = reinterpret_cast<const uint8_t*>(after);
+        int found = 0;
+        for (size_t off = 0; off + 4 <= size; off += 4) {
+          int32_t va, vb;
+          std::memcpy(&va, a + off, 4);
+          std::memcpy(&vb, b + off, 4);
+          if (va == -1 && vb == 13) offset = static_cast<long>(off), found++;
+        }
+        if (found != 1) offset = -1;
+      }
+      uc_context_restore(uc, before);  // back to the entry state
+    }
+    if (before) uc_context_free(before);
+    if (after) uc_context_free(after);
+    old_exception_offset_ = offset;
+  }
+
+  void clear_old_exception(uc_struct* uc) {
+    if (old_exception_offset_ < 0) return;
+    uc_context* ctx = nullptr;
+    if (uc_context_alloc(uc, &ctx) != UC_ERR_OK) return;
+    if (uc_context_save(uc, ctx) == UC_ERR_OK) {
+      const int32_t none = -1;
+      std::memcpy(reinterpret_cast<uint8_t*>(ctx) + old_exception_offset_, &none, 4);
+      uc_context_restore(uc, ctx);
+    }
+    uc_context_free(ctx);
   }
 
   uint64_t pc(uc_struct* uc) const override {
@@ -269,10 +325,31 @@ class X86_64Cpu final : public GuestCpu {
     uc_emu_stop(uc);
   }
 
+  // rdtsc (0f 31) / rdtscp (0f 01 f9) trapped by CR4.TSD: EDX:EAX from
+  // the clock (virtual in deterministic mode), ECX = 0 for rdtscp.
+  bool emulate_rdtsc(uc_engine* uc, uint64_t rip) {
+    uint8_t b[3] = {0, 0, 0};
+    if (uc_mem_read(uc, rip, b, 2) != UC_ERR_OK || b[0] != 0x0f) return false;
+    uint64_t len = 0;
+    if (b[1] == 0x31) len = 2;
+    else if (b[1] == 0x01 && uc_mem_read(uc, rip + 2, &b[2], 1) == UC_ERR_OK && b[2] == 0xf9) len = 3;
+    if (!len) return false;
+    uint64_t t = events_->tsc_counter(), lo = t & 0xffffffffu, hi = t >> 32, next = rip + len;
+    uc_reg_write(uc, UC_X86_REG_RAX, &lo);
+    uc_reg_write(uc, UC_X86_REG_RDX, &hi);
+    if (len == 3) {
+      uint64_t aux = 0;
+      uc_reg_write(uc, UC_X86_REG_RCX, &aux);
+    }
+    uc_reg_write(uc, UC_X86_REG_RIP, &next);
+    return true;
+  }
+
   static void on_interrupt(uc_engine* uc, uint32_t intno, void* self) {
     auto* cpu = static_cast<X86_64Cpu*>(self);
     uint64_t rip = 0;
     uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+    if (intno != 0x80) cpu->clear_old_exception(uc);
     switch (intno) {
       case 0x80: {
         // The 32-bit syscall ABI is not offered: answer ENOSYS like a
@@ -281,6 +358,10 @@ class X86_64Cpu final : public GuestCpu {
         uc_reg_write(uc, UC_X86_REG_RAX, &r);
         return;
       }
+      case 13:
+        if (cpu->emulate_rdtsc(uc, rip)) return;
+        cpu->events_->on_fault(SIGSEGV, rip, "general protection");
+        break;
       case 0: cpu->events_->on_fault(SIGFPE, rip, "divide error"); break;
       case 1: case 3: cpu->events_->on_fault(SIGTRAP, rip, "breakpoint"); break;
       case 6: cpu->events_->on_fault(SIGILL, rip, "invalid opcode"); break;
@@ -292,6 +373,7 @@ class X86_64Cpu final : public GuestCpu {
   }
 
   CpuEvents* events_ = nullptr;
+  long old_exception_offset_ = -1;
 };
 
 }  // namespace

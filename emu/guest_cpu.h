@@ -48,6 +48,7 @@ class CpuEvents {
   // Deterministic values for cycle/time/instret counters the guest reads.
   virtual uint64_t cycle_counter() = 0;
   virtual uint64_t time_counter() = 0;  // riscv rdtime: 10 MHz ticks
+  virtual uint64_t tsc_counter() = 0;   // x86 rdtsc: a 1 GHz clock (virtual when deterministic)
 };
 
 class GuestCpu {

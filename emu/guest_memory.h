@@ -28,7 +28,8 @@ constexpr uint64_t kPageSize = 4096;
 // regions (QEMU's find_ram_offset), so n mappings cost O(n^3): 1,000 took
 // 1.7 s, 2,000 took 12.7 s, 3,000 took 42 s (docs/UNICORN.md). Like Linux's
 // vm.max_map_count, a mapping or protection change that would need more
-// areas fails with ENOMEM; the cap bounds that host CPU time to ~13 s.
+// areas fails with ENOMEM; the cap bounds that host CPU time (~6 s to
+// reach it, measured).
 constexpr size_t kMaxVmas = 1536;
 // Linux's vm.mmap_min_addr default: guests cannot map below it.
 constexpr uint64_t kMmapMinAddr = 0x10000;

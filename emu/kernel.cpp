@@ -597,7 +597,13 @@ RunResult Kernel::run(const RunRequest& request) {
     result_.message = err.message;
   } else {
     result_.arch = cpu_->arch();
-    run_with_watchdog();
+    std::string why;
+    if (before_guest_code_ && !before_guest_code_(&why)) {
+      result_.stop_reason = StopReason::SandboxError;
+      result_.message = why;
+    } else {
+      run_with_watchdog();
+    }
   }
   result_.instructions = executed_;
   result_.syscalls = syscalls_;

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -56,6 +57,10 @@ class Kernel final : public CpuEvents {
 
   // Load the program and run it (and every process it starts) to the end.
   RunResult run(const RunRequest& request);
+  // Called by run() after the first program is loaded, before any guest
+  // instruction (the supervised child installs its seccomp filter here).
+  // Returning false stops the run as SandboxError with the message.
+  void set_before_guest_code(std::function<bool(std::string*)> hook) { before_guest_code_ = std::move(hook); }
 
   // For handler-level tests and fuzzers: load the program without running
   // it, then call syscalls directly with chosen arguments.
@@ -129,6 +134,7 @@ class Kernel final : public CpuEvents {
   void on_syscall() override;
   void on_fault(int signal, uint64_t addr, const char* what, uint64_t pc = ~0ull) override;
   uint64_t cycle_counter() override { return executed_; }
+  uint64_t tsc_counter() override { return static_cast<uint64_t>(monotonic_ns()); }
   uint64_t time_counter() override;
 
  private:
@@ -196,6 +202,7 @@ class Kernel final : public CpuEvents {
   // one), so resumption uses this address.
   uint64_t stopped_before_block_ = ~0ull;
   uc_struct* running_uc_ = nullptr;  // the engine inside uc_emu_start, if any
+  std::function<bool(std::string*)> before_guest_code_;
   int last_pid_run_ = 0;
   MemoryAccount memory_;
   struct PendingFault {

@@ -93,12 +93,15 @@ Result<void> Kernel::send_signal(int pid, int sig, const SignalInfo& info) {
   if (targets.empty()) return Err{ESRCH};
   if (sig == 0) return Ok();
   for (Process* p : targets) {
-    // The sandbox's init is a container's pid 1: signals sent from inside
-    // reach it only where it installed a handler (SIGKILL and SIGSTOP
-    // never), so no guest can end the run by killing pid 1. Signals the
-    // kernel raises (faults, the terminal's Ctrl-C, timers) are not sent
-    // through here.
-    if (p->tgid == 1 && (sig == SIGKILL || sig == SIGSTOP || p->signals.actions()[sig].handler == 0)) continue;
+    // The sandbox's init is a container's pid 1: signals other guest
+    // processes send it arrive only where it installed a handler (SIGKILL
+    // and SIGSTOP never), so no guest can end the run by killing pid 1.
+    // Init signalling itself keeps the plain Linux semantics (`kill $$` in
+    // a script ends it). Signals the kernel raises (faults, the terminal's
+    // Ctrl-C, timers) are not sent through here.
+    if (p->tgid == 1 && self.tgid != 1 &&
+        (sig == SIGKILL || sig == SIGSTOP || p->signals.actions()[sig].handler == 0))
+      continue;
     post_signal(*p, sig, info);
   }
   return Ok();

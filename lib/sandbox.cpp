@@ -11,9 +11,13 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "emu/kernel.h"
+#include "lib/host_landlock.h"
+#include "lib/host_seccomp.h"
 #include "vmrun/sandbox.h"
 
 namespace vmrun {
@@ -52,6 +56,18 @@ void write_all(int fd, const std::string& s) {
     if (w <= 0) return;
     done += w;
   }
+}
+
+// What the emulator process does once the program is loaded and before its
+// first instruction: Landlock limits later opens to the rootfs and mounts
+// (where the kernel has it), then the seccomp allowlist (docs/SECURITY.md).
+std::function<bool(std::string*)> harden_emulator_process(const Config& config) {
+  std::vector<LandlockPath> paths{{config.rootfs, false}};
+  for (const Mount& m : config.mounts) paths.push_back({m.host_dir, m.writable});
+  return [paths](std::string* error) {
+    if (restrict_host_paths(paths, error) == LandlockStatus::Failed) return false;
+    return install_host_syscall_filter(error);
+  };
 }
 
 // Grace beyond the guest's own time limit before the supervisor kills an
@@ -113,6 +129,7 @@ RunResult run_contained(const Config& config, const RunRequest& req) {
     RunResult r;
     {
       Kernel kernel(config, std::move(stdio));
+      if (config.host_syscall_filter) kernel.set_before_guest_code(harden_emulator_process(config));
       r = kernel.run(req);
     }
     write_all(res_pipe[1], r.to_json());
@@ -184,6 +201,8 @@ RunResult run_contained(const Config& config, const RunRequest& req) {
     r.message = WIFSIGNALED(status) ? std::string("the emulator process died of signal ") +
                                           std::to_string(WTERMSIG(status)) + " (" + strsignal(WTERMSIG(status)) + ")"
                                     : "the emulator process exited without a result";
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+      r.message += ": a host system call outside the seccomp allowlist (the number is on stderr)";
   }
   r.wall_seconds = now_seconds() - started;
   r.stdout_data = std::move(out);

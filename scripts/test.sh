@@ -4,7 +4,9 @@
 #   bash scripts/test.sh [CTEST ARGS...]     e.g.  bash scripts/test.sh -R diff.riscv64
 #
 # Runs scripts/setup.sh --no-demo first, so it works on a fresh machine; a
-# second run only rebuilds what changed.
+# second run only rebuilds what changed. Without ctest arguments it then
+# runs scripts/test-sanitizers.sh (ASan + UBSan build of the suite minus the
+# CPython tests; VMRUN_SKIP_SANITIZERS=1 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --no-demo
@@ -13,10 +15,15 @@ cmake --build build -j2
 echo "==> ctest"
 status=0
 ctest --test-dir build --output-on-failure -j2 "$@" || status=$?
+san_status=0
+if [ "${VMRUN_SKIP_SANITIZERS:-0}" != 1 ] && [ $# = 0 ]; then
+  bash scripts/test-sanitizers.sh || san_status=$?
+fi
 if [ $status != 0 ]; then
   # Repeat the failures' output at the end, where a truncated log still
   # shows it. The rerun is for diagnosis only: the status stays a failure.
-  echo "==> failed tests, run again one at a time (status stays $status)"
+  echo "==> failed tests of build/, run again one at a time (status stays $status)"
   ctest --test-dir build --rerun-failed --output-on-failure -j1 || true
 fi
+[ $status != 0 ] || status=$san_status
 exit $status

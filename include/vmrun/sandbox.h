@@ -49,7 +49,7 @@ struct Mount {
 struct Limits {
   uint64_t max_instructions = 0;  // 0 = unlimited; counted exactly over the whole run
   double timeout_seconds = 0;     // wall clock; 0 = unlimited
-  uint64_t max_memory = 0;        // bytes of guest mappings; beyond, ENOMEM
+  uint64_t max_memory = 4ull << 30; // bytes of guest mappings, all processes; beyond, ENOMEM (0 = unlimited)
   uint64_t max_output = 64 << 20; // bytes of stdout+stderr (captured or streamed)
   uint64_t max_disk = 256 << 20;  // bytes the guest may write into the in-memory upper layer
   uint32_t max_open_files = 1024; // per process (RLIMIT_NOFILE)
@@ -67,6 +67,12 @@ struct Config {
   // hang inside the CPU emulator becomes StopReason::EmulatorFault instead
   // of taking the caller down. Costs one fork per run.
   bool contain = true;
+  // With `contain`: once the program is loaded, the emulator process drops
+  // to a seccomp allowlist of host system calls (no sockets, no exec, no
+  // new processes, opens only under the rootfs and mount directories).
+  // A refused call ends the run as StopReason::EmulatorFault. See
+  // docs/SECURITY.md.
+  bool host_syscall_filter = true;
   bool strace = false;                // log every syscall at info level (spdlog)
   uint32_t uid = 0, gid = 0;          // guest identity
   std::string hostname = "vmrun";

@@ -36,6 +36,10 @@ int main(void) {
   unsigned long long n;
   __asm__("popcnt %1, %0" : "=r"(n) : "r"(x));
   printf("popcnt(0xf0f0): %llu\n", n);
+  uint32_t lo1, hi1, lo2, hi2;
+  __asm__ volatile("rdtsc" : "=a"(lo1), "=d"(hi1));
+  __asm__ volatile("rdtsc" : "=a"(lo2), "=d"(hi2));
+  printf("tsc: %llu %llu\n", (unsigned long long)hi1 << 32 | lo1, (unsigned long long)hi2 << 32 | lo2);
   signal(SIGSEGV, on_sigill);  /* Linux raises SIGSEGV (#GP) for privileged instructions */
   signal(SIGILL, on_sigill);
   __asm__ volatile("hlt");

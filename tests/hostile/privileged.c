@@ -4,6 +4,7 @@
  * vmrun: the outputs must match. A user-mode guest must never execute a
  * privileged instruction, halt the emulator, or reach host state. */
 #define _GNU_SOURCE
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -72,6 +73,7 @@ static void i_iretq_garbage(void) {
   __asm__ volatile("pushq $0x10; pushq %%rsp; pushfq; pushq $0x8; lea 1f(%%rip), %%rax; push %%rax; iretq; 1:" ::: "rax", "memory");
 }
 static void i_div0(void) { volatile int z = 0; volatile int x = 1 / z; (void)x; }
+static void i_div0_asm(void) { __asm__ volatile("xor %%ecx, %%ecx; mov $1, %%eax; xor %%edx, %%edx; div %%ecx" ::: "eax", "ecx", "edx"); }
 static void i_jump_nowhere(void) { ((void (*)(void))0x10)(); }
 static void i_cpuid(void) {
   uint32_t a, b, c, d;
@@ -120,9 +122,36 @@ static void i_rdtime(void) {
   X(reserved_opcode) X(div0) X(jump_nowhere) X(misaligned_jump) X(fence_i) X(rdtime)
 #endif
 
+/* Several faults in one process, each caught and left with siglongjmp:
+ * every one must arrive as itself (no escalation to a double fault). */
+static sigjmp_buf again;
+static void jump_back(int sig) { siglongjmp(again, sig); }
+
+static void sequence(void) {
+#if defined(__x86_64__)
+  static void (*const steps[])(void) = {i_div0_asm, i_cli, i_div0_asm, i_hlt, i_div0_asm, i_ud2, i_wrmsr, i_int3, i_div0_asm};
+#else
+  static void (*const steps[])(void) = {i_ebreak, i_csrw_mstatus, i_ebreak, i_illegal_zero, i_jump_nowhere, i_ebreak};
+#endif
+  int sigs[] = {SIGSEGV, SIGILL, SIGTRAP, SIGBUS, SIGFPE};
+  for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++) signal(sigs[i], jump_back);
+  printf("faults in one process:");
+  for (unsigned i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+    int sig = sigsetjmp(again, 1);
+    if (sig == 0) {
+      steps[i]();
+      printf(" none");
+    } else {
+      printf(" %s", sigabbrev_np(sig));
+    }
+  }
+  printf("\n");
+}
+
 int main(void) {
 #define RUN(n) run(#n, i_##n);
   CASES(RUN)
+  sequence();
   printf("parent alive\n");
   return 0;
 }

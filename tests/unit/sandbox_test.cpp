@@ -1,13 +1,20 @@
 // The library API end to end: real guests from the default root
 // filesystems, limits as distinct stop reasons, containment, confinement.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
+#include "lib/host_landlock.h"
+#include "lib/host_seccomp.h"
 #include "test_support.h"
 
 using namespace vmrun;
@@ -354,6 +361,20 @@ TEST_CASE("the CPU looks like Linux on a fixed model, and privileged instruction
     CHECK(r.stdout_data.find("privileged: SIGILL\n") != std::string::npos);  // hlt -> SIGSEGV handler
   }
   {
+    // rdtsc is trapped (CR4.TSD at level 3) and answered from the clock:
+    // virtual in deterministic mode, so identical across runs.
+    Config c = test::config_for(Arch::X86_64);
+    c.deterministic = true;
+    RunResult a = Sandbox(c).run(test::request({"/t/cpu_state"}));
+    RunResult b = Sandbox(c).run(test::request({"/t/cpu_state"}));
+    auto tsc_of = [](const std::string& s) { return s.substr(s.find("tsc: "), s.find('\n', s.find("tsc: ")) - s.find("tsc: ")); };
+    REQUIRE(a.stdout_data.find("tsc: ") != std::string::npos);
+    CHECK(tsc_of(a.stdout_data) == tsc_of(b.stdout_data));
+    unsigned long long t1 = 0, t2 = 0;
+    CHECK(std::sscanf(tsc_of(a.stdout_data).c_str(), "tsc: %llu %llu", &t1, &t2) == 2);
+    CHECK(t2 > t1);  // it advances with the instructions in between
+  }
+  {
     Config c = test::config_for(Arch::RiscV64);
     c.deterministic = true;
     RunResult a = Sandbox(c).run(test::request({"/t/cpu_state"}));
@@ -393,4 +414,109 @@ with mp.get_context("fork").Pool(2) as pool: print(pool.map(abs, [-1, -2, -3]))
     CHECK(r.stop_reason == StopReason::Exited);
     CHECK(r.stdout_data == "b'child'\n42\n[1, 2, 3]\n");
   }
+}
+
+namespace {
+
+// Run `body` in a child that first installs the emulator's seccomp filter;
+// returns the child's wait status and what it wrote to its pipe.
+std::pair<int, std::string> in_filtered_child(const std::function<std::string()>& body) {
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  pid_t c = fork();
+  REQUIRE(c >= 0);
+  if (c == 0) {
+    close(p[0]);
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 2);  // the refusal message
+    std::string error;
+    std::string out = install_host_syscall_filter(&error) ? body() : "filter failed: " + error;
+    ssize_t ignored = write(p[1], out.data(), out.size());
+    (void)ignored;
+    _exit(0);
+  }
+  close(p[1]);
+  std::string out;
+  char buf[256];
+  ssize_t n;
+  while ((n = read(p[0], buf, sizeof buf)) > 0) out.append(buf, n);
+  close(p[0]);
+  int st = 0;
+  waitpid(c, &st, 0);
+  return {st, out};
+}
+
+}  // namespace
+
+TEST_CASE("the emulator's seccomp filter refuses host escapes") {
+  auto [st, out] = in_filtered_child([] {
+    return probe_forbidden_host_syscall("getpid") + " " + probe_forbidden_host_syscall("open_absolute") + " " +
+           probe_forbidden_host_syscall("open_legacy");
+  });
+  CHECK(WIFEXITED(st));
+  CHECK(out == "allowed EACCES EACCES");  // opens only through directory fds
+  for (const char* fatal : {"socket", "execve", "fork"}) {
+    INFO(fatal);
+    auto [fst, fout] = in_filtered_child([&] { return "returned: " + probe_forbidden_host_syscall(fatal); });
+    CHECK(WIFSIGNALED(fst));
+    CHECK(WTERMSIG(fst) == SIGSYS);
+    CHECK(fout.empty());
+  }
+}
+
+TEST_CASE("guests run normally under the seccomp filter, which contained runs use by default") {
+  CHECK(Config{}.host_syscall_filter);
+  Config cfg = test::config_for(Arch::X86_64);
+  TempDir mount;
+  mount.write("in.txt", "data\n");
+  cfg.mounts.push_back(Mount{mount.path.string(), "/mnt", true});
+  RunRequest req;
+  req.argv = {"/bin/sh", "-c", "cat /mnt/in.txt > /mnt/out.txt; ls /mnt | sort; echo x | cat"};
+  RunResult r = Sandbox(cfg).run(req);
+  CHECK(r.stop_reason == StopReason::Exited);
+  CHECK(r.stdout_data == "in.txt\nout.txt\nx\n");
+  std::ifstream back(mount.path / "out.txt");
+  std::string text((std::istreambuf_iterator<char>(back)), std::istreambuf_iterator<char>());
+  CHECK(text == "data\n");
+}
+
+TEST_CASE("Landlock confines the emulator process's opens to the rootfs and mounts") {
+  TempDir allowed;
+  allowed.write("inside.txt", "yes\n");
+  int p[2];
+  REQUIRE(pipe(p) == 0);
+  int root_before = open("/", O_PATH | O_DIRECTORY);  // held from before, like the VFS's fds
+  REQUIRE(root_before >= 0);
+  pid_t c = fork();
+  REQUIRE(c >= 0);
+  if (c == 0) {
+    std::string error, out;
+    LandlockStatus s = restrict_host_paths({{allowed.path.string(), false}}, &error);
+    out = s == LandlockStatus::Enforced ? "enforced" : s == LandlockStatus::Unsupported ? "unsupported" : "failed";
+    auto try_open = [&](int dirfd, const char* path) {
+      int fd = openat(dirfd, path, O_RDONLY);
+      out += fd >= 0 ? " ok" : std::string(" ") + strerrorname_np(errno);
+      if (fd >= 0) close(fd);
+    };
+    try_open(AT_FDCWD, (allowed.path / "inside.txt").c_str());
+    try_open(AT_FDCWD, "/etc/passwd");
+    try_open(root_before, "etc/passwd");
+    int w = open((allowed.path / "new.txt").c_str(), O_CREAT | O_WRONLY, 0644);  // read-only rule
+    out += w >= 0 ? " created" : std::string(" ") + strerrorname_np(errno);
+    ssize_t ignored = write(p[1], out.data(), out.size());
+    (void)ignored;
+    _exit(0);
+  }
+  close(p[1]);
+  close(root_before);
+  std::string out;
+  char buf[256];
+  ssize_t n;
+  while ((n = read(p[0], buf, sizeof buf)) > 0) out.append(buf, n);
+  close(p[0]);
+  waitpid(c, nullptr, 0);
+  if (landlock_abi_version() > 0)
+    CHECK(out == "enforced ok EACCES EACCES EACCES");
+  else
+    CHECK(out == "unsupported ok ok ok created");  // nothing enforced: say so, change nothing
 }

@@ -1,0 +1,130 @@
+// The emulator process's seccomp allowlist (libseccomp). Everything the
+// emulator does after set-up: memory management for guest memory and
+// Unicorn, I/O on fds it already holds (stdio pipes, the terminal, files
+// under the rootfs and mount directories, opened with openat relative to
+// directory fds), time, futexes and the watchdog thread, signals to itself.
+#include "lib/host_seccomp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace vmrun {
+namespace {
+
+// SIGSYS from SCMP_ACT_TRAP: name the call, then die of SIGSYS so the
+// supervisor reports it. Async-signal-safe: write, rt_sigaction, tgkill.
+void on_refused_syscall(int, siginfo_t* info, void*) {
+  char msg[128] = "vmrun: emulator stopped: host system call ";
+  char num[24];
+  int n = 0;
+  unsigned v = static_cast<unsigned>(info->si_syscall);
+  do num[n++] = static_cast<char>('0' + v % 10); while ((v /= 10) && n < 20);
+  size_t len = std::strlen(msg);
+  while (n > 0) msg[len++] = num[--n];
+  const char tail[] = " is outside the seccomp allowlist\n";
+  std::memcpy(msg + len, tail, sizeof tail);
+  len += sizeof tail - 1;
+  ssize_t ignored = write(2, msg, len);
+  (void)ignored;
+  signal(SIGSYS, SIG_DFL);
+  raise(SIGSYS);
+}
+
+}  // namespace
+
+bool install_host_syscall_filter(std::string* error) {
+  struct sigaction sa;
+  std::memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_refused_syscall;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGSYS, &sa, nullptr);
+
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+  if (!ctx) {
+    *error = "seccomp_init failed";
+    return false;
+  }
+  int rc = 0;
+  auto allow = [&](int nr) {
+    if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+  };
+  for (int nr : {
+           // I/O on descriptors already open
+           SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64),
+           SCMP_SYS(pwrite64), SCMP_SYS(preadv), SCMP_SYS(pwritev), SCMP_SYS(lseek), SCMP_SYS(close),
+           SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(fstatfs), SCMP_SYS(getdents64),
+           SCMP_SYS(readlinkat), SCMP_SYS(fcntl), SCMP_SYS(dup), SCMP_SYS(dup3), SCMP_SYS(ftruncate),
+           SCMP_SYS(fallocate), SCMP_SYS(fsync), SCMP_SYS(fdatasync), SCMP_SYS(flock),
+           // names under directory fds (writable mounts)
+           SCMP_SYS(mkdirat), SCMP_SYS(unlinkat), SCMP_SYS(renameat), SCMP_SYS(renameat2),
+           SCMP_SYS(linkat), SCMP_SYS(symlinkat), SCMP_SYS(fchmod), SCMP_SYS(fchmodat), SCMP_SYS(fchown),
+           SCMP_SYS(fchownat), SCMP_SYS(utimensat), SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
+           // memory (guest memory, Unicorn's translation buffers, the heap)
+           SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(mremap), SCMP_SYS(madvise),
+           SCMP_SYS(mincore), SCMP_SYS(brk), SCMP_SYS(msync),
+           // time and waiting
+           SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday), SCMP_SYS(time),
+           SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(poll), SCMP_SYS(ppoll),
+           SCMP_SYS(select), SCMP_SYS(pselect6), SCMP_SYS(sched_yield), SCMP_SYS(futex),
+           // threads (the watchdog) and the process itself
+           SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(sched_getaffinity), SCMP_SYS(getpid),
+           SCMP_SYS(gettid), SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
+           SCMP_SYS(getrandom), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(rt_sigaction),
+           SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(restart_syscall),
+           SCMP_SYS(prlimit64), SCMP_SYS(getrlimit), SCMP_SYS(uname), SCMP_SYS(sysinfo)})
+    allow(nr);
+
+  // Signals only to this process (abort, raise).
+  const pid_t self = getpid();
+  if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, self));
+  if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, SCMP_A0(SCMP_CMP_EQ, self));
+  // Threads only (the watchdog): never a new process. clone3's flags are
+  // behind a pointer, so it is refused with ENOSYS and glibc falls back.
+  if (rc == 0)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                          SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+  if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+  // Opens only relative to a directory fd we hold: never by a path from
+  // the current directory or the host's root.
+  if (rc == 0)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+                          SCMP_A0(SCMP_CMP_NE, static_cast<uint32_t>(AT_FDCWD)));
+  if (rc == 0)
+    rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 1,
+                          SCMP_A0(SCMP_CMP_EQ, static_cast<uint32_t>(AT_FDCWD)));
+  if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0);
+  if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(creat), 0);
+  // Terminal requests the guest's tty emulation passes on, and FIONREAD.
+  for (unsigned long req : {TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, TIOCGPGRP, FIONREAD})
+    if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, req));
+  if (rc == 0) rc = seccomp_load(ctx);
+  seccomp_release(ctx);
+  if (rc != 0) {
+    *error = std::string("cannot install the seccomp filter: ") + std::strerror(-rc);
+    return false;
+  }
+  return true;
+}
+
+std::string probe_forbidden_host_syscall(const std::string& which) {
+  auto result = [](long r) { return r < 0 ? std::string(strerrorname_np(errno)) : std::string("allowed"); };
+  if (which == "open_absolute") return result(syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY));
+  if (which == "open_legacy") return result(syscall(SYS_open, "/etc/passwd", O_RDONLY));
+  if (which == "socket") return result(syscall(SYS_socket, AF_INET, SOCK_STREAM, 0));
+  if (which == "execve") return result(syscall(SYS_execve, "/bin/true", nullptr, nullptr));
+  if (which == "fork") return result(syscall(SYS_fork));
+  if (which == "getpid") return result(syscall(SYS_getpid));
+  return "unknown probe";
+}
+
+}  // namespace vmrun
