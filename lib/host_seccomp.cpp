@@ -65,6 +65,8 @@ bool install_host_syscall_filter(std::string* error) {
            SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(fstatfs), SCMP_SYS(getdents64),
            SCMP_SYS(readlinkat), SCMP_SYS(fcntl), SCMP_SYS(dup), SCMP_SYS(dup3), SCMP_SYS(ftruncate),
            SCMP_SYS(fallocate), SCMP_SYS(fsync), SCMP_SYS(fdatasync), SCMP_SYS(flock),
+           // anonymous pipes (the sanitizer runtimes probe memory with one)
+           SCMP_SYS(pipe), SCMP_SYS(pipe2),
            // names under directory fds (writable mounts)
            SCMP_SYS(mkdirat), SCMP_SYS(unlinkat), SCMP_SYS(renameat), SCMP_SYS(renameat2),
            SCMP_SYS(linkat), SCMP_SYS(symlinkat), SCMP_SYS(fchmod), SCMP_SYS(fchmodat), SCMP_SYS(fchown),
