@@ -139,7 +139,7 @@ class X86_64Cpu final : public GuestCpu {
     uint64_t frame_sp = scratch + kFrameOff;
     ok = ok && uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr) == UC_ERR_OK &&
          uc_reg_write(uc, UC_X86_REG_RSP, &frame_sp) == UC_ERR_OK &&
-         uc_emu_start(uc, scratch, 0, 0, 1) == UC_ERR_OK;
+         uc_emu_start(uc, scratch, entry, 0, 0) == UC_ERR_OK;
     uint64_t cs = 0, ss = 0;
     uc_reg_read(uc, UC_X86_REG_CS, &cs);
     uc_reg_read(uc, UC_X86_REG_SS, &ss);
@@ -147,9 +147,10 @@ class X86_64Cpu final : public GuestCpu {
     if (ok) find_old_exception(uc, scratch);
     gdtr = uc_x86_mmr{};
     uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
-    // Drop only the trampoline's translation; a full flush would zero the
-    // whole translation buffer.
+    // Drop only the trampoline's translation (and any stop block at the
+    // entry); a full flush would zero the whole translation buffer.
     uc_ctl_remove_cache(uc, scratch, scratch + kPageSize);
+    uc_ctl_remove_cache(uc, entry, entry + 1);
     (void)mem.unmap(scratch, kPageSize);
     return ok;
   }
@@ -174,7 +175,7 @@ class X86_64Cpu final : public GuestCpu {
     uc_context *before = nullptr, *after = nullptr;
     if (uc_context_alloc(uc, &before) == UC_ERR_OK && uc_context_alloc(uc, &after) == UC_ERR_OK &&
         uc_mem_write(uc, scratch + 0x10, &hlt, 1) == UC_ERR_OK && uc_context_save(uc, before) == UC_ERR_OK) {
-      uc_emu_start(uc, scratch + 0x10, 0, 0, 1);
+      uc_emu_start(uc, scratch + 0x10, scratch + 0x11, 0, 0);
       if (uc_context_save(uc, after) == UC_ERR_OK) {
         size_t size = uc_context_size(uc);
         const auto* a = reinterpret_cast<const uint8_t*>(before);

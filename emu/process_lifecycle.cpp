@@ -225,13 +225,17 @@ void Kernel::exit_thread(int code) {
 
 void Kernel::terminate(Process& p, int wait_status) {
   if (p.state == ProcState::Zombie) return;
-  // The whole thread group goes (exit_group, fatal signals).
-  for (auto& [tid, t] : procs_)
-    if (t.get() != &p && t->tgid == p.tgid && t->state != ProcState::Zombie) end_thread(*t);
+  // The whole thread group goes (exit_group, fatal signals, the exit of its
+  // last thread). Its status is reported through the group leader, the
+  // task whose pid is the tgid (wait4 and init's end of the run look only
+  // at leaders), even when the leader left early with exit(2) and stayed
+  // as a silent zombie (reap_retired keeps it while the group lives).
   Process* leader = find_process(p.tgid);
-  Process& proc = leader && leader->state != ProcState::Zombie ? *leader : p;
-  if (&proc != &p) end_thread(p);
-  Process& q = &proc == &p ? p : proc;
+  Process& q = leader ? *leader : p;
+  for (auto& [tid, t] : procs_)
+    if (t.get() != &p && t.get() != &q && t->tgid == p.tgid && t->state != ProcState::Zombie) end_thread(*t);
+  if (&q != &p) end_thread(p);
+  q.autoreap = false;  // set again below if the parent ignores SIGCHLD
   q.vfork_parent = 0;
   q.fds = std::make_shared<FdTable>(q.fds->limit());  // closes pipes: readers see EOF
   drop_image(q);
@@ -281,8 +285,17 @@ Result<Kernel::Reaped> Kernel::wait_child(int pid, int options) {
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOWAIT | __WALL | __WCLONE | __WNOTHREAD | WEXITED))
     return Err{EINVAL};
   Process& self = *current_;
+  // A group leader that left early with exit(2) while other threads of its
+  // group run is a silent zombie: the child exists, but has nothing to
+  // report until its whole group ends (terminate makes it reportable).
+  auto silent = [this](const Process& c) {
+    if (c.state != ProcState::Zombie || !c.autoreap || c.pid() != c.tgid) return false;
+    for (auto& [tid, t] : procs_)
+      if (t->tgid == c.tgid && t->state != ProcState::Zombie) return true;
+    return false;
+  };
   auto matches = [&](const Process& c) {
-    if (c.ppid != self.tgid || c.autoreap || c.tgid != c.pid()) return false;
+    if (c.ppid != self.tgid || (c.autoreap && !silent(c)) || c.tgid != c.pid()) return false;
     if (pid > 0) return c.pid() == pid;
     if (pid == 0) return c.pgid == self.pgid;
     if (pid < -1) return c.pgid == -pid;
@@ -293,7 +306,7 @@ Result<Kernel::Reaped> Kernel::wait_child(int pid, int options) {
     Process& c = *it->second;
     if (&c == &self || !matches(c)) continue;
     any = true;
-    if (c.state == ProcState::Zombie) {
+    if (c.state == ProcState::Zombie && !silent(c)) {
       Reaped r{c.pid(), c.wait_status};
       if (!(options & WNOWAIT)) procs_.erase(it);
       return r;
@@ -306,16 +319,16 @@ Result<Kernel::Reaped> Kernel::wait_child(int pid, int options) {
   if (!any) return Err{ECHILD};
   if (options & WNOHANG) return Reaped{0, 0};
   int self_pid = self.pid(), self_tgid = self.tgid;
-  return block(wait_until([this, self_pid, self_tgid, pid, options] {
+  return block(wait_until([this, silent, self_pid, self_tgid, pid, options] {
     Process* me = find_process(self_pid);
     if (!me) return true;
     bool any = false;
     for (auto& [cpid, c] : procs_) {
-      if (c->ppid != self_tgid || c->autoreap || c->tgid != cpid) continue;
+      if (c->ppid != self_tgid || (c->autoreap && !silent(*c)) || c->tgid != cpid) continue;
       bool m = pid > 0 ? cpid == pid : pid == 0 ? c->pgid == me->pgid : pid < -1 ? c->pgid == -pid : true;
       if (!m) continue;
       any = true;
-      if (c->state == ProcState::Zombie) return true;
+      if (c->state == ProcState::Zombie && !silent(*c)) return true;
       if ((options & WUNTRACED) && c->state == ProcState::Stopped && !c->reported_stop) return true;
     }
     return !any;  // nothing left to wait for: the re-run answers ECHILD

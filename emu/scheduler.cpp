@@ -174,9 +174,17 @@ void Kernel::fire_timers() {
 
 void Kernel::reap_retired() {
   retired_images_.clear();  // the last reference closes an engine
-  // Threads and auto-reaped children leave no zombie behind.
+  // Threads and auto-reaped children leave no zombie behind. A group
+  // leader that left early stays while other threads of its group run: the
+  // group's exit status is reported through it (terminate).
+  auto group_alive = [this](int tgid) {
+    for (auto& [pid, t] : procs_)
+      if (t->tgid == tgid && t->state != ProcState::Zombie) return true;
+    return false;
+  };
   for (auto it = procs_.begin(); it != procs_.end();) {
-    if (it->second->state == ProcState::Zombie && it->second->autoreap && it->second.get() != current_)
+    Process& z = *it->second;
+    if (z.state == ProcState::Zombie && z.autoreap && &z != current_ && !(z.pid() == z.tgid && group_alive(z.tgid)))
       it = procs_.erase(it);
     else
       ++it;

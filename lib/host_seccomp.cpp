@@ -87,7 +87,7 @@ bool install_host_syscall_filter(std::string* error) {
     allow(nr);
 
   // Signals only to this process (abort, raise).
-  const pid_t self = getpid();
+  const scmp_datum_t self = static_cast<scmp_datum_t>(getpid());
   if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, self));
   if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, SCMP_A0(SCMP_CMP_EQ, self));
   // Threads only (the watchdog): never a new process. clone3's flags are
