@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <unicorn/unicorn.h>
 
 #include <algorithm>
@@ -589,6 +590,8 @@ bool Kernel::prepare(const RunRequest& request, std::string* error) {
 
 RunResult Kernel::run(const RunRequest& request) {
   if (config_.crash_emulator_for_testing) std::abort();
+  if (config_.hang_emulator_for_testing)
+    for (;;) pause();
   start_time_ = host_monotonic();
   if (config_.limits.timeout_seconds > 0) deadline_ = start_time_ + config_.limits.timeout_seconds;
   ExecError err;

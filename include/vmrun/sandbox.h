@@ -79,6 +79,9 @@ struct Config {
   // Test seam: the emulator process aborts as it starts, to prove that
   // containment turns an emulator crash into StopReason::EmulatorFault.
   bool crash_emulator_for_testing = false;
+  // Test seam: the emulator process hangs outside guest code (as a stuck
+  // CPU engine would), to prove the supervisor's wall-clock kill.
+  bool hang_emulator_for_testing = false;
 };
 
 struct RunRequest {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <cstdlib>
@@ -187,6 +188,18 @@ TEST_CASE("a crash inside the emulator becomes emulator_fault and the caller liv
   CHECK(r.stop_reason == StopReason::EmulatorFault);
   CHECK(r.exit_status() == 125);
   CHECK(r.message.find("signal 6") != std::string::npos);
+}
+
+TEST_CASE("a stuck emulator is killed by the supervisor at the time limit") {
+  Config c = test::config_for(Arch::X86_64);
+  c.hang_emulator_for_testing = true;
+  c.limits.timeout_seconds = 1;
+  auto t0 = std::chrono::steady_clock::now();
+  RunResult r = Sandbox(c).run(test::request({"/bin/busybox", "true"}));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(r.stop_reason == StopReason::TimeLimit);
+  CHECK(r.message.find("killed") != std::string::npos);
+  CHECK(secs < 10);  // the limit plus the 3 s grace, with room for a loaded machine
 }
 
 TEST_CASE("guest memory beyond the limit fails with ENOMEM") {
