@@ -40,8 +40,8 @@ class RiscV64Cpu final : public GuestCpu {
   }
   const char* uname_machine() const override { return "riscv64"; }
 
-  uc_struct* open_engine(std::string* error) override {
-    return open_unicorn(UC_ARCH_RISCV, UC_MODE_RISCV64, -1, error);
+  uc_struct* open_engine(uint32_t translation_buffer_bytes, std::string* error) override {
+    return open_unicorn(UC_ARCH_RISCV, UC_MODE_RISCV64, -1, translation_buffer_bytes, error);
   }
 
   void start_state(uc_struct* uc, uint64_t entry, uint64_t sp) override {
@@ -199,7 +199,7 @@ std::unique_ptr<GuestCpu> make_riscv64_cpu() { return std::make_unique<RiscV64Cp
 
 std::unique_ptr<GuestCpu> make_x86_64_cpu();
 
-uc_struct* open_unicorn(int arch_id, int mode_id, int cpu_model, std::string* error) {
+uc_struct* open_unicorn(int arch_id, int mode_id, int cpu_model, uint32_t buffer_bytes, std::string* error) {
   uc_engine* uc = nullptr;
   uc_err e = uc_open(static_cast<uc_arch>(arch_id), static_cast<uc_mode>(mode_id), &uc);
   if (e != UC_ERR_OK) {
@@ -208,7 +208,7 @@ uc_struct* open_unicorn(int arch_id, int mode_id, int cpu_model, std::string* er
   }
   // A modest translation buffer: Unicorn's default reserves 1 GiB per
   // engine and a full flush zeroes all of it (bench/RESULTS.md).
-  e = uc_ctl_set_tcg_buffer_size(uc, kTranslationBufferBytes);
+  e = uc_ctl_set_tcg_buffer_size(uc, buffer_bytes);
   if (e == UC_ERR_OK && cpu_model >= 0) e = uc_ctl_set_cpu_model(uc, cpu_model);
   if (e != UC_ERR_OK) {
     *error = std::string("cannot configure the CPU engine: ") + uc_strerror(e);

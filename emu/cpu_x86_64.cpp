@@ -75,11 +75,11 @@ class X86_64Cpu final : public GuestCpu {
   uint64_t hwcap() const override { return kLeaf1Edx; }
   const char* uname_machine() const override { return "x86_64"; }
 
-  uc_struct* open_engine(std::string* error) override {
+  uc_struct* open_engine(uint32_t translation_buffer_bytes, std::string* error) override {
     // The model decides which instructions TCG decodes: the default qemu64
     // raises #UD on SSSE3 (palignr) although glibc, told by CPUID, uses it.
     // Nehalem decodes everything our CPUID table advertises.
-    return open_unicorn(UC_ARCH_X86, UC_MODE_64, UC_CPU_X86_NEHALEM, error);
+    return open_unicorn(UC_ARCH_X86, UC_MODE_64, UC_CPU_X86_NEHALEM, translation_buffer_bytes, error);
   }
 
   void start_state(uc_struct* uc, uint64_t entry, uint64_t sp) override {

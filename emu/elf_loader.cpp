@@ -141,8 +141,19 @@ Result<LoadedElf> load_elf(AddressSpace& mem, const ElfImage& image, std::string
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
   uint64_t run_lo = 0, run_hi = 0;
   uint32_t run_prot = 0;
+  // Each run is mapped with its final bytes at once, so that an engine
+  // kept warm (emu/engine_pool.h) can adopt an identical area it already
+  // holds, with its translated code.
+  std::vector<uint8_t> content;
   auto flush = [&]() -> Result<void> {
-    if (run_hi > run_lo) TRY_VOID(mem.map_fixed(run_lo, run_hi - run_lo, run_prot, name));
+    if (run_hi > run_lo) {
+      content.assign(run_hi - run_lo, 0);
+      for (auto& s : image.segments) {
+        uint64_t lo = std::max(run_lo, s.vaddr + bias), hi = std::min(run_hi, s.vaddr + bias + s.filesz);
+        if (lo < hi) std::memcpy(content.data() + (lo - run_lo), file.data() + s.offset + (lo - s.vaddr - bias), hi - lo);
+      }
+      TRY_VOID(mem.map_content(run_lo, run_hi - run_lo, run_prot, name, content.data()));
+    }
     run_lo = run_hi = 0;
     return Ok();
   };
@@ -159,9 +170,6 @@ Result<LoadedElf> load_elf(AddressSpace& mem, const ElfImage& image, std::string
     run_hi = hi;
   }
   TRY_VOID(flush());
-  for (auto& s : image.segments) {
-    TRY_VOID(mem.poke(s.vaddr + bias, file.data() + s.offset, s.filesz));
-  }
   out.end = image.max_vaddr + bias;
   // AT_PHDR: the program headers' address, found through the segment that
   // contains them in the file.

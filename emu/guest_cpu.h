@@ -14,13 +14,11 @@ struct uc_struct;
 
 namespace vmrun {
 
-// Size of each engine's translated-code buffer (Unicorn's default is 1 GiB,
-// reserved per engine, i.e. per guest process).
-constexpr uint32_t kTranslationBufferBytes = 64u << 20;
-
-// A new Unicorn engine with vmrun's translation-buffer size and, when
-// cpu_model >= 0, that CPU model; nullptr with a message on failure.
-uc_struct* open_unicorn(int arch_id, int mode_id, int cpu_model, std::string* error);
+// A new Unicorn engine with a translated-code buffer of `buffer_bytes`
+// (Config::translation_buffer_bytes; Unicorn's own default reserves 1 GiB
+// per engine) and, when cpu_model >= 0, that CPU model; nullptr with a
+// message on failure.
+uc_struct* open_unicorn(int arch_id, int mode_id, int cpu_model, uint32_t buffer_bytes, std::string* error);
 
 struct AddressLayout {
   uint64_t user_top;    // first address above user space
@@ -64,7 +62,7 @@ class GuestCpu {
   virtual const char* uname_machine() const = 0;
 
   // A new Unicorn engine in the state a Linux process expects.
-  virtual uc_struct* open_engine(std::string* error) = 0;
+  virtual uc_struct* open_engine(uint32_t translation_buffer_bytes, std::string* error) = 0;
   // Registers at process start.
   virtual void start_state(uc_struct* uc, uint64_t entry, uint64_t sp) = 0;
   virtual uint64_t pc(uc_struct* uc) const = 0;

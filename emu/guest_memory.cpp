@@ -17,7 +17,71 @@ AddressSpace::~AddressSpace() {
   // Unicorn is closed by the owner before or after; only host memory here.
   for (auto& [start, vma] : vmas_)
     if (!vma.backing) munmap(vma.host, vma.end - vma.start);
+  for (auto& [start, vma] : parked_) munmap(vma.host, vma.end - vma.start);
   account(-static_cast<int64_t>(mapped_bytes_));
+}
+
+void AddressSpace::park_code() {
+  drop_parked();
+  std::vector<std::pair<uint64_t, uint64_t>> gone;
+  for (auto& [start, v] : vmas_)
+    if (v.prot != (kProtRead | kProtExec) || v.backing || v.shared_file) gone.push_back({v.start, v.end - v.start});
+  for (auto& [addr, len] : gone) remove_range(addr, len);
+  for (auto& [start, v] : vmas_) {
+    account(-static_cast<int64_t>(v.end - v.start));
+    parked_[start] = std::move(v);
+  }
+  vmas_.clear();
+}
+
+uint64_t AddressSpace::parked_bytes() const {
+  uint64_t n = 0;
+  for (auto& [start, v] : parked_) n += v.end - v.start;
+  return n;
+}
+
+void AddressSpace::unmap_parked(std::map<uint64_t, Vma>::iterator it) {
+  Vma& v = it->second;
+  uc_ctl_remove_cache(uc_, v.start, v.end);
+  uc_mem_unmap(uc_, v.start, v.end - v.start);
+  munmap(v.host, v.end - v.start);
+  parked_.erase(it);
+}
+
+void AddressSpace::drop_parked() {
+  while (!parked_.empty()) unmap_parked(parked_.begin());
+}
+
+void AddressSpace::drop_parked_in(uint64_t addr, uint64_t len) {
+  for (auto it = parked_.begin(); it != parked_.end();) {
+    auto next = std::next(it);
+    if (it->second.start < addr + len && it->second.end > addr) unmap_parked(it);
+    it = next;
+  }
+}
+
+bool AddressSpace::adopt_parked(uint64_t addr, uint64_t len, uint32_t prot, const uint8_t* content) {
+  auto it = parked_.find(addr);
+  if (it == parked_.end()) return false;
+  Vma& v = it->second;
+  if (v.end != addr + len || v.prot != prot || overlaps(addr, len) || vmas_.size() + 1 > kMaxVmas ||
+      (account_->limit && account_->used + len > account_->limit) || std::memcmp(v.host, content, len) != 0)
+    return false;
+  vmas_[addr] = std::move(v);
+  parked_.erase(it);
+  account(static_cast<int64_t>(len));
+  return true;
+}
+
+Result<void> AddressSpace::map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name,
+                                       const uint8_t* content) {
+  if (adopt_parked(addr, len, prot & 7, content)) {
+    vmas_.at(addr).name = std::move(name);
+    return Ok();
+  }
+  TRY_VOID(map_fixed(addr, len, prot, std::move(name)));
+  std::memcpy(vmas_.at(addr).host, content, len);
+  return Ok();
 }
 
 void AddressSpace::account(int64_t delta) {
@@ -34,6 +98,10 @@ Result<void> AddressSpace::copy_from(const AddressSpace& other) {
       // MAP_SHARED: parent and child see the same memory.
       TRY_VOID(map_host(v));
       continue;
+    }
+    if (!v.shared_file && adopt_parked(v.start, len, v.prot, v.host)) {
+      vmas_.at(v.start).name = v.name;
+      continue;  // the same code, already translated in this engine
     }
     TRY_VOID(map_fixed(v.start, len, v.prot, v.name));
     vmas_.at(v.start).shared_file = v.shared_file;
@@ -125,6 +193,7 @@ Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot,
   // transparent huge pages would zero 2 MiB for each first touch.
   madvise(host, len, MADV_NOHUGEPAGE);
   remove_range(addr, len);
+  drop_parked_in(addr, len);
   // PROT_NONE areas are not given to Unicorn at all: its x86 softmmu lets
   // reads through a region mapped with no permissions (docs/UNICORN.md).
   if ((prot & 7) != kProtNone && uc_mem_map_ptr(uc_, addr, len, prot & 7, host) != UC_ERR_OK) {
@@ -225,6 +294,7 @@ Result<void> AddressSpace::map_host(const Vma& area) {
   uint64_t len = area.end - area.start;
   if (vmas_.size() + 1 > kMaxVmas) return Err{ENOMEM};
   if (account_->limit && account_->used + len > account_->limit) return Err{ENOMEM};
+  drop_parked_in(area.start, len);
   if (area.prot != kProtNone && uc_mem_map_ptr(uc_, area.start, len, area.prot, area.host) != UC_ERR_OK)
     return Err{ENOMEM};
   vmas_[area.start] = area;

@@ -120,6 +120,23 @@ class AddressSpace {
     const Vma* v = find(addr);
     return v ? reinterpret_cast<uint64_t>(v->host + (addr - v->start)) : 0;
   }
+  // Map [addr, addr+len) with `prot` holding a copy of `content` (len
+  // bytes): the loader's way in. A parked area with the same range,
+  // protection and bytes is adopted instead, translations and all.
+  Result<void> map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name, const uint8_t* content);
+
+  // Warm engines (emu/engine_pool.h). park_code() keeps only the private
+  // read+exec areas, "parked": still in Unicorn with their translated
+  // code, but invisible to the guest and not counted as guest memory;
+  // every other area is unmapped. A new image on the same engine adopts a
+  // parked area only through an exact match of range, protection and
+  // bytes (map_content, copy_from), and drop_parked() unmaps the rest
+  // before the guest runs: the guest never sees memory it did not map.
+  void park_code();
+  void drop_parked();
+  uint64_t parked_bytes() const;
+  bool has_parked() const { return !parked_.empty(); }
+
   // Map an area backed by existing (shared) host memory.
   Result<void> map_host(const Vma& area);
   // Mark [addr, addr+len) (just mapped) as a shared mapping of `file`.
@@ -141,8 +158,12 @@ class AddressSpace {
   // Host + Unicorn removal of [addr, addr+len) within existing VMAs.
   void remove_range(uint64_t addr, uint64_t len);
   const Vma* find(uint64_t addr) const;
+  bool adopt_parked(uint64_t addr, uint64_t len, uint32_t prot, const uint8_t* content);
+  void unmap_parked(std::map<uint64_t, Vma>::iterator it);
+  void drop_parked_in(uint64_t addr, uint64_t len);
 
   uc_struct* uc_;
+  std::map<uint64_t, Vma> parked_;  // keyed by start; see park_code()
   void account(int64_t delta);
 
   std::map<uint64_t, Vma> vmas_;  // keyed by start

@@ -55,6 +55,8 @@ Kernel::~Kernel() {
   current_ = nullptr;
   procs_.clear();
   retired_images_.clear();
+  engine_pool_.clear();
+  if (fresh_cpu_state_) uc_context_free(fresh_cpu_state_);
 }
 
 fs::Timespec Kernel::realtime() {
@@ -155,6 +157,34 @@ void Kernel::block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* se
   }
   k->slice_left_ -= n;
   k->executed_ += n;
+}
+
+// Unicorn 2.1.1 does not flush when its translation buffer fills for the
+// first time: tcg_region_init() leaves region.current at 0, so
+// tcg_tb_alloc() quietly re-assigns (and zeroes) the one region instead of
+// returning NULL, tb_gen_code() skips its tb_flush() + cpu_loop_exit(), and
+// cpu_exec() then chains the zeroed previous block: SIGSEGV in
+// tb_set_jmp_target (fixed upstream in 2.1.3, commit 2128e01e "Init tcg
+// region buffer"; docs/UNICORN.md). Any tb_flush() sets region.current to
+// 1, after which fills take the proper path. A flush zeroes the whole
+// buffer (~13 ms and 64 MiB resident per engine), so it is not done up
+// front: this hook, run once per newly translated block, keeps a generous
+// estimate of the code generated (measured: ~530 bytes per block on
+// average, at most 576 per guest instruction) and, at half the buffer,
+// ends the turn before that block; run_slice flushes once, outside
+// uc_emu_start where no block pointer is live. Short processes never get
+// there.
+void Kernel::translation_hook(uc_struct* uc, uc_tb* cur, uc_tb* prev, void* self) {
+  (void)prev;
+  auto* k = static_cast<Kernel*>(self);
+  ProcessImage* img = k->current_ ? k->current_->image.get() : nullptr;
+  if (!img || img->uc != uc || img->translation_primed) return;
+  img->translated_estimate += 1024 + 512ull * cur->icount;
+  if (img->translated_estimate < k->translation_buffer_bytes() / 2 || k->flush_translations_) return;
+  k->flush_translations_ = true;
+  k->quantum_expired_ = true;  // an ordinary end of turn, before this block
+  if (k->stopped_before_block_ == ~0ull) k->stopped_before_block_ = cur->pc;
+  uc_emu_stop(uc);
 }
 
 void Kernel::code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self) {
@@ -352,19 +382,21 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
   } else if (cpu_->arch() != arch) {
     return fail(StopReason::CannotExecute, "Exec format error");
   }
-  std::string err;
-  uc_struct* uc = cpu_->open_engine(&err);
-  if (!uc) return fail(StopReason::SandboxError, err);
-  // Until the new image is complete, failure must leave `p` untouched.
-  struct EngineGuard {
-    uc_struct* uc;
-    ~EngineGuard() {
-      if (uc) uc_close(uc);
-    }
-  } guard{uc};
   const AddressLayout& layout = cpu_->layout();
-  auto new_mem = std::make_unique<AddressSpace>(uc, &memory_, layout.user_top);
-  AddressSpace& mem = *new_mem;
+  // A warm engine that last ran this program keeps its code translated;
+  // otherwise a new one. Until the new image is complete, failure must
+  // leave `p` untouched (the image, and its engine, just go).
+  uint64_t tag = program_tag(bytes);
+  std::shared_ptr<ProcessImage> new_image = fresh_cpu_state_ ? engine_pool_.take(tag) : nullptr;
+  if (!new_image) {
+    std::string err;
+    uc_struct* fresh = cpu_->open_engine(translation_buffer_bytes(), &err);
+    if (!fresh) return fail(StopReason::SandboxError, err);
+    new_image = std::make_shared<ProcessImage>(fresh, std::make_unique<AddressSpace>(fresh, &memory_, layout.user_top));
+  }
+  new_image->code_tag = tag;
+  uc_struct* uc = new_image->uc;
+  AddressSpace& mem = *new_image->mem;
   uint64_t bias = image.position_independent ? layout.pie_base - image.min_vaddr : 0;
   auto loaded = load_elf(mem, image, bytes, bias, path);
   if (!loaded.ok()) {
@@ -446,13 +478,27 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
       !mem.poke(sp, words.data(), words.size() * 8).ok())
     return fail(StopReason::SandboxError, "cannot write the initial stack");
 
-  cpu_->start_state(uc, start_pc, sp);
-  if (!cpu_->enter_user_mode(uc, mem, 0x1000)) return fail(StopReason::SandboxError, "cannot enter user mode");
-  if (!install_engine_hooks(uc)) return fail(StopReason::SandboxError, "cannot install CPU hooks");
+  // Code the previous program of a warm engine left and this one did not
+  // adopt goes before the first instruction.
+  mem.drop_parked();
+  if (new_image->hooks_installed) {
+    // A warm engine: the CPU state of a fresh one, then this program's.
+    if (uc_context_restore(uc, fresh_cpu_state_) != UC_ERR_OK)
+      return fail(StopReason::SandboxError, "cannot reset the CPU engine");
+    cpu_->start_state(uc, start_pc, sp);
+  } else {
+    cpu_->start_state(uc, start_pc, sp);
+    if (!cpu_->enter_user_mode(uc, mem, 0x1000)) return fail(StopReason::SandboxError, "cannot enter user mode");
+    if (!fresh_cpu_state_ &&
+        (uc_context_alloc(uc, &fresh_cpu_state_) != UC_ERR_OK || uc_context_save(uc, fresh_cpu_state_) != UC_ERR_OK)) {
+      if (fresh_cpu_state_) uc_context_free(fresh_cpu_state_);
+      fresh_cpu_state_ = nullptr;  // no warm engines then
+    }
+    if (!install_engine_hooks(uc)) return fail(StopReason::SandboxError, "cannot install CPU hooks");
+    new_image->hooks_installed = true;
+  }
 
   // The new image is complete: it replaces the old one.
-  guard.uc = nullptr;
-  auto new_image = std::make_shared<ProcessImage>(uc, std::move(new_mem));
   new_image->loaded = &p;
   install_image(p, std::move(new_image));
   p.exe = path;
@@ -490,6 +536,9 @@ bool Kernel::install_engine_hooks(uc_struct* uc) {
   if (!cpu_->install_hooks(uc, this)) return false;
   uc_hook h;
   if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&block_hook), this, 1, 0) != UC_ERR_OK) return false;
+  if (uc_hook_add(uc, &h, UC_HOOK_EDGE_GENERATED, reinterpret_cast<void*>(&translation_hook), this, 1, 0) !=
+      UC_ERR_OK)
+    return false;
   if (uc_hook_add(uc, &h, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(&invalid_memory_hook), this, 1, 0) !=
       UC_ERR_OK)
     return false;
@@ -525,6 +574,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
   auto init = std::make_unique<Process>(1, config_.limits.max_open_files);
   Process& p = *init;
   p.pgid = p.sid = 1;
+  p.groups = {config_.gid};
   current_ = &p;
   procs_[1] = std::move(init);
   vfs_->set_process(&p);

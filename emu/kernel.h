@@ -10,6 +10,7 @@
 // in a syscall; blocked syscalls are re-run when what they wait for is ready.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <cstdint>
@@ -20,11 +21,14 @@
 #include <tuple>
 
 #include "emu/guest_cpu.h"
+#include "emu/engine_pool.h"
 #include "emu/process.h"
 #include "emu/terminal.h"
 #include "rootfs/vfs.h"
 #include "syscalls/syscall_table.h"
 #include "vmrun/sandbox.h"
+
+struct uc_tb;
 
 namespace vmrun {
 
@@ -150,6 +154,10 @@ class Kernel final : public CpuEvents {
   bool load_program(Process& p, const std::string& path, std::vector<std::string> argv,
                     std::vector<std::string> envp, ExecError* error, int depth = 0);
   bool install_engine_hooks(uc_struct* uc);
+  // Config::translation_buffer_bytes, clamped to what Unicorn accepts.
+  uint32_t translation_buffer_bytes() const {
+    return static_cast<uint32_t>(std::clamp<uint64_t>(config_.translation_buffer_bytes, 1u << 20, 1u << 30));
+  }
   // Read a whole executable from the guest filesystem; 0 or an errno.
   int read_executable(Process& p, const std::string& path, std::string* bytes);
 
@@ -172,6 +180,7 @@ class Kernel final : public CpuEvents {
 
   static void block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
   static void code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
+  static void translation_hook(uc_struct* uc, uc_tb* cur, uc_tb* prev, void* self);
   static bool invalid_memory_hook(uc_struct* uc, int type, uint64_t address, int size, int64_t value, void* self);
   uint64_t dispatch(const SyscallRegs& regs);
   void log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, uint64_t ret);
@@ -189,6 +198,10 @@ class Kernel final : public CpuEvents {
   std::unique_ptr<Terminal> terminal_;
   std::map<SharedFileKey, std::weak_ptr<uint8_t>> shared_file_memory_;
   std::vector<std::shared_ptr<ProcessImage>> retired_images_;
+  EnginePool engine_pool_;
+  // CPU state of a fresh engine at its first user instruction: how a
+  // pooled engine starts a new program (emu/engine_pool.h).
+  uc_context* fresh_cpu_state_ = nullptr;
   std::map<int, std::unique_ptr<Process>> procs_;
   Process* current_ = nullptr;
   int next_pid_ = 2;
@@ -197,6 +210,7 @@ class Kernel final : public CpuEvents {
   bool yield_requested_ = false;  // the running process must leave the CPU (exit, exec, block, sigreturn)
   uint64_t slice_left_ = 0;
   bool quantum_expired_ = false;
+  bool flush_translations_ = false;  // translation_hook: flush the engine once this turn ends
   // Where a hook stopped the CPU before running a block or instruction.
   // Unicorn's PC register is not reliable then (riscv64 reports a stale
   // one), so resumption uses this address.

@@ -13,6 +13,7 @@ namespace {
 
 struct PipeBuffer {
   std::deque<uint8_t> data;
+  size_t capacity = kPipeCapacity;
   bool reader_open = true, writer_open = true;
   uint64_t inode = 0;
 };
@@ -24,6 +25,20 @@ fs::Attr pipe_attr(const PipeBuffer& b) {
   a.ino = b.inode;
   a.blksize = 4096;
   return a;
+}
+
+// F_SETPIPE_SZ as Linux does it: the size rounds up to a power-of-two
+// number of pages (one page at least); beyond the system's maximum
+// (fs.pipe-max-size, 1 MiB by default) EPERM, here for root too: pipe
+// memory is host memory; below the bytes already queued EBUSY.
+Result<size_t> resize_pipe(PipeBuffer& b, size_t bytes) {
+  constexpr size_t kPage = 4096;
+  if (bytes > kPipeMaxCapacity) return Err{EPERM};
+  size_t size = kPage;
+  while (size < bytes) size <<= 1;
+  if (size < b.data.size()) return Err{EBUSY};
+  b.capacity = size;
+  return size;
 }
 
 class ReadEnd final : public fs::File {
@@ -42,6 +57,8 @@ class ReadEnd final : public fs::File {
     return (b_->data.empty() ? 0 : fs::kPollIn) | (b_->writer_open ? 0 : fs::kPollHup);
   }
   Result<int64_t> bytes_available() override { return static_cast<int64_t>(b_->data.size()); }
+  Result<size_t> pipe_capacity() override { return b_->capacity; }
+  Result<size_t> set_pipe_capacity(size_t bytes) override { return resize_pipe(*b_, bytes); }
 
  private:
   std::shared_ptr<PipeBuffer> b_;
@@ -53,18 +70,22 @@ class WriteEnd final : public fs::File {
   ~WriteEnd() override { b_->writer_open = false; }
   Result<size_t> write(const void* buf, size_t n) override {
     if (!b_->reader_open) return Err{EPIPE};
-    size_t room = kPipeCapacity - std::min(kPipeCapacity, b_->data.size());
+    size_t room = b_->capacity - std::min(b_->capacity, b_->data.size());
     if (room == 0 && n > 0) return Err{EAGAIN};
+    // POSIX: a write of at most PIPE_BUF bytes is atomic, all or nothing.
+    if (n <= kPipeAtomicBytes && room < n) return Err{EAGAIN};
     size_t k = std::min(n, room);
     const auto* p = static_cast<const uint8_t*>(buf);
     b_->data.insert(b_->data.end(), p, p + k);
     return k;
   }
   Result<fs::Attr> stat() override { return pipe_attr(*b_); }
-  size_t write_capacity() override { return kPipeCapacity - std::min(kPipeCapacity, b_->data.size()); }
+  Result<size_t> pipe_capacity() override { return b_->capacity; }
+  Result<size_t> set_pipe_capacity(size_t bytes) override { return resize_pipe(*b_, bytes); }
+  size_t write_capacity() override { return b_->capacity - std::min(b_->capacity, b_->data.size()); }
   uint32_t poll_ready() override {
     if (!b_->reader_open) return fs::kPollErr;
-    return b_->data.size() < kPipeCapacity ? fs::kPollOut : 0;
+    return b_->data.size() < b_->capacity ? fs::kPollOut : 0;
   }
 
  private:

@@ -10,7 +10,9 @@
 
 namespace vmrun {
 
-constexpr size_t kPipeCapacity = 65536;
+constexpr size_t kPipeCapacity = 65536;      // a new pipe's, as on Linux
+constexpr size_t kPipeMaxCapacity = 1 << 20;  // F_SETPIPE_SZ's limit (fs.pipe-max-size)
+constexpr size_t kPipeAtomicBytes = 4096;     // PIPE_BUF: writes up to this size never interleave
 
 // Returns {read end, write end}.
 std::pair<fs::FileRef, fs::FileRef> make_pipe(uint64_t inode);

@@ -102,6 +102,12 @@ struct ProcessImage {
   class Process* loaded = nullptr;  // whose registers the engine holds
   BlockCountCache block_counts;
   bool tail_hook_installed = false;
+  // Unicorn 2.1.1's first-fill bug (Kernel::translation_hook): has the
+  // engine had its one flush, and how much code it may have generated.
+  bool translation_primed = false;
+  uint64_t translated_estimate = 0;
+  bool hooks_installed = false;  // vmrun's hooks are on the engine (they stay when it is pooled)
+  uint64_t code_tag = 0;         // program_tag of the program whose code it holds (emu/engine_pool.h)
   uint64_t brk_start = 0, brk_current = 0, brk_mapped_end = 0;
   uint64_t mmap_top = 0;
 };
@@ -142,6 +148,7 @@ class Process final : public fs::ProcessView {
   std::shared_ptr<FdTable> fds;  // shared by CLONE_FILES threads
   std::string cwd_path = "/";
   uint32_t umask = 022;
+  std::vector<uint32_t> groups;  // supplementary group ids (setgroups); start: the configured gid
   std::string exe;
   std::vector<std::string> argv;
   std::string name;  // comm

@@ -80,6 +80,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   c.fds = (flags & kCloneFiles) ? parent.fds : std::make_shared<FdTable>(*parent.fds);
   c.cwd_path = parent.cwd_path;
   c.umask = parent.umask;
+  c.groups = parent.groups;
   c.exe = parent.exe;
   c.argv = parent.argv;
   c.name = parent.name;
@@ -128,21 +129,25 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
       stop_cpu();
     }
   } else {
-    std::string err;
-    uc_struct* uc = cpu_->open_engine(&err);
-    if (!uc) return Err{EAGAIN};
-    auto mem = std::make_unique<AddressSpace>(uc, &memory_, cpu_->layout().user_top);
-    if (!mem->copy_from(*parent.mem).ok()) {
-      mem.reset();
-      uc_close(uc);
-      return Err{ENOMEM};
+    // A warm engine that ran the parent's program already has its code
+    // translated (emu/engine_pool.h); otherwise a new engine. On failure
+    // the image, and its engine, just go.
+    std::shared_ptr<ProcessImage> image = engine_pool_.take(parent.image->code_tag);
+    if (!image) {
+      std::string err;
+      uc_struct* fresh = cpu_->open_engine(translation_buffer_bytes(), &err);
+      if (!fresh) return Err{EAGAIN};
+      image = std::make_shared<ProcessImage>(fresh, std::make_unique<AddressSpace>(fresh, &memory_, cpu_->layout().user_top));
     }
-    if (!copy_registers(parent.uc, uc) || !install_engine_hooks(uc)) {
-      mem.reset();
-      uc_close(uc);
-      return Err{EAGAIN};
+    uc_struct* uc = image->uc;
+    if (!image->mem->copy_from(*parent.mem).ok()) return Err{ENOMEM};
+    image->mem->drop_parked();
+    if (!copy_registers(parent.uc, uc)) return Err{EAGAIN};
+    if (!image->hooks_installed) {
+      if (!install_engine_hooks(uc)) return Err{EAGAIN};
+      image->hooks_installed = true;
     }
-    auto image = std::make_shared<ProcessImage>(uc, std::move(mem));
+    image->code_tag = parent.image->code_tag;
     image->brk_start = parent.image->brk_start;
     image->brk_current = parent.image->brk_current;
     image->brk_mapped_end = parent.image->brk_mapped_end;

@@ -173,7 +173,13 @@ void Kernel::fire_timers() {
 }
 
 void Kernel::reap_retired() {
-  retired_images_.clear();  // the last reference closes an engine
+  // An engine no task uses any more is kept warm for the next process of
+  // the same program, or closed (emu/engine_pool.h).
+  for (auto& image : retired_images_) {
+    if (image.use_count() == 1) engine_pool_.give(std::move(image));
+    image.reset();
+  }
+  retired_images_.clear();
   // Threads and auto-reaped children leave no zombie behind. A group
   // leader that left early stays while other threads of its group run: the
   // group's exit status is reported through it (terminate).
@@ -214,6 +220,7 @@ void Kernel::run_slice(Process& p) {
   if (tail_mode_ && !p.image->tail_hook_installed) {
     // Code hooks only reach blocks translated after they exist.
     uc_ctl_flush_tb(p.uc);
+    p.image->translation_primed = true;
     uc_hook h;
     uc_hook_add(p.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&code_hook), this, 1, 0);
     p.image->tail_hook_installed = true;
@@ -222,6 +229,12 @@ void Kernel::run_slice(Process& p) {
   running_uc_ = uc;
   uc_err e = uc_emu_start(uc, p.resume_pc, 0, 0, 0);
   running_uc_ = nullptr;
+  if (flush_translations_) {
+    // Outside uc_emu_start no translated block is live (translation_hook).
+    flush_translations_ = false;
+    uc_ctl_flush_tb(uc);
+    if (p.image && p.image->uc == uc) p.image->translation_primed = true;
+  }
   if (stopped_) return;
   if (deadline_passed_) {
     stop_run(StopReason::TimeLimit,

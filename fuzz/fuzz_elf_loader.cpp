@@ -35,7 +35,7 @@ Engine& engine_for(Arch arch) {
   if (!e.uc) {
     e.cpu = GuestCpu::create(arch);
     std::string err;
-    e.uc = e.cpu->open_engine(&err);
+    e.uc = e.cpu->open_engine(64u << 20, &err);
     if (!e.uc) fuzz::fail("open_engine: " + err);
   }
   return e;

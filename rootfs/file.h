@@ -78,6 +78,10 @@ class File {
   virtual int host_fd() const { return -1; }
   // Bytes available to read without blocking, for FIONREAD.
   virtual Result<int64_t> bytes_available() { return Err{ENOTTY}; }
+  // A pipe's capacity (F_GETPIPE_SZ), and changing it (F_SETPIPE_SZ:
+  // returns the new capacity); EBADF for anything but a pipe.
+  virtual Result<size_t> pipe_capacity() { return Err{EBADF}; }
+  virtual Result<size_t> set_pipe_capacity(size_t bytes) { (void)bytes; return Err{EBADF}; }
 
   // The guest path this description was opened with, canonical and
   // absolute (for /proc/self/fd, *at() calls relative to a directory fd).

@@ -111,7 +111,11 @@ Result<uint64_t> sys_write(Kernel& k, const SyscallArgs& a) {
   if (r.ok()) done += r.value();
   if ((r.ok() || r.error() == EAGAIN) && done < count) {
     p.io_progress = done;
-    return k.block(wait_until([f] { return (f->poll_ready() & (fs::kPollOut | fs::kPollErr)) != 0; }));
+    // A small rest (at most PIPE_BUF) goes in one piece: wait for room for all of it.
+    size_t need = count - done <= kPipeAtomicBytes ? count - done : 1;
+    return k.block(wait_until([f, need] {
+      return f->write_capacity() >= need || (f->poll_ready() & fs::kPollErr) != 0;
+    }));
   }
   if (!r.ok() && done == 0) return block_if_needed(k, f, r, true);
   return done;
@@ -290,11 +294,15 @@ Result<uint64_t> sys_fcntl(Kernel& k, const SyscallArgs& a) {
     case F_OFD_SETLK:
     case F_OFD_SETLKW: return 0;
     case F_GETPIPE_SZ:
-      if (f->write_capacity() == SIZE_MAX && !(f->stat().ok() && S_ISFIFO(f->stat()->mode))) return Err{EBADF};
-      return kPipeCapacity;
-    case F_SETPIPE_SZ:
-      if (!(f->stat().ok() && S_ISFIFO(f->stat()->mode))) return Err{EBADF};
-      return kPipeCapacity;  // the capacity is fixed; report what it is
+    case F_SETPIPE_SZ: {
+      bool set = a.i32(1) == F_SETPIPE_SZ;
+      if (set && a[2] > INT32_MAX) return Err{EINVAL};
+      auto r = !set ? f->pipe_capacity() : f->set_pipe_capacity(static_cast<size_t>(a[2]));
+      if (r.ok() || r.error() != EBADF) return r;
+      // vmrun's own stdio pipes (the host's): their size is reported, not changed.
+      if (f->stat().ok() && S_ISFIFO(f->stat()->mode)) return kPipeCapacity;
+      return Err{EBADF};
+    }
     case F_OFD_GETLK: {
       int16_t unlck = F_UNLCK;
       TRY_VOID(k.mem().write({a[2]}, unlck));
@@ -532,11 +540,22 @@ Result<uint64_t> sys_eventfd(Kernel& k, const SyscallArgs& a) {
   return sys_eventfd2(k, b);
 }
 
-// Extended attributes: none exist in the sandbox's filesystems.
+// Extended attributes: none exist in the sandbox's filesystems. The l*
+// variants look at a symlink itself (a dangling one included).
 Result<uint64_t> sys_listxattr(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(std::string path, path_arg(k, a[0]));
   TRY_VOID(k.vfs().stat(k.proc().cwd_path, path, true));
   return 0;  // an empty list
+}
+Result<uint64_t> sys_llistxattr(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(std::string path, path_arg(k, a[0]));
+  TRY_VOID(k.vfs().stat(k.proc().cwd_path, path, false));
+  return 0;
+}
+Result<uint64_t> sys_lgetxattr(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(std::string path, path_arg(k, a[0]));
+  TRY_VOID(k.vfs().stat(k.proc().cwd_path, path, false));
+  return Err{ENODATA};
 }
 Result<uint64_t> sys_flistxattr(Kernel& k, const SyscallArgs& a) {
   TRY_VOID(file_arg(k, a.fd(0)));
@@ -575,10 +594,10 @@ Result<uint64_t> sys_fallocate(Kernel& k, const SyscallArgs& a) {
 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("listxattr", sys_listxattr, Support::Full, "spu", nullptr),
-    SYSCALL_DEF("llistxattr", sys_listxattr, Support::Full, "spu", nullptr),
+    SYSCALL_DEF("llistxattr", sys_llistxattr, Support::Full, "spu", nullptr),
     SYSCALL_DEF("flistxattr", sys_flistxattr, Support::Full, "fpu", nullptr),
     SYSCALL_DEF("getxattr", sys_getxattr, Support::Full, "sspu", nullptr),
-    SYSCALL_DEF("lgetxattr", sys_getxattr, Support::Full, "sspu", nullptr),
+    SYSCALL_DEF("lgetxattr", sys_lgetxattr, Support::Full, "sspu", nullptr),
     SYSCALL_DEF("fgetxattr", sys_fgetxattr, Support::Full, "fspu", nullptr),
     SYSCALL_DEF("setxattr", sys_setxattr, Support::Partial, "sspux", "no extended attributes (ENOTSUP)"),
     SYSCALL_DEF("lsetxattr", sys_setxattr, Support::Partial, "sspux", "no extended attributes (ENOTSUP)"),
@@ -588,8 +607,8 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("flock", sys_flock, Support::Partial, "fd", "always granted (advisory; no contention is modelled)"),
     SYSCALL_DEF("eventfd2", sys_eventfd2, Support::Full, "ux", nullptr),
     SYSCALL_DEF("eventfd", sys_eventfd, Support::Full, "u", nullptr),
-    SYSCALL_DEF("pipe", sys_pipe, Support::Partial, "p", "a read that would block returns EAGAIN (one process; no scheduler yet)"),
-    SYSCALL_DEF("pipe2", sys_pipe2, Support::Partial, "px", "as pipe"),
+    SYSCALL_DEF("pipe", sys_pipe, Support::Full, "p", nullptr),
+    SYSCALL_DEF("pipe2", sys_pipe2, Support::Full, "px", nullptr),
     SYSCALL_DEF("read", sys_read, Support::Full, "fpu", nullptr),
     SYSCALL_DEF("write", sys_write, Support::Full, "fpu", nullptr),
     SYSCALL_DEF("pread64", sys_pread64, Support::Full, "fpud", nullptr),
@@ -607,7 +626,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("dup", sys_dup, Support::Full, "f", nullptr),
     SYSCALL_DEF("dup2", sys_dup2, Support::Full, "ff", nullptr),
     SYSCALL_DEF("dup3", sys_dup3, Support::Full, "ffx", nullptr),
-    SYSCALL_DEF("fcntl", sys_fcntl, Support::Partial, "fdx", "record locks always succeed (one process per sandbox)"),
+    SYSCALL_DEF("fcntl", sys_fcntl, Support::Partial, "fdx", "record locks are always granted, not enforced between guest processes"),
     SYSCALL_DEF("ioctl", sys_ioctl, Support::Partial, "fxx",
                 "terminal ioctls (TCGETS/TCSETS*/TIOCGWINSZ/TIOCG|SPGRP/TIOCGSID) applied to the host terminal; FIONREAD, FIONBIO, FIOCLEX; others ENOTTY"),
     SYSCALL_DEF("ftruncate", sys_ftruncate, Support::Full, "fd", nullptr),

@@ -2,6 +2,7 @@
 // randomness, sysinfo, process groups, usage.
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -44,8 +45,18 @@ Result<uint64_t> sys_setresuid(Kernel& k, const SyscallArgs& a) {
 Result<uint64_t> sys_setresgid(Kernel& k, const SyscallArgs& a) {
   return set_same_id(k.config().gid, {a[0], a[1], a[2]});
 }
+// Supplementary groups: kept per task (glibc's setgroups reaches every
+// thread), sorted as Linux keeps them; only root may change them.
 Result<uint64_t> sys_setgroups(Kernel& k, const SyscallArgs& a) {
-  return k.config().uid == 0 ? Result<uint64_t>(0) : Result<uint64_t>(Err{EPERM});
+  constexpr int64_t kNgroupsMax = 65536;
+  int64_t n = static_cast<int64_t>(a[0]);
+  if (n < 0 || n > kNgroupsMax) return Err{EINVAL};
+  if (k.config().uid != 0) return Err{EPERM};
+  std::vector<uint32_t> groups(static_cast<size_t>(n));
+  if (n) TRY_VOID(k.mem().copy_in({a[1]}, groups.data(), groups.size() * sizeof(uint32_t)));
+  std::sort(groups.begin(), groups.end());
+  k.proc().groups = std::move(groups);
+  return 0;
 }
 
 Result<uint64_t> get_res(Kernel& k, const SyscallArgs& a, uint32_t id) {
@@ -57,10 +68,12 @@ Result<uint64_t> sys_getresgid(Kernel& k, const SyscallArgs& a) { return get_res
 
 Result<uint64_t> sys_getgroups(Kernel& k, const SyscallArgs& a) {
   int size = a.i32(0);
+  const std::vector<uint32_t>& groups = k.proc().groups;
   if (size < 0) return Err{EINVAL};
-  if (size == 0) return 1;
-  TRY_VOID(k.mem().write<uint32_t>({a[1]}, k.config().gid));
-  return 1;
+  if (size == 0) return groups.size();
+  if (static_cast<size_t>(size) < groups.size()) return Err{EINVAL};
+  if (!groups.empty()) TRY_VOID(k.mem().copy_out({a[1]}, groups.data(), groups.size() * sizeof(uint32_t)));
+  return groups.size();
 }
 
 // Resource limits, per process.
@@ -170,7 +183,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("setregid", sys_setregid, Support::Partial, "dd", "as setuid"),
     SYSCALL_DEF("setresuid", sys_setresuid, Support::Partial, "ddd", "as setuid"),
     SYSCALL_DEF("setresgid", sys_setresgid, Support::Partial, "ddd", "as setuid"),
-    SYSCALL_DEF("setgroups", sys_setgroups, Support::Partial, "dp", "accepted for root, groups unchanged"),
+    SYSCALL_DEF("setgroups", sys_setgroups, Support::Full, "dp", nullptr),
     SYSCALL_DEF("getresuid", sys_getresuid, Support::Full, "ppp", nullptr),
     SYSCALL_DEF("getresgid", sys_getresgid, Support::Full, "ppp", nullptr),
     SYSCALL_DEF("getgroups", sys_getgroups, Support::Full, "dp", nullptr),

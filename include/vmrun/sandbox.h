@@ -74,6 +74,10 @@ struct Config {
   // docs/SECURITY.md.
   bool host_syscall_filter = true;
   bool strace = false;                // log every syscall at info level (spdlog)
+  // Translated-code buffer per guest process (1 MiB .. 1 GiB). Host memory
+  // is used only as code is translated; a full buffer is flushed and the
+  // code translated again. More helps programs with much hot code.
+  uint64_t translation_buffer_bytes = 64ull << 20;
   uint32_t uid = 0, gid = 0;          // guest identity
   std::string hostname = "vmrun";
   // Test seam: the emulator process aborts as it starts, to prove that

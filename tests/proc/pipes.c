@@ -248,6 +248,38 @@ int main(void) {
     close(p[1]);
   }
 
+  /* F_GETPIPE_SZ / F_SETPIPE_SZ: the size rounds up to a power-of-two
+   * number of pages, bounds what a non-blocking writer can queue, and
+   * cannot drop below the queued bytes. */
+  {
+    int p[2];
+    CHECK(pipe2(p, O_NONBLOCK) == 0);
+    printf("F_GETPIPE_SZ new pipe: %d\n", fcntl(p[0], F_GETPIPE_SZ));
+    int set = fcntl(p[1], F_SETPIPE_SZ, 32768);
+    printf("F_SETPIPE_SZ 32768: %d, then F_GETPIPE_SZ on the other end: %d\n", set, fcntl(p[0], F_GETPIPE_SZ));
+    printf("F_SETPIPE_SZ 5000: %d\n", fcntl(p[0], F_SETPIPE_SZ, 5000));
+    static char chunk[1000];
+    size_t tot = 0;
+    ssize_t n;
+    while ((n = write(p[1], chunk, sizeof chunk)) > 0) tot += n;
+    /* Writes of at most PIPE_BUF bytes are atomic: the ninth 1000-byte
+     * write does not fit in the 192 bytes left and moves nothing. */
+    printf("bytes queued in an 8 KB pipe: %zu, then %s\n", tot, err_name(errno));
+    errno = 0;
+    int r = fcntl(p[0], F_SETPIPE_SZ, 4096);
+    printf("F_SETPIPE_SZ 4096 below the queued bytes: %d %s\n", r, err_name(errno));
+    errno = 0;
+    r = fcntl(p[0], F_SETPIPE_SZ, -1);
+    printf("F_SETPIPE_SZ -1: %d %s\n", r, err_name(errno));
+    int fd = open("/dev/null", O_RDONLY);
+    errno = 0;
+    r = fcntl(fd, F_GETPIPE_SZ);
+    printf("F_GETPIPE_SZ on /dev/null: %d %s\n", r, err_name(errno));
+    close(fd);
+    close(p[0]);
+    close(p[1]);
+  }
+
   /* sendfile from a 200 KB file into a pipe read by a child: nothing lost. */
   {
     enum { N = 200 * 1024 };
