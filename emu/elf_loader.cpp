@@ -144,15 +144,17 @@ Result<LoadedElf> load_elf(AddressSpace& mem, const ElfImage& image, std::string
   // Each run is mapped with its final bytes at once, so that an engine
   // kept warm (emu/engine_pool.h) can adopt an identical area it already
   // holds, with its translated code.
-  std::vector<uint8_t> content;
+  std::vector<AddressSpace::Piece> pieces;
   auto flush = [&]() -> Result<void> {
     if (run_hi > run_lo) {
-      content.assign(run_hi - run_lo, 0);
+      pieces.clear();
       for (auto& s : image.segments) {
         uint64_t lo = std::max(run_lo, s.vaddr + bias), hi = std::min(run_hi, s.vaddr + bias + s.filesz);
-        if (lo < hi) std::memcpy(content.data() + (lo - run_lo), file.data() + s.offset + (lo - s.vaddr - bias), hi - lo);
+        if (lo < hi)
+          pieces.push_back({lo - run_lo, reinterpret_cast<const uint8_t*>(file.data()) + s.offset + (lo - s.vaddr - bias),
+                            hi - lo});
       }
-      TRY_VOID(mem.map_content(run_lo, run_hi - run_lo, run_prot, name, content.data()));
+      TRY_VOID(mem.map_content(run_lo, run_hi - run_lo, run_prot, name, pieces));
     }
     run_lo = run_hi = 0;
     return Ok();

@@ -60,12 +60,13 @@ void AddressSpace::drop_parked_in(uint64_t addr, uint64_t len) {
   }
 }
 
-bool AddressSpace::adopt_parked(uint64_t addr, uint64_t len, uint32_t prot, const uint8_t* content) {
+template <class Same>
+bool AddressSpace::adopt_parked(uint64_t addr, uint64_t len, uint32_t prot, Same same) {
   auto it = parked_.find(addr);
   if (it == parked_.end()) return false;
   Vma& v = it->second;
   if (v.end != addr + len || v.prot != prot || overlaps(addr, len) || vmas_.size() + 1 > kMaxVmas ||
-      (account_->limit && account_->used + len > account_->limit) || std::memcmp(v.host, content, len) != 0)
+      (account_->limit && account_->used + len > account_->limit) || !same(v.host))
     return false;
   vmas_[addr] = std::move(v);
   parked_.erase(it);
@@ -74,13 +75,41 @@ bool AddressSpace::adopt_parked(uint64_t addr, uint64_t len, uint32_t prot, cons
 }
 
 Result<void> AddressSpace::map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name,
-                                       const uint8_t* content) {
-  if (adopt_parked(addr, len, prot & 7, content)) {
+                                       const std::vector<Piece>& pieces) {
+  for (auto& p : pieces)
+    if (p.offset > len || p.len > len - p.offset) return Err{EINVAL};
+  // The wanted bytes: the pieces in order (a later one wins where they
+  // overlap, as with successive writes) over zeros.
+  auto same = [&](const uint8_t* host) {
+    static const uint8_t kZeros[4096] = {};
+    uint64_t pos = 0;
+    std::vector<std::pair<uint64_t, uint64_t>> covered;
+    for (size_t i = 0; i < pieces.size(); i++) {
+      const Piece& p = pieces[i];
+      // Only the parts no later piece overwrites are compared here.
+      uint64_t lo = p.offset, hi = p.offset + p.len;
+      for (size_t j = i + 1; j < pieces.size(); j++)
+        if (pieces[j].offset < hi && pieces[j].offset + pieces[j].len > lo) return false;  // overlaps: not worth it
+      if (std::memcmp(host + lo, p.bytes, hi - lo) != 0) return false;
+      covered.push_back({lo, hi});
+    }
+    std::sort(covered.begin(), covered.end());
+    for (auto& [lo, hi] : covered) {
+      for (uint64_t a = pos; a < lo; a += sizeof kZeros)
+        if (std::memcmp(host + a, kZeros, std::min<uint64_t>(sizeof kZeros, lo - a)) != 0) return false;
+      pos = std::max(pos, hi);
+    }
+    for (uint64_t a = pos; a < len; a += sizeof kZeros)
+      if (std::memcmp(host + a, kZeros, std::min<uint64_t>(sizeof kZeros, len - a)) != 0) return false;
+    return true;
+  };
+  if ((prot & kProtExec) && adopt_parked(addr, len, prot & 7, same)) {
     vmas_.at(addr).name = std::move(name);
     return Ok();
   }
   TRY_VOID(map_fixed(addr, len, prot, std::move(name)));
-  std::memcpy(vmas_.at(addr).host, content, len);
+  uint8_t* host = vmas_.at(addr).host;
+  for (auto& p : pieces) std::memcpy(host + p.offset, p.bytes, p.len);
   return Ok();
 }
 
@@ -99,7 +128,8 @@ Result<void> AddressSpace::copy_from(const AddressSpace& other) {
       TRY_VOID(map_host(v));
       continue;
     }
-    if (!v.shared_file && adopt_parked(v.start, len, v.prot, v.host)) {
+    if (!v.shared_file && adopt_parked(v.start, len, v.prot,
+                                       [&](const uint8_t* host) { return std::memcmp(host, v.host, len) == 0; })) {
       vmas_.at(v.start).name = v.name;
       continue;  // the same code, already translated in this engine
     }

@@ -120,10 +120,17 @@ class AddressSpace {
     const Vma* v = find(addr);
     return v ? reinterpret_cast<uint64_t>(v->host + (addr - v->start)) : 0;
   }
-  // Map [addr, addr+len) with `prot` holding a copy of `content` (len
-  // bytes): the loader's way in. A parked area with the same range,
-  // protection and bytes is adopted instead, translations and all.
-  Result<void> map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name, const uint8_t* content);
+  // Map [addr, addr+len) with `prot` holding `pieces` (each: bytes at an
+  // offset into the area; zeros elsewhere): the loader's way in. A parked
+  // area with the same range, protection and bytes is adopted instead,
+  // translations and all.
+  struct Piece {
+    uint64_t offset;
+    const uint8_t* bytes;
+    uint64_t len;
+  };
+  Result<void> map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name,
+                           const std::vector<Piece>& pieces);
 
   // Warm engines (emu/engine_pool.h). park_code() keeps only the private
   // read+exec areas, "parked": still in Unicorn with their translated
@@ -158,7 +165,9 @@ class AddressSpace {
   // Host + Unicorn removal of [addr, addr+len) within existing VMAs.
   void remove_range(uint64_t addr, uint64_t len);
   const Vma* find(uint64_t addr) const;
-  bool adopt_parked(uint64_t addr, uint64_t len, uint32_t prot, const uint8_t* content);
+  // `same(host)`: whether the parked area's bytes are the ones wanted.
+  template <class Same>
+  bool adopt_parked(uint64_t addr, uint64_t len, uint32_t prot, Same same);
   void unmap_parked(std::map<uint64_t, Vma>::iterator it);
   void drop_parked_in(uint64_t addr, uint64_t len);
 
