@@ -128,8 +128,10 @@ Result<void> AddressSpace::copy_from(const AddressSpace& other) {
       TRY_VOID(map_host(v));
       continue;
     }
-    if (!v.shared_file && adopt_parked(v.start, len, v.prot,
-                                       [&](const uint8_t* host) { return std::memcmp(host, v.host, len) == 0; })) {
+    const uint8_t* parent_bytes = v.host;
+    if (!v.shared_file && adopt_parked(v.start, len, v.prot, [parent_bytes, len](const uint8_t* host) {
+          return std::memcmp(host, parent_bytes, len) == 0;
+        })) {
       vmas_.at(v.start).name = v.name;
       continue;  // the same code, already translated in this engine
     }
