@@ -144,17 +144,15 @@ Result<LoadedElf> load_elf(AddressSpace& mem, const ElfImage& image, std::string
   // Each run is mapped with its final bytes at once, so that an engine
   // kept warm (emu/engine_pool.h) can adopt an identical area it already
   // holds, with its translated code.
-  std::vector<AddressSpace::Piece> pieces;
+  std::vector<uint8_t> content;
   auto flush = [&]() -> Result<void> {
     if (run_hi > run_lo) {
-      pieces.clear();
+      content.assign(run_hi - run_lo, 0);
       for (auto& s : image.segments) {
         uint64_t lo = std::max(run_lo, s.vaddr + bias), hi = std::min(run_hi, s.vaddr + bias + s.filesz);
-        if (lo < hi)
-          pieces.push_back({lo - run_lo, reinterpret_cast<const uint8_t*>(file.data()) + s.offset + (lo - s.vaddr - bias),
-                            hi - lo});
+        if (lo < hi) std::memcpy(content.data() + (lo - run_lo), file.data() + s.offset + (lo - s.vaddr - bias), hi - lo);
       }
-      TRY_VOID(mem.map_content(run_lo, run_hi - run_lo, run_prot, name, pieces));
+      TRY_VOID(mem.map_content(run_lo, run_hi - run_lo, run_prot, name, content.data()));
     }
     run_lo = run_hi = 0;
     return Ok();

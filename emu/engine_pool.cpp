@@ -18,8 +18,7 @@ void EnginePool::give(std::shared_ptr<ProcessImage> image) {
     for (auto& e : engines_) n += e->mem->parked_bytes();
     return n;
   };
-  while (engines_.size() > kMaxEngines || (engines_.size() > 1 && parked() > kMaxParkedBytes)) engines_.pop_front();
-  if (parked() > kMaxParkedBytes) engines_.clear();
+  while (!engines_.empty() && (engines_.size() > kMaxEngines || parked() > kMaxParkedBytes)) engines_.pop_front();
 }
 
 std::shared_ptr<ProcessImage> EnginePool::take(uint64_t tag) {
@@ -28,9 +27,7 @@ std::shared_ptr<ProcessImage> EnginePool::take(uint64_t tag) {
     if ((*it)->code_tag != tag) continue;
     std::shared_ptr<ProcessImage> image = std::move(*it);
     engines_.erase(std::next(it).base());
-    image->block_counts.clear();
-    image->brk_start = image->brk_current = image->brk_mapped_end = 0;
-    image->mmap_top = 0;
+    image->block_counts.clear();  // exec and fork set the rest
     return image;
   }
   return nullptr;

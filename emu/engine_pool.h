@@ -44,7 +44,6 @@ class EnginePool {
   // A pooled engine last used for a program with this tag, or nullptr.
   std::shared_ptr<ProcessImage> take(uint64_t tag);
   void clear() { engines_.clear(); }
-  size_t size() const { return engines_.size(); }
 
  private:
   std::deque<std::shared_ptr<ProcessImage>> engines_;  // oldest first

@@ -75,41 +75,14 @@ bool AddressSpace::adopt_parked(uint64_t addr, uint64_t len, uint32_t prot, Same
 }
 
 Result<void> AddressSpace::map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name,
-                                       const std::vector<Piece>& pieces) {
-  for (auto& p : pieces)
-    if (p.offset > len || p.len > len - p.offset) return Err{EINVAL};
-  // The wanted bytes: the pieces in order (a later one wins where they
-  // overlap, as with successive writes) over zeros.
-  auto same = [&](const uint8_t* host) {
-    static const uint8_t kZeros[4096] = {};
-    uint64_t pos = 0;
-    std::vector<std::pair<uint64_t, uint64_t>> covered;
-    for (size_t i = 0; i < pieces.size(); i++) {
-      const Piece& p = pieces[i];
-      // Only the parts no later piece overwrites are compared here.
-      uint64_t lo = p.offset, hi = p.offset + p.len;
-      for (size_t j = i + 1; j < pieces.size(); j++)
-        if (pieces[j].offset < hi && pieces[j].offset + pieces[j].len > lo) return false;  // overlaps: not worth it
-      if (std::memcmp(host + lo, p.bytes, hi - lo) != 0) return false;
-      covered.push_back({lo, hi});
-    }
-    std::sort(covered.begin(), covered.end());
-    for (auto& [lo, hi] : covered) {
-      for (uint64_t a = pos; a < lo; a += sizeof kZeros)
-        if (std::memcmp(host + a, kZeros, std::min<uint64_t>(sizeof kZeros, lo - a)) != 0) return false;
-      pos = std::max(pos, hi);
-    }
-    for (uint64_t a = pos; a < len; a += sizeof kZeros)
-      if (std::memcmp(host + a, kZeros, std::min<uint64_t>(sizeof kZeros, len - a)) != 0) return false;
-    return true;
-  };
-  if ((prot & kProtExec) && adopt_parked(addr, len, prot & 7, same)) {
+                                       const uint8_t* content) {
+  if ((prot & kProtExec) &&
+      adopt_parked(addr, len, prot & 7, [&](const uint8_t* host) { return std::memcmp(host, content, len) == 0; })) {
     vmas_.at(addr).name = std::move(name);
     return Ok();
   }
   TRY_VOID(map_fixed(addr, len, prot, std::move(name)));
-  uint8_t* host = vmas_.at(addr).host;
-  for (auto& p : pieces) std::memcpy(host + p.offset, p.bytes, p.len);
+  std::memcpy(vmas_.at(addr).host, content, len);
   return Ok();
 }
 

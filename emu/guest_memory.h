@@ -120,17 +120,10 @@ class AddressSpace {
     const Vma* v = find(addr);
     return v ? reinterpret_cast<uint64_t>(v->host + (addr - v->start)) : 0;
   }
-  // Map [addr, addr+len) with `prot` holding `pieces` (each: bytes at an
-  // offset into the area; zeros elsewhere): the loader's way in. A parked
-  // area with the same range, protection and bytes is adopted instead,
-  // translations and all.
-  struct Piece {
-    uint64_t offset;
-    const uint8_t* bytes;
-    uint64_t len;
-  };
-  Result<void> map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name,
-                           const std::vector<Piece>& pieces);
+  // Map [addr, addr+len) with `prot` holding a copy of `content` (len
+  // bytes): the loader's way in. A parked code area with the same range,
+  // protection and bytes is adopted instead, translations and all.
+  Result<void> map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name, const uint8_t* content);
 
   // Warm engines (emu/engine_pool.h). park_code() keeps only the private
   // read+exec areas, "parked": still in Unicorn with their translated

@@ -125,8 +125,9 @@ Result<void> map_riscv_sigreturn_trampoline(AddressSpace& mem) {
   constexpr uint32_t kLiA7 = (139u << 20) | (17u << 7) | 0x13;
   constexpr uint32_t kEcall = 0x00000073;
   const uint32_t code[2] = {kLiA7, kEcall};
-  return mem.map_content(kRiscvSigreturnTrampoline, kPageSize, kProtRead | kProtExec, "[vdso]",
-                         {{0, reinterpret_cast<const uint8_t*>(code), sizeof code}});
+  uint8_t page[kPageSize] = {};
+  std::memcpy(page, code, sizeof code);
+  return mem.map_content(kRiscvSigreturnTrampoline, kPageSize, kProtRead | kProtExec, "[vdso]", page);
 }
 
 }  // namespace vmrun

@@ -1,5 +1,7 @@
 #include "emu/stdio_files.h"
 
+#include "emu/pipe.h"
+
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -21,6 +23,14 @@ fs::Attr char_device_attr(uint32_t perms, uint64_t rdev) {
   return a;
 }
 
+// vmrun's own stdio, when not a terminal, looks like a pipe to the guest:
+// F_GETPIPE_SZ reports a pipe's default size; F_SETPIPE_SZ does not change
+// the host's pipe and reports the same.
+Result<size_t> stdio_pipe_size(bool tty) {
+  if (tty) return Err{EBADF};
+  return kPipeCapacity;
+}
+
 fs::Attr pipe_attr() {
   fs::Attr a;
   a.mode = S_IFIFO | 0600;
@@ -39,6 +49,8 @@ class BytesInput final : public fs::File {
     return k;
   }
   Result<fs::Attr> stat() override { return pipe_attr(); }
+  Result<size_t> pipe_capacity() override { return stdio_pipe_size(false); }
+  Result<size_t> set_pipe_capacity(size_t) override { return stdio_pipe_size(false); }
   Result<int64_t> bytes_available() override { return static_cast<int64_t>(data_.size() - pos_); }
 
  private:
@@ -62,6 +74,8 @@ class HostInput final : public fs::File {
     }
   }
   Result<fs::Attr> stat() override { return tty_ ? char_device_attr(0620, (136ull << 8) | 0) : pipe_attr(); }
+  Result<size_t> pipe_capacity() override { return stdio_pipe_size(tty_); }
+  Result<size_t> set_pipe_capacity(size_t) override { return stdio_pipe_size(tty_); }
   bool is_tty() const override { return tty_; }
   uint32_t poll_ready() override {
     // Ask the host whether our own stdin has data; never blocks.
@@ -117,6 +131,8 @@ class Output final : public fs::File {
     return n;  // the guest is stopped anyway if the budget ran out
   }
   Result<fs::Attr> stat() override { return tty_ ? char_device_attr(0620, (136ull << 8) | 0) : pipe_attr(); }
+  Result<size_t> pipe_capacity() override { return stdio_pipe_size(tty_); }
+  Result<size_t> set_pipe_capacity(size_t) override { return stdio_pipe_size(tty_); }
   bool is_tty() const override { return tty_; }
   uint32_t poll_ready() override { return fs::kPollOut; }
 

@@ -297,11 +297,7 @@ Result<uint64_t> sys_fcntl(Kernel& k, const SyscallArgs& a) {
     case F_SETPIPE_SZ: {
       bool set = a.i32(1) == F_SETPIPE_SZ;
       if (set && a[2] > INT32_MAX) return Err{EINVAL};
-      auto r = !set ? f->pipe_capacity() : f->set_pipe_capacity(static_cast<size_t>(a[2]));
-      if (r.ok() || r.error() != EBADF) return r;
-      // vmrun's own stdio pipes (the host's): their size is reported, not changed.
-      if (f->stat().ok() && S_ISFIFO(f->stat()->mode)) return kPipeCapacity;
-      return Err{EBADF};
+      return !set ? f->pipe_capacity() : f->set_pipe_capacity(static_cast<size_t>(a[2]));
     }
     case F_OFD_GETLK: {
       int16_t unlck = F_UNLCK;
