@@ -40,8 +40,11 @@ struct LoadedElf {
   uint64_t end = 0;         // first page above the highest segment (brk start)
 };
 
-// Map the segments at `bias` and copy their contents.
+// Map the segments at `bias` and copy their contents. `content_key`: the
+// file's fs::File::content_key (0: none); with it, a warm engine's parked
+// code from the same file at the same place is adopted without rebuilding
+// or comparing its bytes (Vma::content_id).
 Result<LoadedElf> load_elf(AddressSpace& mem, const ElfImage& image, std::string_view file, uint64_t bias,
-                           const std::string& name);
+                           const std::string& name, uint64_t content_key = 0);
 
 }  // namespace vmrun

@@ -24,11 +24,21 @@ AddressSpace::~AddressSpace() {
 void AddressSpace::park_code() {
   drop_parked();
   std::vector<std::pair<uint64_t, uint64_t>> gone;
-  for (auto& [start, v] : vmas_)
-    if (v.prot != (kProtRead | kProtExec) || v.backing || v.shared_file) gone.push_back({v.start, v.end - v.start});
+  for (auto& [start, v] : vmas_) {
+    bool private_anon = !v.backing && !v.shared_file;
+    bool code = v.prot == (kProtRead | kProtExec), data = v.prot == (kProtRead | kProtWrite);
+    if (!private_anon || !(code || data) || (data && v.end - v.start > kMaxZeroedPark))
+      gone.push_back({v.start, v.end - v.start});
+  }
   for (auto& [addr, len] : gone) remove_range(addr, len);
   for (auto& [start, v] : vmas_) {
     account(-static_cast<int64_t>(v.end - v.start));
+    if (v.prot & kProtWrite) {
+      // Back to zeros; the host range and Unicorn's mapping of it stay.
+      madvise(v.host, v.end - v.start, MADV_DONTNEED);
+      v.zeroed = true;
+      v.content_id = 0;
+    }
     parked_[start] = std::move(v);
   }
   vmas_.clear();
@@ -66,7 +76,7 @@ bool AddressSpace::adopt_parked(uint64_t addr, uint64_t len, uint32_t prot, Same
   if (it == parked_.end()) return false;
   Vma& v = it->second;
   if (v.end != addr + len || v.prot != prot || overlaps(addr, len) || vmas_.size() + 1 > kMaxVmas ||
-      (account_->limit && account_->used + len > account_->limit) || !same(v.host))
+      (account_->limit && account_->used + len > account_->limit) || !same(static_cast<const Vma&>(v)))
     return false;
   vmas_[addr] = std::move(v);
   parked_.erase(it);
@@ -74,15 +84,29 @@ bool AddressSpace::adopt_parked(uint64_t addr, uint64_t len, uint32_t prot, Same
   return true;
 }
 
+bool AddressSpace::adopt_identical(uint64_t addr, uint64_t len, uint32_t prot, const std::string& name,
+                                   uint64_t content_id) {
+  if (!content_id || !(prot & kProtExec) || (prot & kProtWrite)) return false;
+  if (!adopt_parked(addr, len, prot & 7, [&](const Vma& parked) { return parked.content_id == content_id; }))
+    return false;
+  vmas_.at(addr).name = name;
+  return true;
+}
+
 Result<void> AddressSpace::map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name,
-                                       const uint8_t* content) {
+                                       const uint8_t* content, uint64_t content_id) {
+  if (prot & kProtWrite) content_id = 0;
   if ((prot & kProtExec) &&
-      adopt_parked(addr, len, prot & 7, [&](const uint8_t* host) { return std::memcmp(host, content, len) == 0; })) {
-    vmas_.at(addr).name = std::move(name);
+      adopt_parked(addr, len, prot & 7, [&](const Vma& parked) { return std::memcmp(parked.host, content, len) == 0; })) {
+    Vma& v = vmas_.at(addr);
+    v.name = std::move(name);
+    v.content_id = content_id;
     return Ok();
   }
   TRY_VOID(map_fixed(addr, len, prot, std::move(name)));
-  std::memcpy(vmas_.at(addr).host, content, len);
+  Vma& v = vmas_.at(addr);
+  std::memcpy(v.host, content, len);
+  v.content_id = content_id;
   return Ok();
 }
 
@@ -102,15 +126,19 @@ Result<void> AddressSpace::copy_from(const AddressSpace& other) {
       continue;
     }
     const uint8_t* parent_bytes = v.host;
-    if (!v.shared_file && adopt_parked(v.start, len, v.prot, [parent_bytes, len](const uint8_t* host) {
-          return std::memcmp(host, parent_bytes, len) == 0;
+    const uint64_t id = v.content_id;
+    if (!v.shared_file && (v.prot & kProtExec) &&
+        adopt_parked(v.start, len, v.prot, [parent_bytes, len, id](const Vma& parked) {
+          return !parked.zeroed && ((id && parked.content_id == id) || std::memcmp(parked.host, parent_bytes, len) == 0);
         })) {
       vmas_.at(v.start).name = v.name;
+      vmas_.at(v.start).content_id = id;
       continue;  // the same code, already translated in this engine
     }
     TRY_VOID(map_fixed(v.start, len, v.prot, v.name));
     vmas_.at(v.start).shared_file = v.shared_file;
     vmas_.at(v.start).file_offset = v.file_offset;
+    vmas_.at(v.start).content_id = id;
     // Copy only pages the parent ever touched: untouched anonymous pages
     // read as zero in the fresh mapping anyway.
     resident.assign(len / kPageSize, 1);
@@ -167,6 +195,7 @@ void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
     if (v.start < cut_lo) {
       Vma lo = v;
       lo.end = cut_lo;
+      lo.content_id = 0;
       keep.push_back(lo);
     }
     if (cut_hi < v.end) {
@@ -174,6 +203,7 @@ void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
       hi.start = cut_hi;
       hi.host = v.host + (cut_hi - v.start);
       hi.file_offset = v.file_offset + (cut_hi - v.start);
+      hi.content_id = 0;
       keep.push_back(hi);
     }
   }
@@ -192,6 +222,16 @@ Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot,
   if (account_->limit && account_->used - replaced + len > account_->limit) return Err{ENOMEM};
   // Replacing can split at most two areas in two; the new one adds one.
   if (vmas_.size() + 3 > kMaxVmas) return Err{ENOMEM};
+  // A zeroed parked area of the same range and protection is as good as
+  // new memory, and already in Unicorn (park_code). It never held code
+  // (its protection never had exec), so no translation refers to it.
+  if (!shared && (prot & 7) == (kProtRead | kProtWrite) &&
+      adopt_parked(addr, len, prot & 7, [](const Vma& parked) { return parked.zeroed; })) {
+    Vma& v = vmas_.at(addr);
+    v.name = std::move(name);
+    v.zeroed = false;
+    return Ok();
+  }
   void* host = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (host == MAP_FAILED) return Err{ENOMEM};
   // Guest pages are touched sparsely (a stack, a heap growing by pages);
@@ -416,6 +456,7 @@ Result<void> AddressSpace::poke(uint64_t addr, const void* src, uint64_t len) {
     uint64_t n = std::min(len, v->end - addr);
     std::memcpy(v->host + (addr - v->start), in, n);
     if (v->prot & kProtExec) uc_ctl_remove_cache(uc_, addr, addr + n);
+    vmas_.at(v->start).content_id = 0;  // no longer the loader's bytes
     in += n, addr += n, len -= n;
   }
   return Ok();

@@ -31,6 +31,8 @@ constexpr uint64_t kPageSize = 4096;
 // areas fails with ENOMEM; the cap bounds that host CPU time (~6 s to
 // reach it, measured).
 constexpr size_t kMaxVmas = 1536;
+// park_code keeps read+write areas up to this size (zeroed) for reuse.
+constexpr uint64_t kMaxZeroedPark = 64ull << 20;
 // Linux's vm.mmap_min_addr default: guests cannot map below it.
 constexpr uint64_t kMmapMinAddr = 0x10000;
 inline uint64_t page_down(uint64_t a) { return a & ~(kPageSize - 1); }
@@ -58,6 +60,15 @@ struct Vma {
   // MAP_SHARED areas: the host memory is reference-counted and shared
   // with the same area in forked children (freed with the last mapping).
   std::shared_ptr<uint8_t> backing;
+  // Non-zero: the area still holds exactly the bytes the loader put there
+  // from an unchangeable file (an identity of file, range and placement;
+  // elf_loader.cpp). Only for areas without write permission; any change
+  // of protection, kernel-side write or split drops it. Lets a warm engine
+  // adopt its parked code without comparing it (engine_pool.h).
+  uint64_t content_id = 0;
+  // Parked only (AddressSpace::park_code): a private read+write area
+  // emptied to zeros, still in Unicorn, that map_fixed may take back.
+  bool zeroed = false;
 };
 
 // Guest memory accounting shared by every address space of a run, so the
@@ -123,15 +134,25 @@ class AddressSpace {
   // Map [addr, addr+len) with `prot` holding a copy of `content` (len
   // bytes): the loader's way in. A parked code area with the same range,
   // protection and bytes is adopted instead, translations and all.
-  Result<void> map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name, const uint8_t* content);
+  // `content_id`: Vma::content_id for the new area (0: none).
+  Result<void> map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name, const uint8_t* content,
+                           uint64_t content_id = 0);
+  // Adopt a parked code area with exactly this range, protection and
+  // (non-zero) content identity, without building or comparing its bytes;
+  // false if there is none (then build them and call map_content).
+  bool adopt_identical(uint64_t addr, uint64_t len, uint32_t prot, const std::string& name, uint64_t content_id);
 
-  // Warm engines (emu/engine_pool.h). park_code() keeps only the private
+  // Warm engines (emu/engine_pool.h). park_code() keeps the private
   // read+exec areas, "parked": still in Unicorn with their translated
-  // code, but invisible to the guest and not counted as guest memory;
-  // every other area is unmapped. A new image on the same engine adopts a
-  // parked area only through an exact match of range, protection and
-  // bytes (map_content, copy_from), and drop_parked() unmaps the rest
-  // before the guest runs: the guest never sees memory it did not map.
+  // code, but invisible to the guest and not counted as guest memory. It
+  // keeps private read+write areas too, emptied to zeros (the stack, the
+  // data and the heap), because unmapping them from Unicorn costs a TLB
+  // and jump-cache flush per page (docs/UNICORN.md); everything else is
+  // unmapped. A new image on the same engine adopts a parked code area
+  // only through an exact match of range, protection and bytes
+  // (map_content, copy_from), a zeroed one only through map_fixed of the
+  // same range and protection, and drop_parked() unmaps the rest before
+  // the guest runs: the guest never sees memory it did not map.
   void park_code();
   void drop_parked();
   uint64_t parked_bytes() const;
@@ -158,7 +179,7 @@ class AddressSpace {
   // Host + Unicorn removal of [addr, addr+len) within existing VMAs.
   void remove_range(uint64_t addr, uint64_t len);
   const Vma* find(uint64_t addr) const;
-  // `same(host)`: whether the parked area's bytes are the ones wanted.
+  // `same(parked)`: whether the parked area's bytes are the ones wanted.
   template <class Same>
   bool adopt_parked(uint64_t addr, uint64_t len, uint32_t prot, Same same);
   void unmap_parked(std::map<uint64_t, Vma>::iterator it);

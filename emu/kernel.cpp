@@ -130,11 +130,11 @@ void Kernel::block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* se
     return;
   }
   if (k->tail_mode_) return;
-  uint64_t key = address ^ (static_cast<uint64_t>(size) << 48);
-  BlockCountCache::Slot& slot =
-      k->current_->image->block_counts.slots[(address ^ (address >> 14)) & (BlockCountCache::kSize - 1)];
+  uint64_t key = BlockCountCache::key(address, size);
+  BlockCountCache::Slot& slot = k->current_->image->block_counts.at(address);
   if (slot.key != key) {
-    // First sight of this block (or a collision): ask Unicorn once.
+    // A collision, or a block translated without translation_hook: ask
+    // Unicorn once.
     uc_tb tb{};
     slot.icount = uc_ctl_request_cache(uc, address, &tb) == UC_ERR_OK && tb.icount ? tb.icount : 1;
     slot.key = key;
@@ -168,19 +168,38 @@ void Kernel::block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* se
 // region buffer"; docs/UNICORN.md). Any tb_flush() sets region.current to
 // 1, after which fills take the proper path. A flush zeroes the whole
 // buffer (~13 ms and 64 MiB resident per engine), so it is not done up
-// front: this hook, run once per newly translated block, keeps a generous
-// estimate of the code generated (measured: ~530 bytes per block on
-// average, at most 576 per guest instruction) and, at half the buffer,
-// ends the turn before that block; run_slice flushes once, outside
-// uc_emu_start where no block pointer is live. Short processes never get
-// there.
+// front: this hook, run once per newly translated block, reads how full
+// the buffer is (CodeBufferGauge) and, with a quarter of it left, ends the
+// turn before that block; run_slice flushes once, outside uc_emu_start
+// where no block pointer is live. Short processes never get there. If the
+// gauge cannot read this Unicorn build, a generous estimate stands in
+// (measured: ~530 bytes per block on average, at most 576 per guest
+// instruction; flushed at half the buffer).
 void Kernel::translation_hook(uc_struct* uc, uc_tb* cur, uc_tb* prev, void* self) {
   (void)prev;
   auto* k = static_cast<Kernel*>(self);
   ProcessImage* img = k->current_ ? k->current_->image.get() : nullptr;
-  if (!img || img->uc != uc || img->translation_primed) return;
-  img->translated_estimate += 1024 + 512ull * cur->icount;
-  if (img->translated_estimate < k->translation_buffer_bytes() / 2 || k->flush_translations_) return;
+  if (!img || img->uc != uc) return;
+  // The block's instruction count for block_hook, which would otherwise
+  // ask Unicorn (uc_ctl_request_cache, a hash lookup) on first sight.
+  BlockCountCache::Slot& slot = img->block_counts.at(cur->pc);
+  slot.key = BlockCountCache::key(cur->pc, cur->size);
+  slot.icount = cur->icount ? cur->icount : 1;
+  if (img->translation_primed) return;
+  if (!img->gauge_tried) {
+    img->gauge_tried = true;
+    if (!img->code_gauge.attach(uc)) spdlog::debug("translation buffer gauge unavailable; estimating instead");
+    else spdlog::debug("translation buffer gauge: {} bytes of headroom", img->code_gauge.headroom());
+  }
+  bool nearly_full;
+  if (img->code_gauge.attached()) {
+    nearly_full = img->code_gauge.headroom() < img->code_gauge.buffer_bytes() / 4;
+  } else {
+    img->translated_estimate += 1024 + 512ull * cur->icount;
+    nearly_full = img->translated_estimate >= k->translation_buffer_bytes() / 2;
+  }
+  if (!nearly_full || k->flush_translations_) return;
+  spdlog::debug("translation buffer nearly full: flushing it once at the end of this turn");
   k->flush_translations_ = true;
   k->quantum_expired_ = true;  // an ordinary end of turn, before this block
   if (k->stopped_before_block_ == ~0ull) k->stopped_before_block_ = cur->pc;
@@ -319,8 +338,9 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
     error->err_no = err_no;
     return false;
   };
-  std::string bytes;
-  int read_error = read_executable(p, path, &bytes);
+  std::shared_ptr<const std::string> file;
+  uint64_t content_key = 0;
+  int read_error = read_executable(p, path, &file, &content_key);
   if (read_error) {
     int e = read_error;
     const char* what = e == EISDIR ? "Is a directory" : e == ENODEV ? "not a regular file" : std::strerror(e);
@@ -328,6 +348,7 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
                 e == EISDIR || e == ENODEV ? EACCES : e);
   }
 
+  const std::string& bytes = *file;
   if (bytes.size() >= 2 && bytes[0] == '#' && bytes[1] == '!') {
     if (depth >= 4) return fail(StopReason::CannotExecute, "too many levels of #! interpreters");
     std::string line = bytes.substr(2, std::min<size_t>(bytes.find('\n'), 256) - 2);
@@ -359,14 +380,15 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
   // A dynamically linked program: its interpreter (ld.so) comes from the
   // guest filesystem too, and must itself be a self-contained ET_DYN.
   ElfImage interp_image;
-  std::string interp_bytes;
+  std::shared_ptr<const std::string> interp_file = std::make_shared<const std::string>();
+  uint64_t interp_key = 0;
   if (!image.interpreter.empty()) {
-    int e = read_executable(p, image.interpreter, &interp_bytes);
+    int e = read_executable(p, image.interpreter, &interp_file, &interp_key);
     if (e)
       return fail(e == ENOENT ? StopReason::NotFound : StopReason::CannotExecute,
                   "interpreter " + image.interpreter + ": " + std::strerror(e), e);
     std::string iwhy;
-    if (!parse_elf(interp_bytes, &interp_image, &iwhy))
+    if (!parse_elf(*interp_file, &interp_image, &iwhy))
       return fail(StopReason::CannotExecute, "interpreter " + image.interpreter + ": " + iwhy);
     if (!interp_image.interpreter.empty() || !interp_image.position_independent || interp_image.machine != image.machine)
       return fail(StopReason::CannotExecute, "interpreter " + image.interpreter + " is not a usable ld.so", ELIBBAD);
@@ -398,7 +420,7 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
   uc_struct* uc = new_image->uc;
   AddressSpace& mem = *new_image->mem;
   uint64_t bias = image.position_independent ? layout.pie_base - image.min_vaddr : 0;
-  auto loaded = load_elf(mem, image, bytes, bias, path);
+  auto loaded = load_elf(mem, image, bytes, bias, path, content_key);
   if (!loaded.ok()) {
     if (loaded.error() == ENOMEM) return fail(StopReason::CannotExecute, "Cannot allocate memory", ENOMEM);
     return fail(StopReason::CannotExecute, std::string("cannot load: ") + std::strerror(loaded.error()));
@@ -408,7 +430,8 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
     auto base = mem.find_free(interp_image.max_vaddr - interp_image.min_vaddr, layout.mmap_top);
     if (!base.ok()) return fail(StopReason::CannotExecute, "Cannot allocate memory", ENOMEM);
     interp_base = base.value();
-    auto interp = load_elf(mem, interp_image, interp_bytes, interp_base - interp_image.min_vaddr, image.interpreter);
+    auto interp = load_elf(mem, interp_image, *interp_file, interp_base - interp_image.min_vaddr, image.interpreter,
+                           interp_key);
     if (!interp.ok())
       return fail(StopReason::CannotExecute, "cannot load interpreter: " + std::string(std::strerror(interp.error())),
                   interp.error());
@@ -510,7 +533,8 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
   return true;
 }
 
-int Kernel::read_executable(Process& p, const std::string& path, std::string* bytes) {
+int Kernel::read_executable(Process& p, const std::string& path, std::shared_ptr<const std::string>* bytes,
+                            uint64_t* content_key) {
   auto opened = vfs_->open(p.cwd_path, path, O_RDONLY, 0);
   if (!opened.ok()) return opened.error();
   fs::FileRef file = opened.value();
@@ -520,15 +544,25 @@ int Kernel::read_executable(Process& p, const std::string& path, std::string* by
   if (!S_ISREG(attr->mode)) return ENODEV;
   if (!(attr->mode & 0111)) return EACCES;
   if (attr->size < 0 || static_cast<uint64_t>(attr->size) > kMaxProgramBytes) return ENOMEM;
-  bytes->assign(static_cast<size_t>(attr->size), '\0');
+  *content_key = file->content_key();
+  if (auto cached = executable_cache_.find(*content_key); cached && cached->size() == static_cast<size_t>(attr->size)) {
+    *bytes = std::move(cached);
+    return 0;
+  }
+  auto data = std::make_shared<std::string>(static_cast<size_t>(attr->size), '\0');
   size_t got = 0;
-  while (got < bytes->size()) {
-    auto r = file->pread(bytes->data() + got, bytes->size() - got, got);
+  while (got < data->size()) {
+    auto r = file->pread(data->data() + got, data->size() - got, got);
     if (!r.ok()) return r.error();
     if (r.value() == 0) break;
     got += r.value();
   }
-  bytes->resize(got);
+  if (got != data->size()) {
+    data->resize(got);
+    *content_key = 0;  // it changed while we read it
+  }
+  executable_cache_.insert(*content_key, data);
+  *bytes = std::move(data);
   return 0;
 }
 

@@ -22,6 +22,7 @@
 
 #include "emu/guest_cpu.h"
 #include "emu/engine_pool.h"
+#include "emu/executable_cache.h"
 #include "emu/process.h"
 #include "emu/terminal.h"
 #include "rootfs/vfs.h"
@@ -159,7 +160,10 @@ class Kernel final : public CpuEvents {
     return static_cast<uint32_t>(std::clamp<uint64_t>(config_.translation_buffer_bytes, 1u << 20, 1u << 30));
   }
   // Read a whole executable from the guest filesystem; 0 or an errno.
-  int read_executable(Process& p, const std::string& path, std::string* bytes);
+  // A program's bytes, from the cache when its file cannot have changed;
+  // `content_key` gets the file's fs::File::content_key (0: none).
+  int read_executable(Process& p, const std::string& path, std::shared_ptr<const std::string>* bytes,
+                      uint64_t* content_key);
 
   // Scheduler (emu/scheduler.cpp).
   void run_with_watchdog();
@@ -199,6 +203,7 @@ class Kernel final : public CpuEvents {
   std::map<SharedFileKey, std::weak_ptr<uint8_t>> shared_file_memory_;
   std::vector<std::shared_ptr<ProcessImage>> retired_images_;
   EnginePool engine_pool_;
+  ExecutableCache executable_cache_;
   // CPU state of a fresh engine at its first user instruction: how a
   // pooled engine starts a new program (emu/engine_pool.h).
   uc_context* fresh_cpu_state_ = nullptr;

@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "emu/guest_cpu.h"
+#include "emu/code_buffer_gauge.h"
 #include "emu/guest_memory.h"
 #include "emu/signal_frame.h"
 #include "rootfs/vfs.h"
@@ -69,6 +70,8 @@ struct BlockCountCache {
   };
   static constexpr size_t kSize = 1 << 14;
   std::unique_ptr<Slot[]> slots{new Slot[kSize]};
+  static uint64_t key(uint64_t address, uint32_t size) { return address ^ (static_cast<uint64_t>(size) << 48); }
+  Slot& at(uint64_t address) { return slots[(address ^ (address >> 14)) & (kSize - 1)]; }
   void clear() {
     for (size_t i = 0; i < kSize; i++) slots[i] = Slot{};
   }
@@ -105,7 +108,9 @@ struct ProcessImage {
   // Unicorn 2.1.1's first-fill bug (Kernel::translation_hook): has the
   // engine had its one flush, and how much code it may have generated.
   bool translation_primed = false;
-  uint64_t translated_estimate = 0;
+  bool gauge_tried = false;
+  CodeBufferGauge code_gauge;
+  uint64_t translated_estimate = 0;  // when the gauge cannot read the engine
   bool hooks_installed = false;  // vmrun's hooks are on the engine (they stay when it is pooled)
   uint64_t code_tag = 0;         // program_tag of the program whose code it holds (emu/engine_pool.h)
   uint64_t brk_start = 0, brk_current = 0, brk_mapped_end = 0;

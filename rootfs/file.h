@@ -82,6 +82,12 @@ class File {
   // returns the new capacity); EBADF for anything but a pipe.
   virtual Result<size_t> pipe_capacity() { return Err{EBADF}; }
   virtual Result<size_t> set_pipe_capacity(size_t bytes) { (void)bytes; return Err{EBADF}; }
+  // A non-zero identity for the file's current bytes when nothing in the
+  // sandbox can change them: a read-only host file (the root filesystem's
+  // lower layer, a read-only mount) gives one derived from its host device,
+  // inode, size and modification and change times. 0 for everything the
+  // guest can write. Used to reuse an executable's bytes (emu/kernel.cpp).
+  virtual uint64_t content_key() { return 0; }
 
   // The guest path this description was opened with, canonical and
   // absolute (for /proc/self/fd, *at() calls relative to a directory fd).

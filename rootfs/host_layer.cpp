@@ -106,6 +106,20 @@ class HostFile final : public File {
     return std::max<int64_t>(0, st.st_size - static_cast<int64_t>(off_));
   }
 
+  uint64_t content_key() override {
+    if (writable_) return 0;
+    struct stat st {};
+    if (::fstat(fd_.get(), &st) != 0) return 0;
+    uint64_t h = 1469598103934665603ull;  // FNV-1a over the identity
+    for (uint64_t v : {static_cast<uint64_t>(st.st_dev), static_cast<uint64_t>(st.st_ino),
+                       static_cast<uint64_t>(st.st_size), static_cast<uint64_t>(st.st_mtim.tv_sec),
+                       static_cast<uint64_t>(st.st_mtim.tv_nsec), static_cast<uint64_t>(st.st_ctim.tv_sec),
+                       static_cast<uint64_t>(st.st_ctim.tv_nsec)}) {
+      for (int i = 0; i < 8; i++) h = (h ^ ((v >> (8 * i)) & 0xff)) * 1099511628211ull;
+    }
+    return h | 1;
+  }
+
   // Lower files are changed by path (copy-up), not through the host fd.
   std::function<Result<void>(uint32_t)> chmod_fallback;
 
