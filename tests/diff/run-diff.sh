@@ -24,50 +24,19 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=$top/build
-vmrun=${VMRUN:-}
-keep=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --build) build=$2; shift 2 ;;
-    --vmrun) vmrun=$2; shift 2 ;;
-    --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    --) shift; break ;;
-    -*) echo "run-diff: unknown option $1" >&2; exit 1 ;;
-    *) break ;;
-  esac
-done
-if [ $# -ne 3 ]; then
-  echo "usage: run-diff.sh [--build DIR] [--vmrun PATH] [--keep] ARCH guest|busybox CASE" >&2
-  exit 1
-fi
+. "$here/../lib/driver.sh"
+driver_options "run-diff.sh [--build DIR] [--vmrun PATH] [--keep] ARCH guest|busybox CASE" "$@"
+set -- "${driver_args[@]}"
+[ $# -eq 3 ] || driver_usage_error
 arch=$1 kind=$2 case=$3
-vmrun=${vmrun:-$build/vmrun}
-rootfs=${VMRUN_ROOTFS_DIR:-$top/.deps/rootfs}/$arch
+driver_paths "$arch"
 timeout_s=${VMRUN_DIFF_TIMEOUT:-120}
 
 fail() { echo "FAIL diff.$arch.$case_label: $*"; exit 1; }
 case_label=$case
 [ "$kind" = busybox ] && case_label=busybox.$case
 
-# Skip (exit 77, which ctest reports as skipped) a test listed in
-# tests/diff/disabled.txt, unless VMRUN_DIFF_ALL=1.
-skip_if_disabled() {
-  local name=$1 re
-  [ "${VMRUN_DIFF_ALL:-0}" = 1 ] && return 0
-  [ -f "$here/disabled.txt" ] || return 0
-  while IFS= read -r re || [ -n "$re" ]; do
-    re=${re%%#*}; re=${re//[[:space:]]/}
-    [ -n "$re" ] || continue
-    if [[ $name =~ ^($re)$ ]]; then
-      echo "SKIP $name: listed in tests/diff/disabled.txt ('$re'); VMRUN_DIFF_ALL=1 runs it"
-      exit 77
-    fi
-  done < "$here/disabled.txt"
-}
-skip_if_disabled "diff.$arch.$case_label"
+driver_skip_listed "diff.$arch.$case_label" "$here/disabled.txt" VMRUN_DIFF_ALL
 
 case "$arch" in
   x86_64|riscv64) ;;

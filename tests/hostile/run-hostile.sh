@@ -13,25 +13,12 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=$top/build
-vmrun=${VMRUN:-}
-keep=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --build) build=$2; shift 2 ;;
-    --vmrun) vmrun=$2; shift 2 ;;
-    --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    -*) echo "run-hostile: unknown option $1" >&2; exit 1 ;;
-    *) break ;;
-  esac
-done
-[ $# -eq 2 ] || { echo "usage: run-hostile.sh [--build DIR] [--vmrun PATH] [--keep] ARCH CASE" >&2; exit 1; }
+. "$here/../lib/driver.sh"
+driver_options "run-hostile.sh [--build DIR] [--vmrun PATH] [--keep] ARCH CASE" "$@"
+set -- "${driver_args[@]}"
+[ $# -eq 2 ] || driver_usage_error
 arch=$1 name=$2
-[ -d "$build" ] && build=$(cd "$build" && pwd)
-vmrun=${vmrun:-$build/vmrun}
-rootfs=${VMRUN_ROOTFS_DIR:-$top/.deps/rootfs}/$arch
+driver_paths "$arch"
 label=hostile.$arch.$name
 fail() { echo "FAIL $label: $*"; exit 1; }
 

@@ -18,43 +18,17 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=$top/build
-vmrun=${VMRUN:-}
-keep=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --build) build=$2; shift 2 ;;
-    --vmrun) vmrun=$2; shift 2 ;;
-    --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    --) shift; break ;;
-    -*) echo "run-proc: unknown option $1" >&2; exit 1 ;;
-    *) break ;;
-  esac
-done
-if [ $# -ne 2 ]; then
-  echo "usage: run-proc.sh [--build DIR] [--vmrun PATH] [--keep] ARCH NAME" >&2
-  exit 1
-fi
+. "$here/../lib/driver.sh"
+driver_options "run-proc.sh [--build DIR] [--vmrun PATH] [--keep] ARCH NAME" "$@"
+set -- "${driver_args[@]}"
+[ $# -eq 2 ] || driver_usage_error
 arch=$1 name=$2
-[ -d "$build" ] && build=$(cd "$build" && pwd)
-vmrun=${vmrun:-$build/vmrun}
-rootfs=${VMRUN_ROOTFS_DIR:-$top/.deps/rootfs}/$arch
+driver_paths "$arch"
 timeout_s=${VMRUN_PROC_TIMEOUT:-120}
 label=proc.$arch.$name
 fail() { echo "FAIL $label: $*"; exit 1; }
 
-if [ "${VMRUN_PROC_ALL:-0}" != 1 ] && [ -f "$here/known-failures.txt" ]; then
-  while IFS= read -r re || [ -n "$re" ]; do
-    re=${re%%#*}; re=${re//[[:space:]]/}
-    [ -n "$re" ] || continue
-    if [[ $label =~ ^($re)$ ]]; then
-      echo "SKIP $label: listed in tests/proc/known-failures.txt ('$re'); VMRUN_PROC_ALL=1 runs it"
-      exit 77
-    fi
-  done < "$here/known-failures.txt"
-fi
+driver_skip_listed "$label" "$here/known-failures.txt" VMRUN_PROC_ALL
 
 case "$arch" in x86_64|riscv64) ;; *) fail "unknown arch '$arch'" ;; esac
 ref_bin=$build/proc/x86_64/$name

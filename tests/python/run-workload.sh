@@ -37,33 +37,13 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=$top/build
-vmrun=${VMRUN:-}
-keep=0
-det=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --build) build=$2; shift 2 ;;
-    --vmrun) vmrun=$2; shift 2 ;;
-    --keep) keep=1; shift ;;
-    --deterministic) det=1; shift ;;
-    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    --) shift; break ;;
-    -*) echo "run-workload: unknown option $1" >&2; exit 1 ;;
-    *) break ;;
-  esac
-done
-if [ $# -lt 1 ] || [ $# -gt 2 ]; then
-  echo "usage: run-workload.sh [--build DIR] [--vmrun PATH] [--keep] [--deterministic] ARCH [NAME]" >&2
-  exit 1
-fi
+. "$here/../lib/driver.sh"
+driver_options "run-workload.sh [--build DIR] [--vmrun PATH] [--keep] [--deterministic] ARCH [NAME]" \
+  --allow-deterministic "$@"
+set -- "${driver_args[@]}"
+[ $# -ge 1 ] && [ $# -le 2 ] || driver_usage_error
 arch=$1 name=${2:-workload}
-[ -d "$build" ] && build=$(cd "$build" && pwd)
-vmrun=${vmrun:-$build/vmrun}
-rootfs_base=${VMRUN_ROOTFS_DIR:-$top/.deps/rootfs}
-rootfs=$rootfs_base/$arch
-ref_rootfs=$rootfs_base/x86_64
+driver_paths "$arch"
 timeout_s=${VMRUN_PYTHON_TIMEOUT:-240}
 label=python.$arch.$name
 [ $det = 1 ] && label=$label.deterministic

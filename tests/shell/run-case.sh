@@ -32,50 +32,20 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=$top/build
-vmrun=${VMRUN:-}
-keep=0
-det=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --build) build=$2; shift 2 ;;
-    --vmrun) vmrun=$2; shift 2 ;;
-    --keep) keep=1; shift ;;
-    --deterministic) det=1; shift ;;
-    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    --) shift; break ;;
-    -*) echo "run-case: unknown option $1" >&2; exit 1 ;;
-    *) break ;;
-  esac
-done
-if [ $# -ne 2 ]; then
-  echo "usage: run-case.sh [--build DIR] [--vmrun PATH] [--keep] [--deterministic] ARCH NAME" >&2
-  exit 1
-fi
+. "$here/../lib/driver.sh"
+driver_options "run-case.sh [--build DIR] [--vmrun PATH] [--keep] [--deterministic] ARCH NAME" \
+  --allow-deterministic "$@"
+set -- "${driver_args[@]}"
+[ $# -eq 2 ] || driver_usage_error
 arch=$1 name=$2
-[ -d "$build" ] && build=$(cd "$build" && pwd)
-vmrun=${vmrun:-$build/vmrun}
-rootfs_base=${VMRUN_ROOTFS_DIR:-$top/.deps/rootfs}
-rootfs=$rootfs_base/$arch
-ref_rootfs=$rootfs_base/x86_64
+driver_paths "$arch"
 timeout_s=${VMRUN_SHELL_TIMEOUT:-120}
 label=shell.$arch.$name
 [ $det = 1 ] && label=$label.deterministic
 
 fail() { echo "FAIL $label: $*"; exit 1; }
 
-# Skip (77) a test listed in known-failures.txt unless VMRUN_SHELL_ALL=1.
-if [ "${VMRUN_SHELL_ALL:-0}" != 1 ] && [ -f "$here/known-failures.txt" ]; then
-  while IFS= read -r re || [ -n "$re" ]; do
-    re=${re%%#*}; re=${re//[[:space:]]/}
-    [ -n "$re" ] || continue
-    if [[ $label =~ ^($re)$ ]]; then
-      echo "SKIP $label: listed in tests/shell/known-failures.txt ('$re'); VMRUN_SHELL_ALL=1 runs it"
-      exit 77
-    fi
-  done < "$here/known-failures.txt"
-fi
+driver_skip_listed "$label" "$here/known-failures.txt" VMRUN_SHELL_ALL
 
 case "$arch" in x86_64|riscv64) ;; *) fail "unknown arch '$arch'" ;; esac
 case_file=$here/cases/$name.sh
