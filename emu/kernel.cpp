@@ -83,6 +83,25 @@ fs::Timespec Kernel::monotonic() {
 
 uint64_t Kernel::time_counter() { return static_cast<uint64_t>(monotonic_ns() / 100); }
 
+std::vector<int> Kernel::process_ids() const {
+  std::vector<int> ids;
+  for (auto& [pid, p] : procs_)
+    if (p->tgid == pid) ids.push_back(pid);
+  return ids;
+}
+
+const fs::ProcessView* Kernel::process_view(int pid) const {
+  auto it = procs_.find(pid);
+  return it == procs_.end() ? nullptr : it->second.get();
+}
+
+int Kernel::thread_count(int pid) const {
+  int n = 0;
+  for (auto& [id, p] : procs_)
+    if (p->tgid == pid && p->state != ProcState::Zombie) n++;
+  return std::max(n, 1);
+}
+
 Process* Kernel::find_process(int pid) {
   auto it = procs_.find(pid);
   return it == procs_.end() ? nullptr : it->second.get();
@@ -605,6 +624,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
     error->message = "root filesystem: " + verr;
     return false;
   }
+  vfs_->set_process_directory(this);
   auto init = std::make_unique<Process>(1, config_.limits.max_open_files);
   Process& p = *init;
   p.pgid = p.sid = 1;

@@ -53,7 +53,7 @@ struct OutputBudget {
 // call me again with the same arguments". Never reaches the guest.
 constexpr int kErrBlock = 10000;
 
-class Kernel final : public CpuEvents {
+class Kernel final : public CpuEvents, public fs::ProcessDirectory {
  public:
   Kernel(const Config& config, StdioSpec stdio);
   ~Kernel() override;
@@ -139,6 +139,11 @@ class Kernel final : public CpuEvents {
   void on_syscall() override;
   void on_fault(int signal, uint64_t addr, const char* what, uint64_t pc = ~0ull) override;
   uint64_t cycle_counter() override { return executed_; }
+
+  // fs::ProcessDirectory (/proc/<pid>)
+  std::vector<int> process_ids() const override;
+  const fs::ProcessView* process_view(int pid) const override;
+  int thread_count(int pid) const override;
   uint64_t tsc_counter() override { return static_cast<uint64_t>(monotonic_ns()); }
   uint64_t time_counter() override;
 

@@ -59,6 +59,18 @@ std::vector<int> FdTable::open_fds() const {
   return out;
 }
 
+char Process::state_code() const {
+  switch (state) {
+    case ProcState::Runnable: return 'R';
+    case ProcState::Blocked: return 'S';
+    case ProcState::Stopped: return 'T';
+    case ProcState::Zombie: return 'Z';
+  }
+  return 'R';
+}
+
+uint64_t Process::vm_bytes() const { return mem ? mem->mapped_bytes() : 0; }
+
 std::string Process::cmdline() const {
   std::string s;
   for (auto& a : argv) s += a, s += '\0';

@@ -132,6 +132,13 @@ class Process final : public fs::ProcessView {
   fs::FileRef fd_file(int fd) const override { return fds->get(fd); }
   std::string maps() const override { return mem ? mem->format_maps() : std::string(); }
   std::string cmdline() const override;
+  int thread_group() const override { return tgid; }
+  int parent_pid() const override { return ppid; }
+  int group_id() const override { return pgid; }
+  int session_id() const override { return sid; }
+  char state_code() const override;
+  std::string comm() const override { return name; }
+  uint64_t vm_bytes() const override;
 
   int pid_;
   int ppid = 0, pgid = 0, sid = 0;

@@ -70,6 +70,7 @@ struct MemNode {
   DevKind dev = DevKind::kNone;
   int magic_fd = -1;   // /proc/<pid>/fd/N: following it yields the open File
   ProcDirKind proc = ProcDirKind::kRoot;
+  int proc_pid = 0;    // /proc/<pid> and its fd/: whose
   std::function<std::string()> content;  // kProcFile generator
 
   // kFifo state (a minimal non-blocking pipe).

@@ -34,7 +34,8 @@ Result<FileRef> OverlayVfs::open(std::string_view base, std::string_view path, i
   TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{follow, !opath}));
   if (w.magic_fd >= 0) {
     // /proc/self/fd/N names the open description itself, whatever its path.
-    FileRef f = core_->process ? core_->process->fd_file(w.magic_fd) : nullptr;
+    const ProcessView* owner = core_->proc_target(w.magic_pid);
+    FileRef f = owner ? owner->fd_file(w.magic_fd) : nullptr;
     if (!f) return Err{ENOENT};
     return f;
   }
@@ -128,7 +129,8 @@ Result<FileRef> OverlayVfs::open_existing(Walk& w, int flags) {
 Result<Attr> OverlayVfs::stat(std::string_view base, std::string_view path, bool follow) {
   TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{follow, follow}));
   if (w.magic_fd >= 0) {
-    FileRef f = core_->process ? core_->process->fd_file(w.magic_fd) : nullptr;
+    const ProcessView* owner = core_->proc_target(w.magic_pid);
+    FileRef f = owner ? owner->fd_file(w.magic_fd) : nullptr;
     if (!f) return Err{ENOENT};
     return f->stat();
   }

@@ -209,6 +209,7 @@ Result<Walk> VfsCore::resolve(std::string_view base, std::string_view path, Walk
       if (last && opt.magic && e.mem && e.mem->magic_fd >= 0) {
         w.name = std::string(comp);
         w.magic_fd = e.mem->magic_fd;
+        w.magic_pid = e.mem->proc_pid;
         w.final = std::move(e);
         return w;
       }

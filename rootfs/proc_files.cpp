@@ -67,15 +67,53 @@ bool parse_small_int(std::string_view s, int* out) {
   return true;
 }
 
-std::string basename_of(const std::string& p) {
-  auto slash = p.find_last_of('/');
-  return slash == std::string::npos ? p : p.substr(slash + 1);
+const char* const kRootFiles[] = {"cpuinfo", "meminfo", "uptime"};
+const char* const kPidEntries[] = {"exe", "cwd", "root", "fd", "maps", "cmdline", "comm", "stat", "status"};
+
+const char* state_name(char c) {
+  switch (c) {
+    case 'R': return "R (running)";
+    case 'S': return "S (sleeping)";
+    case 'T': return "T (stopped)";
+    case 'Z': return "Z (zombie)";
+    default: return "R (running)";
+  }
 }
 
-const char* const kRootFiles[] = {"cpuinfo", "meminfo", "uptime"};
-const char* const kPidEntries[] = {"exe", "cwd", "root", "fd", "maps", "cmdline", "status"};
+// /proc/<pid>/stat: the 52 fields of Linux 6.x; what vmrun does not track
+// (fault counts, CPU times, start time, signal masks) reads 0.
+std::string stat_text(const ProcessView& q, int threads) {
+  uint64_t vsize = q.vm_bytes();
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%d (%s) %c %d %d %d 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 %d 0 0 %llu 0 18446744073709551615",
+                q.pid(), q.comm().c_str(), q.state_code(), q.parent_pid(), q.group_id(), q.session_id(), threads,
+                static_cast<unsigned long long>(vsize));
+  std::string s = buf;
+  for (int field = 26; field <= 52; field++) s += " 0";
+  return s + "\n";
+}
+
+std::string status_text(const ProcessView& q, int threads, uint32_t uid, uint32_t gid) {
+  std::string s = "Name:\t" + q.comm() + "\n";
+  s += std::string("State:\t") + state_name(q.state_code()) + "\n";
+  s += "Tgid:\t" + std::to_string(q.thread_group()) + "\n";
+  s += "Pid:\t" + std::to_string(q.pid()) + "\n";
+  s += "PPid:\t" + std::to_string(q.parent_pid()) + "\n";
+  s += "TracerPid:\t0\n";
+  std::string u = std::to_string(uid), g = std::to_string(gid);
+  s += "Uid:\t" + u + "\t" + u + "\t" + u + "\t" + u + "\n";
+  s += "Gid:\t" + g + "\t" + g + "\t" + g + "\t" + g + "\n";
+  if (uint64_t vm = q.vm_bytes()) s += "VmSize:\t" + std::to_string(vm / 1024) + " kB\n";
+  s += "Threads:\t" + std::to_string(threads) + "\n";
+  return s;
+}
 
 }  // namespace
+
+const ProcessView* VfsCore::proc_target(int pid) const {
+  if (processes) return processes->process_view(pid);
+  return process && process->pid() == pid ? process : nullptr;
+}
 
 NodeRef VfsCore::build_proc_root() {
   NodeRef n = new_node(NodeKind::kProcDir, S_IFDIR | 0555, kFsProc);
@@ -115,7 +153,7 @@ NodeRef VfsCore::proc_lookup(const MemNode& dir, std::string_view name) {
   const ProcessView* p = process;
   switch (dir.proc) {
     case ProcDirKind::kRoot: {
-      if (name == "self") return p ? symlink(std::to_string(p->pid()), kProcInoBase + 2) : nullptr;
+      if (name == "self") return p ? symlink(std::to_string(p->thread_group()), kProcInoBase + 2) : nullptr;
       if (name == "cpuinfo") { std::string s = config.cpuinfo; return file([s] { return s; }, kProcInoBase + 3); }
       if (name == "meminfo") { std::string s = config.meminfo; return file([s] { return s; }, kProcInoBase + 4); }
       if (name == "uptime") {
@@ -128,49 +166,62 @@ NodeRef VfsCore::proc_lookup(const MemNode& dir, std::string_view name) {
         }, kProcInoBase + 5);
       }
       int pid;
-      if (p && parse_small_int(name, &pid) && pid == p->pid()) {
+      if (parse_small_int(name, &pid) && proc_target(pid)) {
         auto n = make(NodeKind::kProcDir, S_IFDIR | 0555, kProcInoBase + (static_cast<uint64_t>(pid) << 8));
         n->proc = ProcDirKind::kPid;
+        n->proc_pid = pid;
         return n;
       }
       return nullptr;
     }
     case ProcDirKind::kPid: {
-      if (!p) return nullptr;
-      uint64_t base = kProcInoBase + (static_cast<uint64_t>(p->pid()) << 8);
-      if (name == "exe") return symlink(p->exe_path(), base + 1);
-      if (name == "cwd") return symlink(p->cwd(), base + 2);
+      // Contents are made when opened, from the process as it is then.
+      const int pid = dir.proc_pid;
+      const ProcessView* q = proc_target(pid);
+      if (!q) return nullptr;
+      auto from = [this, pid](std::string (*gen)(const VfsCore&, const ProcessView&)) {
+        return [this, pid, gen] {
+          const ProcessView* now = proc_target(pid);
+          return now ? gen(*this, *now) : std::string();
+        };
+      };
+      uint64_t base = kProcInoBase + (static_cast<uint64_t>(pid) << 8);
+      if (name == "exe") return symlink(q->exe_path(), base + 1);
+      if (name == "cwd") return symlink(q->cwd(), base + 2);
       if (name == "root") return symlink("/", base + 3);
       if (name == "fd") {
         auto n = make(NodeKind::kProcDir, S_IFDIR | 0500, base + 4);
         n->proc = ProcDirKind::kFd;
+        n->proc_pid = pid;
         return n;
       }
-      if (name == "maps") return file([p] { return p->maps(); }, base + 5);
-      if (name == "cmdline") return file([p] { return p->cmdline(); }, base + 6);
-      if (name == "status") {
-        uint32_t uid = config.uid, gid = config.gid;
-        return file([p, uid, gid] {
-          std::string s = "Name:\t" + basename_of(p->exe_path()).substr(0, 15) + "\n";
-          s += "State:\tR (running)\n";
-          s += "Tgid:\t" + std::to_string(p->pid()) + "\n";
-          s += "Pid:\t" + std::to_string(p->pid()) + "\n";
-          s += "PPid:\t0\n";
-          std::string u = std::to_string(uid), g = std::to_string(gid);
-          s += "Uid:\t" + u + "\t" + u + "\t" + u + "\t" + u + "\n";
-          s += "Gid:\t" + g + "\t" + g + "\t" + g + "\t" + g + "\n";
-          return s;
-        }, base + 7);
-      }
+      if (name == "maps") return file(from([](const VfsCore&, const ProcessView& v) { return v.maps(); }), base + 5);
+      if (name == "cmdline")
+        return file(from([](const VfsCore&, const ProcessView& v) { return v.cmdline(); }), base + 6);
+      if (name == "status")
+        return file(from([](const VfsCore& core, const ProcessView& v) {
+                      int threads = core.processes ? core.processes->thread_count(v.thread_group()) : 1;
+                      return status_text(v, threads, core.config.uid, core.config.gid);
+                    }),
+                    base + 7);
+      if (name == "stat")
+        return file(from([](const VfsCore& core, const ProcessView& v) {
+                      return stat_text(v, core.processes ? core.processes->thread_count(v.thread_group()) : 1);
+                    }),
+                    base + 8);
+      if (name == "comm")
+        return file(from([](const VfsCore&, const ProcessView& v) { return v.comm() + "\n"; }), base + 9);
       return nullptr;
     }
     case ProcDirKind::kFd: {
       int fd;
-      if (!p || !parse_small_int(name, &fd)) return nullptr;
-      FileRef f = p->fd_file(fd);
+      const ProcessView* q = proc_target(dir.proc_pid);
+      if (!q || !parse_small_int(name, &fd)) return nullptr;
+      FileRef f = q->fd_file(fd);
       if (!f) return nullptr;
-      auto n = symlink(f->path, kProcFdInoBase + (static_cast<uint64_t>(p->pid()) << 24) + static_cast<uint64_t>(fd));
+      auto n = symlink(f->path, kProcFdInoBase + (static_cast<uint64_t>(q->pid()) << 24) + static_cast<uint64_t>(fd));
       n->magic_fd = fd;
+      n->proc_pid = q->pid();
       n->mode = S_IFLNK | 0700;
       return n;
     }
@@ -183,18 +234,20 @@ std::vector<DirEntry> VfsCore::proc_list(const MemNode& dir) {
   const ProcessView* p = process;
   switch (dir.proc) {
     case ProcDirKind::kRoot:
-      if (p) {
-        names.push_back("self");
-        names.push_back(std::to_string(p->pid()));
+      if (p) names.push_back("self");
+      if (processes) {
+        for (int pid : processes->process_ids()) names.push_back(std::to_string(pid));
+      } else if (p) {
+        names.push_back(std::to_string(p->thread_group()));
       }
       names.insert(names.end(), std::begin(kRootFiles), std::end(kRootFiles));
       break;
     case ProcDirKind::kPid:
-      if (p) names.insert(names.end(), std::begin(kPidEntries), std::end(kPidEntries));
+      if (proc_target(dir.proc_pid)) names.insert(names.end(), std::begin(kPidEntries), std::end(kPidEntries));
       break;
     case ProcDirKind::kFd:
-      if (p)
-        for (int fd : p->open_fds()) names.push_back(std::to_string(fd));
+      if (const ProcessView* q = proc_target(dir.proc_pid))
+        for (int fd : q->open_fds()) names.push_back(std::to_string(fd));
       break;
   }
   std::vector<DirEntry> out;

@@ -40,6 +40,27 @@ class ProcessView {
   virtual FileRef fd_file(int fd) const = 0;  // nullptr if not open
   virtual std::string maps() const { return {}; }  // /proc/self/maps text
   virtual std::string cmdline() const { return {}; }  // NUL-separated argv
+  // For /proc/<pid>/stat and status.
+  virtual int thread_group() const { return pid(); }  // what getpid() returns; /proc/self
+  virtual int parent_pid() const { return 0; }
+  virtual int group_id() const { return pid(); }    // process group
+  virtual int session_id() const { return pid(); }
+  virtual char state_code() const { return 'R'; }   // R running, S sleeping, T stopped, Z zombie
+  // At most 15 bytes; by default the executable's file name.
+  virtual std::string comm() const {
+    std::string exe = exe_path();
+    return exe.substr(exe.find_last_of('/') + 1).substr(0, 15);
+  }
+  virtual uint64_t vm_bytes() const { return 0; }   // mapped guest memory
+};
+
+// Every guest process, for /proc/<pid> and listing /proc.
+class ProcessDirectory {
+ public:
+  virtual ~ProcessDirectory() = default;
+  virtual std::vector<int> process_ids() const = 0;              // thread-group leaders, ascending
+  virtual const ProcessView* process_view(int pid) const = 0;    // a process or thread; nullptr if none
+  virtual int thread_count(int pid) const = 0;
 };
 
 struct VfsConfig {
@@ -71,6 +92,8 @@ class Vfs {
 
   // The process currently making calls (for /proc/self, /dev/stdin, ...).
   virtual void set_process(const ProcessView* process) = 0;
+  // Where /proc finds the other processes (without one: only the current).
+  virtual void set_process_directory(const ProcessDirectory* directory) = 0;
 
   // open(2)/openat(2) semantics: O_CREAT, O_EXCL, O_TRUNC, O_APPEND,
   // O_DIRECTORY, O_NOFOLLOW, O_PATH (a description usable only as a dirfd

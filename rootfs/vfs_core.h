@@ -48,6 +48,7 @@ struct Walk {
   bool dot_final = false;     // the path named stack.back() itself ("/", ".", "..")
   bool trailing_slash = false;
   int magic_fd = -1;          // final is /proc/<pid>/fd/N and was to be followed
+  int magic_pid = 0;          // ... of this process
   size_t path_len = 0;        // length of the canonical path of stack.back()
 
   std::string dir_path() const;   // canonical path of stack.back()
@@ -72,6 +73,9 @@ class VfsCore : public std::enable_shared_from_this<VfsCore> {
   std::vector<HostFdRef> mount_roots;
   std::vector<bool> mount_writable;
   const ProcessView* process = nullptr;
+  const ProcessDirectory* processes = nullptr;
+  // The process /proc/<pid> names, if it exists.
+  const ProcessView* proc_target(int pid) const;
 
   // --- path_walk.cpp
   Result<Walk> resolve(std::string_view base, std::string_view path, WalkOptions opt);

@@ -38,6 +38,14 @@ expect directory 126 "" -- "$vmrun" --rootfs "$x86" /etc
 expect guest-status 1 "" -- "$vmrun" --rootfs "$x86" /bin/busybox false
 expect guest-exit-42 42 "" -- "$vmrun" --rootfs "$x86" /bin/busybox sh -c 'exit 42'
 expect path-lookup 0 "hi" -- "$vmrun" --rootfs "$x86" echo hi
+# ps(1) sees the sandbox's own processes (/proc/<pid>), with their state.
+for a in x86_64 riscv64; do
+  expect "ps-$a" 0 "1 S
+2 S sleep 5
+4 R" -- "$vmrun" --rootfs "$base/$a" /bin/busybox sh -c \
+    'sleep 5 & sleep 0.1; ps -o pid,stat,args > /tmp/ps; kill $!
+     awk '"'"'NR > 1 { if ($1 == 2) print $1, $2, $3, $4; else print $1, $2 }'"'"' /tmp/ps'
+done
 expect signal-128+n 139 "" -- "$vmrun" --rootfs "$x86" /bin/busybox sh -c 'kill -SEGV $$'
 expect insn-limit 124 "" -- "$vmrun" --rootfs "$x86" --max-insns 1000 /bin/busybox true
 expect time-limit 124 "" -- "$vmrun" --rootfs "$rv" --timeout 0.5 /bin/busybox sleep 10

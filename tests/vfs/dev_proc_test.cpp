@@ -133,6 +133,54 @@ TEST_CASE("/proc/self and friends follow the ProcessView", "[proc]") {
   CHECK(v->stat("/", "/proc/42", false).error() == ENOENT);
 }
 
+TEST_CASE("/proc/<pid> shows every process of the directory", "[proc]") {
+  World w;
+  auto v = w.make();
+  FakeProcess shell, child;
+  child.pid_ = 43;
+  child.ppid_ = 42;
+  child.state_ = 'S';
+  child.cwd_ = "/tmp";
+  auto passwd = v->open("/", "/etc/passwd", O_RDONLY, 0);
+  REQUIRE(passwd.ok());
+  child.fds[5] = *passwd;
+  FakeDirectory dir;
+  dir.procs = {&shell, &child};
+  v->set_process(&shell);
+  v->set_process_directory(&dir);
+  auto root = names(*v, "/proc");
+  CHECK(contains(root, "42"));
+  CHECK(contains(root, "43"));
+  CHECK(!contains(root, "44"));
+  CHECK(v->stat("/", "/proc/44", true).error() == ENOENT);
+  // Another process's own view, not the caller's.
+  CHECK(v->readlink("/", "/proc/43/cwd").value_or("") == "/tmp");
+  CHECK(read_path(*v, "/proc/43/comm").value_or("") == "sh\n");
+  auto stat = read_path(*v, "/proc/43/stat");
+  REQUIRE(stat.ok());
+  CHECK(stat->rfind("43 (sh) S 42 ", 0) == 0);
+  int fields = 0;
+  for (size_t i = 0; i < stat->size(); i++) fields += (*stat)[i] == ' ';
+  CHECK(fields + 1 == 52);  // Linux's count, so parsers find every field
+  auto status = read_path(*v, "/proc/43/status");
+  REQUIRE(status.ok());
+  CHECK(status->find("State:\tS (sleeping)\n") != std::string::npos);
+  CHECK(status->find("PPid:\t42\n") != std::string::npos);
+  // Its descriptors are its own: fd 5 is open in 43, not in 42.
+  CHECK(names(*v, "/proc/43/fd") == std::vector<std::string>{".", "..", "5"});
+  CHECK(v->readlink("/", "/proc/43/fd/5").value_or("") == "/etc/passwd");
+  auto same = v->open("/", "/proc/43/fd/5", O_RDONLY, 0);
+  REQUIRE(same.ok());
+  CHECK(same->get() == passwd->get());
+  CHECK(v->open("/", "/proc/42/fd/5", O_RDONLY, 0).error() == ENOENT);
+  // A process that has gone: its directory goes with it.
+  dir.procs = {&shell};
+  CHECK(v->stat("/", "/proc/43", true).error() == ENOENT);
+  CHECK(!contains(names(*v, "/proc"), "43"));
+  v->set_process_directory(nullptr);
+  v->set_process(nullptr);
+}
+
 TEST_CASE("two instances share no state", "[dev]") {
   World w;
   auto a = w.make();

@@ -109,7 +109,9 @@ class TempDir {
 
 class FakeProcess : public ProcessView {
  public:
-  int pid() const override { return 42; }
+  int pid() const override { return pid_; }
+  int parent_pid() const override { return ppid_; }
+  char state_code() const override { return state_; }
   std::string exe_path() const override { return "/bin/sh"; }
   std::string cwd() const override { return cwd_; }
   std::vector<int> open_fds() const override {
@@ -125,6 +127,25 @@ class FakeProcess : public ProcessView {
   std::string cmdline() const override { return std::string("sh\0-c\0true\0", 11); }
   std::map<int, FileRef> fds;
   std::string cwd_ = "/home/user";
+  int pid_ = 42, ppid_ = 0;
+  char state_ = 'R';
+};
+
+// Several FakeProcesses, as the kernel's process table shows them.
+class FakeDirectory : public ProcessDirectory {
+ public:
+  std::vector<int> process_ids() const override {
+    std::vector<int> ids;
+    for (auto* p : procs) ids.push_back(p->pid());
+    return ids;
+  }
+  const ProcessView* process_view(int pid) const override {
+    for (auto* p : procs)
+      if (p->pid() == pid) return p;
+    return nullptr;
+  }
+  int thread_count(int) const override { return 1; }
+  std::vector<const FakeProcess*> procs;
 };
 
 // The standard hostile lower tree, with a sentinel file next to (outside)
