@@ -123,6 +123,20 @@ bool parse_elf(std::string_view file, ElfImage* out, std::string* error) {
   return true;
 }
 
+namespace {
+
+bool all_zero(const uint8_t* p, uint64_t n) {
+  static const uint8_t zeros[4096] = {};
+  while (n) {
+    uint64_t k = std::min<uint64_t>(n, sizeof zeros);
+    if (std::memcmp(p, zeros, k) != 0) return false;
+    p += k, n -= k;
+  }
+  return true;
+}
+
+}  // namespace
+
 Result<LoadedElf> load_elf(AddressSpace& mem, const ElfImage& image, std::string_view file, uint64_t bias,
                            const std::string& name, uint64_t content_key) {
   LoadedElf out;
@@ -141,14 +155,25 @@ Result<LoadedElf> load_elf(AddressSpace& mem, const ElfImage& image, std::string
   cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
   uint64_t run_lo = 0, run_hi = 0;
   uint32_t run_prot = 0;
-  // Each run is mapped with its final bytes at once, so that an engine
-  // kept warm (emu/engine_pool.h) can adopt an identical area it already
-  // holds, with its translated code.
-  // The buffer stays with the thread: fresh 2 MiB each exec cost page
-  // faults and zeroing (bench/RESULTS.md).
-  thread_local std::vector<uint8_t> content;
+  // Each run is mapped as one area, so that an engine kept warm
+  // (emu/engine_pool.h) can adopt an identical area it already holds, with
+  // its translated code. Its bytes are compared and copied piece by piece
+  // from the file: no buffer of the run's size is ever allocated, since a
+  // hostile ELF can declare a run of many GiB (the memory limit refuses it
+  // in map_fixed before anything is touched).
+  struct Piece {
+    uint64_t lo, hi;    // guest addresses, within the run
+    const char* bytes;  // the file's bytes for [lo, hi)
+  };
+  std::vector<Piece> pieces;
   auto flush = [&]() -> Result<void> {
     if (run_hi > run_lo) {
+      const uint64_t len = run_hi - run_lo;
+      pieces.clear();
+      for (auto& s : image.segments) {
+        uint64_t lo = std::max(run_lo, s.vaddr + bias), hi = std::min(run_hi, s.vaddr + bias + s.filesz);
+        if (lo < hi) pieces.push_back({lo, hi, file.data() + s.offset + (lo - s.vaddr - bias)});
+      }
       // The run's bytes follow from the file, the run and the bias alone.
       uint64_t id = 0;
       if (content_key) {
@@ -157,17 +182,24 @@ Result<LoadedElf> load_elf(AddressSpace& mem, const ElfImage& image, std::string
           for (int i = 0; i < 8; i++) id = (id ^ ((v >> (8 * i)) & 0xff)) * 1099511628211ull;
         id |= 1;
       }
-      if (mem.adopt_identical(run_lo, run_hi - run_lo, run_prot, name, id)) {
-        run_lo = run_hi = 0;
-        return Ok();
+      // Whether host memory holding the run has exactly its bytes: the
+      // pieces (in ascending order, not overlapping), zeros elsewhere.
+      auto same = [&](const uint8_t* host) {
+        uint64_t at = run_lo;
+        for (auto& piece : pieces) {
+          if (piece.lo < at) return false;  // overlapping segments: just map afresh
+          if (!all_zero(host + (at - run_lo), piece.lo - at) ||
+              std::memcmp(host + (piece.lo - run_lo), piece.bytes, piece.hi - piece.lo) != 0)
+            return false;
+          at = piece.hi;
+        }
+        return all_zero(host + (at - run_lo), run_hi - at);
+      };
+      if (!mem.adopt_code(run_lo, len, run_prot, name, id, same)) {
+        TRY_VOID(mem.map_fixed(run_lo, len, run_prot, name));
+        for (auto& piece : pieces) TRY_VOID(mem.poke(piece.lo, piece.bytes, piece.hi - piece.lo));
+        mem.set_content_id(run_lo, id);
       }
-      content.assign(run_hi - run_lo, 0);
-      for (auto& s : image.segments) {
-        uint64_t lo = std::max(run_lo, s.vaddr + bias), hi = std::min(run_hi, s.vaddr + bias + s.filesz);
-        if (lo < hi) std::memcpy(content.data() + (lo - run_lo), file.data() + s.offset + (lo - s.vaddr - bias), hi - lo);
-      }
-      TRY_VOID(mem.map_content(run_lo, run_hi - run_lo, run_prot, name, content.data(), id));
-      if (content.capacity() > (16u << 20)) std::vector<uint8_t>().swap(content);
     }
     run_lo = run_hi = 0;
     return Ok();

@@ -84,13 +84,22 @@ bool AddressSpace::adopt_parked(uint64_t addr, uint64_t len, uint32_t prot, Same
   return true;
 }
 
-bool AddressSpace::adopt_identical(uint64_t addr, uint64_t len, uint32_t prot, const std::string& name,
-                                   uint64_t content_id) {
-  if (!content_id || !(prot & kProtExec) || (prot & kProtWrite)) return false;
-  if (!adopt_parked(addr, len, prot & 7, [&](const Vma& parked) { return parked.content_id == content_id; }))
+bool AddressSpace::adopt_code(uint64_t addr, uint64_t len, uint32_t prot, const std::string& name,
+                              uint64_t content_id, const std::function<bool(const uint8_t*)>& same) {
+  if (!(prot & kProtExec) || (prot & kProtWrite)) return false;
+  if (!adopt_parked(addr, len, prot & 7, [&](const Vma& parked) {
+        return !parked.zeroed && ((content_id && parked.content_id == content_id) || same(parked.host));
+      }))
     return false;
-  vmas_.at(addr).name = name;
+  Vma& v = vmas_.at(addr);
+  v.name = name;
+  v.content_id = content_id;
   return true;
+}
+
+void AddressSpace::set_content_id(uint64_t addr, uint64_t content_id) {
+  auto it = vmas_.find(addr);
+  if (it != vmas_.end()) it->second.content_id = (it->second.prot & kProtWrite) ? 0 : content_id;
 }
 
 Result<void> AddressSpace::map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name,

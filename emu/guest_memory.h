@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -137,10 +138,14 @@ class AddressSpace {
   // `content_id`: Vma::content_id for the new area (0: none).
   Result<void> map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name, const uint8_t* content,
                            uint64_t content_id = 0);
-  // Adopt a parked code area with exactly this range, protection and
-  // (non-zero) content identity, without building or comparing its bytes;
-  // false if there is none (then build them and call map_content).
-  bool adopt_identical(uint64_t addr, uint64_t len, uint32_t prot, const std::string& name, uint64_t content_id);
+  // Adopt a parked code area with exactly this range and protection whose
+  // bytes are the wanted ones: known by the same non-zero content identity,
+  // or else confirmed by `same(host bytes)`. False if there is none (then
+  // map_fixed, fill, set_content_id). Only for exec areas without write.
+  bool adopt_code(uint64_t addr, uint64_t len, uint32_t prot, const std::string& name, uint64_t content_id,
+                  const std::function<bool(const uint8_t*)>& same);
+  // Vma::content_id of the area starting at addr (ignored for writable areas).
+  void set_content_id(uint64_t addr, uint64_t content_id);
 
   // Warm engines (emu/engine_pool.h). park_code() keeps the private
   // read+exec areas, "parked": still in Unicorn with their translated
