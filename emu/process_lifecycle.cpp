@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unicorn/unicorn.h>
 
+#include <climits>
 #include <csignal>
 #include <cstring>
 
@@ -289,6 +290,8 @@ void Kernel::terminate(Process& p, int wait_status) {
 Result<Kernel::Reaped> Kernel::wait_child(int pid, int options) {
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOWAIT | __WALL | __WCLONE | __WNOTHREAD | WEXITED))
     return Err{EINVAL};
+  // Linux: -INT_MIN names no process group (kernel_wait4).
+  if (pid == INT_MIN) return Err{ESRCH};
   Process& self = *current_;
   // A group leader that left early with exit(2) while other threads of its
   // group run is a silent zombie: the child exists, but has nothing to

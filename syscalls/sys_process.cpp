@@ -109,6 +109,8 @@ Result<uint64_t> sys_wait4(Kernel& k, const SyscallArgs& a) {
 
 Result<uint64_t> sys_waitid(Kernel& k, const SyscallArgs& a) {
   int idtype = a.i32(0), id = a.i32(1), options = a.i32(3);
+  // Linux: a P_PID id must be positive, a P_PGID one not negative.
+  if ((idtype == P_PID && id <= 0) || (idtype == P_PGID && id < 0)) return Err{EINVAL};
   int pid = idtype == P_ALL ? -1 : idtype == P_PID ? id : idtype == P_PGID ? (id ? -id : 0) : -2;
   if (pid == -2 || !(options & (WEXITED | WSTOPPED | WCONTINUED))) return Err{EINVAL};
   int wopts = (options & WNOHANG) | (options & WSTOPPED ? WUNTRACED : 0) | (options & WNOWAIT);

@@ -154,6 +154,22 @@ int main(void) {
     printf("wait4(-1) x3: all three seen=%d, sum of codes %d\n", seen == 7, sum);
   }
 
+  /* Ids that name nobody, refused as Linux does (and -INT_MIN is not negated). */
+  {
+    siginfo_t si;
+    errno = 0;
+    int r1 = waitid(P_PID, 0, &si, WEXITED | WNOHANG);
+    int e1 = errno;
+    errno = 0;
+    int r2 = waitid(P_PGID, -1, &si, WEXITED | WNOHANG);
+    int e2 = errno;
+    errno = 0;
+    pid_t r3 = wait4(-2147483647 - 1, NULL, WNOHANG, NULL);
+    int e3 = errno;
+    printf("waitid(P_PID, 0): %d %s; waitid(P_PGID, -1): %d %s; wait4(INT_MIN): %d %s\n", r1, strerror(e1), r2,
+           strerror(e2), (int)r3, strerror(e3));
+  }
+
   /* Exit status of the process itself. */
   return 3;
 }
