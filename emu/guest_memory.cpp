@@ -103,19 +103,11 @@ void AddressSpace::set_content_id(uint64_t addr, uint64_t content_id) {
 }
 
 Result<void> AddressSpace::map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name,
-                                       const uint8_t* content, uint64_t content_id) {
-  if (prot & kProtWrite) content_id = 0;
-  if ((prot & kProtExec) &&
-      adopt_parked(addr, len, prot & 7, [&](const Vma& parked) { return std::memcmp(parked.host, content, len) == 0; })) {
-    Vma& v = vmas_.at(addr);
-    v.name = std::move(name);
-    v.content_id = content_id;
+                                       const uint8_t* content) {
+  if (adopt_code(addr, len, prot, name, 0, [&](const uint8_t* host) { return std::memcmp(host, content, len) == 0; }))
     return Ok();
-  }
   TRY_VOID(map_fixed(addr, len, prot, std::move(name)));
-  Vma& v = vmas_.at(addr);
-  std::memcpy(v.host, content, len);
-  v.content_id = content_id;
+  std::memcpy(vmas_.at(addr).host, content, len);
   return Ok();
 }
 

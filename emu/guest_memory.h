@@ -133,11 +133,9 @@ class AddressSpace {
     return v ? reinterpret_cast<uint64_t>(v->host + (addr - v->start)) : 0;
   }
   // Map [addr, addr+len) with `prot` holding a copy of `content` (len
-  // bytes): the loader's way in. A parked code area with the same range,
+  // bytes), e.g. the riscv64 signal trampoline. A parked code area with the same range,
   // protection and bytes is adopted instead, translations and all.
-  // `content_id`: Vma::content_id for the new area (0: none).
-  Result<void> map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name, const uint8_t* content,
-                           uint64_t content_id = 0);
+  Result<void> map_content(uint64_t addr, uint64_t len, uint32_t prot, std::string name, const uint8_t* content);
   // Adopt a parked code area with exactly this range and protection whose
   // bytes are the wanted ones: known by the same non-zero content identity,
   // or else confirmed by `same(host bytes)`. False if there is none (then

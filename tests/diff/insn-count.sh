@@ -7,37 +7,15 @@
 #   tests/diff/insn-count.sh [--build DIR] [--vmrun PATH] ARCH
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/../.." && pwd)
-build=$top/build
-vmrun=${VMRUN:-}
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --build) build=$2; shift 2 ;;
-    --vmrun) vmrun=$2; shift 2 ;;
-    *) break ;;
-  esac
-done
-arch=${1:?usage: insn-count.sh [--build DIR] [--vmrun PATH] ARCH}
-vmrun=${vmrun:-$build/vmrun}
-rootfs=${VMRUN_ROOTFS_DIR:-$top/.deps/rootfs}/$arch
+. "$here/../lib/driver.sh"
+driver_options "insn-count.sh [--build DIR] [--vmrun PATH] ARCH" "$@"
+set -- "${driver_args[@]}"
+[ $# -eq 1 ] || driver_usage_error
+arch=$1
+driver_paths "$arch"
 fail() { echo "FAIL insns.$arch.loop: $*"; exit 1; }
 
-# Skip (exit 77, which ctest reports as skipped) a test listed in
-# tests/diff/disabled.txt, unless VMRUN_DIFF_ALL=1.
-skip_if_disabled() {
-  local name=$1 re
-  [ "${VMRUN_DIFF_ALL:-0}" = 1 ] && return 0
-  [ -f "$here/disabled.txt" ] || return 0
-  while IFS= read -r re || [ -n "$re" ]; do
-    re=${re%%#*}; re=${re//[[:space:]]/}
-    [ -n "$re" ] || continue
-    if [[ $name =~ ^($re)$ ]]; then
-      echo "SKIP $name: listed in tests/diff/disabled.txt ('$re'); VMRUN_DIFF_ALL=1 runs it"
-      exit 77
-    fi
-  done < "$here/disabled.txt"
-}
-skip_if_disabled "insns.$arch.loop"
+driver_skip_listed "insns.$arch.loop" "$here/disabled.txt" VMRUN_DIFF_ALL
 [ -x "$vmrun" ] || fail "vmrun not found at $vmrun (build it, or set VMRUN)"
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmrun-insns.XXXXXX")
 trap 'rm -rf "$work"' EXIT
