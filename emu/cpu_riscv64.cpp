@@ -116,7 +116,7 @@ class RiscV64Cpu final : public GuestCpu {
     // Unicorn's counting hook, and the next uc_emu_start without a count
     // then flushes every translation (zeroing the 64 MiB buffer: 10-14 ms
     // per exec, measured while fuzzing; docs/UNICORN.md).
-    ok = ok && uc_emu_start(uc, scratch, entry, 0, 0) == UC_ERR_OK && pc(uc) == entry;
+    ok = ok && mem.run_to_exit(scratch, entry) && pc(uc) == entry;
     // Drop only the trampoline's translation (and any stop block at the
     // entry); a full flush would zero the whole translation buffer.
     uc_ctl_remove_cache(uc, scratch, scratch + kPageSize);
@@ -128,11 +128,11 @@ class RiscV64Cpu final : public GuestCpu {
   // Unicorn 2.1.1 ends emulation with UC_ERR_INSN_INVALID on `ebreak`
   // (breakpoint exceptions never reach the interrupt hook); Linux sends
   // SIGTRAP for it.
-  int invalid_instruction_signal(uc_struct* uc, uint64_t insn_pc) const override {
+  int invalid_instruction_signal(uc_struct*, uint64_t insn_pc) const override {
     uint32_t insn = 0;
-    if (uc_mem_read(uc, insn_pc, &insn, 2) != UC_ERR_OK) return SIGILL;
+    if (!events_ || !events_->read_guest(insn_pc, &insn, 2)) return SIGILL;
     if ((insn & 0xffff) == 0x9002) return SIGTRAP;  // c.ebreak
-    if ((insn & 3) == 3 && uc_mem_read(uc, insn_pc, &insn, 4) == UC_ERR_OK && insn == 0x00100073)
+    if ((insn & 3) == 3 && events_->read_guest(insn_pc, &insn, 4) && insn == 0x00100073)
       return SIGTRAP;  // ebreak
     return SIGILL;
   }
@@ -148,7 +148,7 @@ class RiscV64Cpu final : public GuestCpu {
   // which Unicorn either takes from the host clock or treats as illegal.
   bool emulate_counter_read(uc_engine* uc, uint64_t insn_pc) {
     uint32_t insn = 0;
-    if (uc_mem_read(uc, insn_pc, &insn, 4) != UC_ERR_OK) return false;
+    if (!events_->read_guest(insn_pc, &insn, 4)) return false;
     if ((insn & 0x7f) != 0x73) return false;       // SYSTEM opcode
     uint32_t funct3 = (insn >> 12) & 7, rs1 = (insn >> 15) & 31, rd = (insn >> 7) & 31;
     uint32_t csr = insn >> 20;

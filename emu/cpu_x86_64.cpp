@@ -139,12 +139,12 @@ class X86_64Cpu final : public GuestCpu {
     uint64_t frame_sp = scratch + kFrameOff;
     ok = ok && uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr) == UC_ERR_OK &&
          uc_reg_write(uc, UC_X86_REG_RSP, &frame_sp) == UC_ERR_OK &&
-         uc_emu_start(uc, scratch, entry, 0, 0) == UC_ERR_OK;
+         mem.run_to_exit(scratch, entry);
     uint64_t cs = 0, ss = 0;
     uc_reg_read(uc, UC_X86_REG_CS, &cs);
     uc_reg_read(uc, UC_X86_REG_SS, &ss);
     ok = ok && pc(uc) == entry && stack_pointer(uc) == sp && cs == kUserCs && ss == kUserSs;
-    if (ok) find_old_exception(uc, scratch);
+    if (ok) find_old_exception(uc, mem, scratch);
     gdtr = uc_x86_mmr{};
     uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
     // Drop only the trampoline's translation (and any stop block at the
@@ -164,7 +164,7 @@ class X86_64Cpu final : public GuestCpu {
   // the raw context blob: save, provoke a #GP (`hlt` at level 3, no hooks
   // yet), save again, and keep the one 32-bit slot that went from -1 to
   // 13. clear_old_exception() puts -1 back after each fault we handle.
-  void find_old_exception(uc_struct* uc, uint64_t scratch) {
+  void find_old_exception(uc_struct* uc, AddressSpace& mem, uint64_t scratch) {
     static long offset = -2;  // -2 unknown, -1 not found; the layout is the library's
     if (offset != -2) {
       old_exception_offset_ = offset;
@@ -174,7 +174,7 @@ class X86_64Cpu final : public GuestCpu {
     const uint8_t hlt = 0xf4;
     uc_context *before = nullptr, *after = nullptr;
     if (uc_context_alloc(uc, &before) == UC_ERR_OK && uc_context_alloc(uc, &after) == UC_ERR_OK &&
-        uc_mem_write(uc, scratch + 0x10, &hlt, 1) == UC_ERR_OK && uc_context_save(uc, before) == UC_ERR_OK) {
+        mem.poke(scratch + 0x10, &hlt, 1).ok() && uc_context_save(uc, before) == UC_ERR_OK) {
       uc_emu_start(uc, scratch + 0x10, scratch + 0x11, 0, 0);
       if (uc_context_save(uc, after) == UC_ERR_OK) {
         size_t size = uc_context_size(uc);
@@ -330,10 +330,10 @@ class X86_64Cpu final : public GuestCpu {
   // the clock (virtual in deterministic mode), ECX = 0 for rdtscp.
   bool emulate_rdtsc(uc_engine* uc, uint64_t rip) {
     uint8_t b[3] = {0, 0, 0};
-    if (uc_mem_read(uc, rip, b, 2) != UC_ERR_OK || b[0] != 0x0f) return false;
+    if (!events_->read_guest(rip, b, 2) || b[0] != 0x0f) return false;
     uint64_t len = 0;
     if (b[1] == 0x31) len = 2;
-    else if (b[1] == 0x01 && uc_mem_read(uc, rip + 2, &b[2], 1) == UC_ERR_OK && b[2] == 0xf9) len = 3;
+    else if (b[1] == 0x01 && events_->read_guest(rip + 2, &b[2], 1) && b[2] == 0xf9) len = 3;
     if (!len) return false;
     uint64_t t = events_->tsc_counter(), lo = t & 0xffffffffu, hi = t >> 32, next = rip + len;
     uc_reg_write(uc, UC_X86_REG_RAX, &lo);

@@ -47,6 +47,9 @@ class CpuEvents {
   virtual uint64_t cycle_counter() = 0;
   virtual uint64_t time_counter() = 0;  // riscv rdtime: 10 MHz ticks
   virtual uint64_t tsc_counter() = 0;   // x86 rdtsc: a 1 GHz clock (virtual when deterministic)
+  // Bytes of the running process's memory at a guest virtual address
+  // (instruction bytes; uc_mem_read takes physical addresses).
+  virtual bool read_guest(uint64_t addr, void* dst, size_t len) = 0;
 };
 
 class GuestCpu {

@@ -10,15 +10,128 @@
 namespace vmrun {
 
 AddressSpace::AddressSpace(uc_struct* uc, MemoryAccount* account, uint64_t user_top)
-    : uc_(uc), account_(account ? account : &own_account_), user_top_(user_top) {}
+    : uc_(uc), arena_(uc), account_(account ? account : &own_account_), user_top_(user_top) {
+  // Without the hook Unicorn's virtual TLB would map every address to the
+  // same physical one with any permission: no mapping is made then.
+  uc_hook h;
+  engine_ready_ = uc_ && uc_ctl_tlb_mode(uc_, UC_TLB_VIRTUAL) == UC_ERR_OK &&
+                  uc_hook_add(uc_, &h, UC_HOOK_TLB_FILL, reinterpret_cast<void*>(&tlb_fill), this, 1, 0) == UC_ERR_OK;
+}
 
 AddressSpace::~AddressSpace() {
   write_back(0, ~0ull);
-  // Unicorn is closed by the owner before or after; only host memory here.
-  for (auto& [start, vma] : vmas_)
-    if (!vma.backing) munmap(vma.host, vma.end - vma.start);
-  for (auto& [start, vma] : parked_) munmap(vma.host, vma.end - vma.start);
+  // Unicorn is closed by the owner before or after; the arena frees the
+  // private areas' host memory, shared blocks go with their last user.
   account(-static_cast<int64_t>(mapped_bytes_));
+}
+
+bool AddressSpace::tlb_fill(uc_struct*, uint64_t vaddr, int type, void* entry, void* self) {
+  auto* as = static_cast<AddressSpace*>(self);
+  const Vma* v = as->xlat_override_;
+  bool override = v && vaddr >= v->start && vaddr < v->end;
+  if (!override) v = as->find(vaddr);
+  uint32_t need = type == UC_MEM_WRITE ? kProtWrite : type == UC_MEM_FETCH ? kProtExec : kProtRead;
+  auto* e = static_cast<uc_tlb_entry*>(entry);
+  if (vaddr >= as->identity_lo_ && vaddr < as->identity_hi_) {  // release_unused_shared
+    e->paddr = vaddr;
+    e->perms = UC_PROT_ALL;
+    return true;
+  }
+  if (need == kProtExec && as->exit_page_ != ~0ull && vaddr + kPageSize == as->exit_page_ &&
+      (!v || !(v->prot & kProtExec))) {
+    v = as->find(as->exit_page_);  // run_to_exit: the empty stop block's "second page"
+    override = v != nullptr;
+    as->tlb_stale_ = true;
+  }
+  if (!v || (!override && !(v->prot & need))) {
+    as->fault_ = {vaddr, need == kProtWrite ? "write" : need == kProtExec ? "fetch" : "read"};
+    as->fault_pending_ = true;
+    return false;
+  }
+  e->paddr = reinterpret_cast<uint64_t>(v->host + (vaddr - v->start));
+  // Prot's bits are UC_PROT_READ/WRITE/EXEC's.
+  e->perms = static_cast<uc_prot>(v->prot & 7);
+  return true;
+}
+
+bool AddressSpace::take_fault(Fault* out) {
+  if (!fault_pending_) return false;
+  fault_pending_ = false;
+  *out = fault_;
+  // The hook sees only the page; Unicorn 2.1.1 keeps the exact address in
+  // uc_struct::invalid_addr (offset 1392, read inside the struct itself).
+  // Taken only when it lies in the refused page, so another layout can
+  // only cost the in-page offset (si_addr would be the page's address).
+  constexpr size_t kInvalidAddrOffset = 1392;
+  uint64_t exact = 0;
+  std::memcpy(&exact, reinterpret_cast<const char*>(uc_) + kInvalidAddrOffset, sizeof exact);
+  if (page_down(exact) == fault_.addr) out->addr = exact;
+  return true;
+}
+
+bool AddressSpace::run_to_exit(uint64_t from, uint64_t until) {
+  exit_page_ = page_down(until);
+  uc_err e = uc_emu_start(uc_, from, until, 0, 0);
+  exit_page_ = ~0ull;
+  flush_tlb_if_stale();  // the stand-in entry must not outlive the run
+  Fault ignored;
+  take_fault(&ignored);
+  return e == UC_ERR_OK;
+}
+
+void AddressSpace::drop_code(const Vma& v, uint64_t lo, uint64_t hi, bool live) {
+  // uc_ctl_remove_cache translates `lo` as an instruction fetch (through
+  // the TLB or tlb_fill) and drops the translations of the physical range
+  // from there: right for one area's contiguous host bytes, and only
+  // while `v` still answers for its addresses.
+  if (lo >= hi) return;
+  xlat_override_ = &v;
+  uc_ctl_remove_cache(uc_, lo, hi);
+  xlat_override_ = nullptr;
+  if (!live) tlb_stale_ = true;
+}
+
+void AddressSpace::flush_tlb_if_stale() {
+  if (!tlb_stale_) return;
+  uc_ctl_flush_tlb(uc_);
+  tlb_stale_ = false;
+}
+
+bool AddressSpace::register_shared(const Vma& v) {
+  uint8_t* base = v.backing.get();
+  if (shared_regions_.count(base)) return true;
+  if (uc_mem_map_ptr(uc_, reinterpret_cast<uint64_t>(base), v.backing_len, UC_PROT_ALL, base) != UC_ERR_OK)
+    return false;
+  shared_regions_[base] = v.backing_len;
+  return true;
+}
+
+void AddressSpace::release_unused_shared() {
+  for (auto it = shared_regions_.begin(); it != shared_regions_.end();) {
+    bool used = false;
+    for (auto& [s, v] : vmas_)
+      if (v.backing.get() == it->first) {
+        used = true;
+        break;
+      }
+    if (used) {
+      ++it;
+      continue;
+    }
+    // uc_mem_unmap drops the region's translations by looking its
+    // physical address up as a virtual one (memory_unmap →
+    // uc_invalidate_tb): tlb_fill answers that range with itself, and
+    // the entries this leaves are flushed.
+    identity_lo_ = reinterpret_cast<uint64_t>(it->first);
+    identity_hi_ = identity_lo_ + it->second;
+    tlb_stale_ = true;
+    flush_tlb_if_stale();  // no TLB entry may point into it any more
+    uc_mem_unmap(uc_, identity_lo_, it->second);
+    identity_lo_ = identity_hi_ = 0;
+    tlb_stale_ = true;
+    flush_tlb_if_stale();
+    it = shared_regions_.erase(it);
+  }
 }
 
 void AddressSpace::park_code() {
@@ -42,6 +155,8 @@ void AddressSpace::park_code() {
     parked_[start] = std::move(v);
   }
   vmas_.clear();
+  tlb_stale_ = true;
+  flush_tlb_if_stale();
 }
 
 uint64_t AddressSpace::parked_bytes() const {
@@ -52,14 +167,14 @@ uint64_t AddressSpace::parked_bytes() const {
 
 void AddressSpace::unmap_parked(std::map<uint64_t, Vma>::iterator it) {
   Vma& v = it->second;
-  uc_ctl_remove_cache(uc_, v.start, v.end);
-  uc_mem_unmap(uc_, v.start, v.end - v.start);
-  munmap(v.host, v.end - v.start);
+  if (v.prot & kProtExec) drop_code(v, v.start, v.end, false);
+  arena_.release(v.host, v.end - v.start);
   parked_.erase(it);
 }
 
 void AddressSpace::drop_parked() {
   while (!parked_.empty()) unmap_parked(parked_.begin());
+  flush_tlb_if_stale();
 }
 
 void AddressSpace::drop_parked_in(uint64_t addr, uint64_t len) {
@@ -182,6 +297,7 @@ void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
   auto it = vmas_.upper_bound(addr);
   if (it != vmas_.begin()) --it;
   std::vector<Vma> keep;
+  bool shared_cut = false;
   while (it != vmas_.end() && it->first < end) {
     Vma v = it->second;
     if (v.end <= addr) { ++it; continue; }
@@ -189,9 +305,11 @@ void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
     uint64_t cut_lo = std::max(v.start, addr), cut_hi = std::min(v.end, end);
     if (v.shared_file) write_piece(v, cut_lo, cut_hi);
     // Translated code for the range must go before the memory does.
-    uc_ctl_remove_cache(uc_, cut_lo, cut_hi);
-    if (v.prot != kProtNone) uc_mem_unmap(uc_, cut_lo, cut_hi - cut_lo);
-    if (!v.backing) munmap(v.host + (cut_lo - v.start), cut_hi - cut_lo);
+    if (v.prot & kProtExec) drop_code(v, cut_lo, cut_hi, false);
+    tlb_stale_ = true;
+    if (cut_hi > free_hint_) free_hint_below_ = 0;  // a gap above the hint
+    if (v.backing) shared_cut = true;
+    else arena_.release(v.host + (cut_lo - v.start), cut_hi - cut_lo);
     account(-static_cast<int64_t>(cut_hi - cut_lo));
     if (v.start < cut_lo) {
       Vma lo = v;
@@ -209,23 +327,28 @@ void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
     }
   }
   for (auto& v : keep) vmas_[v.start] = v;
+  flush_tlb_if_stale();
+  if (shared_cut) release_unused_shared();
 }
 
 Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot, std::string name, bool shared) {
   if (len == 0 || (addr | len) & (kPageSize - 1)) return Err{EINVAL};
   if (addr + len < addr || addr + len > user_top_) return Err{ENOMEM};
+  if (!engine_ready_) return Err{ENOMEM};
   // Bytes already mapped inside the range are replaced, not added.
   uint64_t replaced = 0;
-  for (auto& [s, v] : vmas_) {
-    uint64_t lo = std::max(s, addr), hi = std::min(v.end, addr + len);
+  auto it = vmas_.upper_bound(addr);
+  if (it != vmas_.begin()) --it;
+  for (; it != vmas_.end() && it->first < addr + len; ++it) {
+    uint64_t lo = std::max(it->first, addr), hi = std::min(it->second.end, addr + len);
     if (lo < hi) replaced += hi - lo;
   }
   if (account_->limit && account_->used - replaced + len > account_->limit) return Err{ENOMEM};
   // Replacing can split at most two areas in two; the new one adds one.
   if (vmas_.size() + 3 > kMaxVmas) return Err{ENOMEM};
   // A zeroed parked area of the same range and protection is as good as
-  // new memory, and already in Unicorn (park_code). It never held code
-  // (its protection never had exec), so no translation refers to it.
+  // new memory (park_code). It never held code (its protection never had
+  // exec), so no translation refers to it.
   if (!shared && (prot & 7) == (kProtRead | kProtWrite) &&
       adopt_parked(addr, len, prot & 7, [](const Vma& parked) { return parked.zeroed; })) {
     Vma& v = vmas_.at(addr);
@@ -233,28 +356,47 @@ Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot,
     v.zeroed = false;
     return Ok();
   }
-  void* host = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-  if (host == MAP_FAILED) return Err{ENOMEM};
-  // Guest pages are touched sparsely (a stack, a heap growing by pages);
-  // transparent huge pages would zero 2 MiB for each first touch.
-  madvise(host, len, MADV_NOHUGEPAGE);
+  Vma area{addr, addr + len, prot & 7, nullptr, std::move(name), nullptr, 0, nullptr};
+  if (shared) {
+    // MAP_SHARED: host memory of its own, shared with forked children
+    // (each registers it with its engine) and freed with the last user.
+    void* host = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (host == MAP_FAILED) return Err{ENOMEM};
+    area.host = static_cast<uint8_t*>(host);
+    area.backing = std::shared_ptr<uint8_t>(area.host, [len](uint8_t* p) { munmap(p, len); });
+    area.backing_len = len;
+    if (!register_shared(area)) return Err{ENOMEM};
+  } else {
+    auto host = arena_.allocate(len);
+    if (!host.ok()) return Err{ENOMEM};
+    area.host = *host;
+  }
   remove_range(addr, len);
   drop_parked_in(addr, len);
-  // PROT_NONE areas are not given to Unicorn at all: its x86 softmmu lets
-  // reads through a region mapped with no permissions (docs/UNICORN.md).
-  if ((prot & 7) != kProtNone && uc_mem_map_ptr(uc_, addr, len, prot & 7, host) != UC_ERR_OK) {
-    munmap(host, len);
-    return Err{ENOMEM};
-  }
-  uc_ctl_remove_cache(uc_, addr, addr + len);
-  vmas_[addr] = Vma{addr, addr + len, prot & 7, static_cast<uint8_t*>(host), std::move(name), nullptr, 0, nullptr};
-  if (shared)
-    vmas_[addr].backing = std::shared_ptr<uint8_t>(static_cast<uint8_t*>(host), [len](uint8_t* p) { munmap(p, len); });
+  vmas_[addr] = std::move(area);
   account(static_cast<int64_t>(len));
   return Ok();
 }
 
 Result<uint64_t> AddressSpace::find_free(uint64_t len, uint64_t below) const {
+  if (len == 0 || len > below) return Err{ENOMEM};
+  // Like Linux's old free-area cache: top-down allocations mostly land just
+  // below the previous one, so the search starts there (remove_range
+  // forgets the hint when it frees anything above it). Without it, n
+  // packed mappings cost O(n^2) walks.
+  if (free_hint_below_ == below && free_hint_ < below) {
+    auto r = find_free_from(len, free_hint_);
+    if (r.ok()) {
+      free_hint_ = *r;
+      return r;
+    }
+  }
+  auto r = find_free_from(len, below);
+  if (r.ok()) free_hint_below_ = below, free_hint_ = *r;
+  return r;
+}
+
+Result<uint64_t> AddressSpace::find_free_from(uint64_t len, uint64_t below) const {
   if (len == 0 || len > below) return Err{ENOMEM};
   uint64_t candidate_end = below;
   // Walk VMAs from the top down, looking for a gap of `len` bytes.
@@ -305,44 +447,54 @@ Result<void> AddressSpace::protect(uint64_t addr, uint64_t len, uint32_t prot) {
     a = v->end;
   }
   if (vmas_.size() + 2 > kMaxVmas) return Err{ENOMEM};
-  if (!(prot & kProtExec)) uc_ctl_remove_cache(uc_, addr, end);
-  // Split VMAs at the range edges and update protections; PROT_NONE
-  // pieces leave Unicorn's map and come back when made accessible again.
+  // Split VMAs at the range edges and update protections; the TLB-fill
+  // hook hands out the new ones once the TLB is flushed.
+  const uint32_t np = prot & 7;
   std::vector<Vma> pieces;
   auto it = vmas_.upper_bound(addr);
   if (it != vmas_.begin()) --it;
   while (it != vmas_.end() && it->first < end) {
+    if (it->second.end <= addr) { ++it; continue; }
     Vma v = it->second;
-    if (v.end <= addr) { ++it; continue; }
-    it = vmas_.erase(it);
     uint64_t lo = std::max(v.start, addr), hi = std::min(v.end, end);
-    uint8_t* host = v.host + (lo - v.start);
-    uint32_t np = prot & 7;
-    if (v.prot == kProtNone && np != kProtNone) {
-      uc_mem_map_ptr(uc_, lo, hi - lo, np, host);
-    } else if (v.prot != kProtNone && np == kProtNone) {
-      uc_mem_unmap(uc_, lo, hi - lo);
-    } else if (v.prot != np) {
-      uc_mem_protect(uc_, lo, hi - lo, np);
+    if ((v.prot & kProtExec) && !(np & kProtExec)) drop_code(v, lo, hi, true);
+    it = vmas_.erase(it);
+    if (v.prot != np) tlb_stale_ = true;
+    Vma mid = v;
+    mid.start = lo;
+    mid.end = hi;
+    mid.prot = np;
+    mid.host = v.host + (lo - v.start);
+    mid.file_offset = v.file_offset + (lo - v.start);
+    mid.content_id = 0;  // pieces are re-created (elf_loader.cpp)
+    if (v.start < lo) {
+      Vma below = v;
+      below.end = lo;
+      below.content_id = 0;
+      pieces.push_back(below);
     }
-    if (v.start < lo)
-      pieces.push_back(Vma{v.start, lo, v.prot, v.host, v.name, v.shared_file, v.file_offset, v.backing});
-    pieces.push_back(Vma{lo, hi, np, host, v.name, v.shared_file, v.file_offset + (lo - v.start), v.backing});
-    if (hi < v.end)
-      pieces.push_back(Vma{hi, v.end, v.prot, v.host + (hi - v.start), v.name, v.shared_file,
-                           v.file_offset + (hi - v.start), v.backing});
+    pieces.push_back(mid);
+    if (hi < v.end) {
+      Vma above = v;
+      above.start = hi;
+      above.host = v.host + (hi - v.start);
+      above.file_offset = v.file_offset + (hi - v.start);
+      above.content_id = 0;
+      pieces.push_back(above);
+    }
   }
   for (auto& p : pieces) vmas_[p.start] = p;
+  flush_tlb_if_stale();
   return Ok();
 }
 
 Result<void> AddressSpace::map_host(const Vma& area) {
   uint64_t len = area.end - area.start;
+  if (!engine_ready_ || !area.backing) return Err{ENOMEM};
   if (vmas_.size() + 1 > kMaxVmas) return Err{ENOMEM};
   if (account_->limit && account_->used + len > account_->limit) return Err{ENOMEM};
   drop_parked_in(area.start, len);
-  if (area.prot != kProtNone && uc_mem_map_ptr(uc_, area.start, len, area.prot, area.host) != UC_ERR_OK)
-    return Err{ENOMEM};
+  if (!register_shared(area)) return Err{ENOMEM};
   vmas_[area.start] = area;
   account(static_cast<int64_t>(len));
   return Ok();
@@ -375,16 +527,6 @@ void AddressSpace::set_shared_file(uint64_t addr, uint64_t len, fs::FileRef file
       v.file_offset = offset + (v.start - addr);
     }
   }
-}
-
-bool AddressSpace::touches_exec(uint64_t addr, uint64_t len) const {
-  for (uint64_t a = addr; a < addr + len;) {
-    const Vma* v = find(a);
-    if (!v) return false;
-    if (v->prot & kProtExec) return true;
-    a = v->end;
-  }
-  return false;
 }
 
 uint64_t AddressSpace::accessible_prefix(uint64_t addr, uint64_t len, uint32_t prot) const {
@@ -423,12 +565,12 @@ Result<void> AddressSpace::copy_out(GuestAddr dst, const void* src, uint64_t len
     const Vma* v = find(a);
     uint64_t n = std::min(left, v->end - a);
     std::memcpy(v->host + (a - v->start), in, n);
+    // Guest code written by a syscall (read() into a code page) must not
+    // run stale translations. Only executable areas can hold any, and the
+    // invalidation is not free, so skip it for data.
+    if (v->prot & kProtExec) drop_code(*v, a, a + n, true);
     in += n, a += n, left -= n;
   }
-  // Guest code written by a syscall (read() into a code page) must not
-  // run stale translations. Only executable areas can hold any, and the
-  // invalidation is not free (a TLB walk), so skip it for data.
-  if (touches_exec(dst.value, len)) uc_ctl_remove_cache(uc_, dst.value, dst.value + len);
   return Ok();
 }
 
@@ -456,7 +598,7 @@ Result<void> AddressSpace::poke(uint64_t addr, const void* src, uint64_t len) {
     if (!v) return Err{EFAULT};
     uint64_t n = std::min(len, v->end - addr);
     std::memcpy(v->host + (addr - v->start), in, n);
-    if (v->prot & kProtExec) uc_ctl_remove_cache(uc_, addr, addr + n);
+    if (v->prot & kProtExec) drop_code(*v, addr, addr + n, true);
     vmas_.at(v->start).content_id = 0;  // no longer the loader's bytes
     in += n, addr += n, len -= n;
   }

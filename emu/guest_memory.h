@@ -1,11 +1,20 @@
 // A guest address space: the guest's virtual memory areas (VMAs), each
-// backed by host memory this object owns and handed to Unicorn with
-// uc_mem_map_ptr, so that protection changes and partial unmaps never copy.
+// backed by host memory this object owns, so that protection changes and
+// partial unmaps never copy.
 //
-// Unicorn's own uc_mem_read/uc_mem_write check only that memory is mapped,
-// not its protection; every access the syscall layer makes on the guest's
-// behalf therefore goes through copy_in/copy_out here, which check the
-// protections recorded in our VMA table and give EFAULT.
+// The engine runs in Unicorn's virtual-TLB mode (UC_TLB_VIRTUAL): every
+// TLB miss asks tlb_fill() here, which looks the page up in the VMA table
+// and answers with the area's protection and the "physical" address of its
+// host bytes (physical = host address; host_arena.h). So the VMA table is
+// the one authority on what the guest may touch: a page outside every area,
+// or an access its area's protection does not allow, ends emulation with
+// UC_ERR_EXCEPTION and take_fault() tells where. Any change that narrows or
+// removes a mapping flushes the engine's TLB before the guest runs again.
+//
+// Unicorn's own uc_mem_read/uc_mem_write take physical addresses and know
+// nothing of protections; every access the syscall layer makes on the
+// guest's behalf therefore goes through copy_in/copy_out here, which check
+// the protections recorded in our VMA table and give EFAULT.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +26,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "emu/host_arena.h"
 #include "rootfs/file.h"
 
 struct uc_struct;
@@ -24,14 +34,10 @@ struct uc_struct;
 namespace vmrun {
 
 constexpr uint64_t kPageSize = 4096;
-// Unicorn keeps its regions in a linear list and aborts the host past about
-// 4,090 of them; worse, adding a region costs O(n^2) in the number of
-// regions (QEMU's find_ram_offset), so n mappings cost O(n^3): 1,000 took
-// 1.7 s, 2,000 took 12.7 s, 3,000 took 42 s (docs/UNICORN.md). Like Linux's
-// vm.max_map_count, a mapping or protection change that would need more
-// areas fails with ENOMEM; the cap bounds that host CPU time (~6 s to
-// reach it, measured).
-constexpr size_t kMaxVmas = 1536;
+// Areas per address space, as Linux's default vm.max_map_count: beyond it
+// a mapping or protection change that needs more areas fails with ENOMEM.
+// Guest areas are not Unicorn regions (host_arena.h), so the bound is ours.
+constexpr size_t kMaxVmas = 65530;
 // park_code keeps read+write areas up to this size (zeroed) for reuse.
 constexpr uint64_t kMaxZeroedPark = 64ull << 20;
 // Linux's vm.mmap_min_addr default: guests cannot map below it.
@@ -61,6 +67,7 @@ struct Vma {
   // MAP_SHARED areas: the host memory is reference-counted and shared
   // with the same area in forked children (freed with the last mapping).
   std::shared_ptr<uint8_t> backing;
+  uint64_t backing_len = 0;  // the whole shared host block backing.get()
   // Non-zero: the area still holds exactly the bytes the loader put there
   // from an unchangeable file (an identity of file, range and placement;
   // elf_loader.cpp). Only for areas without write permission; any change
@@ -146,12 +153,12 @@ class AddressSpace {
   void set_content_id(uint64_t addr, uint64_t content_id);
 
   // Warm engines (emu/engine_pool.h). park_code() keeps the private
-  // read+exec areas, "parked": still in Unicorn with their translated
-  // code, but invisible to the guest and not counted as guest memory. It
+  // read+exec areas, "parked": their host memory and Unicorn's
+  // translations of it stay, but they are invisible to the guest (the
+  // TLB-fill hook does not know them) and not counted as guest memory. It
   // keeps private read+write areas too, emptied to zeros (the stack, the
-  // data and the heap), because unmapping them from Unicorn costs a TLB
-  // and jump-cache flush per page (docs/UNICORN.md); everything else is
-  // unmapped. A new image on the same engine adopts a parked code area
+  // data and the heap), ready to be taken back as fresh memory; everything
+  // else is unmapped. A new image on the same engine adopts a parked code area
   // only through an exact match of range, protection and bytes
   // (map_content, copy_from), a zeroed one only through map_fixed of the
   // same range and protection, and drop_parked() unmaps the rest before
@@ -172,16 +179,42 @@ class AddressSpace {
   uint64_t user_top() const { return user_top_; }
   const std::map<uint64_t, Vma>& vmas() const { return vmas_; }
   std::string format_maps() const;
-  // Unicorn region count, kept for diagnostics.
-  size_t region_count() const { return vmas_.size(); }
+  // Unicorn regions in use (slabs and shared blocks), for diagnostics.
+  size_t region_count() const { return arena_.slab_count() + shared_regions_.size(); }
+
+  // uc_emu_start(from, until) for a kernel-side run (entering user mode):
+  // true if it stopped at `until` without an error. Unicorn 2.1.1
+  // translates the stop at `until` as an empty block, and an empty block
+  // at the start of a page makes tb_gen_code look up the previous page
+  // for instructions (pc + size - 1); that lookup is answered with the
+  // stop's own page instead of failing when that page is not executable.
+  bool run_to_exit(uint64_t from, uint64_t until);
+
+  // The access that ended emulation with UC_ERR_EXCEPTION, if the TLB-fill
+  // hook refused one since the last call.
+  struct Fault {
+    uint64_t addr = 0;
+    const char* access = "";  // "read", "write" or "fetch"
+  };
+  bool take_fault(Fault* out);
 
  private:
-  bool touches_exec(uint64_t addr, uint64_t len) const;
-
   void write_piece(const Vma& v, uint64_t lo, uint64_t hi);
+  static bool tlb_fill(uc_struct* uc, uint64_t vaddr, int type, void* entry, void* self);
+  // Drop Unicorn's translations of [lo, hi) inside area v (one contiguous
+  // host piece). `live`: v is in the table, unchanged, so the TLB entry the
+  // lookup may create is a correct one; otherwise the TLB is marked stale.
+  void drop_code(const Vma& v, uint64_t lo, uint64_t hi, bool live);
+  void flush_tlb_if_stale();
+  // Register the shared host block behind `v` with Unicorn (once).
+  bool register_shared(const Vma& v);
+  // Unregister shared blocks no area uses any more.
+  void release_unused_shared();
   // Host + Unicorn removal of [addr, addr+len) within existing VMAs.
   void remove_range(uint64_t addr, uint64_t len);
   const Vma* find(uint64_t addr) const;
+  Result<uint64_t> find_free_from(uint64_t len, uint64_t below) const;
+  mutable uint64_t free_hint_below_ = 0, free_hint_ = 0;  // find_free's cache
   // `same(parked)`: whether the parked area's bytes are the ones wanted.
   template <class Same>
   bool adopt_parked(uint64_t addr, uint64_t len, uint32_t prot, Same same);
@@ -189,6 +222,15 @@ class AddressSpace {
   void drop_parked_in(uint64_t addr, uint64_t len);
 
   uc_struct* uc_;
+  HostArena arena_;
+  bool engine_ready_ = false;     // virtual-TLB mode and hook in place
+  bool tlb_stale_ = false;        // a mapping narrowed since the last flush
+  const Vma* xlat_override_ = nullptr;  // drop_code's area for tlb_fill
+  uint64_t exit_page_ = ~0ull;          // run_to_exit's stop page
+  uint64_t identity_lo_ = 0, identity_hi_ = 0;  // release_unused_shared's region
+  std::map<uint8_t*, uint64_t> shared_regions_;  // registered shared blocks
+  Fault fault_;
+  bool fault_pending_ = false;
   std::map<uint64_t, Vma> parked_;  // keyed by start; see park_code()
   void account(int64_t delta);
 

@@ -136,6 +136,10 @@ void Kernel::on_fault(int signal, uint64_t addr, const char* what, uint64_t pc) 
   stop_cpu();
 }
 
+bool Kernel::read_guest(uint64_t addr, void* dst, size_t len) {
+  return current_ && current_->mem && current_->mem->peek(addr, dst, len).ok();
+}
+
 bool Kernel::invalid_memory_hook(uc_struct* uc, int type, uint64_t address, int size, int64_t value, void* self) {
   auto* k = static_cast<Kernel*>(self);
   k->fault_addr_ = address;

@@ -146,6 +146,7 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   int thread_count(int pid) const override;
   uint64_t tsc_counter() override { return static_cast<uint64_t>(monotonic_ns()); }
   uint64_t time_counter() override;
+  bool read_guest(uint64_t addr, void* dst, size_t len) override;
 
  private:
   struct ExecError {

@@ -217,6 +217,8 @@ void Kernel::run_slice(Process& p) {
   yield_requested_ = false;
   pending_fault_ = {};
   fault_addr_ = 0;
+  AddressSpace::Fault refused;
+  if (p.mem) p.mem->take_fault(&refused);  // one left by a probe or a lookup
   if (tail_mode_ && !p.image->tail_hook_installed) {
     // Code hooks only reach blocks translated after they exist.
     uc_ctl_flush_tb(p.uc);
@@ -258,6 +260,15 @@ void Kernel::run_slice(Process& p) {
   if (e != UC_ERR_OK) {
     char buf[160];
     int sig = SIGSEGV;
+    // The TLB-fill hook refused the access (guest_memory.h): Unicorn
+    // reports it as an unhandled CPU exception.
+    if (e == UC_ERR_EXCEPTION && p.mem && p.mem->take_fault(&refused)) {
+      fault_addr_ = refused.addr;
+      std::snprintf(buf, sizeof buf, "invalid memory %s (address 0x%llx, pc 0x%llx)", refused.access,
+                    static_cast<unsigned long long>(fault_addr_), static_cast<unsigned long long>(p.resume_pc));
+      fault_signal(sig, fault_addr_, buf);
+      return;
+    }
     if (e == UC_ERR_INSN_INVALID) sig = cpu_->invalid_instruction_signal(uc, p.resume_pc);
     if (e == UC_ERR_READ_UNALIGNED || e == UC_ERR_WRITE_UNALIGNED || e == UC_ERR_FETCH_UNALIGNED) sig = SIGBUS;
     std::snprintf(buf, sizeof buf, "%s (address 0x%llx, pc 0x%llx)", uc_strerror(e),

@@ -77,6 +77,7 @@ Result<uint64_t> sys_mmap(Kernel& k, const SyscallArgs& a) {
       if (auto it = registry.find(key); it != registry.end()) {
         if (auto backing = it->second.lock()) {
           Vma area{where, where + plen, prot & 7, backing.get(), name, nullptr, 0, backing};
+          area.backing_len = plen;
           if ((file->flags & O_ACCMODE) == O_RDWR) area.shared_file = file, area.file_offset = off;
           if (k.mem().overlaps(where, plen)) TRY_VOID(k.mem().unmap(where, plen));
           TRY_VOID(k.mem().map_host(area));
