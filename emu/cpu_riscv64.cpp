@@ -7,6 +7,7 @@
 
 #include "emu/guest_cpu.h"
 #include "emu/guest_memory.h"
+#include "emu/unicorn_private.h"
 
 namespace vmrun {
 namespace {
@@ -210,11 +211,18 @@ uc_struct* open_unicorn(int arch_id, int mode_id, int cpu_model, uint32_t buffer
   // engine and a full flush zeroes all of it (bench/RESULTS.md).
   e = uc_ctl_set_tcg_buffer_size(uc, buffer_bytes);
   if (e == UC_ERR_OK && cpu_model >= 0) e = uc_ctl_set_cpu_model(uc, cpu_model);
+  // Virtual TLB (guest_memory.h); this also initialises the engine.
+  if (e == UC_ERR_OK) e = uc_ctl_tlb_mode(uc, UC_TLB_VIRTUAL);
   if (e != UC_ERR_OK) {
     *error = std::string("cannot configure the CPU engine: ") + uc_strerror(e);
     uc_close(uc);
     return nullptr;
   }
+  // No exit check after every guest load and store: refused accesses leave
+  // the block precisely anyway (virtual TLB), and stops requested by our
+  // hooks land at the next block start (docs/UNICORN.md "Counting and
+  // stopping"). Tail mode turns them back on for its code hook.
+  unicorn_private::set_exit_checks(uc, false);
   return uc;
 }
 

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "emu/unicorn_private.h"
+
 namespace vmrun {
 
 AddressSpace::AddressSpace(uc_struct* uc, MemoryAccount* account, uint64_t user_top)
@@ -58,14 +60,10 @@ bool AddressSpace::take_fault(Fault* out) {
   if (!fault_pending_) return false;
   fault_pending_ = false;
   *out = fault_;
-  // The hook sees only the page; Unicorn 2.1.1 keeps the exact address in
-  // uc_struct::invalid_addr (offset 1392, read inside the struct itself).
-  // Taken only when it lies in the refused page, so another layout can
-  // only cost the in-page offset (si_addr would be the page's address).
-  constexpr size_t kInvalidAddrOffset = 1392;
+  // The hook sees only the page; Unicorn keeps the exact address. Taken
+  // only when it lies in the refused page.
   uint64_t exact = 0;
-  std::memcpy(&exact, reinterpret_cast<const char*>(uc_) + kInvalidAddrOffset, sizeof exact);
-  if (page_down(exact) == fault_.addr) out->addr = exact;
+  if (unicorn_private::last_invalid_address(uc_, &exact) && page_down(exact) == fault_.addr) out->addr = exact;
   return true;
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "emu/kernel.h"
+#include "emu/unicorn_private.h"
 
 namespace vmrun {
 namespace {
@@ -220,7 +221,10 @@ void Kernel::run_slice(Process& p) {
   AddressSpace::Fault refused;
   if (p.mem) p.mem->take_fault(&refused);  // one left by a probe or a lookup
   if (tail_mode_ && !p.image->tail_hook_installed) {
-    // Code hooks only reach blocks translated after they exist.
+    // Code hooks only reach blocks translated after they exist, and a
+    // stop from one must land before the next instruction: the blocks
+    // translated from now on check for it after each hook call.
+    unicorn_private::set_exit_checks(p.uc, true);
     uc_ctl_flush_tb(p.uc);
     p.image->translation_primed = true;
     uc_hook h;
