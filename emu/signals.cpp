@@ -3,6 +3,7 @@
 // sigreturn. Interrupted syscalls return EINTR or restart under SA_RESTART.
 #include <unicorn/unicorn.h>
 
+#include <climits>
 #include <csignal>
 #include <cstring>
 
@@ -79,6 +80,8 @@ void Kernel::post_signal(Process& p, int sig, const SignalInfo& info) {
 
 Result<void> Kernel::send_signal(int pid, int sig, const SignalInfo& info) {
   if (sig < 0 || sig > SignalState::kNsig) return Err{EINVAL};
+  // Linux: -INT_MIN names no process group (and must not be negated).
+  if (pid == INT_MIN) return Err{ESRCH};
   Process& self = *current_;
   std::vector<Process*> targets;
   for (auto& [tpid, p] : procs_) {

@@ -154,7 +154,8 @@ int main(void) {
     printf("wait4(-1) x3: all three seen=%d, sum of codes %d\n", seen == 7, sum);
   }
 
-  /* Ids that name nobody, refused as Linux does (and -INT_MIN is not negated). */
+  /* Ids that name nobody, refused as Linux does (and -INT_MIN is not negated:
+   * wait4 and kill, fuzz findings 6 and 8 in docs/FUZZING.md). */
   {
     siginfo_t si;
     errno = 0;
@@ -168,6 +169,13 @@ int main(void) {
     int e3 = errno;
     printf("waitid(P_PID, 0): %d %s; waitid(P_PGID, -1): %d %s; wait4(INT_MIN): %d %s\n", r1, strerror(e1), r2,
            strerror(e2), (int)r3, strerror(e3));
+    errno = 0;
+    int r4 = kill(-2147483647 - 1, 0);
+    int e4 = errno;
+    errno = 0;
+    int r5 = kill(-2147483647 - 1, SIGKILL);
+    int e5 = errno;
+    printf("kill(INT_MIN, 0): %d %s; kill(INT_MIN, SIGKILL): %d %s\n", r4, strerror(e4), r5, strerror(e5));
   }
 
   /* Exit status of the process itself. */
