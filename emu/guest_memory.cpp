@@ -290,6 +290,19 @@ bool AddressSpace::overlaps(uint64_t addr, uint64_t len) const {
   return it != vmas_.end() && it->first < end;
 }
 
+// The part [lo, hi) of `v`, as an area of its own. It no longer holds the
+// loader's bytes as loaded (elf_loader.cpp re-creates pieces), so it has
+// no content identity.
+static Vma piece(const Vma& v, uint64_t lo, uint64_t hi) {
+  Vma p = v;
+  p.start = lo;
+  p.end = hi;
+  p.host = v.host + (lo - v.start);
+  p.file_offset = v.file_offset + (lo - v.start);
+  p.content_id = 0;
+  return p;
+}
+
 void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
   uint64_t end = addr + len;
   auto it = vmas_.upper_bound(addr);
@@ -309,20 +322,8 @@ void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
     if (v.backing) shared_cut = true;
     else arena_.release(v.host + (cut_lo - v.start), cut_hi - cut_lo);
     account(-static_cast<int64_t>(cut_hi - cut_lo));
-    if (v.start < cut_lo) {
-      Vma lo = v;
-      lo.end = cut_lo;
-      lo.content_id = 0;
-      keep.push_back(lo);
-    }
-    if (cut_hi < v.end) {
-      Vma hi = v;
-      hi.start = cut_hi;
-      hi.host = v.host + (cut_hi - v.start);
-      hi.file_offset = v.file_offset + (cut_hi - v.start);
-      hi.content_id = 0;
-      keep.push_back(hi);
-    }
+    if (v.start < cut_lo) keep.push_back(piece(v, v.start, cut_lo));
+    if (cut_hi < v.end) keep.push_back(piece(v, cut_hi, v.end));
   }
   for (auto& v : keep) vmas_[v.start] = v;
   flush_tlb_if_stale();
@@ -458,28 +459,10 @@ Result<void> AddressSpace::protect(uint64_t addr, uint64_t len, uint32_t prot) {
     if ((v.prot & kProtExec) && !(np & kProtExec)) drop_code(v, lo, hi, true);
     it = vmas_.erase(it);
     if (v.prot != np) tlb_stale_ = true;
-    Vma mid = v;
-    mid.start = lo;
-    mid.end = hi;
-    mid.prot = np;
-    mid.host = v.host + (lo - v.start);
-    mid.file_offset = v.file_offset + (lo - v.start);
-    mid.content_id = 0;  // pieces are re-created (elf_loader.cpp)
-    if (v.start < lo) {
-      Vma below = v;
-      below.end = lo;
-      below.content_id = 0;
-      pieces.push_back(below);
-    }
-    pieces.push_back(mid);
-    if (hi < v.end) {
-      Vma above = v;
-      above.start = hi;
-      above.host = v.host + (hi - v.start);
-      above.file_offset = v.file_offset + (hi - v.start);
-      above.content_id = 0;
-      pieces.push_back(above);
-    }
+    if (v.start < lo) pieces.push_back(piece(v, v.start, lo));
+    pieces.push_back(piece(v, lo, hi));
+    pieces.back().prot = np;
+    if (hi < v.end) pieces.push_back(piece(v, hi, v.end));
   }
   for (auto& p : pieces) vmas_[p.start] = p;
   flush_tlb_if_stale();
