@@ -29,23 +29,17 @@ AddressSpace::~AddressSpace() {
 
 bool AddressSpace::tlb_fill(uc_struct*, uint64_t vaddr, int type, void* entry, void* self) {
   auto* as = static_cast<AddressSpace*>(self);
-  const Vma* v = as->xlat_override_;
-  bool override = v && vaddr >= v->start && vaddr < v->end;
-  if (!override) v = as->find(vaddr);
-  uint32_t need = type == UC_MEM_WRITE ? kProtWrite : type == UC_MEM_FETCH ? kProtExec : kProtRead;
   auto* e = static_cast<uc_tlb_entry*>(entry);
-  if (vaddr >= as->identity_lo_ && vaddr < as->identity_hi_) {  // release_unused_shared
-    e->paddr = vaddr;
-    e->perms = UC_PROT_ALL;
+  const StandIn& si = as->stand_in_;
+  if (vaddr >= si.lo && vaddr < si.hi) {  // a kernel-side lookup (stand_in)
+    e->paddr = si.paddr + (vaddr - si.lo);
+    e->perms = static_cast<uc_prot>(si.perms);
+    if (si.stale) as->tlb_stale_ = true;
     return true;
   }
-  if (need == kProtExec && as->exit_page_ != ~0ull && vaddr + kPageSize == as->exit_page_ &&
-      (!v || !(v->prot & kProtExec))) {
-    v = as->find(as->exit_page_);  // run_to_exit: the empty stop block's "second page"
-    override = v != nullptr;
-    as->tlb_stale_ = true;
-  }
-  if (!v || (!override && !(v->prot & need))) {
+  const Vma* v = as->find(vaddr);
+  uint32_t need = type == UC_MEM_WRITE ? kProtWrite : type == UC_MEM_FETCH ? kProtExec : kProtRead;
+  if (!v || !(v->prot & need)) {
     as->fault_ = {vaddr, need == kProtWrite ? "write" : need == kProtExec ? "fetch" : "read"};
     as->fault_pending_ = true;
     return false;
@@ -54,6 +48,13 @@ bool AddressSpace::tlb_fill(uc_struct*, uint64_t vaddr, int type, void* entry, v
   // Prot's bits are UC_PROT_READ/WRITE/EXEC's.
   e->perms = static_cast<uc_prot>(v->prot & 7);
   return true;
+}
+
+template <class F>
+void AddressSpace::with_stand_in(const StandIn& si, F&& call) {
+  stand_in_ = si;
+  call();
+  stand_in_ = StandIn{};
 }
 
 bool AddressSpace::take_fault(Fault* out) {
@@ -68,9 +69,14 @@ bool AddressSpace::take_fault(Fault* out) {
 }
 
 bool AddressSpace::run_to_exit(uint64_t from, uint64_t until) {
-  exit_page_ = page_down(until);
-  uc_err e = uc_emu_start(uc_, from, until, 0, 0);
-  exit_page_ = ~0ull;
+  uc_err e = UC_ERR_MAP;
+  const uint64_t stop = page_down(until);
+  const Vma* v = find(stop);
+  if (!v || stop < kPageSize) return false;
+  // The page below the stop, looked up as code, answers with the stop's
+  // own page; the run itself never touches that page.
+  with_stand_in({stop - kPageSize, stop, reinterpret_cast<uint64_t>(v->host + (stop - v->start)), kProtExec, true},
+                [&] { e = uc_emu_start(uc_, from, until, 0, 0); });
   flush_tlb_if_stale();  // the stand-in entry must not outlive the run
   Fault ignored;
   take_fault(&ignored);
@@ -83,10 +89,8 @@ void AddressSpace::drop_code(const Vma& v, uint64_t lo, uint64_t hi, bool live) 
   // from there: right for one area's contiguous host bytes, and only
   // while `v` still answers for its addresses.
   if (lo >= hi) return;
-  xlat_override_ = &v;
-  uc_ctl_remove_cache(uc_, lo, hi);
-  xlat_override_ = nullptr;
-  if (!live) tlb_stale_ = true;
+  with_stand_in({v.start, v.end, reinterpret_cast<uint64_t>(v.host), v.prot | kProtExec, !live},
+                [&] { uc_ctl_remove_cache(uc_, lo, hi); });
 }
 
 void AddressSpace::flush_tlb_if_stale() {
@@ -116,17 +120,14 @@ void AddressSpace::release_unused_shared() {
       ++it;
       continue;
     }
+    // No area points into it (remove_range has flushed the TLB).
     // uc_mem_unmap drops the region's translations by looking its
     // physical address up as a virtual one (memory_unmap →
-    // uc_invalidate_tb): tlb_fill answers that range with itself, and
+    // uc_invalidate_tb): that range answers with itself meanwhile, and
     // the entries this leaves are flushed.
-    identity_lo_ = reinterpret_cast<uint64_t>(it->first);
-    identity_hi_ = identity_lo_ + it->second;
-    tlb_stale_ = true;
-    flush_tlb_if_stale();  // no TLB entry may point into it any more
-    uc_mem_unmap(uc_, identity_lo_, it->second);
-    identity_lo_ = identity_hi_ = 0;
-    tlb_stale_ = true;
+    const uint64_t base = reinterpret_cast<uint64_t>(it->first), len = it->second;
+    with_stand_in({base, base + len, base, kProtRead | kProtWrite | kProtExec, true},
+                  [&] { uc_mem_unmap(uc_, base, len); });
     flush_tlb_if_stale();
     it = shared_regions_.erase(it);
   }

@@ -225,9 +225,17 @@ class AddressSpace {
   HostArena arena_;
   bool engine_ready_ = false;     // virtual-TLB mode and hook in place
   bool tlb_stale_ = false;        // a mapping narrowed since the last flush
-  const Vma* xlat_override_ = nullptr;  // drop_code's area for tlb_fill
-  uint64_t exit_page_ = ~0ull;          // run_to_exit's stop page
-  uint64_t identity_lo_ = 0, identity_hi_ = 0;  // release_unused_shared's region
+  // Kernel-side lookups that are not the guest's (drop_code, run_to_exit,
+  // release_unused_shared): tlb_fill answers [lo, hi) from here. `stale`:
+  // the entries this creates must be flushed afterwards.
+  struct StandIn {
+    uint64_t lo = 0, hi = 0, paddr = 0;
+    uint32_t perms = 0;
+    bool stale = false;
+  };
+  template <class F>
+  void with_stand_in(const StandIn& si, F&& call);
+  StandIn stand_in_;
   std::map<uint8_t*, uint64_t> shared_regions_;  // registered shared blocks
   Fault fault_;
   bool fault_pending_ = false;
