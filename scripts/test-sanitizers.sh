@@ -26,6 +26,7 @@ if [ -f "$log" ] && grep -Eq 'ERROR: AddressSanitizer|runtime error:|SUMMARY: Un
   status=1
 fi
 if [ $status != 0 ]; then
+  bash scripts/show-failures.sh build-asan
   echo "==> failed tests, run again one at a time (status stays $status)"
   ctest --test-dir build-asan --rerun-failed --output-on-failure -j1 || true
 fi

@@ -21,7 +21,9 @@ if [ "${VMRUN_SKIP_SANITIZERS:-0}" != 1 ] && [ $# = 0 ]; then
 fi
 if [ $status != 0 ]; then
   # Repeat the failures' output at the end, where a truncated log still
-  # shows it. The rerun is for diagnosis only: the status stays a failure.
+  # shows it, then run them again alone: a pass there points at a race or
+  # at load. The rerun is for diagnosis only: the status stays a failure.
+  bash scripts/show-failures.sh build
   echo "==> failed tests of build/, run again one at a time (status stays $status)"
   ctest --test-dir build --rerun-failed --output-on-failure -j1 || true
 fi

@@ -1,8 +1,12 @@
 /* Clocks: monotone, plausible, nanosleep sleeps.  Only relations and
- * resolutions are printed, never absolute times. */
+ * resolutions are printed, never absolute times.  The upper bounds leave
+ * room for a loaded machine (tests run in parallel, under sanitizers): a
+ * unit or epoch mistake is off by far more than SLACK seconds. */
 #include "common.h"
 #include <sys/time.h>
 #include <time.h>
+
+#define SLACK 30
 
 static double ts(const struct timespec *t) { return t->tv_sec + t->tv_nsec / 1e9; }
 
@@ -22,10 +26,10 @@ int main(void) {
   yesno("realtime_after_2024", rt.tv_sec > 1704067200);   /* 2024-01-01 */
   yesno("realtime_before_2100", rt.tv_sec < 4102444800);  /* 2100-01-01 */
   time_t t = time(NULL);
-  yesno("time_close_to_realtime", t >= rt.tv_sec && t - rt.tv_sec <= 2);
+  yesno("time_close_to_realtime", t >= rt.tv_sec && t - rt.tv_sec <= SLACK);
   struct timeval tv;
   show("gettimeofday", gettimeofday(&tv, NULL));
-  yesno("gettimeofday_close", tv.tv_sec >= rt.tv_sec && tv.tv_sec - rt.tv_sec <= 2);
+  yesno("gettimeofday_close", tv.tv_sec >= rt.tv_sec && tv.tv_sec - rt.tv_sec <= SLACK);
   yesno("gettimeofday_usec_in_range", tv.tv_usec >= 0 && tv.tv_usec < 1000000);
 
   /* nanosleep 20 ms: at least that long passes, not much more */
@@ -35,7 +39,7 @@ int main(void) {
   clock_gettime(CLOCK_MONOTONIC, &b);
   double slept = ts(&b) - ts(&a);
   yesno("slept_at_least_20ms", slept >= 0.020);
-  yesno("slept_less_than_2s", slept < 2.0);
+  yesno("slept_less_than_slack", slept < SLACK);
   struct timespec badreq = {0, 1000000000};
   show("nanosleep_einval", nanosleep(&badreq, NULL));
   req.tv_nsec = 5000000;
@@ -59,7 +63,7 @@ int main(void) {
   show("clock_boottime", clock_gettime(CLOCK_BOOTTIME, &c1));
   show("clock_monotonic_coarse", clock_gettime(CLOCK_MONOTONIC_COARSE, &c1));
   show("clock_realtime_coarse", clock_gettime(CLOCK_REALTIME_COARSE, &c1));
-  yesno("coarse_realtime_close", c1.tv_sec >= rt.tv_sec - 1 && c1.tv_sec - rt.tv_sec <= 2);
+  yesno("coarse_realtime_close", c1.tv_sec >= rt.tv_sec - 1 && c1.tv_sec - rt.tv_sec <= SLACK);
   show("clock_bad_id", clock_gettime(12345, &c1));
   return 0;
 }

@@ -235,6 +235,8 @@ int main(int argc, char **argv) {
 
   /* Signal dispositions across exec: handlers reset, SIG_IGN kept, mask and pending kept. */
   {
+    /* The header goes out before the fork: the child prints at once. */
+    printf("signal state across exec:\n");
     pid_t p = fork();
     if (p == 0) {
       signal(SIGUSR1, on_usr1);
@@ -247,7 +249,6 @@ int main(int argc, char **argv) {
       execl(self, "x", "sigs", (char *)NULL);
       _exit(127);
     }
-    printf("signal state across exec:\n");
     printf("  -> %s\n", status_str(wait_for(p)));
   }
 
