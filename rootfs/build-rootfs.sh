@@ -52,7 +52,7 @@ PYTHON_PACKAGES=(python3 "python$pyver" "python$pyver-minimal" "libpython$pyver-
 EXCLUDE=(dpkg debconf debconf-2.0 perl-base init-system-helpers install-info awk)
 
 all_packages=("${PACKAGES[@]}" "${PYTHON_PACKAGES[@]}")
-recipe="recipe=$RECIPE_VERSION arch=$arch suite=$suite debarch=$debarch packages=${all_packages[*]} exclude=${EXCLUDE[*]} script=$(sha256sum "$0" | cut -d' ' -f1)"
+recipe="recipe=$RECIPE_VERSION arch=$arch suite=$suite debarch=$debarch packages=${all_packages[*]} exclude=${EXCLUDE[*]} script=$(sha256sum "$0" | cut -d' ' -f1) compile=$(sha256sum "$here/compile-python.py" | cut -d' ' -f1)"
 
 parent=$(dirname "$dest")
 name=$(basename "$dest")
@@ -147,6 +147,15 @@ for a in $applets; do
   n=$((n + 1))
 done
 echo "rootfs $arch: $n busybox applet links"
+
+# The standard library byte-compiled, as Debian's postinst would (why:
+# rootfs/compile-python.py), by the guest's own python under qemu-user.
+# -I: no environment variables, no user site; SOURCE_DATE_EPOCH would
+# switch py_compile to hash-based pycs.
+env -u SOURCE_DATE_EPOCH "qemu-$arch" -L "$tmp" "$tmp/usr/bin/python$pyver" -I \
+  "$top/rootfs/compile-python.py" "$tmp" "/usr/lib/python$pyver" \
+  | sed "s/^/rootfs $arch: python$pyver: /" \
+  || { echo "build-rootfs: byte-compiling python$pyver's standard library failed" >&2; exit 1; }
 
 # Users, groups and the basic /etc files.
 mkdir -p etc
