@@ -20,7 +20,7 @@
 // op: o open (then read/write/list/stat/truncate the file), s stat,
 // r readlink, a access, m mkdir, n mknod, d rmdir, u unlink, R rename,
 // l link, y symlink (path2 is the target), c chmod, C chown, t utimens,
-// T truncate, D resolve_dir, f fs_magic, w read_whole_file, h chdir,
+// T truncate, D resolve_dir, f statfs, w read_whole_file, h chdir,
 // ! identity (sel odd: uid/gid 1000; only before the first other op).
 // sel: one byte choosing flags/modes (see each op). base: a guest
 // directory (resolved like chdir) or "#N", the path of open file N; empty
@@ -377,7 +377,7 @@ void run_ops(World& w, const std::vector<Op>& ops) {
         if (d.ok() && !canonical(d.value())) fail("resolve_dir gave a non-canonical path: " + d.value());
         break;
       }
-      case 'f': (void)v->fs_magic(base, o.path); break;
+      case 'f': (void)v->statfs(base, o.path); break;
       case 'w': {
         auto d = v->read_whole_file(o.path, s & 1 ? 4096 : 16);
         if (d.ok()) {

@@ -3,17 +3,11 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 namespace vmrun::fs {
 
 namespace {
-
-constexpr uint64_t kOverlayMagic = 0x794c7630;
-constexpr uint64_t kTmpfsMagic = 0x01021994;
-constexpr uint64_t kProcMagic = 0x9fa0;
-constexpr uint64_t kDevfsMagic = 0x1373;
 
 FileRef with_identity(FileRef f, const std::string& path, int flags) {
   f->path = path;
@@ -162,26 +156,10 @@ Result<std::string> OverlayVfs::resolve_dir(std::string_view base, std::string_v
   return w.canonical();
 }
 
-Result<uint64_t> OverlayVfs::fs_magic(std::string_view base, std::string_view path) {
+Result<FsStats> OverlayVfs::statfs(std::string_view base, std::string_view path) {
   TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{true, false}));
   if (!w.final) return Err{ENOENT};
-  const Entry& e = *w.final;
-  switch (e.fsid) {
-    case kFsDev: return kDevfsMagic;
-    case kFsShm: return kTmpfsMagic;
-    case kFsProc: return kProcMagic;
-    case kFsOverlay: {
-      std::string c = w.canonical();
-      if (c == "/tmp" || c.rfind("/tmp/", 0) == 0) return kTmpfsMagic;
-      return kOverlayMagic;
-    }
-    default: {
-      const HostFdRef& fd = e.host_dir ? e.host_dir : e.host_parent;
-      struct statfs sf {};
-      if (!fd || ::fstatfs(fd->get(), &sf) != 0) return kOverlayMagic;
-      return static_cast<uint64_t>(sf.f_type);
-    }
-  }
+  return core_->fs_stats(*w.final, w.canonical());
 }
 
 Result<std::string> OverlayVfs::read_whole_file(std::string_view path, uint64_t max_bytes) {

@@ -67,8 +67,8 @@ bool parse_small_int(std::string_view s, int* out) {
   return true;
 }
 
-const char* const kRootFiles[] = {"cpuinfo", "meminfo", "uptime"};
-const char* const kPidEntries[] = {"exe", "cwd", "root", "fd", "maps", "cmdline", "comm", "stat", "status"};
+const char* const kRootFiles[] = {"cpuinfo", "meminfo", "uptime", "mounts"};
+const char* const kPidEntries[] = {"exe", "cwd", "root", "fd", "maps", "cmdline", "comm", "stat", "status", "mounts", "mountinfo"};
 
 const char* state_name(char c) {
   switch (c) {
@@ -156,6 +156,8 @@ NodeRef VfsCore::proc_lookup(const MemNode& dir, std::string_view name) {
       if (name == "self") return p ? symlink(std::to_string(p->thread_group()), kProcInoBase + 2) : nullptr;
       if (name == "cpuinfo") { std::string s = config.cpuinfo; return file([s] { return s; }, kProcInoBase + 3); }
       if (name == "meminfo") { std::string s = config.meminfo; return file([s] { return s; }, kProcInoBase + 4); }
+      // As on Linux, /proc/mounts is the reader's own view.
+      if (name == "mounts") return p ? symlink("self/mounts", kProcInoBase + 6) : nullptr;
       if (name == "uptime") {
         auto up = config.uptime;
         return file([up] {
@@ -211,6 +213,10 @@ NodeRef VfsCore::proc_lookup(const MemNode& dir, std::string_view name) {
                     base + 8);
       if (name == "comm")
         return file(from([](const VfsCore&, const ProcessView& v) { return v.comm() + "\n"; }), base + 9);
+      if (name == "mounts")
+        return file(from([](const VfsCore& core, const ProcessView&) { return core.mounts_text(); }), base + 10);
+      if (name == "mountinfo")
+        return file(from([](const VfsCore& core, const ProcessView&) { return core.mountinfo_text(); }), base + 11);
       return nullptr;
     }
     case ProcDirKind::kFd: {

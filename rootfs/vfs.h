@@ -74,6 +74,18 @@ struct VfsConfig {
   uint64_t random_seed = 0;         // seeds /dev/random and /dev/urandom (reproducible runs)
 };
 
+// What statfs(2) reports. Sizes are in units of bsize; flags are ST_*
+// bits, ST_VALID always among them (glibc's statvfs then trusts them
+// instead of searching /proc/mounts).
+struct FsStats {
+  uint64_t type = 0;  // f_type magic number
+  uint64_t bsize = 4096;
+  uint64_t blocks = 0, bfree = 0, bavail = 0;
+  uint64_t files = 0, ffree = 0;
+  uint64_t namelen = 255;
+  uint64_t flags = 0;
+};
+
 // Special values for utimens, as in the Linux ABI.
 constexpr int64_t kUtimeNow = (1l << 30) - 1;
 constexpr int64_t kUtimeOmit = (1l << 30) - 2;
@@ -119,8 +131,8 @@ class Vfs {
   virtual Result<void> truncate(std::string_view base, std::string_view path, uint64_t len) = 0;
   // Canonical absolute guest path of an existing directory (for chdir).
   virtual Result<std::string> resolve_dir(std::string_view base, std::string_view path) = 0;
-  // statfs(2) numbers are synthesised by the caller; this tells which kind.
-  virtual Result<uint64_t> fs_magic(std::string_view base, std::string_view path) = 0;
+  // statfs(2) numbers of the filesystem holding a path (mount_table.cpp).
+  virtual Result<FsStats> statfs(std::string_view base, std::string_view path) = 0;
 
   // Bytes currently held by the upper layer (for the quota and the report).
   virtual uint64_t upper_bytes() const = 0;

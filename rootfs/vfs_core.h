@@ -72,6 +72,7 @@ class VfsCore : public std::enable_shared_from_this<VfsCore> {
   HostFdRef lower_root;
   std::vector<HostFdRef> mount_roots;
   std::vector<bool> mount_writable;
+  std::vector<std::string> mount_points;  // canonical guest paths, by mount index
   const ProcessView* process = nullptr;
   const ProcessDirectory* processes = nullptr;
   // The process /proc/<pid> names, if it exists.
@@ -135,6 +136,11 @@ class VfsCore : public std::enable_shared_from_this<VfsCore> {
 
   // --- changed_files.cpp
   std::vector<ChangedFile> changed_files() const;
+
+  // --- mount_table.cpp
+  FsStats fs_stats(const Entry& e, const std::string& canonical) const;
+  std::string mounts_text() const;     // /proc/<pid>/mounts
+  std::string mountinfo_text() const;  // /proc/<pid>/mountinfo
 };
 
 // Strip creation-only flags, as File::flags wants.

@@ -52,6 +52,9 @@ bool add_mount(VfsCore& core, size_t index, const MountSpec& m, std::string* err
   }
   core.mount_roots.push_back(std::make_shared<HostFd>(fd));
   core.mount_writable.push_back(m.writable);
+  std::string canonical;
+  for (auto& part : parts) canonical += "/" + part;
+  core.mount_points.push_back(std::move(canonical));
 
   NodeRef dir = core.root;
   HostFdRef lower = core.lower_root;

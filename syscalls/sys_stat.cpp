@@ -84,30 +84,44 @@ Result<uint64_t> sys_readlinkat(Kernel& k, const SyscallArgs& a) {
 }
 
 // struct statfs is laid out the same on x86-64 and riscv64 (120 bytes).
-Result<uint64_t> put_statfs(Kernel& k, uint64_t addr, uint64_t magic) {
+Result<uint64_t> put_statfs(Kernel& k, uint64_t addr, const fs::FsStats& s) {
   abi::Writer w(120);
-  w.put<int64_t>(0, static_cast<int64_t>(magic));
-  w.put<int64_t>(8, 4096);               // f_bsize
-  w.put<uint64_t>(16, 65536);            // f_blocks
-  w.put<uint64_t>(24, 32768);            // f_bfree
-  w.put<uint64_t>(32, 32768);            // f_bavail
-  w.put<uint64_t>(40, 65536);            // f_files
-  w.put<uint64_t>(48, 32768);            // f_ffree
-  w.put<int64_t>(64, 255);               // f_namelen
-  w.put<int64_t>(72, 4096);              // f_frsize
+  w.put<int64_t>(0, static_cast<int64_t>(s.type));
+  w.put<int64_t>(8, static_cast<int64_t>(s.bsize));
+  w.put<uint64_t>(16, s.blocks);
+  w.put<uint64_t>(24, s.bfree);
+  w.put<uint64_t>(32, s.bavail);
+  w.put<uint64_t>(40, s.files);
+  w.put<uint64_t>(48, s.ffree);
+  // f_fsid (56) stays zero, as on filesystems without a device.
+  w.put<int64_t>(64, static_cast<int64_t>(s.namelen));
+  w.put<int64_t>(72, static_cast<int64_t>(s.bsize));  // f_frsize
+  w.put<int64_t>(80, static_cast<int64_t>(s.flags));
   TRY_VOID(k.mem().copy_out({addr}, w.bytes().data(), w.bytes().size()));
   return 0;
 }
 Result<uint64_t> sys_statfs(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(std::string path, path_arg(k, a[0]));
   if (path.empty()) return Err{ENOENT};
-  TRY_ASSIGN(uint64_t magic, k.vfs().fs_magic(k.proc().cwd_path, path));
-  return put_statfs(k, a[1], magic);
+  TRY_ASSIGN(fs::FsStats s, k.vfs().statfs(k.proc().cwd_path, path));
+  return put_statfs(k, a[1], s);
 }
 Result<uint64_t> sys_fstatfs(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
-  auto magic = k.vfs().fs_magic("/", f->path);
-  return put_statfs(k, a[1], magic.ok() ? magic.value() : 0x01021994);
+  auto s = k.vfs().statfs("/", f->path);
+  if (s.ok()) return put_statfs(k, a[1], s.value());
+  // Pipes, sockets, and files whose name has gone (deleted, renamed):
+  // their own kind of filesystem, or the in-memory layer that held them.
+  auto attr = f->stat();
+  uint32_t type = attr.ok() ? (attr.value().mode & S_IFMT) : 0;
+  if (type == S_IFIFO || type == S_IFSOCK) {
+    fs::FsStats anon;
+    anon.type = type == S_IFIFO ? 0x50495045 : 0x534F434B;  // PIPEFS_MAGIC, SOCKFS_MAGIC
+    anon.flags = 0x20;                                      // ST_VALID
+    return put_statfs(k, a[1], anon);
+  }
+  TRY_ASSIGN(fs::FsStats tmp, k.vfs().statfs("/", "/tmp"));
+  return put_statfs(k, a[1], tmp);
 }
 
 const SyscallDef kDefs[] = {
@@ -121,8 +135,8 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("faccessat2", sys_faccessat2, Support::Full, "fsox", nullptr),
     SYSCALL_DEF("readlink", sys_readlink, Support::Full, "spu", nullptr),
     SYSCALL_DEF("readlinkat", sys_readlinkat, Support::Full, "fspu", nullptr),
-    SYSCALL_DEF("statfs", sys_statfs, Support::Partial, "sp", "synthetic block and inode counts"),
-    SYSCALL_DEF("fstatfs", sys_fstatfs, Support::Partial, "fp", "synthetic block and inode counts"),
+    SYSCALL_DEF("statfs", sys_statfs, Support::Partial, "sp", "sizes of in-memory layers are the --max-disk quota; inode counts synthetic; f_fsid 0"),
+    SYSCALL_DEF("fstatfs", sys_fstatfs, Support::Partial, "fp", "sizes of in-memory layers are the --max-disk quota; inode counts synthetic; f_fsid 0"),
 };
 
 }  // namespace

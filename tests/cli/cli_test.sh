@@ -65,6 +65,18 @@ check mount-ro-untouched [ ! -e "$work/uploads/new" ]
 expect mount-rw 0 "" -- "$vmrun" --rootfs "$x86" --mount "$work/uploads:/mnt/data:rw" /bin/busybox touch /mnt/data/new
 check mount-rw-reaches-host [ -e "$work/uploads/new" ]
 
+# The mount table and statfs as guest tools read them: df and mount list
+# the overlay (sized by --max-disk, used = what the guest wrote) and the
+# operator's mounts, never their host paths.
+out=$("$vmrun" --rootfs "$x86" --max-disk 8M --mount "$work/uploads:/mnt/data" /bin/busybox sh -c \
+  'dd if=/dev/zero of=/tmp/f bs=1k count=1024 2>/dev/null; df -k / /mnt/data; mount; stat -f -c %T /proc /tmp' 2>&1)
+check df-overlay-size-used grep -Eq '^overlay +8192 +1024 +7168 +13% /$' <<<"$out"
+check df-mount grep -Eq '^host +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+% /mnt/data$' <<<"$out"
+check mount-lists-proc grep -q '^proc on /proc type proc (rw,nosuid,nodev,noexec,relatime)$' <<<"$out"
+check mount-ro-flag grep -Eq '^host on /mnt/data type [a-z0-9]+ \(ro,' <<<"$out"
+check mount-no-host-path bash -c '! grep -qF "$1" <<<"$2"' _ "$work" "$out"
+check statfs-types grep -Pzq 'proc\ntmpfs\n' <<<"$out"
+
 # A malformed executable is refused with a message, not run.
 head -c 200 /dev/urandom > "$work/uploads/garbage"; printf '\177ELF' | dd of="$work/uploads/garbage" conv=notrunc 2>/dev/null
 chmod +x "$work/uploads/garbage"

@@ -1,5 +1,8 @@
 // Host directories mounted into the guest: ro gives EROFS, rw writes land
 // on the host but only through the confined walk.
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+
 #include <catch2/catch.hpp>
 
 #include "tests/vfs/vfs_fixture.h"
@@ -122,4 +125,66 @@ TEST_CASE("bad mount specs are rejected", "[mount]") {
   c = w.config();
   c.lower_root = w.tmp.path + "/nope";
   CHECK(Vfs::create(c, &err) == nullptr);
+}
+
+TEST_CASE("the mount table and statfs describe the guest's filesystems", "[mount]") {
+  MountWorld w;
+  auto c = w.mounted();
+  c.mounts.push_back(MountSpec{w.ro, "//odd name//", false});  // escaped, canonical
+  c.max_upper_bytes = 64 << 20;
+  auto v = w.make(c);
+  FakeProcess proc;
+  v->set_process(&proc);
+
+  CHECK(v->readlink("/", "/proc/mounts").value_or("") == "self/mounts");
+  auto mounts = read_path(*v, "/proc/mounts");
+  REQUIRE(mounts.ok());
+  CHECK(mounts->find("overlay / overlay rw,relatime 0 0\n") == 0);
+  CHECK(mounts->find("proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n") != std::string::npos);
+  CHECK(mounts->find("tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n") != std::string::npos);
+  CHECK(mounts->find(" /mnt/rw ") != std::string::npos);
+  CHECK(mounts->find(" rw,nosuid,nodev,relatime 0 0\nhost /data/ro ") != std::string::npos);
+  CHECK(mounts->find("host /odd\\040name ") != std::string::npos);
+  // Host paths never show.
+  CHECK(mounts->find(w.tmp.path) == std::string::npos);
+  auto info = read_path(*v, "/proc/self/mountinfo");
+  REQUIRE(info.ok());
+  CHECK(info->find("21 20 8:0 / / rw,relatime - overlay overlay rw\n") == 0);
+  CHECK(info->find("23 21 8:1 / /dev rw,nosuid,relatime - devtmpfs devtmpfs rw\n") != std::string::npos);
+  CHECK(info->find("24 23 8:2 / /dev/shm ") != std::string::npos);  // below /dev
+  CHECK(info->find(w.tmp.path) == std::string::npos);
+  // The mountinfo device numbers are the ones stat reports.
+  auto st = v->stat("/", "/data/ro/readme", true);
+  REQUIRE(st.ok());
+  char devtext[32];
+  std::snprintf(devtext, sizeof devtext, " %u:%u / /data/ro ", major(st->dev), minor(st->dev));
+  CHECK(info->find(devtext) != std::string::npos);
+
+  // The in-memory layers: the quota is the size, written bytes are used.
+  auto root = v->statfs("/", "/etc");
+  REQUIRE(root.ok());
+  CHECK(root->type == 0x794c7630);
+  CHECK(root->bsize == 4096);
+  CHECK(root->blocks == (64u << 20) / 4096);
+  CHECK(root->bfree == root->blocks);
+  CHECK((root->flags & 0x20) != 0);  // ST_VALID
+  CHECK((root->flags & ST_RDONLY) == 0);
+  REQUIRE(write_path(*v, "/tmp/big", std::string(1 << 20, 'x')).ok());
+  auto after = v->statfs("/", "/");
+  REQUIRE(after.ok());
+  CHECK(after->bfree == root->blocks - 256);
+  CHECK(after->bavail == after->bfree);
+  CHECK(v->statfs("/", "/tmp").value_or(FsStats{}).type == 0x01021994);
+  CHECK(v->statfs("/", "/dev/shm").value_or(FsStats{}).bfree == after->bfree);
+  // Host mounts: the host's numbers, read-only when the mount is.
+  auto ro = v->statfs("/", "/data/ro/readme");
+  REQUIRE(ro.ok());
+  CHECK((ro->flags & ST_RDONLY) != 0);
+  CHECK(ro->blocks > 0);
+  auto rw = v->statfs("/", "/mnt/rw");
+  REQUIRE(rw.ok());
+  CHECK((rw->flags & ST_RDONLY) == 0);
+  CHECK(rw->type == ro->type);
+  CHECK(v->statfs("/", "/proc").value_or(FsStats{}).blocks == 0);
+  CHECK(v->statfs("/", "/nonexistent").error() == ENOENT);
 }
