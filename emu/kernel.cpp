@@ -268,7 +268,7 @@ void Kernel::on_syscall() {
   cpu_->write_syscall_result(uc, ret);
   // A signal sent to ourselves (kill, raise) is delivered before the next
   // instruction, as Linux does on return from the syscall.
-  if (p.signals.pending & ~p.signals.mask) {
+  if (p.signals.all_pending() & ~p.signals.mask) {
     yield_requested_ = true;
     uc_emu_stop(uc);
   }

@@ -114,8 +114,10 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   Result<Reaped> wait_child(int pid, int options);
 
   // Signals (emu/signals.cpp).
-  Result<void> send_signal(int pid, int sig, const SignalInfo& info);  // kill(2) semantics for pid
-  void post_signal(Process& p, int sig, const SignalInfo& info);
+  // kill(2) semantics for pid; to_thread: tgkill/tkill, for that task alone.
+  Result<void> send_signal(int pid, int sig, const SignalInfo& info, bool to_thread = false);
+  // to_group: pending for the whole thread group (SignalState::shared).
+  void post_signal(Process& p, int sig, const SignalInfo& info, bool to_group = false);
   // Return from a handler: restore registers and mask from the frame.
   Result<void> sigreturn();
   // A fault in the current process: deliver or die.

@@ -49,16 +49,35 @@ class FdTable {
 };
 
 // Signal dispositions are shared by the threads of a process
-// (CLONE_SIGHAND); masks, pending sets and alternate stacks are per thread.
+// (CLONE_SIGHAND); masks, alternate stacks and thread-directed pending
+// signals (tgkill, faults) are per thread; process-directed ones (kill)
+// wait in a set the thread group shares, for whichever thread does not
+// block them (or waits for them in sigtimedwait) first.
 struct SignalState {
   static constexpr int kNsig = 64;
   using Actions = std::array<SigAction, kNsig + 1>;
+  struct Pending {
+    uint64_t set = 0;  // bit (sig - 1)
+    std::array<SignalInfo, kNsig + 1> info{};
+  };
   std::shared_ptr<Actions> actions_table = std::make_shared<Actions>();
   Actions& actions() { return *actions_table; }
   uint64_t mask = 0;        // blocked signals
-  uint64_t pending = 0;     // bit (sig - 1)
+  uint64_t pending = 0;     // this thread's: bit (sig - 1)
   std::array<SignalInfo, kNsig + 1> info{};
+  std::shared_ptr<Pending> shared = std::make_shared<Pending>();  // the thread group's
   AltStack altstack;
+  uint64_t all_pending() const { return pending | shared->set; }
+  // Takes signal `sig` off the thread's set, else the group's.
+  SignalInfo take(int sig) {
+    uint64_t b = 1ull << (sig - 1);
+    if (pending & b) {
+      pending &= ~b;
+      return info[sig];
+    }
+    shared->set &= ~b;
+    return shared->info[sig];
+  }
 };
 
 // Instruction count per translated block, in a direct-mapped cache: the
@@ -160,6 +179,7 @@ class Process final : public fs::ProcessView {
   std::shared_ptr<FdTable> fds;  // shared by CLONE_FILES threads
   std::string cwd_path = "/";
   uint32_t umask = 022;
+  int nice = 0;  // setpriority; recorded and reported, the scheduler ignores it
   std::vector<uint32_t> groups;  // supplementary group ids (setgroups); start: the configured gid
   std::string exe;
   std::vector<std::string> argv;

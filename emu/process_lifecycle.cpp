@@ -81,6 +81,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   c.fds = (flags & kCloneFiles) ? parent.fds : std::make_shared<FdTable>(*parent.fds);
   c.cwd_path = parent.cwd_path;
   c.umask = parent.umask;
+  c.nice = parent.nice;
   c.groups = parent.groups;
   c.exe = parent.exe;
   c.argv = parent.argv;
@@ -88,6 +89,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   c.signals.actions_table = (flags & kCloneSighand) ? parent.signals.actions_table
                                                     : std::make_shared<SignalState::Actions>(parent.signals.actions());
   c.signals.mask = parent.signals.mask;
+  if (thread) c.signals.shared = parent.signals.shared;
   c.signals.altstack = thread ? AltStack{} : parent.signals.altstack;
   c.resume_pc = parent.resume_pc;  // just past the syscall instruction
 
@@ -202,6 +204,10 @@ void Kernel::end_thread(Process& t) {
   }
   t.vfork_parent = 0;
   drop_image(t);
+  // Its reference to the (shared) descriptor table goes too: a pipe the
+  // group held must reach EOF for its readers when the group ends, even
+  // while this task's record lingers (it may still be `current_`).
+  if (t.fds) t.fds = std::make_shared<FdTable>(t.fds->limit());
   t.state = ProcState::Zombie;
   t.autoreap = true;
   t.in_syscall = false;
@@ -250,6 +256,7 @@ void Kernel::terminate(Process& p, int wait_status) {
   q.in_syscall = false;
   q.wait = Wait{};
   q.signals.pending = 0;
+  q.signals.shared->set = 0;
   for (auto& [pid, c] : procs_)
     if (c->ppid == q.tgid && c->tgid == c->pid()) c->ppid = 1;
   if (&q == current_ || &p == current_) {
@@ -284,7 +291,7 @@ void Kernel::terminate(Process& p, int wait_status) {
     info.code = WCOREDUMP(wait_status) ? 3 : 2;  // CLD_DUMPED, CLD_KILLED
     info.status = WTERMSIG(wait_status);
   }
-  post_signal(*parent, SIGCHLD, info);
+  post_signal(*parent, SIGCHLD, info, /*to_group=*/true);
 }
 
 Result<Kernel::Reaped> Kernel::wait_child(int pid, int options) {

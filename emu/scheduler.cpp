@@ -81,7 +81,7 @@ bool Kernel::wake_blocked() {
   for (Process* p : blocked) {
     if (stopped_) break;
     if (p->state != ProcState::Blocked) continue;  // changed by an earlier wake
-    bool signal_ready = (p->signals.pending & ~p->signals.mask) != 0;
+    bool signal_ready = (p->signals.all_pending() & ~p->signals.mask) != 0;
     bool ready = (p->wait.ready && p->wait.ready()) || (p->wait.deadline_ns >= 0 && now >= p->wait.deadline_ns);
     if (!ready && !signal_ready) continue;
     current_ = p;
@@ -169,7 +169,7 @@ void Kernel::fire_timers() {
     SignalInfo info;
     info.signo = SIGALRM;
     info.code = 0x80;  // SI_KERNEL
-    post_signal(*p, SIGALRM, info);
+    post_signal(*p, SIGALRM, info, /*to_group=*/true);
   }
 }
 
@@ -302,7 +302,7 @@ void Kernel::run_loop() {
         info.signo = sig;
         info.code = 0x80;  // SI_KERNEL
         for (auto& [pid, q] : procs_)
-          if (q->pgid == terminal_->foreground_pgrp) post_signal(*q, sig, info);
+          if (q->pgid == terminal_->foreground_pgrp) post_signal(*q, sig, info, /*to_group=*/true);
       }
     }
     fire_timers();

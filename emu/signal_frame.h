@@ -62,6 +62,11 @@ Result<void> push_signal_frame(Arch arch, uc_struct* uc, AddressSpace& mem, cons
 // instruction's rcx/r11 over the restored registers.
 Result<uint64_t> pop_signal_frame(Arch arch, uc_struct* uc, AddressSpace& mem);
 
+// The generic 128-byte siginfo_t of both ABIs (also what sigtimedwait fills).
+namespace sigframe {
+void encode_siginfo(const SignalInfo& info, uint8_t out[128]);
+}
+
 // riscv64 has no sa_restorer: Linux returns from handlers through the vDSO.
 // We map one read+exec page holding `li a7, 139; ecall` (rt_sigreturn) at
 // this address in every riscv64 process.

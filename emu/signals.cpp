@@ -40,7 +40,7 @@ bool never_restarts(const char* name) {
 
 }  // namespace
 
-void Kernel::post_signal(Process& p, int sig, const SignalInfo& info) {
+void Kernel::post_signal(Process& p, int sig, const SignalInfo& info, bool to_group) {
   if (p.state == ProcState::Zombie || sig < 1 || sig > SignalState::kNsig) return;
   if (sig == SIGKILL) {
     // Acted on by the scheduler, like every signal: the sender's kill()
@@ -56,13 +56,20 @@ void Kernel::post_signal(Process& p, int sig, const SignalInfo& info) {
   }
   if (sig == SIGCONT) {
     p.signals.pending &= ~(bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU));
+    p.signals.shared->set &= ~(bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU));
     if (p.state == ProcState::Stopped) p.state = p.in_syscall ? ProcState::Blocked : ProcState::Runnable;
   } else if (stops_by_default(sig)) {
     p.signals.pending &= ~bit(SIGCONT);
+    p.signals.shared->set &= ~bit(SIGCONT);
   }
   const SigAction& act = p.signals.actions()[sig];
   // Ignored signals are discarded when generated.
   if (act.handler == kSigIgn || (act.handler == 0 && ignored_by_default(sig))) return;
+  if (to_group && sig != SIGSTOP) {
+    p.signals.shared->set |= bit(sig);
+    p.signals.shared->info[sig] = info;
+    return;
+  }
   p.signals.pending |= bit(sig);
   p.signals.info[sig] = info;
   if (sig == SIGSTOP) {
@@ -78,7 +85,7 @@ void Kernel::post_signal(Process& p, int sig, const SignalInfo& info) {
   }
 }
 
-Result<void> Kernel::send_signal(int pid, int sig, const SignalInfo& info) {
+Result<void> Kernel::send_signal(int pid, int sig, const SignalInfo& info, bool to_thread) {
   if (sig < 0 || sig > SignalState::kNsig) return Err{EINVAL};
   // Linux: -INT_MIN names no process group (and must not be negated).
   if (pid == INT_MIN) return Err{ESRCH};
@@ -105,18 +112,20 @@ Result<void> Kernel::send_signal(int pid, int sig, const SignalInfo& info) {
     if (p->tgid == 1 && self.tgid != 1 &&
         (sig == SIGKILL || sig == SIGSTOP || p->signals.actions()[sig].handler == 0))
       continue;
-    post_signal(*p, sig, info);
+    post_signal(*p, sig, info, !to_thread);
   }
   return Ok();
 }
 
 void Kernel::deliver_pending_signals(Process& p) {
   while (p.state == ProcState::Runnable) {
-    uint64_t deliverable = p.signals.pending & ~(p.signals.mask & ~kUnblockable);
+    // The thread's own signals first, then the group's (as Linux dequeues).
+    uint64_t unblocked = ~(p.signals.mask & ~kUnblockable);
+    uint64_t deliverable = p.signals.pending & unblocked;
+    if (!deliverable) deliverable = p.signals.shared->set & unblocked;
     if (!deliverable) break;
     int sig = __builtin_ctzll(deliverable) + 1;
-    p.signals.pending &= ~bit(sig);
-    SignalInfo info = p.signals.info[sig];
+    SignalInfo info = p.signals.take(sig);
     SigAction act = p.signals.actions()[sig];
     if (act.handler == kSigIgn || (act.handler == 0 && ignored_by_default(sig))) continue;
     if (act.handler == 0) {

@@ -415,6 +415,14 @@ Result<uint64_t> sys_fsync(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
+// sync/syncfs: the in-memory layers have nothing to write back; files of rw
+// mounts are written through host fds at once (fsync on one syncs it).
+Result<uint64_t> sys_sync(Kernel&, const SyscallArgs&) { return 0; }
+Result<uint64_t> sys_syncfs(Kernel& k, const SyscallArgs& a) {
+  TRY_VOID(file_arg(k, a.fd(0)));
+  return 0;
+}
+
 Result<uint64_t> sys_sendfile(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto out, file_arg(k, a.fd(0)));
   TRY_ASSIGN(auto in, file_arg(k, a.fd(1)));
@@ -513,7 +521,9 @@ class EventFd final : public fs::File {
     a.dev = 0xd;
     return a;
   }
-  uint32_t poll_ready() override { return (value_ ? fs::kPollIn : 0) | fs::kPollOut; }
+  // Writable while a write of 1 would not block (the counter's maximum is
+  // 2^64 - 2).
+  uint32_t poll_ready() override { return (value_ ? fs::kPollIn : 0) | (value_ < ~0ull - 1 ? fs::kPollOut : 0); }
 
  private:
   uint64_t value_;
@@ -629,6 +639,8 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("truncate", sys_truncate, Support::Full, "sd", nullptr),
     SYSCALL_DEF("fsync", sys_fsync, Support::Full, "f", nullptr),
     SYSCALL_DEF("fdatasync", sys_fsync, Support::Full, "f", nullptr),
+    SYSCALL_DEF("sync", sys_sync, Support::Partial, "", "returns at once: rw mounts are not flushed to disk (fsync is)"),
+    SYSCALL_DEF("syncfs", sys_syncfs, Support::Partial, "f", "returns at once: rw mounts are not flushed to disk (fsync is)"),
     SYSCALL_DEF("sendfile", sys_sendfile, Support::Full, "ffpu", nullptr),
 };
 

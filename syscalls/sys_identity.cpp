@@ -148,8 +148,49 @@ Result<uint64_t> sys_sysinfo(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> sys_getpriority(Kernel&, const SyscallArgs&) { return 20; }  // nice 0
-Result<uint64_t> sys_setpriority(Kernel&, const SyscallArgs&) { return 0; }
+// Nice values: kept per task and inherited, as Linux does; every process
+// still gets the same share of the one emulated CPU. The processes `which`
+// and `who` name (PRIO_PROCESS: a task, PRIO_PGRP: a process group,
+// PRIO_USER: everyone, since all run as the one configured uid).
+Result<std::vector<Process*>> priority_targets(Kernel& k, int which, int who) {
+  std::vector<Process*> out;
+  Process& self = k.proc();
+  switch (which) {
+    case PRIO_PROCESS:
+      if (Process* p = who == 0 ? &self : k.find_process(who)) out.push_back(p);
+      break;
+    case PRIO_PGRP:
+    case PRIO_USER:
+      for (int pid : k.process_ids()) {
+        Process* p = k.find_process(pid);
+        if (!p || p->state == ProcState::Zombie) continue;
+        bool match = which == PRIO_PGRP ? p->pgid == (who == 0 ? self.pgid : who)
+                                        : (who == 0 || static_cast<uint32_t>(who) == k.config().uid);
+        if (match) out.push_back(p);
+      }
+      break;
+    default: return Err{EINVAL};
+  }
+  if (out.empty()) return Err{ESRCH};
+  return out;
+}
+
+Result<uint64_t> sys_getpriority(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto targets, priority_targets(k, a.i32(0), a.i32(1)));
+  int best = 19;
+  for (Process* p : targets) best = std::min(best, p->nice);
+  return static_cast<uint64_t>(20 - best);  // the raw call returns 20 - nice (1..40)
+}
+
+Result<uint64_t> sys_setpriority(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto targets, priority_targets(k, a.i32(0), a.i32(1)));
+  int nice = std::clamp(a.i32(2), -20, 19);
+  for (Process* p : targets)
+    // Raising priority needs CAP_SYS_NICE: only the sandbox's root has it.
+    if (nice < p->nice && k.config().uid != 0) return Err{EACCES};
+  for (Process* p : targets) p->nice = nice;
+  return 0;
+}
 
 Result<uint64_t> sys_times(Kernel& k, const SyscallArgs& a) {
   uint64_t ticks = k.instructions() / 10000000;  // 100 Hz at 1 instruction per ns
@@ -192,8 +233,8 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("prlimit64", sys_prlimit64, Support::Partial, "ddpp", "only RLIMIT_NOFILE takes effect"),
     SYSCALL_DEF("getrandom", sys_getrandom, Support::Full, "pux", nullptr),
     SYSCALL_DEF("sysinfo", sys_sysinfo, Support::Full, "p", nullptr),
-    SYSCALL_DEF("getpriority", sys_getpriority, Support::Partial, "dd", "always nice 0"),
-    SYSCALL_DEF("setpriority", sys_setpriority, Support::Partial, "ddd", "accepted, no effect"),
+    SYSCALL_DEF("getpriority", sys_getpriority, Support::Full, "dd", nullptr),
+    SYSCALL_DEF("setpriority", sys_setpriority, Support::Partial, "ddd", "recorded and inherited; scheduling ignores it"),
     SYSCALL_DEF("times", sys_times, Support::Full, "p", nullptr),
     SYSCALL_DEF("getrusage", sys_getrusage, Support::Partial, "dp", "user time and maxrss only"),
 };

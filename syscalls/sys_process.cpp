@@ -339,7 +339,7 @@ Result<uint64_t> sys_tgkill(Kernel& k, const SyscallArgs& a) {
   int sig = a.i32(2);
   SignalInfo info = user_signal(k, sig);
   info.code = -6;  // SI_TKILL
-  TRY_VOID(k.send_signal(a.i32(1), sig, info));
+  TRY_VOID(k.send_signal(a.i32(1), sig, info, /*to_thread=*/true));
   return 0;
 }
 
@@ -348,7 +348,7 @@ Result<uint64_t> sys_tkill(Kernel& k, const SyscallArgs& a) {
   int sig = a.i32(1);
   SignalInfo info = user_signal(k, sig);
   info.code = -6;  // SI_TKILL
-  TRY_VOID(k.send_signal(a.i32(0), sig, info));
+  TRY_VOID(k.send_signal(a.i32(0), sig, info, /*to_thread=*/true));
   return 0;
 }
 

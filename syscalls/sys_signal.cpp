@@ -46,7 +46,10 @@ Result<uint64_t> sys_rt_sigaction(Kernel& k, const SyscallArgs& a) {
     // discards a pending instance.
     bool ignored = act.handler == 1 ||
                    (act.handler == 0 && (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH));
-    if (ignored) s.pending &= ~(1ull << (sig - 1));
+    if (ignored) {
+      s.pending &= ~(1ull << (sig - 1));
+      s.shared->set &= ~(1ull << (sig - 1));
+    }
   }
   if (a[2]) TRY_VOID(k.mem().copy_out({a[2]}, old, n));
   return 0;
@@ -102,7 +105,7 @@ Result<uint64_t> sys_sigaltstack(Kernel& k, const SyscallArgs& a) {
 
 Result<uint64_t> sys_rt_sigpending(Kernel& k, const SyscallArgs& a) {
   const SignalState& s = k.proc().signals;
-  TRY_VOID(k.mem().write<uint64_t>({a[0]}, s.pending & s.mask));
+  TRY_VOID(k.mem().write<uint64_t>({a[0]}, s.all_pending() & s.mask));
   return 0;
 }
 
@@ -128,6 +131,49 @@ Result<uint64_t> sys_rt_sigsuspend(Kernel& k, const SyscallArgs& a) {
   return k.block(wait_until([] { return false; }));
 }
 
+// rt_sigtimedwait(set, info, timeout): take a pending signal of `set` (the
+// thread's own first, then the group's) instead of delivering it; wait for
+// one until the timeout (EAGAIN), or until a signal outside the set runs
+// a handler (EINTR, never restarted).
+Result<uint64_t> sys_rt_sigtimedwait(Kernel& k, const SyscallArgs& a) {
+  if (a[3] != kSigsetSize) return Err{EINVAL};
+  Process& p = k.proc();
+  TRY_ASSIGN(uint64_t set, k.mem().read<uint64_t>({a[0]}));
+  set &= ~kUnblockable;
+  int64_t timeout_ns = -1;
+  if (a[2]) {
+    int64_t ts[2];
+    TRY_VOID(k.mem().copy_in({a[2]}, ts, sizeof ts));
+    if (ts[0] < 0 || ts[1] < 0 || ts[1] > 999999999) return Err{EINVAL};
+    timeout_ns = ts[0] > INT64_MAX / 1000000000 - 1 ? INT64_MAX : ts[0] * 1000000000 + ts[1];
+  }
+  if (uint64_t ready = p.signals.all_pending() & set) {
+    uint64_t own = p.signals.pending & set;
+    int sig = __builtin_ctzll(own ? own : ready) + 1;
+    SignalInfo info = p.signals.take(sig);
+    p.sleep_deadline_ns = -1;
+    if (a[1]) {
+      uint8_t raw[128];
+      sigframe::encode_siginfo(info, raw);
+      TRY_VOID(k.mem().copy_out({a[1]}, raw, sizeof raw));
+    }
+    return static_cast<uint64_t>(sig);
+  }
+  // The deadline survives the re-runs of the wait.
+  int64_t now = k.monotonic_ns();
+  if (timeout_ns >= 0 && (!k.restarted() || p.sleep_deadline_ns < 0))
+    p.sleep_deadline_ns = timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+  if (timeout_ns >= 0 && now >= p.sleep_deadline_ns) {
+    p.sleep_deadline_ns = -1;
+    return Err{EAGAIN};
+  }
+  Wait w;
+  Process* self = &p;
+  w.ready = [self, set] { return (self->signals.all_pending() & set) != 0; };
+  if (timeout_ns >= 0) w.deadline_ns = p.sleep_deadline_ns;
+  return k.block(std::move(w));
+}
+
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("rt_sigaction", sys_rt_sigaction, Support::Full, "dppu", nullptr),
     SYSCALL_DEF("rt_sigprocmask", sys_rt_sigprocmask, Support::Full, "dppu", nullptr),
@@ -136,6 +182,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("rt_sigreturn", sys_rt_sigreturn, Support::Full, "", nullptr),
     SYSCALL_DEF("pause", sys_pause, Support::Full, "", nullptr),
     SYSCALL_DEF("rt_sigsuspend", sys_rt_sigsuspend, Support::Full, "pu", nullptr),
+    SYSCALL_DEF("rt_sigtimedwait", sys_rt_sigtimedwait, Support::Full, "pppu", nullptr),
 };
 
 }  // namespace

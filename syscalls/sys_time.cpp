@@ -7,6 +7,13 @@
 namespace vmrun {
 namespace {
 
+// CPU time: one nanosecond per guest instruction, counted over the whole
+// sandbox (processes and threads are not accounted apart).
+fs::Timespec cpu_time(Kernel& k) {
+  uint64_t ns = k.instructions();
+  return fs::Timespec{static_cast<int64_t>(ns / 1000000000), static_cast<int64_t>(ns % 1000000000)};
+}
+
 Result<fs::Timespec> read_clock(Kernel& k, int clock) {
   switch (clock) {
     case CLOCK_REALTIME:
@@ -17,13 +24,20 @@ Result<fs::Timespec> read_clock(Kernel& k, int clock) {
     case CLOCK_MONOTONIC_COARSE:
     case CLOCK_BOOTTIME: return k.monotonic();
     case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID: {
-      // CPU time: one nanosecond per guest instruction.
-      uint64_t ns = k.instructions();
-      return fs::Timespec{static_cast<int64_t>(ns / 1000000000), static_cast<int64_t>(ns % 1000000000)};
-    }
-    default: return Err{EINVAL};
+    case CLOCK_THREAD_CPUTIME_ID: return cpu_time(k);
+    default: break;
   }
+  // The CPU clocks of another process or thread, as clock_getcpuclockid
+  // and pthread_getcpuclockid encode them: (~pid << 3) | (4 for a thread)
+  // | clock (0 PROF, 1 VIRT, 2 SCHED; 3 is invalid).
+  if (clock < 0 && (clock & 7) != 3 && (clock & 7) != 7) {
+    int pid = ~(clock >> 3);
+    if (pid == 0) return cpu_time(k);
+    const Process* p = k.find_process(pid);
+    bool thread = clock & 4;
+    if (p && (thread || p->tgid == pid)) return cpu_time(k);
+  }
+  return Err{EINVAL};
 }
 
 Result<uint64_t> sys_clock_gettime(Kernel& k, const SyscallArgs& a) {
@@ -53,6 +67,24 @@ Result<uint64_t> sys_gettimeofday(Kernel& k, const SyscallArgs& a) {
     TRY_VOID(k.mem().copy_out({a[1]}, tz, sizeof tz));
   }
   return 0;
+}
+
+// Setting the clocks needs CAP_SYS_TIME, which the sandbox never has (as in
+// a container): checked arguments first, as Linux does.
+Result<uint64_t> sys_clock_settime(Kernel& k, const SyscallArgs& a) {
+  TRY_VOID(read_clock(k, a.i32(0)));
+  int64_t t[2];
+  TRY_VOID(k.mem().copy_in({a[1]}, t, sizeof t));
+  if (t[1] < 0 || t[1] > 999999999 || t[0] < 0) return Err{EINVAL};
+  return Err{EPERM};
+}
+Result<uint64_t> sys_settimeofday(Kernel& k, const SyscallArgs& a) {
+  if (a[0]) {
+    int64_t tv[2];
+    TRY_VOID(k.mem().copy_in({a[0]}, tv, sizeof tv));
+    if (tv[1] < 0 || tv[1] > 999999 || tv[0] < 0) return Err{EINVAL};
+  }
+  return Err{EPERM};
 }
 
 Result<uint64_t> sys_time(Kernel& k, const SyscallArgs& a) {
@@ -94,7 +126,7 @@ Result<uint64_t> sys_nanosleep(Kernel& k, const SyscallArgs& a) {
 
 Result<uint64_t> sys_clock_nanosleep(Kernel& k, const SyscallArgs& a) {
   int clock = a.i32(0);
-  if (clock == CLOCK_THREAD_CPUTIME_ID) return Err{EINVAL};
+  if (clock == CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & 4))) return Err{EINVAL};
   TRY_VOID(read_clock(k, clock));
   Result<uint64_t> r = do_sleep(k, clock, a.i32(1) & TIMER_ABSTIME, a[2], a[3]);
   // clock_nanosleep returns the error number itself, not -1/errno; the
@@ -148,6 +180,8 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("getitimer", sys_getitimer, Support::Partial, "dp", "ITIMER_REAL only"),
     SYSCALL_DEF("clock_gettime", sys_clock_gettime, Support::Full, "dp", nullptr),
     SYSCALL_DEF("clock_getres", sys_clock_getres, Support::Full, "dp", nullptr),
+    SYSCALL_DEF("clock_settime", sys_clock_settime, Support::Full, "dp", "EPERM: no CAP_SYS_TIME"),
+    SYSCALL_DEF("settimeofday", sys_settimeofday, Support::Full, "pp", "EPERM: no CAP_SYS_TIME"),
     SYSCALL_DEF("gettimeofday", sys_gettimeofday, Support::Full, "pp", nullptr),
     SYSCALL_DEF("time", sys_time, Support::Full, "p", nullptr),
     SYSCALL_DEF("nanosleep", sys_nanosleep, Support::Full, "pp", nullptr),
