@@ -96,11 +96,16 @@ Result<uint64_t> sys_epoll_ctl(Kernel& k, const SyscallArgs& a) {
   auto it = ep->interests.find(fd);
   bool present = it != ep->interests.end() && !it->second.file.expired();
   switch (op) {
-    case EPOLL_CTL_ADD:
+    case EPOLL_CTL_ADD: {
       if (present) return Err{EEXIST};
+      // Regular files and directories cannot be polled on Linux: EPERM.
+      auto st = target->stat();
+      uint32_t type = st.ok() ? (st.value().mode & S_IFMT) : 0;
+      if (type == S_IFREG || type == S_IFDIR) return Err{EPERM};
       if (ep->interests.size() >= 65536) return Err{ENOSPC};
       ep->interests[fd] = {target, events, data, true};
       return 0;
+    }
     case EPOLL_CTL_MOD:
       if (!present) return Err{ENOENT};
       it->second = {target, events, data, true};

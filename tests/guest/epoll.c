@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -48,5 +49,11 @@ int main(void) {
   read(p[0], &c, 1);
   n = epoll_wait(ep, out, 4, 0);
   printf("hup: %d hup_bit=%d\n", n, n > 0 && (out[0].events & EPOLLHUP) ? 1 : 0);
+  /* Regular files and directories cannot be watched. */
+  int file = open("/etc/passwd", O_RDONLY);
+  int dir = open("/etc", O_RDONLY | O_DIRECTORY);
+  ev.events = EPOLLIN;
+  printf("add_regular_file: %s\n", err(epoll_ctl(ep, EPOLL_CTL_ADD, file, &ev)));
+  printf("add_directory: %s\n", err(epoll_ctl(ep, EPOLL_CTL_ADD, dir, &ev)));
   return 0;
 }
