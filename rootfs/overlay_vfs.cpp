@@ -156,6 +156,12 @@ Result<std::string> OverlayVfs::resolve_dir(std::string_view base, std::string_v
   return w.canonical();
 }
 
+FileRef OverlayVfs::create_memfd(std::string_view name) {
+  NodeRef n = core_->new_node(NodeKind::kReg, S_IFREG | 0777, kFsShm);
+  n->changed = false;  // never reported: it has no path
+  return with_identity(make_mem_file(std::move(n), O_RDWR), "/memfd:" + std::string(name) + " (deleted)", O_RDWR);
+}
+
 Result<FsStats> OverlayVfs::statfs(std::string_view base, std::string_view path) {
   TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{true, false}));
   if (!w.final) return Err{ENOENT};

@@ -38,6 +38,7 @@ class OverlayVfs final : public Vfs {
   uint64_t upper_bytes() const override { return core_->shared->used; }
   std::vector<ChangedFile> changed_files() const override { return core_->changed_files(); }
   Result<std::string> read_whole_file(std::string_view path, uint64_t max_bytes) override;
+  FileRef create_memfd(std::string_view name) override;
 
  private:
   Result<FileRef> open_existing(Walk& w, int flags);

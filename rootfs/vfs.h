@@ -140,6 +140,10 @@ class Vfs {
   virtual std::vector<ChangedFile> changed_files() const = 0;
   // Copy a file's current content out (for exporting results); guest path.
   virtual Result<std::string> read_whole_file(std::string_view path, uint64_t max_bytes) = 0;
+  // memfd_create: a read-write regular file in memory with no name in any
+  // directory (tmpfs-like, counted against the quota), shown as
+  // "/memfd:NAME (deleted)".
+  virtual FileRef create_memfd(std::string_view name) = 0;
 };
 
 }  // namespace vmrun::fs

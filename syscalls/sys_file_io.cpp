@@ -546,6 +546,19 @@ Result<uint64_t> sys_eventfd(Kernel& k, const SyscallArgs& a) {
   return sys_eventfd2(k, b);
 }
 
+// memfd_create: an anonymous in-memory file (the Vfs makes it). Sealing
+// is not offered: F_ADD_SEALS is refused like any unknown fcntl.
+Result<uint64_t> sys_memfd_create(Kernel& k, const SyscallArgs& a) {
+  constexpr unsigned kCloexec = 1, kAllowSealing = 2, kNoexecSeal = 8, kExec = 0x10;
+  unsigned flags = static_cast<unsigned>(a[1]);
+  if (flags & ~(kCloexec | kAllowSealing | kNoexecSeal | kExec)) return Err{EINVAL};
+  TRY_ASSIGN(std::string name, path_arg(k, a[0]));
+  if (name.size() > 249) return Err{EINVAL};  // NAME_MAX minus "memfd:"
+  auto f = k.vfs().create_memfd(name);
+  TRY_ASSIGN(int fd, k.proc().fds->install(f, flags & kCloexec));
+  return static_cast<uint64_t>(fd);
+}
+
 // Extended attributes: none exist in the sandbox's filesystems. The l*
 // variants look at a symlink itself (a dangling one included).
 Result<uint64_t> sys_listxattr(Kernel& k, const SyscallArgs& a) {
@@ -612,6 +625,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("fallocate", sys_fallocate, Support::Partial, "fddd", "modes 0 and KEEP_SIZE only"),
     SYSCALL_DEF("flock", sys_flock, Support::Partial, "fd", "always granted (advisory; no contention is modelled)"),
     SYSCALL_DEF("eventfd2", sys_eventfd2, Support::Full, "ux", nullptr),
+    SYSCALL_DEF("memfd_create", sys_memfd_create, Support::Partial, "sx", "no sealing (F_ADD_SEALS refused); MAP_SHARED of it is the file-mapping copy of mmap"),
     SYSCALL_DEF("eventfd", sys_eventfd, Support::Full, "u", nullptr),
     SYSCALL_DEF("pipe", sys_pipe, Support::Full, "p", nullptr),
     SYSCALL_DEF("pipe2", sys_pipe2, Support::Full, "px", nullptr),

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -244,6 +245,36 @@ int main(void) {
   yesno("getcwd_after_fchdir", getcwd(cwd, sizeof cwd) && strcmp(cwd, expect) == 0);
   close(dfd);
   show("chdir_back", chdir(dir));
+
+  /* memfd_create: an anonymous file, shared mappings written back. */
+  int mfd = memfd_create("scratch", MFD_CLOEXEC);
+  show("memfd_create", mfd >= 0 ? 0 : -1);
+  yesno("memfd_cloexec", fcntl(mfd, F_GETFD) == FD_CLOEXEC);
+  show("memfd_write", write(mfd, "memfd data", 10));
+  show("memfd_ftruncate", ftruncate(mfd, 8192));
+  struct stat mst;
+  fstat(mfd, &mst);
+  printf("memfd_stat: size %ld mode %o\n", (long)mst.st_size, (unsigned)mst.st_mode);
+  char mlink[64], mpath[64] = {0};
+  snprintf(mlink, sizeof mlink, "/proc/self/fd/%d", mfd);
+  show("memfd_readlink", readlink(mlink, mpath, sizeof mpath - 1));
+  printf("memfd_link: %s\n", mpath);
+  char *mm = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+  yesno("memfd_mmap", mm != MAP_FAILED);
+  if (mm != MAP_FAILED) {
+    memcpy(mm + 6, "DATA", 4);
+    msync(mm, 8192, MS_SYNC);
+    munmap(mm, 8192);
+  }
+  char mbuf[16] = {0};
+  show("memfd_pread", pread(mfd, mbuf, 10, 0));
+  printf("memfd_content: %s\n", mbuf);
+  close(mfd);
+  char longname[300];
+  memset(longname, 'n', sizeof longname - 1);
+  longname[sizeof longname - 1] = 0;
+  show("memfd_name_too_long", memfd_create(longname, 0));
+  show("memfd_bad_flags", memfd_create("x", 0x100));
 
   /* cleanup */
   int bad = 0;
