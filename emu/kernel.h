@@ -86,6 +86,10 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   fs::Timespec monotonic();
   int64_t monotonic_ns();
   uint64_t instructions() const { return executed_; }
+  // CPU time (one ns per guest instruction) of a task and of its thread
+  // group, the current turn's instructions so far included.
+  uint64_t cpu_ns(const Process& p) const;
+  uint64_t group_cpu_ns(const Process& p) const;
   Process* find_process(int pid);
   const std::map<int, std::unique_ptr<Process>>& processes() const { return procs_; }
 
@@ -183,6 +187,7 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   void deliver_pending_signals(Process& p);
   void reap_retired();
   void fire_timers();  // SIGALRM for expired interval timers
+  void charge_cpu(Process& p);  // after a turn: CPU time, SIGVTALRM/SIGPROF
   void terminate(Process& p, int wait_status);
   void end_thread(Process& t);
   // Engines and memory shared by tasks (emu/process_lifecycle.cpp).
@@ -249,6 +254,7 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
 
   // Instruction accounting (see docs/UNICORN.md, "Counting").
   uint64_t executed_ = 0;
+  uint64_t turn_start_executed_ = 0;  // executed_ when the running turn began
   uint64_t budget_ = 0;     // 0 = unlimited
   bool tail_mode_ = false;  // counting per instruction for the last partial block
   bool budget_exhausted_ = false;

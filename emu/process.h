@@ -192,6 +192,16 @@ class Process final : public fs::ProcessView {
   uint64_t io_progress = 0;  // bytes a blocking pipe write already moved before blocking
   int64_t alarm_deadline_ns = -1;  // ITIMER_REAL / alarm(): SIGALRM when passed
   int64_t alarm_interval_ns = 0;
+  // CPU time is one nanosecond per guest instruction: this task's, and its
+  // thread group's (shared by CLONE_THREAD, with the CPU-time interval
+  // timers, which count it down).
+  struct GroupTimes {
+    uint64_t cpu_ns = 0;
+    int64_t virt_deadline = -1, virt_interval = 0;  // ITIMER_VIRTUAL: SIGVTALRM, in group cpu_ns
+    int64_t prof_deadline = -1, prof_interval = 0;  // ITIMER_PROF: SIGPROF
+  };
+  uint64_t cpu_ns = 0;
+  std::shared_ptr<GroupTimes> group_times = std::make_shared<GroupTimes>();
   uint64_t next_pipe_inode = 4000;
 
   // Scheduling.

@@ -90,6 +90,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
                                                     : std::make_shared<SignalState::Actions>(parent.signals.actions());
   c.signals.mask = parent.signals.mask;
   if (thread) c.signals.shared = parent.signals.shared;
+  if (thread) c.group_times = parent.group_times;
   c.signals.altstack = thread ? AltStack{} : parent.signals.altstack;
   c.resume_pc = parent.resume_pc;  // just past the syscall instruction
 

@@ -161,6 +161,35 @@ void Kernel::idle_wait() {
   }
 }
 
+// The turn's instructions become the task's and its group's CPU time; the
+// group's CPU-time interval timers fire when it passes their deadlines.
+void Kernel::charge_cpu(Process& p) {
+  uint64_t used = executed_ - turn_start_executed_;
+  turn_start_executed_ = executed_;
+  p.cpu_ns += used;
+  Process::GroupTimes& g = *p.group_times;
+  g.cpu_ns += used;
+  auto expire = [&](int64_t& deadline, int64_t interval, int sig) {
+    if (deadline < 0 || g.cpu_ns < static_cast<uint64_t>(deadline)) return;
+    deadline = interval > 0 ? static_cast<int64_t>(g.cpu_ns) + interval : -1;
+    SignalInfo info;
+    info.signo = sig;
+    info.code = 0x80;  // SI_KERNEL
+    post_signal(p, sig, info, /*to_group=*/true);
+  };
+  expire(g.virt_deadline, g.virt_interval, SIGVTALRM);
+  expire(g.prof_deadline, g.prof_interval, SIGPROF);
+}
+
+uint64_t Kernel::cpu_ns(const Process& p) const {
+  return p.cpu_ns + (&p == current_ && running_uc_ ? executed_ - turn_start_executed_ : 0);
+}
+
+uint64_t Kernel::group_cpu_ns(const Process& p) const {
+  bool running = running_uc_ && current_ && current_->group_times == p.group_times;
+  return p.group_times->cpu_ns + (running ? executed_ - turn_start_executed_ : 0);
+}
+
 void Kernel::fire_timers() {
   int64_t now = monotonic_ns();
   for (auto& [pid, p] : procs_) {
@@ -233,8 +262,10 @@ void Kernel::run_slice(Process& p) {
   }
   uc_struct* uc = p.uc;
   running_uc_ = uc;
+  turn_start_executed_ = executed_;
   uc_err e = uc_emu_start(uc, p.resume_pc, 0, 0, 0);
   running_uc_ = nullptr;
+  charge_cpu(p);
   if (flush_translations_) {
     // Outside uc_emu_start no translated block is live (translation_hook).
     flush_translations_ = false;

@@ -1,5 +1,6 @@
 // Clocks and sleeping. In deterministic mode every clock is virtual: it
 // advances with the instruction count and with sleeps, never with the host.
+#include <sys/time.h>
 #include <time.h>
 
 #include "syscalls/handler_util.h"
@@ -7,10 +8,7 @@
 namespace vmrun {
 namespace {
 
-// CPU time: one nanosecond per guest instruction, counted over the whole
-// sandbox (processes and threads are not accounted apart).
-fs::Timespec cpu_time(Kernel& k) {
-  uint64_t ns = k.instructions();
+fs::Timespec ns_time(uint64_t ns) {
   return fs::Timespec{static_cast<int64_t>(ns / 1000000000), static_cast<int64_t>(ns % 1000000000)};
 }
 
@@ -23,8 +21,9 @@ Result<fs::Timespec> read_clock(Kernel& k, int clock) {
     case CLOCK_MONOTONIC_RAW:
     case CLOCK_MONOTONIC_COARSE:
     case CLOCK_BOOTTIME: return k.monotonic();
-    case CLOCK_PROCESS_CPUTIME_ID:
-    case CLOCK_THREAD_CPUTIME_ID: return cpu_time(k);
+    // CPU time: one nanosecond per guest instruction.
+    case CLOCK_PROCESS_CPUTIME_ID: return ns_time(k.group_cpu_ns(k.proc()));
+    case CLOCK_THREAD_CPUTIME_ID: return ns_time(k.cpu_ns(k.proc()));
     default: break;
   }
   // The CPU clocks of another process or thread, as clock_getcpuclockid
@@ -32,10 +31,10 @@ Result<fs::Timespec> read_clock(Kernel& k, int clock) {
   // | clock (0 PROF, 1 VIRT, 2 SCHED; 3 is invalid).
   if (clock < 0 && (clock & 7) != 3 && (clock & 7) != 7) {
     int pid = ~(clock >> 3);
-    if (pid == 0) return cpu_time(k);
-    const Process* p = k.find_process(pid);
     bool thread = clock & 4;
-    if (p && (thread || p->tgid == pid)) return cpu_time(k);
+    const Process* p = pid == 0 ? &k.proc() : k.find_process(pid);
+    if (p && thread) return ns_time(k.cpu_ns(*p));
+    if (p && (pid == 0 || p->tgid == pid)) return ns_time(k.group_cpu_ns(*p));
   }
   return Err{EINVAL};
 }
@@ -134,33 +133,56 @@ Result<uint64_t> sys_clock_nanosleep(Kernel& k, const SyscallArgs& a) {
   return r;
 }
 
-// Interval timers: ITIMER_REAL only (SIGALRM); the others count CPU time,
-// which here is the instruction count, and are refused.
-Result<uint64_t> put_itimer(Kernel& k, uint64_t addr, const Process& p) {
+// Interval timers: ITIMER_REAL (SIGALRM) counts wall-clock time (virtual
+// in deterministic mode); ITIMER_VIRTUAL (SIGVTALRM) and ITIMER_PROF
+// (SIGPROF) count the thread group's CPU time, one nanosecond per guest
+// instruction, and fire at the end of the turn that passes them.
+struct Itimer {
+  int64_t* deadline;
+  int64_t* interval;
+  int64_t now;  // on the timer's own clock
+};
+
+Result<Itimer> itimer_of(Kernel& k, int which) {
+  Process& p = k.proc();
+  Process::GroupTimes& g = *p.group_times;
+  int64_t cpu = static_cast<int64_t>(k.group_cpu_ns(p));
+  switch (which) {
+    case ITIMER_REAL: return Itimer{&p.alarm_deadline_ns, &p.alarm_interval_ns, k.monotonic_ns()};
+    case ITIMER_VIRTUAL: return Itimer{&g.virt_deadline, &g.virt_interval, cpu};
+    case ITIMER_PROF: return Itimer{&g.prof_deadline, &g.prof_interval, cpu};
+    default: return Err{EINVAL};
+  }
+}
+
+Result<uint64_t> put_itimer(Kernel& k, uint64_t addr, const Itimer& t) {
   if (!addr) return 0;
-  int64_t left = p.alarm_deadline_ns < 0 ? 0 : std::max<int64_t>(1000, p.alarm_deadline_ns - k.monotonic_ns());
-  int64_t v[4] = {p.alarm_interval_ns / 1000000000, (p.alarm_interval_ns % 1000000000) / 1000,
-                  p.alarm_deadline_ns < 0 ? 0 : left / 1000000000, p.alarm_deadline_ns < 0 ? 0 : (left % 1000000000) / 1000};
+  int64_t left = *t.deadline < 0 ? 0 : std::max<int64_t>(1000, *t.deadline - t.now);
+  int64_t v[4] = {*t.interval / 1000000000, (*t.interval % 1000000000) / 1000,
+                  *t.deadline < 0 ? 0 : left / 1000000000, *t.deadline < 0 ? 0 : (left % 1000000000) / 1000};
   TRY_VOID(k.mem().copy_out({addr}, v, sizeof v));
   return 0;
 }
 
 Result<uint64_t> sys_getitimer(Kernel& k, const SyscallArgs& a) {
-  if (a.i32(0) != 0) return Err{EINVAL};
-  return put_itimer(k, a[1], k.proc());
+  TRY_ASSIGN(Itimer t, itimer_of(k, a.i32(0)));
+  return put_itimer(k, a[1], t);
 }
 
 Result<uint64_t> sys_setitimer(Kernel& k, const SyscallArgs& a) {
-  if (a.i32(0) != 0) return Err{EINVAL};  // ITIMER_VIRTUAL/PROF: not offered
-  Process& p = k.proc();
+  TRY_ASSIGN(Itimer t, itimer_of(k, a.i32(0)));
   int64_t v[4] = {0, 0, 0, 0};
   if (a[1]) TRY_VOID(k.mem().copy_in({a[1]}, v, sizeof v));
   for (int i = 0; i < 4; i += 2)
     if (v[i] < 0 || v[i + 1] < 0 || v[i + 1] > 999999) return Err{EINVAL};
-  TRY_VOID(put_itimer(k, a[2], p));
-  int64_t value = v[2] * 1000000000 + v[3] * 1000, interval = v[0] * 1000000000 + v[1] * 1000;
-  p.alarm_deadline_ns = value > 0 ? k.monotonic_ns() + value : -1;
-  p.alarm_interval_ns = interval;
+  TRY_VOID(put_itimer(k, a[2], t));
+  // Seconds beyond what nanoseconds can hold saturate (never fire).
+  auto ns = [](int64_t sec, int64_t usec) {
+    return sec > INT64_MAX / 1000000000 - 1 ? INT64_MAX : sec * 1000000000 + usec * 1000;
+  };
+  int64_t value = ns(v[2], v[3]), interval = ns(v[0], v[1]);
+  *t.deadline = value > 0 ? (value > INT64_MAX - t.now ? INT64_MAX : t.now + value) : -1;
+  *t.interval = interval;
   return 0;
 }
 
@@ -176,8 +198,8 @@ Result<uint64_t> sys_alarm(Kernel& k, const SyscallArgs& a) {
 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("alarm", sys_alarm, Support::Full, "u", nullptr),
-    SYSCALL_DEF("setitimer", sys_setitimer, Support::Partial, "dpp", "ITIMER_REAL only"),
-    SYSCALL_DEF("getitimer", sys_getitimer, Support::Partial, "dp", "ITIMER_REAL only"),
+    SYSCALL_DEF("setitimer", sys_setitimer, Support::Partial, "dpp", "VIRTUAL/PROF count the group's guest instructions (1 ns each), fire at the end of a turn"),
+    SYSCALL_DEF("getitimer", sys_getitimer, Support::Full, "dp", nullptr),
     SYSCALL_DEF("clock_gettime", sys_clock_gettime, Support::Full, "dp", nullptr),
     SYSCALL_DEF("clock_getres", sys_clock_getres, Support::Full, "dp", nullptr),
     SYSCALL_DEF("clock_settime", sys_clock_settime, Support::Full, "dp", "EPERM: no CAP_SYS_TIME"),

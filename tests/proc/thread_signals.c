@@ -206,13 +206,57 @@ int main(void) {
   thread_ends_process("abort() in a second thread", abort_thread);
   thread_ends_process("exit(7) in a second thread", exit_thread);
 
+  /* CPU-time interval timers: SIGVTALRM and SIGPROF while spinning. */
+  static const struct { int which, sig; const char *name; } timers[] = {
+      {ITIMER_VIRTUAL, SIGVTALRM, "ITIMER_VIRTUAL"}, {ITIMER_PROF, SIGPROF, "ITIMER_PROF"}};
+  for (int i = 0; i < 2; i++) {
+    signal(timers[i].sig, on_signal);
+    handled = 0;
+    struct itimerval cpu = {{0, 10000}, {0, 10000}};
+    CHECK(setitimer(timers[i].which, &cpu, NULL) == 0);
+    double start = now_s();
+    while (handled < 3 && now_s() - start < 20) {}
+    struct itimerval off = {{0, 0}, {0, 0}}, old;
+    setitimer(timers[i].which, &off, &old);
+    struct itimerval after;
+    getitimer(timers[i].which, &after);
+    printf("%s: %d signals while spinning, interval read back %ld us, disarmed: %d\n", timers[i].name,
+           handled >= 3 ? 3 : (int)handled, (long)old.it_interval.tv_usec,
+           after.it_value.tv_sec == 0 && after.it_value.tv_usec == 0);
+  }
+  /* CPU clocks: a new child starts from zero; a thread's clock is its own. */
+  struct timespec parent_cpu;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &parent_cpu);
+  int cpipe[2];
+  CHECK(pipe(cpipe) == 0);
+  pid_t c = fork();
+  if (c == 0) {
+    struct timespec mine;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &mine);
+    char ok = (mine.tv_sec < parent_cpu.tv_sec ||
+               (mine.tv_sec == parent_cpu.tv_sec && mine.tv_nsec < parent_cpu.tv_nsec)) ? 'y' : 'n';
+    write(cpipe[1], &ok, 1);
+    _exit(0);
+  }
+  char ok = '?';
+  read(cpipe[0], &ok, 1);
+  wait_for(c);
+  printf("a forked child's process CPU clock starts below its parent's: %c\n", ok);
+  clockid_t tclock;
+  struct timespec tt, pt;
+  CHECK(pthread_getcpuclockid(pthread_self(), &tclock) == 0);
+  CHECK(clock_gettime(tclock, &tt) == 0);
+  CHECK(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &pt) == 0);
+  printf("main thread's CPU clock <= the process's: %d\n",
+         tt.tv_sec < pt.tv_sec || (tt.tv_sec == pt.tv_sec && tt.tv_nsec <= pt.tv_nsec));
+
   /* Nice values: set, read back, inherited by a child. */
   errno = 0;
   int base = getpriority(PRIO_PROCESS, 0);
   int nice_up = base < 19 ? base + 1 : base;
   printf("setpriority to base+1: %s\n", RES(setpriority(PRIO_PROCESS, 0, nice_up)));
   printf("getpriority is base+1: %d\n", getpriority(PRIO_PROCESS, 0) == nice_up);
-  pid_t c = fork();
+  c = fork();
   if (c == 0) _exit(getpriority(PRIO_PROCESS, 0) == nice_up ? 0 : 1);
   printf("child inherits it: %s\n", status_str(wait_for(c)));
   SHOW("getpriority of no such process", getpriority(PRIO_PROCESS, 999999));
