@@ -114,6 +114,7 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   struct Reaped {
     int pid = 0;
     int status = 0;
+    uint64_t cpu_ns = 0;  // an ended child's CPU time and its waited-for children's
   };
   Result<Reaped> wait_child(int pid, int options);
 

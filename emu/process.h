@@ -197,6 +197,7 @@ class Process final : public fs::ProcessView {
   // timers, which count it down).
   struct GroupTimes {
     uint64_t cpu_ns = 0;
+    uint64_t children_cpu_ns = 0;  // of the children waited for, and theirs (RUSAGE_CHILDREN)
     int64_t virt_deadline = -1, virt_interval = 0;  // ITIMER_VIRTUAL: SIGVTALRM, in group cpu_ns
     int64_t prof_deadline = -1, prof_interval = 0;  // ITIMER_PROF: SIGPROF
   };

@@ -323,8 +323,13 @@ Result<Kernel::Reaped> Kernel::wait_child(int pid, int options) {
     if (&c == &self || !matches(c)) continue;
     any = true;
     if (c.state == ProcState::Zombie && !silent(c)) {
-      Reaped r{c.pid(), c.wait_status};
-      if (!(options & WNOWAIT)) procs_.erase(it);
+      Reaped r{c.pid(), c.wait_status, c.group_times->cpu_ns + c.group_times->children_cpu_ns};
+      if (!(options & WNOWAIT)) {
+        // As on Linux, a child's times join its parent's children times
+        // when it is waited for.
+        self.group_times->children_cpu_ns += r.cpu_ns;
+        procs_.erase(it);
+      }
       return r;
     }
     if ((options & WUNTRACED) && c.state == ProcState::Stopped && !c.reported_stop) {

@@ -194,8 +194,9 @@ Result<uint64_t> sys_setpriority(Kernel& k, const SyscallArgs& a) {
 
 Result<uint64_t> sys_times(Kernel& k, const SyscallArgs& a) {
   uint64_t ticks = k.group_cpu_ns(k.proc()) / 10000000;  // 100 Hz at 1 instruction per ns
+  uint64_t child_ticks = k.proc().group_times->children_cpu_ns / 10000000;
   if (a[0]) {
-    int64_t t[4] = {static_cast<int64_t>(ticks), 0, 0, 0};
+    int64_t t[4] = {static_cast<int64_t>(ticks), 0, static_cast<int64_t>(child_ticks), 0};
     TRY_VOID(k.mem().copy_out({a[0]}, t, sizeof t));
   }
   fs::Timespec m = k.monotonic();
@@ -207,8 +208,9 @@ Result<uint64_t> sys_getrusage(Kernel& k, const SyscallArgs& a) {
   int who = a.i32(0);
   if (who != kSelf && who != kChildren && who != kThread) return Err{EINVAL};
   abi::Writer w(144);
-  // Children's times are not accounted: zero, like wait4's rusage.
-  uint64_t ns = who == kSelf ? k.group_cpu_ns(k.proc()) : who == kThread ? k.cpu_ns(k.proc()) : 0;
+  uint64_t ns = who == kSelf     ? k.group_cpu_ns(k.proc())
+               : who == kThread ? k.cpu_ns(k.proc())
+                                : k.proc().group_times->children_cpu_ns;
   w.put<int64_t>(0, ns / 1000000000);
   w.put<int64_t>(8, (ns % 1000000000) / 1000);
   if (who != kChildren) w.put<int64_t>(32, static_cast<int64_t>(k.mem().peak_bytes() / 1024));  // ru_maxrss (KiB)
@@ -240,7 +242,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("getpriority", sys_getpriority, Support::Full, "dd", nullptr),
     SYSCALL_DEF("setpriority", sys_setpriority, Support::Partial, "ddd", "recorded and inherited; scheduling ignores it"),
     SYSCALL_DEF("times", sys_times, Support::Full, "p", nullptr),
-    SYSCALL_DEF("getrusage", sys_getrusage, Support::Partial, "dp", "user time (guest instructions, 1 ns each) and maxrss only; RUSAGE_CHILDREN zero"),
+    SYSCALL_DEF("getrusage", sys_getrusage, Support::Partial, "dp", "user time (guest instructions, 1 ns each) and maxrss only"),
 };
 
 }  // namespace

@@ -93,9 +93,12 @@ Result<uint64_t> sys_execveat(Kernel& k, const SyscallArgs& a) {
   return do_execve(k, a.i32(0), a[1], a[2], a[3], a.i32(4));
 }
 
-Result<uint64_t> put_rusage(Kernel& k, uint64_t addr) {
+// struct rusage with the user time only (guest instructions, 1 ns each).
+Result<uint64_t> put_rusage(Kernel& k, uint64_t addr, uint64_t cpu_ns) {
   if (!addr) return 0;
   abi::Writer w(144);
+  w.put<int64_t>(0, static_cast<int64_t>(cpu_ns / 1000000000));
+  w.put<int64_t>(8, static_cast<int64_t>((cpu_ns % 1000000000) / 1000));
   TRY_VOID(k.mem().copy_out({addr}, w.bytes().data(), w.bytes().size()));
   return 0;
 }
@@ -103,7 +106,7 @@ Result<uint64_t> put_rusage(Kernel& k, uint64_t addr) {
 Result<uint64_t> sys_wait4(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(Kernel::Reaped r, k.wait_child(a.i32(0), a.i32(2)));
   if (r.pid && a[1]) TRY_VOID(k.mem().write<int32_t>({a[1]}, r.status));
-  if (r.pid) TRY_VOID(put_rusage(k, a[3]));
+  if (r.pid) TRY_VOID(put_rusage(k, a[3], r.cpu_ns));
   return static_cast<uint64_t>(r.pid);
 }
 
@@ -130,7 +133,7 @@ Result<uint64_t> sys_waitid(Kernel& k, const SyscallArgs& a) {
     }
     TRY_VOID(k.mem().copy_out({a[2]}, w.bytes().data(), w.bytes().size()));
   }
-  TRY_VOID(put_rusage(k, a[4]));
+  TRY_VOID(put_rusage(k, a[4], r.cpu_ns));
   return 0;
 }
 
@@ -360,8 +363,8 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("clone", sys_clone, Support::Partial, "xpppp", "processes, vfork-style clones and threads (CLONE_VM|CLONE_THREAD|CLONE_SIGHAND); no CLONE_NEWNS etc."),
     SYSCALL_DEF("execve", sys_execve, Support::Full, "spp", nullptr),
     SYSCALL_DEF("execveat", sys_execveat, Support::Full, "fsppx", nullptr),
-    SYSCALL_DEF("wait4", sys_wait4, Support::Partial, "dpxp", "rusage is zero-filled"),
-    SYSCALL_DEF("waitid", sys_waitid, Support::Partial, "ddpxp", "P_PIDFD unsupported; rusage zero-filled"),
+    SYSCALL_DEF("wait4", sys_wait4, Support::Partial, "dpxp", "rusage: user time only"),
+    SYSCALL_DEF("waitid", sys_waitid, Support::Partial, "ddpxp", "P_PIDFD unsupported; rusage: user time only"),
     SYSCALL_DEF("getpid", sys_getpid, Support::Full, "", nullptr),
     SYSCALL_DEF("gettid", sys_gettid, Support::Full, "", nullptr),
     SYSCALL_DEF("getppid", sys_getppid, Support::Full, "", nullptr),

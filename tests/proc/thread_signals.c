@@ -250,6 +250,23 @@ int main(void) {
   printf("main thread's CPU clock <= the process's: %d\n",
          tt.tv_sec < pt.tv_sec || (tt.tv_sec == pt.tv_sec && tt.tv_nsec <= pt.tv_nsec));
 
+  /* A waited-for child's CPU time: wait4's rusage, then RUSAGE_CHILDREN. */
+  struct rusage before_children, ru, after_children;
+  getrusage(RUSAGE_CHILDREN, &before_children);
+  c = fork();
+  if (c == 0) {
+    for (volatile long i = 0; i < 20000000; i++) {}
+    _exit(0);
+  }
+  int wst;
+  CHECK(wait4(c, &wst, 0, &ru) == c);
+  getrusage(RUSAGE_CHILDREN, &after_children);
+  long child_us = ru.ru_utime.tv_sec * 1000000L + ru.ru_utime.tv_usec;
+  long grew_us = (after_children.ru_utime.tv_sec - before_children.ru_utime.tv_sec) * 1000000L +
+                 (after_children.ru_utime.tv_usec - before_children.ru_utime.tv_usec);
+  printf("spinning child: wait4 user time > 0: %d, children's user time grew by it: %d\n", child_us > 0,
+         grew_us >= child_us && child_us > 0);
+
   /* Nice values: set, read back, inherited by a child. */
   errno = 0;
   int base = getpriority(PRIO_PROCESS, 0);
