@@ -25,7 +25,7 @@ constexpr uint64_t kProcMagic = 0x9fa0;
 // Linux's devtmpfs says tmpfs; glibc's ttyname accepts a /dev/pts on
 // DEVPTS or DEVFS, so /dev keeps the old devfs number.
 constexpr uint64_t kDevfsMagic = 0x1373;
-constexpr uint64_t kStValid = 0x20;  // the kernel's "f_flags is filled in"
+constexpr uint64_t kStValid = FsStats::kValid;
 // Without a quota the in-memory layers are as large as host memory lets
 // them be; statfs then reports this much room beyond what is used.
 constexpr uint64_t kUnlimitedRoom = 1ull << 40;

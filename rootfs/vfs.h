@@ -78,6 +78,7 @@ struct VfsConfig {
 // bits, ST_VALID always among them (glibc's statvfs then trusts them
 // instead of searching /proc/mounts).
 struct FsStats {
+  static constexpr uint64_t kValid = 0x20;  // the kernel's ST_VALID: f_flags is filled in
   uint64_t type = 0;  // f_type magic number
   uint64_t bsize = 4096;
   uint64_t blocks = 0, bfree = 0, bavail = 0;

@@ -117,11 +117,13 @@ Result<uint64_t> sys_fstatfs(Kernel& k, const SyscallArgs& a) {
   if (type == S_IFIFO || type == S_IFSOCK) {
     fs::FsStats anon;
     anon.type = type == S_IFIFO ? 0x50495045 : 0x534F434B;  // PIPEFS_MAGIC, SOCKFS_MAGIC
-    anon.flags = 0x20;                                      // ST_VALID
+    anon.flags = fs::FsStats::kValid;
     return put_statfs(k, a[1], anon);
   }
-  TRY_ASSIGN(fs::FsStats tmp, k.vfs().statfs("/", "/tmp"));
-  return put_statfs(k, a[1], tmp);
+  // The root always resolves, even after the guest removed /tmp.
+  TRY_ASSIGN(fs::FsStats mem, k.vfs().statfs("/", "/"));
+  mem.type = 0x01021994;  // TMPFS_MAGIC
+  return put_statfs(k, a[1], mem);
 }
 
 const SyscallDef kDefs[] = {
