@@ -155,7 +155,7 @@ Result<uint64_t> sys_epoll_pwait(Kernel& k, const SyscallArgs& a) { return sys_e
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("epoll_create", sys_epoll_create, Support::Full, "d", nullptr),
     SYSCALL_DEF("epoll_create1", sys_epoll_create1, Support::Full, "x", nullptr),
-    SYSCALL_DEF("epoll_ctl", sys_epoll_ctl, Support::Partial, "fdfp", "EPOLLET behaves as level-triggered"),
+    SYSCALL_DEF("epoll_ctl", sys_epoll_ctl, Support::Partial, "fefp", "EPOLLET behaves as level-triggered"),
     SYSCALL_DEF("epoll_wait", sys_epoll_wait, Support::Full, "fpdd", nullptr),
     SYSCALL_DEF("epoll_pwait", sys_epoll_pwait, Support::Partial, "fpddpu", "signal mask argument ignored"),
 };

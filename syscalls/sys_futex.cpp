@@ -124,7 +124,7 @@ Result<uint64_t> sys_futex(Kernel& k, const SyscallArgs& a) {
 }
 
 const SyscallDef kDefs[] = {
-    SYSCALL_DEF("futex", sys_futex, Support::Partial, "xxuxxx", "WAIT/WAKE(_BITSET), (CMP_)REQUEUE, WAKE_OP; no PI futexes"),
+    SYSCALL_DEF("futex", sys_futex, Support::Partial, "pXuxpx", "WAIT/WAKE(_BITSET), (CMP_)REQUEUE, WAKE_OP; no PI futexes"),
 };
 
 }  // namespace

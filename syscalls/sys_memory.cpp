@@ -183,16 +183,16 @@ Result<uint64_t> sys_msync(Kernel& k, const SyscallArgs& a) {
 Result<uint64_t> sys_mlock(Kernel& k, const SyscallArgs& a) { return 0; }
 
 const SyscallDef kDefs[] = {
-    SYSCALL_DEF("brk", sys_brk, Support::Full, "x", nullptr),
-    SYSCALL_DEF("mmap", sys_mmap, Support::Partial, "xuxxfx",
+    SYSCALL_DEF("brk", sys_brk, Support::Full, "p", nullptr),
+    SYSCALL_DEF("mmap", sys_mmap, Support::Partial, "puPMfx",
                 "MAP_SHARED file mappings are copies written back on msync/munmap/exit (not coherent with read() or other mappings meanwhile)"),
-    SYSCALL_DEF("munmap", sys_munmap, Support::Full, "xu", nullptr),
-    SYSCALL_DEF("mprotect", sys_mprotect, Support::Full, "xux", nullptr),
-    SYSCALL_DEF("mremap", sys_mremap, Support::Partial, "xuux", "MREMAP_FIXED and MREMAP_DONTUNMAP unsupported"),
-    SYSCALL_DEF("madvise", sys_madvise, Support::Partial, "xud", "only MADV_DONTNEED acts (zero-fill); others are hints"),
-    SYSCALL_DEF("msync", sys_msync, Support::Full, "xux", nullptr),
-    SYSCALL_DEF("mlock", sys_mlock, Support::Full, "xu", nullptr),
-    SYSCALL_DEF("munlock", sys_mlock, Support::Full, "xu", nullptr),
+    SYSCALL_DEF("munmap", sys_munmap, Support::Full, "pu", nullptr),
+    SYSCALL_DEF("mprotect", sys_mprotect, Support::Full, "puP", nullptr),
+    SYSCALL_DEF("mremap", sys_mremap, Support::Partial, "puux", "MREMAP_FIXED and MREMAP_DONTUNMAP unsupported"),
+    SYSCALL_DEF("madvise", sys_madvise, Support::Partial, "puv", "only MADV_DONTNEED acts (zero-fill); others are hints"),
+    SYSCALL_DEF("msync", sys_msync, Support::Full, "pux", nullptr),
+    SYSCALL_DEF("mlock", sys_mlock, Support::Full, "pu", nullptr),
+    SYSCALL_DEF("munlock", sys_mlock, Support::Full, "pu", nullptr),
 };
 
 }  // namespace

@@ -175,8 +175,8 @@ Result<uint64_t> sys_rt_sigtimedwait(Kernel& k, const SyscallArgs& a) {
 }
 
 const SyscallDef kDefs[] = {
-    SYSCALL_DEF("rt_sigaction", sys_rt_sigaction, Support::Full, "dppu", nullptr),
-    SYSCALL_DEF("rt_sigprocmask", sys_rt_sigprocmask, Support::Full, "dppu", nullptr),
+    SYSCALL_DEF("rt_sigaction", sys_rt_sigaction, Support::Full, "Sppu", nullptr),
+    SYSCALL_DEF("rt_sigprocmask", sys_rt_sigprocmask, Support::Full, "hppu", nullptr),
     SYSCALL_DEF("sigaltstack", sys_sigaltstack, Support::Full, "pp", nullptr),
     SYSCALL_DEF("rt_sigpending", sys_rt_sigpending, Support::Full, "pu", nullptr),
     SYSCALL_DEF("rt_sigreturn", sys_rt_sigreturn, Support::Full, "", nullptr),

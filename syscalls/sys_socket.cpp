@@ -195,13 +195,13 @@ Result<uint64_t> not_connectable(Kernel& k, const SyscallArgs& a) {
 }
 
 const SyscallDef kDefs[] = {
-    SYSCALL_DEF("socket", sys_socket, Support::Partial, "ddd", "no address family is available: the sandbox has no network"),
-    SYSCALL_DEF("socketpair", sys_socketpair, Support::Partial, "dddp", "AF_UNIX SOCK_STREAM pairs only"),
+    SYSCALL_DEF("socket", sys_socket, Support::Partial, "DTd", "no address family is available: the sandbox has no network"),
+    SYSCALL_DEF("socketpair", sys_socketpair, Support::Partial, "DTdp", "AF_UNIX SOCK_STREAM pairs only"),
     SYSCALL_DEF("connect", not_connectable, Support::Full, "fpu", nullptr),
     SYSCALL_DEF("bind", not_connectable, Support::Full, "fpu", nullptr),
     SYSCALL_DEF("listen", not_connectable, Support::Full, "fd", nullptr),
     SYSCALL_DEF("accept", not_connectable, Support::Full, "fpp", nullptr),
-    SYSCALL_DEF("accept4", not_connectable, Support::Full, "fppx", nullptr),
+    SYSCALL_DEF("accept4", not_connectable, Support::Full, "fppT", nullptr),
     SYSCALL_DEF("sendto", sys_sendto, Support::Partial, "fpuxpu", "socket pairs: no addresses, flags other than DONTWAIT/NOSIGNAL ignored"),
     SYSCALL_DEF("recvfrom", sys_recvfrom, Support::Partial, "fpuxpp", "socket pairs: no addresses, flags other than DONTWAIT ignored"),
     SYSCALL_DEF("shutdown", sys_shutdown, Support::Full, "fd", nullptr),

@@ -200,14 +200,14 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("alarm", sys_alarm, Support::Full, "u", nullptr),
     SYSCALL_DEF("setitimer", sys_setitimer, Support::Partial, "dpp", "VIRTUAL/PROF count the group's guest instructions (1 ns each), fire at the end of a turn"),
     SYSCALL_DEF("getitimer", sys_getitimer, Support::Full, "dp", nullptr),
-    SYSCALL_DEF("clock_gettime", sys_clock_gettime, Support::Full, "dp", nullptr),
-    SYSCALL_DEF("clock_getres", sys_clock_getres, Support::Full, "dp", nullptr),
-    SYSCALL_DEF("clock_settime", sys_clock_settime, Support::Full, "dp", "EPERM: no CAP_SYS_TIME"),
+    SYSCALL_DEF("clock_gettime", sys_clock_gettime, Support::Full, "kp", nullptr),
+    SYSCALL_DEF("clock_getres", sys_clock_getres, Support::Full, "kp", nullptr),
+    SYSCALL_DEF("clock_settime", sys_clock_settime, Support::Full, "kp", "EPERM: no CAP_SYS_TIME"),
     SYSCALL_DEF("settimeofday", sys_settimeofday, Support::Full, "pp", "EPERM: no CAP_SYS_TIME"),
     SYSCALL_DEF("gettimeofday", sys_gettimeofday, Support::Full, "pp", nullptr),
     SYSCALL_DEF("time", sys_time, Support::Full, "p", nullptr),
     SYSCALL_DEF("nanosleep", sys_nanosleep, Support::Full, "pp", nullptr),
-    SYSCALL_DEF("clock_nanosleep", sys_clock_nanosleep, Support::Full, "dxpp", nullptr),
+    SYSCALL_DEF("clock_nanosleep", sys_clock_nanosleep, Support::Full, "ktpp", nullptr),
 };
 
 }  // namespace

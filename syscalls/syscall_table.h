@@ -28,8 +28,23 @@ using SyscallHandler = Result<uint64_t> (*)(Kernel& k, const SyscallArgs& args);
 
 enum class Support { Full, Partial };
 
-// Argument formats for the log: one letter per argument.
-//   d int, u unsigned, x hex, p pointer, s string pointer, f fd (AT_FDCWD aware)
+// Argument formats for the strace log: one letter per argument, formatted
+// by syscalls/strace_format.cpp with the guest ABI's names.
+//   d int (32 bits)  l long, off_t        u unsigned            x hex (0 as "0")
+//   p pointer (NULL for 0)
+//   s string         f fd (AT_FDCWD)      o file mode, octal (0644)
+//   m file mode, shown only if the previous argument (open flags) has O_CREAT or O_TMPFILE
+//   O open flags (O_RDONLY|O_CLOEXEC)     N O_* flags without an access mode (pipe2, dup3)
+//   A AT_* flags     E faccessat2 flags (AT_EACCESS)    U unlinkat flags (AT_REMOVEDIR)
+//   a access mode (F_OK, R_OK|W_OK)
+//   P mmap protection    M mmap flags (per guest arch: MAP_32BIT)    v madvise advice
+//   F fcntl command      g fcntl argument, read per the previous argument (the command);
+//                        left out for commands without one (F_GETFD)
+//   L flock operation    w lseek whence      X futex operation (FUTEX_WAIT_PRIVATE)
+//   S signal number      h sigprocmask how   C clone flags (CLONE_*|exit signal)
+//   W wait options       D socket domain     T socket type and SOCK_* flags
+//   R prctl option       r arch_prctl code   k clock id      t clock_nanosleep flags
+//   e epoll_ctl operation
 struct SyscallDef {
   const char* name;
   SyscallHandler handler;

@@ -91,9 +91,20 @@ done
 check report-stop-reason grep -q '"stop_reason": "instruction_limit"' "$work/r.json"
 check report-instructions grep -q '"instructions": 5000,' "$work/r.json"
 
-# --strace logs syscalls by name to stderr.
+# --strace logs syscalls by name to stderr, with flags by name as strace(1)
+# shows them.
 "$vmrun" --rootfs "$x86" --strace /bin/busybox true 2>"$work/trace" >/dev/null
 check strace grep -q '^\[1\] exit_group(0)' "$work/trace"
+for a in x86_64 riscv64; do
+  "$vmrun" --rootfs "$base/$a" --arch "$a" --strace /bin/busybox cat /etc/hostname 2>"$work/trace" >/dev/null
+  check "strace-openat-$a" grep -q '^\[1\] openat(AT_FDCWD, "/etc/hostname", O_RDONLY) = 3$' "$work/trace"
+  check "strace-mprotect-$a" grep -Eq '^\[1\] mprotect\(0x[0-9a-f]+, [0-9]+, PROT_READ\) = 0$' "$work/trace"
+  check "strace-brk-$a" grep -q '^\[1\] brk(NULL) = 0x' "$work/trace"
+  "$vmrun" --rootfs "$base/$a" --arch "$a" --strace /bin/busybox sh -c '/bin/busybox true; exit 0' 2>"$work/trace" >/dev/null
+  check "strace-clone-$a" grep -Eq '^\[1\] clone\(CLONE_CHILD_CLEARTID\|CLONE_CHILD_SETTID\|SIGCHLD, ' "$work/trace"
+  check "strace-wait4-$a" grep -Eq '^\[1\] wait4\(-1, 0x[0-9a-f]+, 0, NULL\) = 2$' "$work/trace"
+done
+check strace-arch-prctl grep -q '^\[1\] arch_prctl(ARCH_SET_FS, 0x' <("$vmrun" --rootfs "$x86" --strace /bin/busybox true 2>&1 >/dev/null)
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
