@@ -14,6 +14,7 @@
 
 #include "emu/elf_loader.h"
 #include "emu/stdio_files.h"
+#include "syscalls/strace_format.h"
 
 namespace vmrun {
 namespace {
@@ -74,6 +75,47 @@ int64_t Kernel::monotonic_ns() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec * 1000000000ll + ts.tv_nsec;
+}
+
+double Kernel::uptime_seconds() {
+  if (config_.deterministic) {
+    fs::Timespec t = monotonic();
+    return (t.sec - 1000) + t.nsec * 1e-9;
+  }
+  return host_monotonic() - start_time_;
+}
+
+std::string Kernel::proc_stat_text() {
+  // Times in USER_HZ (100 per second). Guest CPU time is its instruction
+  // count at one ns each; the rest of the sandbox's life is idle.
+  double up = uptime_seconds();
+  uint64_t user = executed_ / 10000000;
+  uint64_t total = static_cast<uint64_t>(std::max(0.0, up) * 100);
+  uint64_t idle = total > user ? total - user : 0;
+  int running = 0, blocked = 0;
+  for (auto& [pid, p] : procs_) {
+    if (p->state == ProcState::Runnable) running++;
+    if (p->state == ProcState::Blocked) blocked++;
+  }
+  std::string cpu = std::to_string(user) + " 0 0 " + std::to_string(idle) + " 0 0 0 0 0 0\n";
+  fs::Timespec now = realtime();
+  std::string s = "cpu  " + cpu + "cpu0 " + cpu;
+  s += "intr 0\nctxt " + std::to_string(syscalls_) + "\nbtime " +
+       std::to_string(now.sec - static_cast<int64_t>(up)) + "\nprocesses " + std::to_string(next_pid_ - 1) +
+       "\nprocs_running " + std::to_string(std::max(running, 1)) + "\nprocs_blocked " + std::to_string(blocked) +
+       "\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n";
+  return s;
+}
+
+std::string Kernel::loadavg_text() {
+  int running = 0, total = 0;
+  for (auto& [pid, p] : procs_) {
+    if (p->state == ProcState::Zombie) continue;
+    total++;
+    if (p->state == ProcState::Runnable) running++;
+  }
+  return "0.00 0.00 0.00 " + std::to_string(std::max(running, 1)) + "/" + std::to_string(total) + " " +
+         std::to_string(next_pid_ - 1) + "\n";
 }
 
 fs::Timespec Kernel::monotonic() {
@@ -314,43 +356,17 @@ uint64_t Kernel::dispatch(const SyscallRegs& regs) {
 }
 
 void Kernel::log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, uint64_t ret) {
-  std::string line = e ? e->name : "syscall_" + std::to_string(regs.nr);
-  line += '(';
-  const char* fmt = e && e->def ? e->def->args : "xxxxxx";
-  for (int i = 0; fmt[i] && i < 6; i++) {
-    if (i) line += ", ";
-    uint64_t a = regs.args[i];
-    char buf[64];
-    switch (fmt[i]) {
-      case 'd': std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(a)); line += buf; break;
-      case 'f':
-        if (static_cast<int>(a) == AT_FDCWD) line += "AT_FDCWD";
-        else line += std::to_string(static_cast<int>(a));
-        break;
-      case 'u': line += std::to_string(a); break;
-      case 's': {
-        auto s = current_->mem->copy_in_string({a}, 4096);
-        if (s.ok()) {
-          std::string v = s.value().substr(0, 64);
-          line += '"' + v + (s.value().size() > 64 ? "\"..." : "\"");
-        } else {
-          std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(a));
-          line += buf;
-        }
-        break;
-      }
-      default: std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(a)); line += buf;
-    }
-  }
-  int64_t sret = static_cast<int64_t>(ret);
-  if (sret < 0 && sret > -4096) {
-    const char* name = strerrorname_np(static_cast<int>(-sret));
-    spdlog::info("[{}] {}) = -1 {} ({})", current_->pid(), line, name ? name : "?", std::strerror(static_cast<int>(-sret)));
-  } else if (ret < (1u << 20)) {
-    spdlog::info("[{}] {}) = {}", current_->pid(), line, ret);
-  } else {
-    spdlog::info("[{}] {}) = {:#x}", current_->pid(), line, ret);
-  }
+  std::string name = e ? e->name : "syscall_" + std::to_string(regs.nr);
+  std::string call = strace::format_call(name, e && e->def ? e->def->args : nullptr, regs.args, ret, cpu_->arch(),
+                                         [this](uint64_t addr) -> std::optional<std::string> {
+                                           auto s = current_->mem->copy_in_string({addr}, 4096);
+                                           if (!s.ok()) return std::nullopt;
+                                           return std::move(s.value());
+                                         });
+  // A logger of its own (vmrun --strace-file) keeps the trace apart from
+  // the guest's stderr; otherwise the default logger.
+  std::shared_ptr<spdlog::logger> own = spdlog::get("vmrun.strace");
+  (own ? own.get() : spdlog::default_logger_raw())->info("[{}] {}", current_->pid(), call);
 }
 
 bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::string> argv,
@@ -604,31 +620,178 @@ bool Kernel::install_engine_hooks(uc_struct* uc) {
   uc_ctl_exits_enable(uc);
   return true;
 }
-bool Kernel::start(const RunRequest& request, ExecError* error) {
+bool Kernel::make_vfs(Arch arch, std::string* error) {
   fs::VfsConfig vc;
   vc.lower_root = config_.rootfs;
+  if (vc.lower_root.empty()) {
+    auto it = config_.rootfs_by_arch.find(arch);
+    if (it == config_.rootfs_by_arch.end()) {
+      *error = std::string("no root filesystem for ") + arch_name(arch);
+      return false;
+    }
+    vc.lower_root = it->second;
+  }
   for (auto& m : config_.mounts) vc.mounts.push_back({m.host_dir, m.guest_path, m.writable});
   vc.max_upper_bytes = config_.limits.max_disk;
   vc.uid = config_.uid;
   vc.gid = config_.gid;
   vc.random_seed = rng_();
   vc.now = [this] { return realtime(); };
-  vc.uptime = [this] {
-    fs::Timespec t = monotonic();
-    return config_.deterministic ? (t.sec - 1000) + t.nsec * 1e-9 : host_monotonic() - start_time_;
-  };
-  vc.meminfo = "MemTotal:        " + std::to_string((config_.limits.max_memory ? config_.limits.max_memory : (4ull << 30)) >> 10) +
-               " kB\nMemFree:         " +
-               std::to_string((config_.limits.max_memory ? config_.limits.max_memory : (4ull << 30)) >> 11) + " kB\n";
-  vc.cpuinfo = cpuinfo_text(config_.arch.value_or(Arch::X86_64));
-  std::string verr;
-  vfs_ = fs::Vfs::create(vc, &verr);
+  vc.uptime = [this] { return uptime_seconds(); };
+  uint64_t total = config_.limits.max_memory ? config_.limits.max_memory : (4ull << 30);
+  vc.meminfo = "MemTotal:        " + std::to_string(total >> 10) + " kB\nMemFree:         " +
+               std::to_string(total >> 11) + " kB\n";
+  vc.cpuinfo = cpuinfo_text(arch);
+  vc.stat = [this] { return proc_stat_text(); };
+  vc.loadavg = [this] { return loadavg_text(); };
+  vfs_arch_ = arch;
+  vfs_ = fs::Vfs::create(vc, error);
   if (!vfs_) {
-    error->reason = StopReason::SandboxError;
-    error->message = "root filesystem: " + verr;
+    *error = "root filesystem " + vc.lower_root + ": " + *error;
     return false;
   }
   vfs_->set_process_directory(this);
+  return true;
+}
+
+std::optional<Arch> Kernel::probe_arch(const std::string& cwd, const std::string& path) {
+  auto opened = vfs_->open(cwd, path, O_RDONLY, 0);
+  if (!opened.ok()) return std::nullopt;
+  unsigned char hdr[20] = {};
+  auto got = opened.value()->pread(hdr, sizeof hdr, 0);
+  if (!got.ok() || got.value() < sizeof hdr || std::memcmp(hdr, ELFMAG, SELFMAG) != 0) return std::nullopt;
+  unsigned machine = hdr[EI_DATA] == ELFDATA2LSB ? hdr[18] | (hdr[19] << 8) : 0;
+  if (machine == EM_X86_64) return Arch::X86_64;
+  if (machine == EM_RISCV) return Arch::RiscV64;
+  return std::nullopt;
+}
+
+// execvp(3)'s search: each PATH element in turn (an empty one is the
+// working directory); the first executable regular file wins. Returns "" and
+// sets *err when none does (EACCES if one was found but not executable).
+std::string Kernel::search_path(const std::string& name, const std::string& path_var, const std::string& cwd,
+                                int* err) {
+  *err = ENOENT;
+  size_t begin = 0;
+  while (begin <= path_var.size()) {
+    size_t end = path_var.find(':', begin);
+    if (end == std::string::npos) end = path_var.size();
+    std::string dir = path_var.substr(begin, end - begin);
+    begin = end + 1;
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
+    auto st = vfs_->stat(cwd, candidate, true);
+    if (!st.ok() || !S_ISREG(st->mode)) continue;
+    if (!(st->mode & 0111)) {
+      *err = EACCES;
+      continue;
+    }
+    if (candidate[0] != '/') candidate = (cwd == "/" ? "/" : cwd + "/") + candidate;
+    return candidate;
+  }
+  return "";
+}
+
+// A host name other than the root filesystem's: /etc/hostname and the
+// 127.0.1.1 line of /etc/hosts say it too (written to the in-memory layer;
+// the root filesystem is never changed).
+void Kernel::apply_hostname() {
+  auto read_all = [&](const char* path, std::string* out) {
+    auto f = vfs_->open("/", path, O_RDONLY, 0);
+    if (!f.ok()) return false;
+    char buf[4096];
+    for (uint64_t off = 0; off < (64u << 10);) {
+      auto got = f.value()->pread(buf, sizeof buf, off);
+      if (!got.ok()) return false;
+      if (got.value() == 0) break;
+      out->append(buf, got.value());
+      off += got.value();
+    }
+    return true;
+  };
+  auto write_all = [&](const char* path, const std::string& text) {
+    auto f = vfs_->open("/", path, O_WRONLY | O_TRUNC, 0);
+    if (f.ok()) (void)f.value()->pwrite(text.data(), text.size(), 0);
+  };
+  std::string old_name;
+  if (!read_all("/etc/hostname", &old_name)) return;
+  while (!old_name.empty() && (old_name.back() == '\n' || old_name.back() == ' ')) old_name.pop_back();
+  if (old_name == config_.hostname) return;
+  write_all("/etc/hostname", config_.hostname + "\n");
+  std::string hosts, out;
+  if (!read_all("/etc/hosts", &hosts)) return;
+  bool replaced = false;
+  size_t pos = 0;
+  while (pos < hosts.size()) {
+    size_t end = hosts.find('\n', pos);
+    std::string line = hosts.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? hosts.size() : end + 1;
+    if (line.rfind("127.0.1.1", 0) == 0) {
+      line = "127.0.1.1\t" + config_.hostname;
+      replaced = true;
+    }
+    out += line + "\n";
+  }
+  if (!replaced) out += "127.0.1.1\t" + config_.hostname + "\n";
+  write_all("/etc/hosts", out);
+}
+
+bool Kernel::start(const RunRequest& request, ExecError* error) {
+  auto fail = [&](StopReason reason, std::string message) {
+    error->reason = reason;
+    error->message = std::move(message);
+    return false;
+  };
+  std::string program = request.program.empty() ? (request.argv.empty() ? "" : request.argv[0]) : request.program;
+  if (program.empty()) return fail(StopReason::SandboxError, "no program given");
+  std::vector<std::string> argv = request.argv;
+  if (argv.empty()) argv.push_back(program);
+  std::vector<std::string> envp = request.env;
+  if (envp.empty()) {
+    envp = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            std::string("HOME=") + (config_.uid == 0 ? "/root" : "/home/user"), "LANG=C.UTF-8"};
+  }
+
+  // The program decides the architecture, and with it /proc/cpuinfo and,
+  // when the embedder gave one per architecture, the root filesystem.
+  std::string verr, cwd;
+  auto enter = [&](Arch arch) {
+    if (!make_vfs(arch, &verr)) return fail(StopReason::SandboxError, verr);
+    auto dir = vfs_->resolve_dir("/", request.cwd.empty() ? "/" : request.cwd);
+    if (!dir.ok())
+      return fail(StopReason::SandboxError, "working directory " + request.cwd + ": " + std::strerror(dir.error()));
+    cwd = dir.value();
+    if (program.find('/') == std::string::npos) {
+      // A bare name is looked up in the guest's PATH, as env(1) does.
+      std::string path_var = "/usr/local/bin:/usr/bin:/bin";
+      for (auto& e : envp)
+        if (e.rfind("PATH=", 0) == 0) path_var = e.substr(5);
+      int err = 0;
+      std::string found = search_path(program, path_var, cwd, &err);
+      if (found.empty()) {
+        if (err == EACCES) return fail(StopReason::CannotExecute, program + ": found in PATH but not executable");
+        return fail(StopReason::NotFound, program + ": not found in PATH (" + path_var + ")");
+      }
+      program = found;
+    } else if (program[0] != '/') {
+      program = (cwd == "/" ? "/" : cwd + "/") + program;
+    }
+    return true;
+  };
+  Arch want = config_.arch.value_or(Arch::X86_64);
+  if (!enter(want)) return false;
+  if (!config_.arch) {
+    std::optional<Arch> actual = probe_arch(cwd, program);
+    bool other_root = config_.rootfs.empty() && actual && config_.rootfs_by_arch.count(*actual);
+    if (actual && *actual != want && (other_root || !config_.rootfs.empty())) {
+      // Found in the first root; if that root's PATH search picked it, the
+      // other root is searched afresh (its PATH may hold another file).
+      program = request.program.empty() ? (request.argv.empty() ? "" : request.argv[0]) : request.program;
+      if (!enter(*actual)) return false;
+    }
+  }
+
+  apply_hostname();
+
   auto init = std::make_unique<Process>(1, config_.limits.max_open_files);
   Process& p = *init;
   p.pgid = p.sid = 1;
@@ -636,14 +799,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
   current_ = &p;
   procs_[1] = std::move(init);
   vfs_->set_process(&p);
-
-  auto cwd = vfs_->resolve_dir("/", request.cwd.empty() ? "/" : request.cwd);
-  if (!cwd.ok()) {
-    error->reason = StopReason::SandboxError;
-    error->message = "working directory " + request.cwd + ": " + std::strerror(cwd.error());
-    return false;
-  }
-  p.cwd_path = cwd.value();
+  p.cwd_path = cwd;
 
   // A terminal on stdin becomes the guest's controlling terminal.
   terminal_ = Terminal::attach(stdio_.stdin_fd);
@@ -660,29 +816,8 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
   (void)p.fds->install_at(1, out, false);
   (void)p.fds->install_at(2, err, false);
 
-  std::vector<std::string> argv = request.argv;
-  std::string program = request.program.empty() ? (argv.empty() ? "" : argv[0]) : request.program;
-  if (program.empty()) {
-    error->reason = StopReason::SandboxError;
-    error->message = "no program given";
-    return false;
-  }
-  if (argv.empty()) argv.push_back(program);
-  // A bare name is looked up in PATH, as a shell or env(1) would.
-  if (program.find('/') == std::string::npos) {
-    for (const char* dir : {"/usr/local/bin/", "/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/"}) {
-      if (vfs_->stat("/", dir + program, true).ok()) {
-        program = dir + program;
-        break;
-      }
-    }
-  }
-  std::vector<std::string> envp = request.env;
-  if (envp.empty()) {
-    envp = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            std::string("HOME=") + (config_.uid == 0 ? "/root" : "/home/user"), "LANG=C.UTF-8"};
-  }
-  if (program[0] != '/') program = (p.cwd_path == "/" ? "/" : p.cwd_path + "/") + program;
+  result_.program = program;
+  result_.argv = argv;
   return load_program(p, program, argv, envp, error);
 }
 
@@ -701,7 +836,16 @@ RunResult Kernel::run(const RunRequest& request) {
   if (config_.hang_emulator_for_testing)
     for (;;) pause();
   start_time_ = host_monotonic();
-  if (config_.limits.timeout_seconds > 0) deadline_ = start_time_ + config_.limits.timeout_seconds;
+  if (double t = config_.limits.effective_timeout(); t > 0) {
+    deadline_ = start_time_ + t;
+    grace_seconds_ = config_.limits.kill_after_seconds;
+  }
+  result_.limits = config_.limits;
+  {
+    timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    result_.started_at = now.tv_sec + now.tv_nsec * 1e-9;
+  }
   ExecError err;
   if (!start(request, &err)) {
     result_.stop_reason = err.reason;
@@ -713,8 +857,17 @@ RunResult Kernel::run(const RunRequest& request) {
       result_.stop_reason = StopReason::SandboxError;
       result_.message = why;
     } else {
-      run_with_watchdog();
+      run_with_watchdog(request.cancel_fd);
     }
+  }
+  if (timed_out_ && (result_.stop_reason == StopReason::Exited || result_.stop_reason == StopReason::Signaled)) {
+    // It ended within the kill-after grace: still a time-out, as timeout(1).
+    result_.message = fmt::format("wall-clock limit of {:g} s reached; the guest then ended ({}) after SIGTERM",
+                                  config_.limits.effective_timeout(),
+                                  result_.stop_reason == StopReason::Exited
+                                      ? "exit status " + std::to_string(result_.exit_code)
+                                      : "signal " + std::to_string(result_.signal));
+    result_.stop_reason = StopReason::TimeLimit;
   }
   result_.instructions = executed_;
   result_.syscalls = syscalls_;

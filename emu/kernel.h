@@ -66,6 +66,12 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   // instruction (the supervised child installs its seccomp filter here).
   // Returning false stops the run as SandboxError with the message.
   void set_before_guest_code(std::function<bool(std::string*)> hook) { before_guest_code_ = std::move(hook); }
+  // Stop the run as StopReason::Cancelled (host signal `sig`, 0 for none)
+  // before the next guest block. Async-signal-safe: two atomic stores.
+  void request_cancel(int sig) noexcept {
+    cancel_signal_.store(sig > 0 ? sig : -1, std::memory_order_relaxed);
+    deadline_passed_.store(true, std::memory_order_relaxed);
+  }
 
   // For handler-level tests and fuzzers: load the program without running
   // it, then call syscalls directly with chosen arguments.
@@ -86,6 +92,8 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   fs::Timespec monotonic();
   int64_t monotonic_ns();
   uint64_t instructions() const { return executed_; }
+  // Seconds since the sandbox booted (virtual in deterministic mode).
+  double uptime_seconds();
   // CPU time (one ns per guest instruction) of a task and of its thread
   // group, the current turn's instructions so far included.
   uint64_t cpu_ns(const Process& p) const;
@@ -172,6 +180,15 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   uint32_t translation_buffer_bytes() const {
     return static_cast<uint32_t>(std::clamp<uint64_t>(config_.translation_buffer_bytes, 1u << 20, 1u << 30));
   }
+  // Start-up (emu/kernel.cpp): the filesystem for an architecture, the
+  // ELF machine of a guest file, execvp's PATH search.
+  bool make_vfs(Arch arch, std::string* error);
+  void apply_hostname();
+  std::optional<Arch> probe_arch(const std::string& cwd, const std::string& path);
+  std::string search_path(const std::string& name, const std::string& path_var, const std::string& cwd, int* err);
+  // /proc/stat and /proc/loadavg, made when read.
+  std::string proc_stat_text();
+  std::string loadavg_text();
   // Read a whole executable from the guest filesystem; 0 or an errno.
   // A program's bytes, from the cache when its file cannot have changed;
   // `content_key` gets the file's fs::File::content_key (0: none).
@@ -179,7 +196,8 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
                       uint64_t* content_key);
 
   // Scheduler (emu/scheduler.cpp).
-  void run_with_watchdog();
+  void run_with_watchdog(int cancel_fd);
+  void stop_as_requested();  // the deadline passed or a cancel arrived
   void run_loop();
   Process* pick_next();
   bool wake_blocked();              // re-run syscalls whose wait is ready
@@ -248,9 +266,19 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   // Stop state of the whole run.
   bool stopped_ = false;
   RunResult result_;
+  // Raised by the watchdog at the deadline and by request_cancel: the block
+  // hook stops the guest at once and the run loop ends the run
+  // (stop_requested_run() tells which of the two it was).
   std::atomic<bool> deadline_passed_{false};
+  std::atomic<int> cancel_signal_{0};
+  // timeout(1) -k: at the deadline the guest gets SIGTERM (term_sent_) and
+  // grace_seconds_ more; a run that ends in between is still a time-out.
+  double grace_seconds_ = 0;
+  std::atomic<bool> term_sent_{false};
+  bool timed_out_ = false;  // > 0: that signal; -1: cancelled without one
   double deadline_ = 0;  // host monotonic seconds; 0 = none
   double start_time_ = 0;
+  Arch vfs_arch_ = Arch::X86_64;  // the architecture the filesystem was made for
   int64_t virtual_sleep_ns_ = 0;
 
   // Instruction accounting (see docs/UNICORN.md, "Counting").

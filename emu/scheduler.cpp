@@ -4,14 +4,17 @@
 // processes are woken by re-checking what they wait for; when every
 // process is blocked the host waits for input or time. Turns are decided by
 // instruction counts and pids only, so scripts run deterministically.
+#include <fcntl.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <time.h>
+#include <unistd.h>
 #include <unicorn/unicorn.h>
 
 #include <chrono>
 #include <condition_variable>
 #include <csignal>
+#include <cstring>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -38,27 +41,85 @@ double host_now() {
 
 }  // namespace
 
-void Kernel::run_with_watchdog() {
+void Kernel::run_with_watchdog(int cancel_fd) {
   // The watchdog only raises a flag; the block hook acts on it before the
-  // next guest block and the idle wait checks it, so it cannot be lost.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  std::thread watchdog;
-  if (deadline_) {
-    watchdog = std::thread([&] {
-      std::unique_lock<std::mutex> lock(mu);
-      auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(deadline_ - host_now());
-      if (!cv.wait_until(lock, until, [&] { return done; })) deadline_passed_ = true;
-    });
+  // next guest block and the idle wait checks it, so it cannot be lost. It
+  // watches the deadline and the embedder's cancel fd; a pipe ends it.
+  if (!deadline_ && cancel_fd < 0) {
+    run_loop();
+    return;
   }
+  int done_pipe[2];
+  if (pipe2(done_pipe, O_CLOEXEC) != 0) {
+    stop_run(StopReason::SandboxError, std::string("pipe: ") + std::strerror(errno));
+    return;
+  }
+  std::thread watchdog([this, cancel_fd, done = done_pipe[0]] {
+    // Phases: until the deadline; with a kill-after grace, until the run
+    // loop has sent SIGTERM (it clears the flag first), then the grace.
+    enum { kToDeadline, kToTerm, kGrace } phase = kToDeadline;
+    double until = deadline_;
+    for (;;) {
+      int timeout_ms = -1;
+      if (phase == kToTerm) {
+        if (term_sent_.load()) {
+          phase = kGrace;
+          until = host_now() + grace_seconds_;
+          continue;
+        }
+        timeout_ms = 5;
+      } else if (until) {
+        double left = until - host_now();
+        if (left <= 0) {
+          deadline_passed_ = true;
+          if (phase == kGrace || grace_seconds_ <= 0) return;
+          phase = kToTerm;
+          continue;
+        }
+        timeout_ms = static_cast<int>(std::min(left * 1000.0 + 1, 3600e3));
+      }
+      pollfd fds[2] = {{done, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
+      int rc = poll(fds, cancel_fd >= 0 ? 2 : 1, timeout_ms);
+      if (rc < 0 && errno != EINTR) return;
+      if (rc > 0 && fds[0].revents) return;
+      if (rc > 0 && fds[1].revents) {
+        request_cancel(0);
+        return;
+      }
+    }
+  });
   run_loop();
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    done = true;
+  char byte = 1;
+  while (write(done_pipe[1], &byte, 1) < 0 && errno == EINTR) {
   }
-  cv.notify_all();
-  if (watchdog.joinable()) watchdog.join();
+  watchdog.join();
+  close(done_pipe[0]);
+  close(done_pipe[1]);
+}
+
+void Kernel::stop_as_requested() {
+  int sig = cancel_signal_.load(std::memory_order_relaxed);
+  if (!sig && grace_seconds_ > 0 && !term_sent_.load()) {
+    // timeout(1) -k: the guest gets SIGTERM and a grace period to end.
+    timed_out_ = true;
+    deadline_passed_ = false;
+    SignalInfo info;
+    info.signo = SIGTERM;
+    info.code = 0x80;  // SI_KERNEL
+    for (auto& [pid, q] : procs_)
+      if (q->tgid == pid && q->state != ProcState::Zombie) post_signal(*q, SIGTERM, info, /*to_group=*/true);
+    term_sent_ = true;
+    return;
+  }
+  if (sig) {
+    result_.signal = sig > 0 ? sig : 0;
+    stop_run(StopReason::Cancelled, sig > 0 ? std::string("cancelled by signal ") + std::to_string(sig) + " (" +
+                                                  strsignal(sig) + ")"
+                                            : "cancelled");
+    return;
+  }
+  stop_run(StopReason::TimeLimit, "wall-clock limit of " + seconds_text(deadline_ - start_time_) + " s reached" +
+                                      (timed_out_ ? " (SIGTERM sent, still running " + seconds_text(grace_seconds_) + " s later)" : ""));
 }
 
 Process* Kernel::pick_next() {
@@ -273,10 +334,11 @@ void Kernel::run_slice(Process& p) {
     if (p.image && p.image->uc == uc) p.image->translation_primed = true;
   }
   if (stopped_) return;
+  bool grace_began = false;  // the kill-after grace began: this turn just ends
   if (deadline_passed_) {
-    stop_run(StopReason::TimeLimit,
-             "wall-clock limit of " + seconds_text(config_.limits.timeout_seconds) + " s reached");
-    return;
+    stop_as_requested();
+    if (stopped_) return;
+    grace_began = true;
   }
   if (budget_exhausted_) {
     stop_run(StopReason::InstructionLimit, "instruction limit of " + std::to_string(budget_) + " reached");
@@ -311,7 +373,7 @@ void Kernel::run_slice(Process& p) {
     fault_signal(sig, fault_addr_, buf);
     return;
   }
-  if (tail_mode_ || quantum_expired_) return;  // quantum or budget boundary: just a turn ending
+  if (tail_mode_ || quantum_expired_ || grace_began) return;  // quantum or budget boundary: just a turn ending
   // Emulation ended without a reason of ours: x86 `hlt` does this. Linux
   // answers a privileged instruction in user mode with SIGSEGV.
   fault_signal(SIGSEGV, p.resume_pc, "privileged instruction");
@@ -321,9 +383,8 @@ void Kernel::run_loop() {
   while (!stopped_) {
     reap_retired();
     if (deadline_passed_) {
-      stop_run(StopReason::TimeLimit,
-               "wall-clock limit of " + seconds_text(config_.limits.timeout_seconds) + " s reached");
-      break;
+      stop_as_requested();
+      if (stopped_) break;
     }
     if (terminal_) {
       // Ctrl-C / Ctrl-\ / Ctrl-Z typed at the host terminal go to the

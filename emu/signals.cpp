@@ -42,6 +42,12 @@ bool never_restarts(const char* name) {
 
 void Kernel::post_signal(Process& p, int sig, const SignalInfo& info, bool to_group) {
   if (p.state == ProcState::Zombie || sig < 1 || sig > SignalState::kNsig) return;
+  // The sandbox's first process is its PID namespace's init: a signal a
+  // guest process sends it (kill, tkill, sigqueue: si_code <= 0) does
+  // nothing unless init handles it, SIGKILL and SIGSTOP included, as
+  // Linux's SIGNAL_UNKILLABLE. Signals from outside the sandbox (the host
+  // terminal, the time limit: SI_KERNEL) and faults act as on any process.
+  if (p.tgid == 1 && info.code <= 0 && p.signals.actions()[sig].handler == 0) return;
   if (sig == SIGKILL) {
     // Acted on by the scheduler, like every signal: the sender's kill()
     // returns first, as on Linux.

@@ -3,10 +3,51 @@
 // with whiteouts, so the lower host tree is never touched.
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "rootfs/vfs_core.h"
 
 namespace vmrun::fs {
+namespace {
+
+// chmod of NAME in a host directory without following a final symlink.
+// glibc's fchmodat(..., AT_SYMLINK_NOFOLLOW) cannot be used: before the
+// fchmodat2 syscall it is emulated through chmod("/proc/self/fd/N"), a
+// path-based call the emulator's seccomp allowlist refuses. Regular files
+// and directories are opened (no symlink followed) and changed through the
+// descriptor; other kinds (FIFOs, sockets, devices), which must not be
+// opened, are changed by name once an O_PATH look shows they are not a
+// symlink. The guest cannot race the window between the two: it is
+// stopped while we run.
+Result<void> host_chmod_nofollow(int parent, const std::string& name, uint32_t mode) {
+  int probe = ::openat(parent, name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (probe < 0) return Err{errno};
+  struct stat st {};
+  int rc = ::fstat(probe, &st);
+  int saved = errno;
+  ::close(probe);
+  if (rc != 0) return Err{saved};
+  if (S_ISLNK(st.st_mode)) return Err{EOPNOTSUPP};
+  if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) {
+    int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0);
+    int fd = ::openat(parent, name.c_str(), flags);
+    if (fd >= 0) {
+      struct stat now {};
+      bool same = ::fstat(fd, &now) == 0 && now.st_dev == st.st_dev && now.st_ino == st.st_ino;
+      rc = same ? ::fchmod(fd, mode & 07777) : -1;
+      saved = same ? errno : ESTALE;
+      ::close(fd);
+      if (rc != 0) return Err{saved};
+      return Ok();
+    }
+    if (errno != EACCES) return Err{errno};
+    // Unreadable to a host user without CAP_DAC_OVERRIDE: by name below.
+  }
+  if (::fchmodat(parent, name.c_str(), mode & 07777, 0) != 0) return Err{errno};
+  return Ok();
+}
+
+}  // namespace
 
 NodeRef VfsCore::new_node(NodeKind kind, uint32_t mode, int fsid) {
   auto n = std::make_shared<MemNode>(kind, shared);
@@ -188,8 +229,7 @@ Result<void> VfsCore::chmod_walk(Walk& w, uint32_t mode) {
   if (f.in_mount()) {
     if (!mount_writable[static_cast<size_t>(f.fsid - kFsMountBase)]) return Err{EROFS};
     if (!f.host_parent) return Err{EPERM};
-    if (::fchmodat(f.host_parent->get(), f.host_name.c_str(), mode & 07777, AT_SYMLINK_NOFOLLOW) != 0) return Err{errno};
-    return Ok();
+    return host_chmod_nofollow(f.host_parent->get(), f.host_name, mode);
   }
   TRY_ASSIGN(NodeRef n, writable_node(w));
   n->mode = (n->mode & S_IFMT) | (mode & 07777);

@@ -67,7 +67,7 @@ bool parse_small_int(std::string_view s, int* out) {
   return true;
 }
 
-const char* const kRootFiles[] = {"cpuinfo", "meminfo", "uptime", "mounts"};
+const char* const kRootFiles[] = {"cpuinfo", "meminfo", "uptime", "mounts", "stat", "loadavg"};
 const char* const kPidEntries[] = {"exe", "cwd", "root", "fd", "maps", "cmdline", "comm", "stat", "status", "mounts", "mountinfo"};
 
 const char* state_name(char c) {
@@ -158,6 +158,8 @@ NodeRef VfsCore::proc_lookup(const MemNode& dir, std::string_view name) {
       if (name == "meminfo") { std::string s = config.meminfo; return file([s] { return s; }, kProcInoBase + 4); }
       // As on Linux, /proc/mounts is the reader's own view.
       if (name == "mounts") return p ? symlink("self/mounts", kProcInoBase + 6) : nullptr;
+      if (name == "stat" && config.stat) return file(config.stat, kProcInoBase + 7);
+      if (name == "loadavg" && config.loadavg) return file(config.loadavg, kProcInoBase + 8);
       if (name == "uptime") {
         auto up = config.uptime;
         return file([up] {
@@ -246,7 +248,9 @@ std::vector<DirEntry> VfsCore::proc_list(const MemNode& dir) {
       } else if (p) {
         names.push_back(std::to_string(p->thread_group()));
       }
-      names.insert(names.end(), std::begin(kRootFiles), std::end(kRootFiles));
+      for (const char* f : kRootFiles)
+        if ((std::string_view(f) != "stat" || config.stat) && (std::string_view(f) != "loadavg" || config.loadavg))
+          names.push_back(f);
       break;
     case ProcDirKind::kPid:
       if (proc_target(dir.proc_pid)) names.insert(names.end(), std::begin(kPidEntries), std::end(kPidEntries));

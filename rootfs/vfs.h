@@ -71,6 +71,7 @@ struct VfsConfig {
   std::function<Timespec()> now;    // time source for new timestamps (virtual in deterministic mode)
   std::string cpuinfo, meminfo;     // contents of /proc/cpuinfo, /proc/meminfo
   std::function<double()> uptime;   // seconds, for /proc/uptime
+  std::function<std::string()> stat, loadavg;  // /proc/stat, /proc/loadavg, made when read (absent if unset)
   uint64_t random_seed = 0;         // seeds /dev/random and /dev/urandom (reproducible runs)
 };
 

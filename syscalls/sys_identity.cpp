@@ -139,10 +139,14 @@ Result<uint64_t> sys_getrandom(Kernel& k, const SyscallArgs& a) {
 Result<uint64_t> sys_sysinfo(Kernel& k, const SyscallArgs& a) {
   abi::Writer w(112);
   uint64_t total = k.config().limits.max_memory ? k.config().limits.max_memory : (4ull << 30);
-  w.put<int64_t>(0, k.monotonic().sec);
+  // Uptime is the sandbox's own (as /proc/uptime), not the host's.
+  w.put<int64_t>(0, static_cast<int64_t>(k.uptime_seconds()));
   w.put<uint64_t>(32, total);
   w.put<uint64_t>(40, total - std::min(total, k.mem().mapped_bytes()));
-  w.put<uint16_t>(80, 1);  // procs
+  int procs = 0;
+  for (auto& [pid, p] : k.processes())
+    if (p->state != ProcState::Zombie) procs++;
+  w.put<uint16_t>(80, static_cast<uint16_t>(std::clamp(procs, 1, 65535)));  // procs
   w.put<uint32_t>(104, 1);  // mem_unit
   TRY_VOID(k.mem().copy_out({a[0]}, w.bytes().data(), w.bytes().size()));
   return 0;

@@ -37,6 +37,7 @@ enum class StopReason {
   NotFound,          // the program does not exist in the guest filesystem
   CannotExecute,     // not an executable we can load (bad ELF, wrong arch, ...)
   SandboxError,      // vmrun's own error (bad configuration, host failure)
+  Cancelled,         // the embedder cancelled the run (RunRequest::cancel_fd)
 };
 const char* stop_reason_name(StopReason reason);
 
@@ -48,16 +49,31 @@ struct Mount {
 
 struct Limits {
   uint64_t max_instructions = 0;  // 0 = unlimited; counted exactly over the whole run
-  double timeout_seconds = 0;     // wall clock; 0 = unlimited
+  double timeout_seconds = 0;     // wall clock; 0, +infinity or beyond kMaxTimeoutSeconds = unlimited
   uint64_t max_memory = 4ull << 30; // bytes of guest mappings, all processes; beyond, ENOMEM (0 = unlimited)
   uint64_t max_output = 64 << 20; // bytes of stdout+stderr (captured or streamed)
   uint64_t max_disk = 256 << 20;  // bytes the guest may write into the in-memory upper layer
   uint32_t max_open_files = 1024; // per process (RLIMIT_NOFILE)
   uint32_t max_processes = 256;   // live guest processes; fork beyond gets EAGAIN
+  // At the time limit, guest processes first get SIGTERM and the run ends
+  // this much later (or when they do), as timeout(1) -k; 0 = stop at once.
+  // The run is reported as TimeLimit either way.
+  double kill_after_seconds = 0;
+
+  // A time limit longer than this (about 31 years) is no limit.
+  static constexpr double kMaxTimeoutSeconds = 1e9;
+  // The wall-clock limit in force: 0 when there is none.
+  double effective_timeout() const;
+  // Why these limits cannot be used (a negative or NaN timeout, ...), or "".
+  std::string invalid_reason() const;
 };
 
 struct Config {
   std::string rootfs;                 // host directory holding the guest root
+  // With `rootfs` empty: the root filesystem for each architecture. The
+  // program is looked up in the one for `arch` (x86_64 when unset), and
+  // when its ELF machine is another architecture, the run uses that one's.
+  std::map<Arch, std::string> rootfs_by_arch;
   std::optional<Arch> arch;           // default: the program's ELF machine
   std::vector<Mount> mounts;
   Limits limits;
@@ -97,12 +113,16 @@ struct RunRequest {
   int stdin_fd = -1;                  // ... or a host fd to read from (>= 0)
   int stdout_fd = -1;                 // stream guest stdout to this host fd instead of capturing
   int stderr_fd = -1;                 // likewise for stderr
+  // Cancellation: when this host fd becomes readable (a byte written to a
+  // pipe, an eventfd signalled) the run stops as StopReason::Cancelled,
+  // with its result and statistics so far. vmrun never reads from it.
+  int cancel_fd = -1;
 };
 
 struct RunResult {
   StopReason stop_reason = StopReason::SandboxError;
   int exit_code = 0;                  // valid when Exited
-  int signal = 0;                     // valid when Signaled
+  int signal = 0;                     // valid when Signaled; for Cancelled, the host signal that asked for it (0: none)
   std::string message;                // human-readable detail for errors and faults
   std::optional<Arch> arch;
   uint64_t instructions = 0;
@@ -112,12 +132,31 @@ struct RunResult {
   std::string stdout_data, stderr_data;  // when captured
   bool output_truncated = false;
   std::map<std::string, uint64_t> unimplemented_syscalls;  // name -> times called
+  // What the report records about the run itself (docs/REPORT.md).
+  std::vector<std::string> argv;      // the guest's argv, program resolved
+  std::string program;                // the guest path executed
+  Limits limits;                      // the limits in force
+  double started_at = 0;              // Unix time (seconds) the run started
+  double host_cpu_seconds = 0;        // user+system CPU time of the emulator
+  uint64_t host_peak_rss = 0;         // bytes: peak resident set of the emulator process
 
   // The CLI's exit status convention (timeout(1), env(1), chroot(8)).
   int exit_status() const;
+  // The JSON report (docs/REPORT.md, schema kReportSchemaVersion).
   std::string to_json() const;
   static RunResult from_json(const std::string& text);
 };
+
+// The report's schema version (docs/REPORT.md): bumped when a field changes
+// meaning or disappears; new fields may appear without a bump.
+constexpr int kReportSchemaVersion = 1;
+// vmrun's version ("0.3.0") and the Unicorn library's in use ("2.1.1").
+const char* version();
+std::string unicorn_version();
+
+// The root filesystem directories a run may read: `rootfs`, or every
+// `rootfs_by_arch` entry when it is empty.
+std::vector<std::string> rootfs_candidates(const Config& config);
 
 class Sandbox {
  public:
