@@ -42,12 +42,6 @@ bool never_restarts(const char* name) {
 
 void Kernel::post_signal(Process& p, int sig, const SignalInfo& info, bool to_group) {
   if (p.state == ProcState::Zombie || sig < 1 || sig > SignalState::kNsig) return;
-  // The sandbox's first process is its PID namespace's init: a signal a
-  // guest process sends it (kill, tkill, sigqueue: si_code <= 0) does
-  // nothing unless init handles it, SIGKILL and SIGSTOP included, as
-  // Linux's SIGNAL_UNKILLABLE. Signals from outside the sandbox (the host
-  // terminal, the time limit: SI_KERNEL) and faults act as on any process.
-  if (p.tgid == 1 && info.code <= 0 && p.signals.actions()[sig].handler == 0) return;
   if (sig == SIGKILL) {
     // Acted on by the scheduler, like every signal: the sender's kill()
     // returns first, as on Linux.
@@ -109,14 +103,15 @@ Result<void> Kernel::send_signal(int pid, int sig, const SignalInfo& info, bool 
   if (targets.empty()) return Err{ESRCH};
   if (sig == 0) return Ok();
   for (Process* p : targets) {
-    // The sandbox's init is a container's pid 1: signals other guest
-    // processes send it arrive only where it installed a handler (SIGKILL
-    // and SIGSTOP never), so no guest can end the run by killing pid 1.
-    // Init signalling itself keeps the plain Linux semantics (`kill $$` in
-    // a script ends it). Signals the kernel raises (faults, the terminal's
-    // Ctrl-C, timers) are not sent through here.
-    if (p->tgid == 1 && self.tgid != 1 &&
-        (sig == SIGKILL || sig == SIGSTOP || p->signals.actions()[sig].handler == 0))
+    // The sandbox's init is its PID namespace's pid 1 (Linux's
+    // SIGNAL_UNKILLABLE): a signal any guest process sends it, itself
+    // included, arrives only where it installed a handler or blocks it
+    // (SIGKILL and SIGSTOP never), so `kill $$` in a script run as the
+    // program does nothing, as in a container. Signals the kernel raises
+    // (faults, timers) and those from outside the sandbox (the host
+    // terminal's Ctrl-C, --kill-after's SIGTERM) are not sent through here.
+    if (p->tgid == 1 && (sig == SIGKILL || sig == SIGSTOP ||
+                         (p->signals.actions()[sig].handler == 0 && !(p->signals.mask & bit(sig)))))
       continue;
     post_signal(*p, sig, info, !to_thread);
   }
@@ -134,6 +129,9 @@ void Kernel::deliver_pending_signals(Process& p) {
     SignalInfo info = p.signals.take(sig);
     SigAction act = p.signals.actions()[sig];
     if (act.handler == kSigIgn || (act.handler == 0 && ignored_by_default(sig))) continue;
+    // Init drops, when it unblocks them, the signals guest processes sent
+    // it that still have their default action (see send_signal).
+    if (act.handler == 0 && p.tgid == 1 && info.code <= 0 && sig != SIGKILL) continue;
     if (act.handler == 0) {
       if (stops_by_default(sig)) {
         p.state = ProcState::Stopped;

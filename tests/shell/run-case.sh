@@ -9,7 +9,8 @@
 #   reference  env -i PATH=... HOME=/root LANG=C.UTF-8 \
 #                chroot .deps/rootfs/x86_64 /bin/busybox sh -c "$(cat NAME.sh)"
 #              for BOTH arches (the cases are arch-independent).  It runs in
-#              a private mount namespace (unshare -m) with fresh tmpfs on the
+#              private mount and PID namespaces (unshare -m -p -f: the shell
+#              is PID 1, as the sandbox's first process is) with fresh tmpfs on the
 #              rootfs's /tmp and /dev (null, zero, full, random, urandom bound
 #              from the host) and a proc on /proc, and ulimit -c 0 (vmrun
 #              writes no core files), so the reference never
@@ -79,7 +80,7 @@ run() {
   echo $? > "$work/$n.rc"
 }
 
-# The reference: chroot in a private mount namespace (see the header).
+# The reference: chroot in private mount and PID namespaces (see the header).
 ref_setup='
 r=$1; shift
 ulimit -c 0   # no core files: vmrun writes none, so no "(core dumped)"
@@ -93,14 +94,14 @@ ln -s /proc/self/fd/1 "$r/dev/stdout"; ln -s /proc/self/fd/2 "$r/dev/stderr"
 mkdir "$r/dev/pts" "$r/dev/shm"
 mount -t proc proc "$r/proc" 2>/dev/null || true
 exec "$@"'
-ref_cmd=(unshare -m --propagation private sh -c "$ref_setup" ref-setup "$ref_rootfs"
+ref_cmd=(unshare -m -p -f --propagation private sh -c "$ref_setup" ref-setup "$ref_rootfs"
          "${ref_env[@]}" chroot "$ref_rootfs" /bin/busybox sh -c "$script")
 run ref "${ref_cmd[@]}"
 if [ "$(cat "$work/ref.rc")" = 125 ]; then
   cat "$work/ref.err"
   fail "could not set up the reference's mount namespace (needs root with CAP_SYS_ADMIN)"
 fi
-ref_desc="chroot $ref_rootfs /bin/busybox sh -c \"\$(cat $case_file)\" (private /tmp, /dev, /proc)"
+ref_desc="chroot $ref_rootfs /bin/busybox sh -c \"\$(cat $case_file)\" (PID 1 of a new PID namespace; private /tmp, /dev, /proc)"
 for part in out err rc; do
   if [ -f "$here/expected/$name.$arch.$part" ]; then
     cp "$here/expected/$name.$arch.$part" "$work/ref.$part"
