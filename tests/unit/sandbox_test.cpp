@@ -7,6 +7,9 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
+#include <csignal>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 #include <cstdlib>
@@ -553,4 +556,114 @@ TEST_CASE("Landlock confines the emulator process's opens to the rootfs and moun
     CHECK(out == "enforced ok EACCES EACCES EACCES");
   else
     CHECK(out == "unsupported ok ok ok created");  // nothing enforced: say so, change nothing
+}
+
+TEST_CASE("a readable cancel fd stops a busy guest with its statistics so far") {
+  for (Arch arch : kArches) {
+    for (bool contain : {true, false}) {
+      int fds[2];
+      REQUIRE(pipe(fds) == 0);
+      Config c = test::config_for(arch);
+      c.contain = contain;
+      RunRequest req = test::request({"/bin/busybox", "sh", "-c", "while :; do :; done"});
+      req.cancel_fd = fds[0];
+      std::thread canceller([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        char byte = 1;
+        REQUIRE(write(fds[1], &byte, 1) == 1);
+      });
+      RunResult r = Sandbox(c).run(req);
+      canceller.join();
+      INFO(arch_name(arch) << " contain=" << contain << " " << r.message);
+      CHECK(r.stop_reason == StopReason::Cancelled);
+      CHECK(r.exit_status() == 128 + SIGTERM);
+      CHECK(r.instructions > 0);
+      CHECK(r.arch == arch);
+      // vmrun only polls the fd: the byte is still there for the caller.
+      char byte = 0;
+      CHECK(read(fds[0], &byte, 1) == 1);
+      close(fds[0]);
+      close(fds[1]);
+    }
+  }
+}
+
+TEST_CASE("limits that cannot be used are refused; an infinite time limit is none") {
+  Config c = test::config_for(Arch::X86_64);
+  for (double bad : {-1.0, std::nan("")}) {
+    c.limits.timeout_seconds = bad;
+    RunResult r = Sandbox(c).run(test::request({"/bin/busybox", "true"}));
+    CHECK(r.stop_reason == StopReason::SandboxError);
+    CHECK(r.message.find("time limit") != std::string::npos);
+  }
+  for (double none : {0.0, HUGE_VAL, 1e20}) {
+    c.limits.timeout_seconds = none;
+    CHECK(c.limits.effective_timeout() == 0);
+    for (bool contain : {true, false}) {
+      c.contain = contain;
+      RunResult r = Sandbox(c).run(test::request({"/bin/busybox", "sh", "-c", "sleep 0.1; echo done"}));
+      CHECK(r.stop_reason == StopReason::Exited);
+      CHECK(r.stdout_data == "done\n");
+    }
+  }
+  c.limits.timeout_seconds = 2.5;
+  CHECK(c.limits.effective_timeout() == 2.5);
+}
+
+TEST_CASE("with a root per architecture, the program's architecture picks the root and /proc/cpuinfo") {
+  TempDir bin;
+  fsys::copy_file(test::rootfs(Arch::RiscV64) + "/bin/busybox", bin.path / "busybox");
+  Config c;
+  c.rootfs_by_arch = {{Arch::X86_64, test::rootfs(Arch::X86_64)}, {Arch::RiscV64, test::rootfs(Arch::RiscV64)}};
+  c.mounts.push_back({bin.path.string(), "/g", false});
+  RunResult rv = Sandbox(c).run(
+      test::request({"/g/busybox", "sh", "-c", "/bin/busybox uname -m; /bin/busybox grep -c ^isa /proc/cpuinfo"}));
+  INFO(rv.message);
+  CHECK(rv.stop_reason == StopReason::Exited);
+  CHECK(rv.stdout_data == "riscv64\n1\n");
+  CHECK(rv.arch == Arch::RiscV64);
+  RunResult x86 = Sandbox(c).run(test::request({"/bin/busybox", "uname", "-m"}));
+  CHECK(x86.stdout_data == "x86_64\n");
+  // One explicit root: /proc/cpuinfo still follows the program.
+  c.rootfs = test::rootfs(Arch::X86_64);
+  RunResult explicit_root = Sandbox(c).run(test::request({"/g/busybox", "grep", "-c", "^isa", "/proc/cpuinfo"}));
+  CHECK(explicit_root.stdout_data == "1\n");
+}
+
+TEST_CASE("a bare program name is searched in the guest's PATH only") {
+  Config c = test::config_for(Arch::X86_64);
+  RunRequest req = test::request({"busybox", "echo", "found"});
+  req.env = {"PATH=/nonexistent:/bin"};
+  RunResult found = Sandbox(c).run(req);
+  CHECK(found.stdout_data == "found\n");
+  CHECK(found.program == "/bin/busybox");
+  req.env = {"PATH=/nonexistent"};
+  req.cwd = "/bin";  // no fallback to the working directory
+  RunResult missing = Sandbox(c).run(req);
+  CHECK(missing.stop_reason == StopReason::NotFound);
+  CHECK(missing.message == "busybox: not found in PATH (/nonexistent)");
+}
+
+TEST_CASE("a host name other than the root's shows in uname, /etc/hostname and /etc/hosts") {
+  Config c = test::config_for(Arch::X86_64);
+  c.hostname = "box9";
+  RunResult r = Sandbox(c).run(test::request(
+      {"/bin/busybox", "sh", "-c", "/bin/busybox hostname; cat /etc/hostname; grep -c '^127.0.1.1.box9$' /etc/hosts"}));
+  CHECK(r.stdout_data == "box9\nbox9\n1\n");
+}
+
+TEST_CASE("the report carries its schema version, the versions and the limits in force") {
+  Config c = test::config_for(Arch::X86_64);
+  c.limits.max_instructions = 123456789;
+  RunResult r = Sandbox(c).run(test::request({"/bin/busybox", "true"}));
+  RunResult back = RunResult::from_json(r.to_json());
+  CHECK(r.to_json().find("\"schema_version\": 1") != std::string::npos);
+  CHECK(r.to_json().find(std::string("\"vmrun_version\": \"") + version() + "\"") != std::string::npos);
+  CHECK(unicorn_version().rfind("2.", 0) == 0);
+  CHECK(back.limits.max_instructions == 123456789);
+  CHECK(back.limits.max_memory == c.limits.max_memory);
+  CHECK(back.argv == std::vector<std::string>{"/bin/busybox", "true"});
+  CHECK(back.program == "/bin/busybox");
+  CHECK(back.host_peak_rss > (1u << 20));
+  CHECK(back.started_at > 1.7e9);
 }
