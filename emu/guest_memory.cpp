@@ -248,10 +248,13 @@ Result<void> AddressSpace::copy_from(const AddressSpace& other) {
         })) {
       vmas_.at(v.start).name = v.name;
       vmas_.at(v.start).content_id = id;
+      vmas_.at(v.start).private_file = v.private_file;
+      vmas_.at(v.start).file_offset = v.file_offset;
       continue;  // the same code, already translated in this engine
     }
     TRY_VOID(map_fixed(v.start, len, v.prot, v.name));
     vmas_.at(v.start).shared_file = v.shared_file;
+    vmas_.at(v.start).private_file = v.private_file;
     vmas_.at(v.start).file_offset = v.file_offset;
     vmas_.at(v.start).content_id = id;
     // Copy only pages the parent ever touched: untouched anonymous pages
@@ -499,6 +502,44 @@ void AddressSpace::write_back(uint64_t addr, uint64_t len) {
   for (auto& [s, v] : vmas_) {
     if (!v.shared_file || v.end <= addr || v.start >= end) continue;
     write_piece(v, std::max(v.start, addr), std::min(v.end, end));
+  }
+}
+
+void AddressSpace::set_private_file(uint64_t addr, uint64_t len, fs::FileRef file, uint64_t offset) {
+  for (auto& [s, v] : vmas_) {
+    if (v.start >= addr && v.end <= addr + len) {
+      v.private_file = file;
+      v.file_offset = offset + (v.start - addr);
+    }
+  }
+}
+
+void AddressSpace::discard(uint64_t addr, uint64_t len) {
+  uint64_t end = addr + len;
+  std::vector<uint8_t> buf;
+  auto it = vmas_.upper_bound(addr);
+  if (it != vmas_.begin()) --it;
+  for (; it != vmas_.end() && it->second.start < end; ++it) {
+    Vma& v = it->second;
+    if (v.end <= addr || v.backing) continue;  // shared: the contents stay
+    bool anonymous = v.name.empty() || v.name[0] == '[';
+    if (!anonymous && !v.private_file) continue;  // the program's segments
+    uint64_t lo = std::max(v.start, addr), hi = std::min(v.end, end);
+    uint8_t* host = v.host + (lo - v.start);
+    if (anonymous) {
+      // Private anonymous host memory: the host gives zero pages back.
+      madvise(host, hi - lo, MADV_DONTNEED);
+    } else {
+      uint64_t off = v.file_offset + (lo - v.start), done = 0;
+      while (done < hi - lo) {
+        auto got = v.private_file->pread(host + done, hi - lo - done, off + done);
+        if (!got.ok() || got.value() == 0) break;
+        done += got.value();
+      }
+      std::memset(host + done, 0, hi - lo - done);  // past the end of the file
+    }
+    if (v.prot & kProtExec) drop_code(v, lo, hi, true);
+    v.content_id = 0;
   }
 }
 

@@ -77,6 +77,9 @@ struct Vma {
   // Parked only (AddressSpace::park_code): a private read+write area
   // emptied to zeros, still in Unicorn, that map_fixed may take back.
   bool zeroed = false;
+  // MAP_PRIVATE file mappings (mmap): the file, read again for the pages
+  // madvise(MADV_DONTNEED) discards (offset in file_offset).
+  fs::FileRef private_file;
 };
 
 // Guest memory accounting shared by every address space of a run, so the
@@ -172,6 +175,13 @@ class AddressSpace {
   Result<void> map_host(const Vma& area);
   // Mark [addr, addr+len) (just mapped) as a shared mapping of `file`.
   void set_shared_file(uint64_t addr, uint64_t len, fs::FileRef file, uint64_t offset);
+  // Mark [addr, addr+len) (just mapped) as a private mapping of `file`.
+  void set_private_file(uint64_t addr, uint64_t len, fs::FileRef file, uint64_t offset);
+  // madvise(MADV_DONTNEED) on [addr, addr+len): private anonymous pages
+  // read back as zeros, private pages of an mmap'ed file as the file's
+  // bytes; shared memory keeps its contents, as do the program's own
+  // segments (their bytes are the file's unless made writable).
+  void discard(uint64_t addr, uint64_t len);
   // Write shared file mappings in [addr, addr+len) back to their files.
   void write_back(uint64_t addr, uint64_t len);
   // A copy of `other`'s areas and contents into this (empty) space (fork).

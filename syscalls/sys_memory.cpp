@@ -105,6 +105,7 @@ Result<uint64_t> sys_mmap(Kernel& k, const SyscallArgs& a) {
       done += r.value();
     }
     if (shared && (file->flags & O_ACCMODE) == O_RDWR) k.mem().set_shared_file(where, plen, file, off);
+    if (!shared) k.mem().set_private_file(where, plen, file, off);
     if (shared) {
       auto attr = file->stat();
       const Vma* v = k.mem().vma_at(where);
@@ -165,10 +166,7 @@ Result<uint64_t> sys_madvise(Kernel& k, const SyscallArgs& a) {
   if (addr & (kPageSize - 1)) return Err{EINVAL};
   if (a.i32(2) == MADV_DONTNEED) {
     if (k.mem().accessible_prefix(addr, len, 0) != len) return Err{ENOMEM};
-    // Anonymous private memory reads back as zeros after DONTNEED.
-    std::vector<uint8_t> zeros(std::min<uint64_t>(len, 1 << 20));
-    for (uint64_t done = 0; done < len; done += zeros.size())
-      TRY_VOID(k.mem().poke(addr + done, zeros.data(), std::min<uint64_t>(zeros.size(), len - done)));
+    k.mem().discard(addr, len);
   }
   return 0;
 }
@@ -189,7 +187,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("munmap", sys_munmap, Support::Full, "pu", nullptr),
     SYSCALL_DEF("mprotect", sys_mprotect, Support::Full, "puP", nullptr),
     SYSCALL_DEF("mremap", sys_mremap, Support::Partial, "puux", "MREMAP_FIXED and MREMAP_DONTUNMAP unsupported"),
-    SYSCALL_DEF("madvise", sys_madvise, Support::Partial, "puv", "only MADV_DONTNEED acts (zero-fill); others are hints"),
+    SYSCALL_DEF("madvise", sys_madvise, Support::Partial, "puv", "only MADV_DONTNEED acts: private anonymous pages read back as zeros, private file pages as the file again, shared memory keeps its contents; the program's own ELF segments keep theirs even when written; other advice is a hint"),
     SYSCALL_DEF("msync", sys_msync, Support::Full, "pux", nullptr),
     SYSCALL_DEF("mlock", sys_mlock, Support::Full, "pu", nullptr),
     SYSCALL_DEF("munlock", sys_mlock, Support::Full, "pu", nullptr),
