@@ -1,18 +1,18 @@
-// Anonymous pipes: a bounded in-memory buffer shared by a read end and a
-// write end. With one guest process a read that would block can never be
-// satisfied; it returns EAGAIN until the process issue brings a scheduler
-// that suspends the caller instead.
+// Anonymous pipes: a read end and a write end over one fs::PipeBuffer
+// (the same buffer named FIFOs use). A read or write that would block
+// returns EAGAIN; the syscall layer suspends the caller until it is ready.
 #pragma once
 
 #include <utility>
 
 #include "rootfs/file.h"
+#include "rootfs/pipe_buffer.h"
 
 namespace vmrun {
 
-constexpr size_t kPipeCapacity = 65536;      // a new pipe's, as on Linux
-constexpr size_t kPipeMaxCapacity = 1 << 20;  // F_SETPIPE_SZ's limit (fs.pipe-max-size)
-constexpr size_t kPipeAtomicBytes = 4096;     // PIPE_BUF: writes up to this size never interleave
+constexpr size_t kPipeCapacity = fs::PipeBuffer::kDefaultCapacity;
+constexpr size_t kPipeMaxCapacity = fs::PipeBuffer::kMaxCapacity;
+constexpr size_t kPipeAtomicBytes = fs::PipeBuffer::kAtomicBytes;
 
 // Returns {read end, write end}.
 std::pair<fs::FileRef, fs::FileRef> make_pipe(uint64_t inode);

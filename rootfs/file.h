@@ -70,6 +70,9 @@ class File {
   // How many bytes a write would accept now without blocking (a pipe's
   // free space); unbounded for files.
   virtual size_t write_capacity() { return SIZE_MAX; }
+  // A FIFO opened for reading only or writing only: whether the other
+  // side has been opened since (open(2) waits for it). Others: true.
+  virtual bool fifo_peer_ready() const { return true; }
   // Ready bits for poll/select; files are always ready.
   virtual uint32_t poll_ready() { return kPollIn | kPollOut; }
   virtual bool is_tty() const { return false; }

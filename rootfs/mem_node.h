@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "rootfs/file.h"
+#include "rootfs/pipe_buffer.h"
 
 namespace vmrun::fs {
 
@@ -73,9 +74,9 @@ struct MemNode {
   int proc_pid = 0;    // /proc/<pid> and its fd/: whose
   std::function<std::string()> content;  // kProcFile generator
 
-  // kFifo state (a minimal non-blocking pipe).
-  std::string fifo_buf;
-  int fifo_readers = 0, fifo_writers = 0;
+  // kFifo: the pipe buffer while the FIFO is open anywhere (its contents
+  // go when the last end closes, as on Linux).
+  std::weak_ptr<PipeBuffer> fifo;
 
   std::shared_ptr<VfsShared> shared;
 

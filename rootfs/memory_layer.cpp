@@ -190,53 +190,58 @@ class MemFile final : public File {
   uint64_t off_ = 0;
 };
 
-constexpr size_t kFifoCapacity = 65536;
-
+// A named FIFO: each open is one end of the node's pipe buffer (the one
+// anonymous pipes use), so PIPE_BUF atomicity and blocking writes are the
+// same as theirs.
 class FifoFile final : public File {
  public:
   FifoFile(NodeRef node, int fl) : node_(std::move(node)) {
     flags = fl;
-    if (can_read(flags)) ++node_->fifo_readers;
-    if (can_write(flags)) ++node_->fifo_writers;
+    buf_ = node_->fifo.lock();
+    if (!buf_) {
+      buf_ = std::make_shared<PipeBuffer>();
+      node_->fifo = buf_;
+    }
+    if (can_read(flags)) buf_->add_reader();
+    if (can_write(flags)) buf_->add_writer();
+    readers_seen_ = buf_->reader_opens();
+    writers_seen_ = buf_->writer_opens();
+  }
+  bool fifo_peer_ready() const override {
+    if (can_read(flags) && can_write(flags)) return true;
+    if (can_read(flags)) return buf_->writers() > 0 || buf_->writer_opens() > writers_seen_;
+    return buf_->readers() > 0 || buf_->reader_opens() > readers_seen_;
   }
   ~FifoFile() override {
-    if (can_read(flags)) --node_->fifo_readers;
-    if (can_write(flags)) --node_->fifo_writers;
+    if (can_read(flags)) buf_->remove_reader();
+    if (can_write(flags)) buf_->remove_writer();
   }
   Result<size_t> read(void* buf, size_t n) override {
     if (!can_read(flags)) return Err{EBADF};
-    auto& b = node_->fifo_buf;
-    if (b.empty()) {
-      if (node_->fifo_writers > 0) return Err{EAGAIN};
-      return size_t{0};
-    }
-    size_t k = std::min(n, b.size());
-    std::memcpy(buf, b.data(), k);
-    b.erase(0, k);
-    return k;
+    return buf_->read(buf, n);
   }
   Result<size_t> write(const void* buf, size_t n) override {
     if (!can_write(flags)) return Err{EBADF};
-    if (node_->fifo_readers == 0) return Err{EPIPE};
-    auto& b = node_->fifo_buf;
-    size_t room = kFifoCapacity - std::min(kFifoCapacity, b.size());
-    if (room == 0) return Err{EAGAIN};
-    size_t k = std::min(n, room);
-    b.append(static_cast<const char*>(buf), k);
-    return k;
+    return buf_->write(buf, n);
   }
   Result<Attr> stat() override { return node_->attr(); }
   uint32_t poll_ready() override {
     uint32_t r = 0;
-    if (can_read(flags) && (!node_->fifo_buf.empty() || node_->fifo_writers == 0)) r |= kPollIn;
-    if (can_read(flags) && node_->fifo_writers == 0) r |= kPollHup;
-    if (can_write(flags) && node_->fifo_buf.size() < kFifoCapacity) r |= kPollOut;
+    if (can_read(flags) && (buf_->size() || buf_->writers() == 0)) r |= kPollIn;
+    if (can_read(flags) && buf_->writers() == 0) r |= kPollHup;
+    if (can_write(flags) && buf_->readers() == 0) r |= kPollErr;
+    if (can_write(flags) && buf_->room()) r |= kPollOut;
     return r;
   }
-  Result<int64_t> bytes_available() override { return static_cast<int64_t>(node_->fifo_buf.size()); }
+  size_t write_capacity() override { return can_write(flags) ? buf_->room() : SIZE_MAX; }
+  Result<int64_t> bytes_available() override { return static_cast<int64_t>(buf_->size()); }
+  Result<size_t> pipe_capacity() override { return buf_->capacity(); }
+  Result<size_t> set_pipe_capacity(size_t bytes) override { return buf_->resize(bytes); }
 
  private:
   NodeRef node_;
+  std::shared_ptr<PipeBuffer> buf_;
+  uint64_t readers_seen_ = 0, writers_seen_ = 0;  // opens of each side when we opened
 };
 
 }  // namespace

@@ -208,6 +208,16 @@ Result<uint64_t> do_open(Kernel& k, int dirfd, uint64_t path_addr, int flags, ui
   TRY_ASSIGN(std::string base, dir_base(k, dirfd, path));
   uint32_t eff_mode = mode & 07777 & ~k.proc().umask;
   TRY_ASSIGN(fs::FileRef f, k.vfs().open(base, path, flags, eff_mode));
+  if (!f->fifo_peer_ready()) {
+    // A FIFO's read-only open waits for a writer, a write-only one for a
+    // reader; non-blocking, a writer without a reader gets ENXIO. Woken
+    // (restarted), the open goes ahead even if the peer left meanwhile.
+    if (flags & O_NONBLOCK) {
+      if ((flags & O_ACCMODE) == O_WRONLY) return Err{ENXIO};
+    } else if (!k.restarted()) {
+      return k.block(wait_until([f] { return f->fifo_peer_ready(); }));
+    }
+  }
   TRY_ASSIGN(int fd, k.proc().fds->install(std::move(f), flags & O_CLOEXEC));
   return static_cast<uint64_t>(fd);
 }
