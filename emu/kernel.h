@@ -92,6 +92,9 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   fs::Timespec monotonic();
   int64_t monotonic_ns();
   uint64_t instructions() const { return executed_; }
+  // Inode numbers for pipes and sockets: unique in the run and the same
+  // from run to run (never derived from host addresses).
+  uint64_t new_inode_number() { return next_inode_number_++; }
   // Seconds since the sandbox booted (virtual in deterministic mode).
   double uptime_seconds();
   // CPU time (one ns per guest instruction) of a task and of its thread
@@ -242,6 +245,7 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   std::map<int, std::unique_ptr<Process>> procs_;
   Process* current_ = nullptr;
   int next_pid_ = 2;
+  uint64_t next_inode_number_ = 4000;
   bool restarted_ = false;
   bool syscall_blocked_ = false;  // set by block() during a dispatch
   bool yield_requested_ = false;  // the running process must leave the CPU (exit, exec, block, sigreturn)

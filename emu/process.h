@@ -203,7 +203,6 @@ class Process final : public fs::ProcessView {
   };
   uint64_t cpu_ns = 0;
   std::shared_ptr<GroupTimes> group_times = std::make_shared<GroupTimes>();
-  uint64_t next_pipe_inode = 4000;
 
   // Scheduling.
   uint64_t resume_pc = 0;

@@ -12,6 +12,10 @@
 
 namespace vmrun {
 
+// The inode number every anon-inode file (epoll, eventfd) reports, as the
+// one anon inode Linux shares between them.
+constexpr uint64_t kAnonInode = 1;
+
 constexpr uint64_t kPathMax = 4096;
 // Bounds for counts the guest passes (iovec arrays, poll sets, ...).
 constexpr uint64_t kIovMax = 1024;

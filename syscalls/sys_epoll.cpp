@@ -27,7 +27,7 @@ class EpollFile final : public fs::File {
     fs::Attr a;
     a.mode = 0600;  // anon inode
     a.dev = 0xd;
-    a.ino = 0x4000 + reinterpret_cast<uintptr_t>(this) % 100000;
+    a.ino = kAnonInode;
     return a;
   }
   uint32_t poll_ready() override { return ready_count() ? fs::kPollIn : 0; }

@@ -481,7 +481,7 @@ Result<uint64_t> do_pipe2(Kernel& k, uint64_t fds_addr, int flags) {
   // Check the destination first so a bad pointer leaks no descriptors.
   if (k.mem().accessible_prefix(fds_addr, 8, kProtWrite) != 8) return Err{EFAULT};
   static_assert(sizeof(int32_t) == 4);
-  auto [r, w] = make_pipe(++k.proc().next_pipe_inode);
+  auto [r, w] = make_pipe(k.new_inode_number());
   r->flags |= flags & O_NONBLOCK;
   w->flags |= flags & O_NONBLOCK;
   TRY_ASSIGN(int rfd, k.proc().fds->install(r, flags & O_CLOEXEC));
@@ -529,6 +529,7 @@ class EventFd final : public fs::File {
     fs::Attr a;
     a.mode = 0600;
     a.dev = 0xd;
+    a.ino = kAnonInode;
     return a;
   }
   // Writable while a write of 1 would not block (the counter's maximum is

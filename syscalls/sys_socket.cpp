@@ -19,8 +19,10 @@ namespace {
 
 class SocketEnd final : public fs::File {
  public:
-  SocketEnd(fs::FileRef in, fs::FileRef out, int type) : in_(std::move(in)), out_(std::move(out)), type_(type) {
+  SocketEnd(fs::FileRef in, fs::FileRef out, int type, uint64_t inode)
+      : in_(std::move(in)), out_(std::move(out)), type_(type), inode_(inode) {
     flags = O_RDWR;
+    path = "socket:[" + std::to_string(inode) + "]";
   }
   Result<size_t> read(void* buf, size_t n) override {
     if (shut_rd_) return size_t{0};
@@ -34,7 +36,7 @@ class SocketEnd final : public fs::File {
     fs::Attr a;
     a.mode = S_IFSOCK | 0777;
     a.dev = 0x8;
-    a.ino = reinterpret_cast<uintptr_t>(this) % 1000000;
+    a.ino = inode_;
     return a;
   }
   uint32_t poll_ready() override {
@@ -65,6 +67,7 @@ class SocketEnd final : public fs::File {
   };
   fs::FileRef in_, out_;
   int type_;
+  uint64_t inode_;  // sockfs inode number, also in the socket:[N] name
   bool shut_rd_ = false, shut_wr_ = false;
 };
 
@@ -83,14 +86,11 @@ Result<uint64_t> sys_socketpair(Kernel& k, const SyscallArgs& a) {
   if (type != SOCK_STREAM) return Err{EOPNOTSUPP};
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Err{EINVAL};
   if (k.mem().accessible_prefix(a[3], 8, kProtWrite) != 8) return Err{EFAULT};
-  auto [r1, w1] = make_pipe(++k.proc().next_pipe_inode);
-  auto [r2, w2] = make_pipe(++k.proc().next_pipe_inode);
-  auto s0 = std::make_shared<SocketEnd>(r1, w2, type);
-  auto s1 = std::make_shared<SocketEnd>(r2, w1, type);
-  for (auto& s : {s0, s1}) {
-    s->flags |= flags & SOCK_NONBLOCK ? O_NONBLOCK : 0;
-    s->path = "socket:[" + std::to_string(k.proc().next_pipe_inode) + "]";
-  }
+  auto [r1, w1] = make_pipe(0);
+  auto [r2, w2] = make_pipe(0);
+  auto s0 = std::make_shared<SocketEnd>(r1, w2, type, k.new_inode_number());
+  auto s1 = std::make_shared<SocketEnd>(r2, w1, type, k.new_inode_number());
+  for (auto& s : {s0, s1}) s->flags |= flags & SOCK_NONBLOCK ? O_NONBLOCK : 0;
   TRY_ASSIGN(int fd0, k.proc().fds->install(s0, flags & SOCK_CLOEXEC));
   auto fd1 = k.proc().fds->install(s1, flags & SOCK_CLOEXEC);
   if (!fd1.ok()) {

@@ -218,6 +218,23 @@ for arch in x86_64 riscv64; do
   check "non-init-dies-$arch" [ "$(cat "$work/out")" = "child status 143" ]
 done
 
+# Inode numbers of pipes, sockets and anon-inode files are the run's own
+# (not host addresses): the same in every run, unique, and each socket's
+# /proc/self/fd name carries its inode number, as on Linux.
+cat >"$work/ino.py" <<'EOF'
+import os, socket, select
+e = select.epoll(); a, b = socket.socketpair(); r, w = os.pipe()
+ino = lambda fd: os.fstat(fd).st_ino
+print(ino(e.fileno()), ino(a.fileno()), ino(b.fileno()), ino(r), ino(w))
+print(os.readlink(f"/proc/self/fd/{a.fileno()}") == f"socket:[{ino(a.fileno())}]", ino(a.fileno()) != ino(b.fileno()), ino(r) == ino(w))
+EOF
+for arch in x86_64 riscv64; do
+  "$vmrun" --rootfs "$base/$arch" --mount "$work:/w" python3 /w/ino.py >"$work/ino1" 2>&1 </dev/null
+  "$vmrun" --rootfs "$base/$arch" --mount "$work:/w" python3 /w/ino.py >"$work/ino2" 2>&1 </dev/null
+  check "inode-numbers-reproducible-$arch" cmp -s "$work/ino1" "$work/ino2"
+  check "inode-numbers-consistent-$arch" [ "$(sed -n 2p "$work/ino1")" = "True True True" ]
+done
+
 # Conveniences: --env-file, --hostname, --user, --kill-after, --strace-file, --version.
 printf '# comment\n\nA=1\nB=two words\n' >"$work/env"
 "$vmrun" --rootfs "$x86" --env-file "$work/env" --env A=3 /bin/busybox sh -c 'echo "$A|$B|$PATH"' >"$work/out" 2>/dev/null </dev/null
