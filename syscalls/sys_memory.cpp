@@ -189,8 +189,8 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("mremap", sys_mremap, Support::Partial, "puux", "MREMAP_FIXED and MREMAP_DONTUNMAP unsupported"),
     SYSCALL_DEF("madvise", sys_madvise, Support::Partial, "puv", "only MADV_DONTNEED acts: private anonymous pages read back as zeros, private file pages as the file again, shared memory keeps its contents; the program's own ELF segments keep theirs even when written; other advice is a hint"),
     SYSCALL_DEF("msync", sys_msync, Support::Full, "pux", nullptr),
-    SYSCALL_DEF("mlock", sys_mlock, Support::Full, "pu", nullptr),
-    SYSCALL_DEF("munlock", sys_mlock, Support::Full, "pu", nullptr),
+    SYSCALL_DEF("mlock", sys_mlock, Support::Stub, "pu", "no effect: guest memory is never paged out by vmrun"),
+    SYSCALL_DEF("munlock", sys_mlock, Support::Stub, "pu", "no effect: guest memory is never paged out by vmrun"),
 };
 
 }  // namespace

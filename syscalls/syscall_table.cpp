@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <map>
+#include <set>
 #include <string>
 
 namespace vmrun {
@@ -35,12 +36,41 @@ constexpr SyscallDef kDeliberatelyAbsent[] = {
 
 }  // namespace
 
+const char* support_name(Support s) {
+  switch (s) {
+    case Support::Full: return "full";
+    case Support::Partial: return "partial";
+    case Support::Stub: return "stub";
+    case Support::Refused: return "refused";
+  }
+  return "?";
+}
+
+std::vector<std::span<const SyscallDef>> all_syscall_families() {
+  return {file_io_syscalls(), stat_syscalls(), dir_syscalls(), memory_syscalls(), process_syscalls(),
+          time_syscalls(), identity_syscalls(), poll_syscalls(), socket_syscalls(), signal_syscalls(),
+          futex_syscalls(), epoll_syscalls(), std::span<const SyscallDef>(kDeliberatelyAbsent)};
+}
+
+std::vector<std::string> syscall_row_problems(const std::vector<std::span<const SyscallDef>>& families) {
+  std::set<std::string_view> known;
+  for (auto& n : kX86_64Numbers) known.insert(n.name);
+  for (auto& n : kRiscV64Numbers) known.insert(n.name);
+  for (auto& n : kRiscV64Newer) known.insert(n.name);
+  std::vector<std::string> problems;
+  std::set<std::string_view> seen;
+  for (auto family : families)
+    for (auto& d : family) {
+      if (!known.count(d.name)) problems.push_back(std::string(d.name) + ": no such syscall on either architecture");
+      if (!seen.insert(d.name).second) problems.push_back(std::string(d.name) + ": defined twice");
+    }
+  return problems;
+}
+
 SyscallTable build_table(Arch arch) {
   std::map<std::string_view, const SyscallDef*> defs;
-  for (auto family : {file_io_syscalls(), stat_syscalls(), dir_syscalls(), memory_syscalls(), process_syscalls(),
-                      time_syscalls(), identity_syscalls(), poll_syscalls(), socket_syscalls(), signal_syscalls(), futex_syscalls(), epoll_syscalls(),
-                      std::span<const SyscallDef>(kDeliberatelyAbsent)})
-    for (auto& d : family) defs[d.name] = &d;
+  for (auto family : all_syscall_families())
+    for (auto& d : family) defs.emplace(d.name, &d);  // duplicates: syscall_row_problems, tested
   std::span<const NumberedName> numbers =
       arch == Arch::X86_64 ? std::span<const NumberedName>(kX86_64Numbers) : std::span<const NumberedName>(kRiscV64Numbers);
   std::vector<NumberedName> all(numbers.begin(), numbers.end());

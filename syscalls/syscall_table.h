@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,7 +27,12 @@ struct SyscallArgs {
 
 using SyscallHandler = Result<uint64_t> (*)(Kernel& k, const SyscallArgs& args);
 
-enum class Support { Full, Partial };
+// How much of a syscall's Linux behaviour vmrun gives, as docs/SYSCALLS.md
+// says it: Full; Partial (the note says what is missing); Stub (accepted
+// and answered, with no effect: the note says why that is harmless);
+// Refused (always fails with an errno, on purpose: the note says why).
+enum class Support { Full, Partial, Stub, Refused };
+const char* support_name(Support s);
 
 // Argument formats for the strace log: one letter per argument, formatted
 // by syscalls/strace_format.cpp with the guest ABI's names.
@@ -66,6 +72,13 @@ std::span<const SyscallDef> socket_syscalls();
 std::span<const SyscallDef> signal_syscalls();
 std::span<const SyscallDef> futex_syscalls();
 std::span<const SyscallDef> epoll_syscalls();
+
+// Every family's rows, as the tables are built from them.
+std::vector<std::span<const SyscallDef>> all_syscall_families();
+// What is wrong with a set of rows: a name that matches no syscall number
+// of either architecture (a misspelling: the row would never be used), a
+// name given twice (one row would silently win). Empty when all is well.
+std::vector<std::string> syscall_row_problems(const std::vector<std::span<const SyscallDef>>& families);
 
 class SyscallTable {
  public:
