@@ -27,17 +27,6 @@ bool stops_by_default(int sig) { return sig == SIGSTOP || sig == SIGTSTP || sig 
   }
 }
 
-// Syscalls Linux never restarts after a handler (they return EINTR).
-bool never_restarts(const char* name) {
-  static const char* const kNames[] = {"pause", "rt_sigsuspend", "poll", "ppoll", "select", "pselect6",
-                                       "nanosleep", "clock_nanosleep", "epoll_wait", "epoll_pwait",
-                                       "rt_sigtimedwait"};
-  if (!name) return true;
-  for (const char* n : kNames)
-    if (std::strcmp(n, name) == 0) return true;
-  return false;
-}
-
 }  // namespace
 
 void Kernel::post_signal(Process& p, int sig, const SignalInfo& info, bool to_group) {
@@ -156,7 +145,8 @@ void Kernel::deliver_pending_signals(Process& p) {
       p.sleep_deadline_ns = -1;
       p.futex_waiting = p.futex_woken = false;
       const SyscallTable::Entry* e = table_->lookup(p.pending.nr);
-      if ((act.flags & kSaRestart) && !never_restarts(e ? e->name : nullptr)) {
+      const SyscallDef* def = e ? e->def : nullptr;
+      if ((act.flags & kSaRestart) && def && def->restart == Restart::AfterHandler) {
         cpu_->prepare_syscall_restart(p.uc, p.pending);
         p.resume_pc -= cpu_->syscall_insn_size();
       } else if (p.io_progress) {
@@ -165,15 +155,8 @@ void Kernel::deliver_pending_signals(Process& p) {
         p.io_progress = 0;
       } else {
         cpu_->write_syscall_result(p.uc, static_cast<uint64_t>(-EINTR));
-        // An interrupted relative sleep reports the time it had left.
-        uint64_t rem = 0;
-        if (e && std::strcmp(e->name, "nanosleep") == 0) rem = p.pending.args[1];
-        if (e && std::strcmp(e->name, "clock_nanosleep") == 0 && !(p.pending.args[1] & 1)) rem = p.pending.args[3];
-        if (rem && sleep_deadline >= 0) {
-          int64_t left = std::max<int64_t>(0, sleep_deadline - monotonic_ns());
-          int64_t ts[2] = {left / 1000000000, left % 1000000000};
-          (void)p.mem->copy_out({rem}, ts, sizeof ts);
-        }
+        if (def && def->on_interrupt && sleep_deadline >= 0)
+          def->on_interrupt(*p.mem, p.pending.args, sleep_deadline - monotonic_ns());
       }
     }
     cpu_->set_pc(p.uc, p.resume_pc);

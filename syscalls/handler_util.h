@@ -35,5 +35,8 @@ Result<fs::FileRef> file_arg(Kernel& k, int fd);
 // Define a syscall table row.
 #define SYSCALL_DEF(name, fn, support, args, note) \
   SyscallDef { name, fn, support, args, note }
+// A call Linux never restarts after a signal handler (EINTR instead).
+#define SYSCALL_DEF_NO_RESTART(name, fn, support, args, note) \
+  SyscallDef { name, fn, support, args, note, Restart::Never }
 
 }  // namespace vmrun

@@ -156,8 +156,8 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("epoll_create", sys_epoll_create, Support::Full, "d", nullptr),
     SYSCALL_DEF("epoll_create1", sys_epoll_create1, Support::Full, "x", nullptr),
     SYSCALL_DEF("epoll_ctl", sys_epoll_ctl, Support::Partial, "fefp", "EPOLLET behaves as level-triggered"),
-    SYSCALL_DEF("epoll_wait", sys_epoll_wait, Support::Full, "fpdd", nullptr),
-    SYSCALL_DEF("epoll_pwait", sys_epoll_pwait, Support::Partial, "fpddpu", "signal mask argument ignored"),
+    SYSCALL_DEF_NO_RESTART("epoll_wait", sys_epoll_wait, Support::Full, "fpdd", nullptr),
+    SYSCALL_DEF_NO_RESTART("epoll_pwait", sys_epoll_pwait, Support::Partial, "fpddpu", "signal mask argument ignored"),
 };
 
 }  // namespace

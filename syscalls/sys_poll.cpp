@@ -140,10 +140,10 @@ Result<uint64_t> sys_pselect6(Kernel& k, const SyscallArgs& a) {
 }
 
 const SyscallDef kDefs[] = {
-    SYSCALL_DEF("poll", sys_poll, Support::Full, "pud", nullptr),
-    SYSCALL_DEF("ppoll", sys_ppoll, Support::Partial, "pupp", "signal mask argument ignored"),
-    SYSCALL_DEF("select", sys_select, Support::Partial, "dpppp", "remaining time not written back"),
-    SYSCALL_DEF("pselect6", sys_pselect6, Support::Partial, "dpppp", "signal mask argument ignored"),
+    SYSCALL_DEF_NO_RESTART("poll", sys_poll, Support::Full, "pud", nullptr),
+    SYSCALL_DEF_NO_RESTART("ppoll", sys_ppoll, Support::Partial, "pupp", "signal mask argument ignored"),
+    SYSCALL_DEF_NO_RESTART("select", sys_select, Support::Partial, "dpppp", "remaining time not written back"),
+    SYSCALL_DEF_NO_RESTART("pselect6", sys_pselect6, Support::Partial, "dpppp", "signal mask argument ignored"),
 };
 
 }  // namespace

@@ -180,9 +180,9 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("sigaltstack", sys_sigaltstack, Support::Full, "pp", nullptr),
     SYSCALL_DEF("rt_sigpending", sys_rt_sigpending, Support::Full, "pu", nullptr),
     SYSCALL_DEF("rt_sigreturn", sys_rt_sigreturn, Support::Full, "", nullptr),
-    SYSCALL_DEF("pause", sys_pause, Support::Full, "", nullptr),
-    SYSCALL_DEF("rt_sigsuspend", sys_rt_sigsuspend, Support::Full, "pu", nullptr),
-    SYSCALL_DEF("rt_sigtimedwait", sys_rt_sigtimedwait, Support::Full, "pppu", nullptr),
+    SYSCALL_DEF_NO_RESTART("pause", sys_pause, Support::Full, "", nullptr),
+    SYSCALL_DEF_NO_RESTART("rt_sigsuspend", sys_rt_sigsuspend, Support::Full, "pu", nullptr),
+    SYSCALL_DEF_NO_RESTART("rt_sigtimedwait", sys_rt_sigtimedwait, Support::Full, "pppu", nullptr),
 };
 
 }  // namespace

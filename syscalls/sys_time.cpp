@@ -196,6 +196,19 @@ Result<uint64_t> sys_alarm(Kernel& k, const SyscallArgs& a) {
   return left;
 }
 
+// An interrupted relative sleep writes the time it had left to `rem`.
+void write_time_left(AddressSpace& mem, uint64_t rem, int64_t left_ns) {
+  if (!rem) return;
+  int64_t ts[2] = {std::max<int64_t>(0, left_ns) / 1000000000, std::max<int64_t>(0, left_ns) % 1000000000};
+  (void)mem.copy_out({rem}, ts, sizeof ts);
+}
+void nanosleep_interrupted(AddressSpace& mem, const uint64_t args[6], int64_t left_ns) {
+  write_time_left(mem, args[1], left_ns);
+}
+void clock_nanosleep_interrupted(AddressSpace& mem, const uint64_t args[6], int64_t left_ns) {
+  if (!(args[1] & TIMER_ABSTIME)) write_time_left(mem, args[3], left_ns);
+}
+
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("alarm", sys_alarm, Support::Full, "u", nullptr),
     SYSCALL_DEF("setitimer", sys_setitimer, Support::Partial, "dpp", "VIRTUAL/PROF count the group's guest instructions (1 ns each), fire at the end of a turn"),
@@ -206,8 +219,9 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("settimeofday", sys_settimeofday, Support::Full, "pp", "EPERM: no CAP_SYS_TIME"),
     SYSCALL_DEF("gettimeofday", sys_gettimeofday, Support::Full, "pp", nullptr),
     SYSCALL_DEF("time", sys_time, Support::Full, "p", nullptr),
-    SYSCALL_DEF("nanosleep", sys_nanosleep, Support::Full, "pp", nullptr),
-    SYSCALL_DEF("clock_nanosleep", sys_clock_nanosleep, Support::Full, "ktpp", nullptr),
+    SyscallDef{"nanosleep", sys_nanosleep, Support::Full, "pp", nullptr, Restart::Never, nanosleep_interrupted},
+    SyscallDef{"clock_nanosleep", sys_clock_nanosleep, Support::Full, "ktpp", nullptr, Restart::Never,
+               clock_nanosleep_interrupted},
 };
 
 }  // namespace

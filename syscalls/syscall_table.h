@@ -51,12 +51,24 @@ const char* support_name(Support s);
 //   W wait options       D socket domain     T socket type and SOCK_* flags
 //   R prctl option       r arch_prctl code   k clock id      t clock_nanosleep flags
 //   e epoll_ctl operation
+// After a signal handler interrupts a blocked call: under SA_RESTART it
+// is re-executed (AfterHandler), or it returns EINTR whatever the flags say
+// (Never: the sleeps and waits Linux never restarts, signal(7)).
+enum class Restart { AfterHandler, Never };
+
+class AddressSpace;
+// Run when a signal interrupts the call with EINTR, with the call's
+// arguments and, for a sleep, the time it had left (nanosleep's `rem`).
+using InterruptHook = void (*)(AddressSpace& mem, const uint64_t args[6], int64_t time_left_ns);
+
 struct SyscallDef {
   const char* name;
   SyscallHandler handler;
   Support support;
   const char* args;
   const char* note;  // what is partial, for the docs
+  Restart restart = Restart::AfterHandler;
+  InterruptHook on_interrupt = nullptr;
 };
 
 // Each family file contributes its definitions.
