@@ -574,7 +574,12 @@ bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::
 
 int Kernel::read_executable(Process& p, const std::string& path, std::shared_ptr<const std::string>* bytes,
                             uint64_t* content_key) {
-  auto opened = vfs_->open(p.cwd_path, path, O_RDONLY, 0);
+  std::string base = "/";
+  if (p.cwd_dir && !path.empty() && path[0] != '/') {
+    if (p.cwd_dir->removed()) return ENOENT;
+    base = p.cwd_dir->path();
+  }
+  auto opened = vfs_->open(base, path, O_RDONLY, 0);
   if (!opened.ok()) return opened.error();
   fs::FileRef file = opened.value();
   auto attr = file->stat();
@@ -754,12 +759,14 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
   // The program decides the architecture, and with it /proc/cpuinfo and,
   // when the embedder gave one per architecture, the root filesystem.
   std::string verr, cwd;
+  fs::DirRef cwd_dir;
   auto enter = [&](Arch arch) {
     if (!make_vfs(arch, &verr)) return fail(StopReason::SandboxError, verr);
-    auto dir = vfs_->resolve_dir("/", request.cwd.empty() ? "/" : request.cwd);
+    auto dir = vfs_->open_dir("/", request.cwd.empty() ? "/" : request.cwd);
     if (!dir.ok())
       return fail(StopReason::SandboxError, "working directory " + request.cwd + ": " + std::strerror(dir.error()));
-    cwd = dir.value();
+    cwd_dir = dir.value();
+    cwd = cwd_dir->path();
     if (program.find('/') == std::string::npos) {
       // A bare name is looked up in the guest's PATH, as env(1) does.
       std::string path_var = "/usr/local/bin:/usr/bin:/bin";
@@ -799,7 +806,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
   current_ = &p;
   procs_[1] = std::move(init);
   vfs_->set_process(&p);
-  p.cwd_path = cwd;
+  p.cwd_dir = cwd_dir;
 
   // A terminal on stdin becomes the guest's controlling terminal.
   terminal_ = Terminal::attach(stdio_.stdin_fd);

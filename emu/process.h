@@ -146,7 +146,7 @@ class Process final : public fs::ProcessView {
   // fs::ProcessView
   int pid() const override { return pid_; }
   std::string exe_path() const override { return exe; }
-  std::string cwd() const override { return cwd_path; }
+  std::string cwd() const override { return cwd_dir ? cwd_dir->shown_path() : std::string("/"); }
   std::vector<int> open_fds() const override { return fds->open_fds(); }
   fs::FileRef fd_file(int fd) const override { return fds->get(fd); }
   std::string maps() const override { return mem ? mem->format_maps() : std::string(); }
@@ -177,7 +177,9 @@ class Process final : public fs::ProcessView {
   uint64_t result_on_resume = 0;
   int tgid = 0;  // thread group (the process id getpid returns)
   std::shared_ptr<FdTable> fds;  // shared by CLONE_FILES threads
-  std::string cwd_path = "/";
+  // The working directory itself (null: the root), shared with forked
+  // children until one of them changes directory.
+  fs::DirRef cwd_dir;
   uint32_t umask = 022;
   int nice = 0;  // setpriority; recorded and reported, the scheduler ignores it
   std::vector<uint32_t> groups;  // supplementary group ids (setgroups); start: the configured gid

@@ -79,7 +79,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   c.pgid = parent.pgid;
   c.sid = parent.sid;
   c.fds = (flags & kCloneFiles) ? parent.fds : std::make_shared<FdTable>(*parent.fds);
-  c.cwd_path = parent.cwd_path;
+  c.cwd_dir = parent.cwd_dir;
   c.umask = parent.umask;
   c.nice = parent.nice;
   c.groups = parent.groups;

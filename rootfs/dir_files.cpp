@@ -46,17 +46,27 @@ class DirFile final : public File {
     return Err{EINVAL};
   }
   Result<Attr> stat() override { return live_attr(current()); }
-  Result<std::vector<DirEntry>> list_dir() override { return core_->list(current()); }
-  Result<void> chmod(uint32_t mode) override { return core_->chmod_path(path, mode); }
+  Result<std::vector<DirEntry>> list_dir() override {
+    if (dir && dir->removed()) {
+      // Linux lists only "." and ".." in a removed directory.
+      Attr self = entry_.attr();
+      return std::vector<DirEntry>{{self.ino, DT_DIR, "."}, {self.ino, DT_DIR, ".."}};
+    }
+    return core_->list(current());
+  }
+  Result<void> chmod(uint32_t mode) override {
+    if (dir && dir->removed()) return Err{ENOENT};
+    return core_->chmod_path(dir ? dir->path() : path, mode);
+  }
 
  private:
   // A lower directory gets an upper twin when something is created in it
-  // after we were opened; list the merged view then (same inode: copy-up
-  // keeps inode numbers).
+  // after we were opened; list the merged view then (the same directory:
+  // the twin keeps the lower half).
   Entry current() {
-    if (entry_.mem || entry_.fsid != kFsOverlay) return entry_;
-    auto w = core_->resolve("/", path, WalkOptions{true, false});
-    if (w && w->final && w->final->is_dir() && w->final->attr().ino == entry_.st.st_ino) entry_ = *w->final;
+    if (entry_.mem || entry_.fsid != kFsOverlay || (dir && dir->removed())) return entry_;
+    auto w = core_->resolve("/", dir ? dir->path() : path, WalkOptions{true, false});
+    if (w && w->final && w->final->is_dir() && same_dir(*w->final, entry_)) entry_ = *w->final;
     return entry_;
   }
 

@@ -50,6 +50,31 @@ enum : uint32_t {
   kPollNval = 0x020,
 };
 
+// A directory itself rather than its name, as a Linux dentry is: what a
+// process's working directory and every open description of a directory
+// refer to. The VFS that made it keeps path() current when the directory or
+// one of its ancestors is renamed through it, and marks it removed when the
+// directory is removed (rmdir, or replaced by a rename); a new directory
+// made later at the same path is a different one. The VFS's own subclass
+// holds the directory's in-memory node and host directory fd, which keeps
+// them, and so the directory's identity, alive.
+class DirHandle {
+ public:
+  virtual ~DirHandle() = default;
+  // Canonical absolute guest path, as of now.
+  const std::string& path() const { return path_; }
+  bool removed() const { return removed_; }
+  // What /proc/<pid>/cwd and /proc/<pid>/fd/N show: Linux's " (deleted)"
+  // suffix once removed.
+  std::string shown_path() const { return removed_ ? path_ + " (deleted)" : path_; }
+
+ protected:
+  std::string path_;
+  bool removed_ = false;
+};
+
+using DirRef = std::shared_ptr<DirHandle>;
+
 class File {
  public:
   virtual ~File() = default;
@@ -95,6 +120,12 @@ class File {
   // The guest path this description was opened with, canonical and
   // absolute (for /proc/self/fd, *at() calls relative to a directory fd).
   std::string path;
+  // For a directory's description (opened for reading or O_PATH): the
+  // directory itself, followed across renames. *at() calls relative to
+  // this description, fchdir and /proc/<pid>/fd/N use it instead of path.
+  DirRef dir;
+  // path, or the directory's current path (" (deleted)" once removed).
+  std::string shown_path() const { return dir ? dir->shown_path() : path; }
   // O_ACCMODE plus status flags (O_APPEND, O_NONBLOCK, ...).
   int flags = 0;
   // getdents64 cursor: the listing is snapshotted on the first call.

@@ -75,8 +75,11 @@ Result<void> OverlayVfs::rmdir(std::string_view base, std::string_view path) {
   TRY_VOID(core_->check_sticky(parent, e));
   TRY_ASSIGN(auto listing, core_->list(e));
   if (listing.size() > 2) return Err{ENOTEMPTY};
-  if (parent.in_mount()) return host_call(::unlinkat(parent.host_dir->get(), w.name.c_str(), AT_REMOVEDIR));
-  return core_->remove_mem_child(w);
+  Entry gone = e;
+  if (parent.in_mount()) TRY_VOID(host_call(::unlinkat(parent.host_dir->get(), w.name.c_str(), AT_REMOVEDIR)));
+  else TRY_VOID(core_->remove_mem_child(w));
+  core_->dir_removed(gone);
+  return Ok();
 }
 
 Result<void> OverlayVfs::unlink(std::string_view base, std::string_view path) {
@@ -129,9 +132,19 @@ Result<void> OverlayVfs::rename(std::string_view old_base, std::string_view old_
   TRY_VOID(core_->check_sticky(oparent, o));
   if (nw.final) TRY_VOID(core_->check_sticky(nparent, *nw.final));
 
+  // Open directories and working directories follow a moved directory; a
+  // directory replaced by the move is gone.
+  std::optional<Entry> replaced;
+  if (nw.final && nw.final->is_dir()) replaced = *nw.final;
+  auto moved = [&] {
+    if (replaced) core_->dir_removed(*replaced);
+    if (o.is_dir()) core_->dirs_moved(oc, nc);
+  };
   if (oparent.in_mount()) {
-    return host_call(::renameat2(oparent.host_dir->get(), ow.name.c_str(), nparent.host_dir->get(),
-                                 nw.name.c_str(), flags));
+    TRY_VOID(host_call(::renameat2(oparent.host_dir->get(), ow.name.c_str(), nparent.host_dir->get(),
+                                   nw.name.c_str(), flags)));
+    moved();
+    return Ok();
   }
   // A directory with lower content would need a recursive copy-up; like
   // overlayfs without redirect_dir we answer EXDEV (mv falls back to copying).
@@ -149,6 +162,7 @@ Result<void> OverlayVfs::rename(std::string_view old_base, std::string_view old_
   np->mtime = np->ctime = now;
   node->ctime = now;
   node->changed = true;
+  moved();
   return Ok();
 }
 

@@ -62,12 +62,18 @@ Result<FileRef> OverlayVfs::open_existing(Walk& w, int flags) {
     return Err{ELOOP};
   }
   if ((flags & O_DIRECTORY) && !e.is_dir()) return Err{ENOTDIR};
-  if (opath) return with_identity(core_->make_path_file(e), canon, flags);
+  if (opath) {
+    FileRef f = with_identity(core_->make_path_file(e), canon, flags);
+    if (e.is_dir()) f->dir = core_->dir_handle(w);
+    return f;
+  }
   Attr a = e.attr();
   if (e.is_dir()) {
     if (acc != O_RDONLY || (flags & O_CREAT)) return Err{EISDIR};
     TRY_VOID(core_->check_access(a, kR));
-    return with_identity(core_->make_dir_file(e), canon, flags);
+    FileRef f = with_identity(core_->make_dir_file(e), canon, flags);
+    f->dir = core_->dir_handle(w);
+    return f;
   }
   bool want_write = acc != O_RDONLY || (flags & O_TRUNC);
   if (want_write && mount_ro(e)) return Err{EROFS};
@@ -154,6 +160,14 @@ Result<std::string> OverlayVfs::resolve_dir(std::string_view base, std::string_v
   if (!w.final->is_dir()) return Err{ENOTDIR};
   TRY_VOID(core_->check_access(w.final->attr(), kX));
   return w.canonical();
+}
+
+Result<DirRef> OverlayVfs::open_dir(std::string_view base, std::string_view path) {
+  TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{true, false}));
+  if (!w.final) return Err{ENOENT};
+  if (!w.final->is_dir()) return Err{ENOTDIR};
+  TRY_VOID(core_->check_access(w.final->attr(), kX));
+  return core_->dir_handle(w);
 }
 
 FileRef OverlayVfs::create_memfd(std::string_view name) {

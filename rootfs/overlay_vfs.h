@@ -34,6 +34,7 @@ class OverlayVfs final : public Vfs {
                        bool follow) override;
   Result<void> truncate(std::string_view base, std::string_view path, uint64_t len) override;
   Result<std::string> resolve_dir(std::string_view base, std::string_view path) override;
+  Result<DirRef> open_dir(std::string_view base, std::string_view path) override;
   Result<FsStats> statfs(std::string_view base, std::string_view path) override;
   uint64_t upper_bytes() const override { return core_->shared->used; }
   std::vector<ChangedFile> changed_files() const override { return core_->changed_files(); }

@@ -227,7 +227,7 @@ NodeRef VfsCore::proc_lookup(const MemNode& dir, std::string_view name) {
       if (!q || !parse_small_int(name, &fd)) return nullptr;
       FileRef f = q->fd_file(fd);
       if (!f) return nullptr;
-      auto n = symlink(f->path, kProcFdInoBase + (static_cast<uint64_t>(q->pid()) << 24) + static_cast<uint64_t>(fd));
+      auto n = symlink(f->shown_path(), kProcFdInoBase + (static_cast<uint64_t>(q->pid()) << 24) + static_cast<uint64_t>(fd));
       n->magic_fd = fd;
       n->proc_pid = q->pid();
       n->mode = S_IFLNK | 0700;

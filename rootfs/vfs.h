@@ -6,8 +6,8 @@
 // layer, relative to a directory fd of that layer, with O_NOFOLLOW.
 //
 // Paths: every call takes `base`, the canonical absolute guest path of the
-// directory relative paths start from (the cwd or a directory fd's path),
-// and `path`, the guest's own (hostile) string. Absolute symlinks resolve
+// directory relative paths start from (the current path of the cwd's or a
+// directory fd's DirHandle), and `path`, the guest's own (hostile) string. Absolute symlinks resolve
 // against the guest root; ".." never climbs above it.
 #pragma once
 
@@ -35,7 +35,7 @@ class ProcessView {
   virtual ~ProcessView() = default;
   virtual int pid() const = 0;
   virtual std::string exe_path() const = 0;  // guest path
-  virtual std::string cwd() const = 0;       // guest path
+  virtual std::string cwd() const = 0;       // guest path (" (deleted)" appended once removed)
   virtual std::vector<int> open_fds() const = 0;
   virtual FileRef fd_file(int fd) const = 0;  // nullptr if not open
   virtual std::string maps() const { return {}; }  // /proc/self/maps text
@@ -131,8 +131,12 @@ class Vfs {
   virtual Result<void> chown(std::string_view base, std::string_view path, int64_t uid, int64_t gid, bool follow) = 0;  // -1 keeps
   virtual Result<void> utimens(std::string_view base, std::string_view path, Timespec atime, Timespec mtime, bool follow) = 0;
   virtual Result<void> truncate(std::string_view base, std::string_view path, uint64_t len) = 0;
-  // Canonical absolute guest path of an existing directory (for chdir).
+  // Canonical absolute guest path of an existing directory.
   virtual Result<std::string> resolve_dir(std::string_view base, std::string_view path) = 0;
+  // The directory itself (for chdir): a handle that follows it when it or
+  // an ancestor is renamed, and tells when it has been removed. ENOTDIR,
+  // or EACCES without search permission.
+  virtual Result<DirRef> open_dir(std::string_view base, std::string_view path) = 0;
   // statfs(2) numbers of the filesystem holding a path (mount_table.cpp).
   virtual Result<FsStats> statfs(std::string_view base, std::string_view path) = 0;
 

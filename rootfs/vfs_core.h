@@ -62,6 +62,23 @@ struct WalkOptions {
 
 enum Access : int { kR = 4, kW = 2, kX = 1 };
 
+// The VFS's DirHandle: the entry the directory was opened as (its
+// in-memory node and/or host directory fd, and which filesystem), and its
+// current path, which VfsCore rewrites when a rename moves it.
+class DirDentry final : public DirHandle {
+ public:
+  DirDentry(std::string path, Entry e) : entry(std::move(e)) { path_ = std::move(path); }
+  void set_path(std::string p) { path_ = std::move(p); }
+  void mark_removed() { removed_ = true; }
+
+  const Entry entry;
+};
+
+// Whether two entries are the same directory: the same in-memory node, or
+// the same host directory (a lower directory copied up later keeps its
+// lower half, so a handle taken before the copy-up still matches).
+bool same_dir(const Entry& a, const Entry& b);
+
 class VfsCore : public std::enable_shared_from_this<VfsCore> {
  public:
   ~VfsCore();
@@ -123,6 +140,17 @@ class VfsCore : public std::enable_shared_from_this<VfsCore> {
   Result<std::vector<DirEntry>> list(const Entry& dir);
   FileRef make_dir_file(const Entry& e);
   FileRef make_path_file(const Entry& e);
+
+  // --- dir_handles.cpp: every live DirDentry, kept current as directories move
+  std::vector<std::weak_ptr<DirDentry>> dir_handles;
+  size_t dir_handles_after_prune = 0;
+  // A handle to w's final entry, an existing directory.
+  DirRef dir_handle(const Walk& w);
+  // The directory at canonical path `from` is now at `to`: every handle to
+  // it or below it follows.
+  void dirs_moved(const std::string& from, const std::string& to);
+  // Directory `e` was removed: its handles are marked removed.
+  void dir_removed(const Entry& e);
 
   // --- dev_files.cpp
   NodeRef build_dev_tree();

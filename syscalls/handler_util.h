@@ -27,10 +27,15 @@ inline Result<uint64_t> ok_value(uint64_t v) { return v; }
 
 // A path argument: EFAULT for a bad pointer, ENAMETOOLONG past PATH_MAX.
 Result<std::string> path_arg(Kernel& k, uint64_t addr);
-// The directory a relative path starts from: cwd for AT_FDCWD, else the
-// directory fd's path (EBADF, ENOTDIR).
+// The directory a relative path starts from: the cwd for AT_FDCWD, else
+// the directory fd's; its current path, wherever renames have moved it
+// (EBADF, ENOTDIR; ENOENT once the directory was removed).
 Result<std::string> dir_base(Kernel& k, int dirfd, const std::string& path);
 Result<fs::FileRef> file_arg(Kernel& k, int fd);
+// The path an f*() call (fchmod, fchown, futimens, fstatfs) reaches the
+// description's file by: a directory's current path (ENOENT once removed),
+// else the path it was opened by.
+Result<std::string> file_path(const fs::FileRef& f);
 
 // Define a syscall table row.
 #define SYSCALL_DEF(name, fn, support, args, note) \

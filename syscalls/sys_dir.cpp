@@ -125,19 +125,24 @@ Result<uint64_t> sys_symlinkat(Kernel& k, const SyscallArgs& a) { return do_syml
 
 Result<uint64_t> sys_chdir(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(At at, at_arg(k, AT_FDCWD, a[0]));
-  TRY_ASSIGN(std::string dir, k.vfs().resolve_dir(at.base, at.path));
-  TRY_VOID(k.vfs().access("/", dir, X_OK, true));
-  k.proc().cwd_path = dir;
+  TRY_ASSIGN(fs::DirRef dir, k.vfs().open_dir(at.base, at.path));
+  k.proc().cwd_dir = std::move(dir);
   return 0;
 }
 Result<uint64_t> sys_fchdir(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
-  TRY_ASSIGN(std::string dir, k.vfs().resolve_dir("/", f->path));
-  k.proc().cwd_path = dir;
+  // The directory the description refers to, wherever it is now; a removed
+  // one too (Linux allows it; getcwd then fails with ENOENT).
+  if (!f->dir) return Err{ENOTDIR};
+  if (!f->dir->removed()) TRY_VOID(k.vfs().access("/", f->dir->path(), X_OK, true));
+  k.proc().cwd_dir = f->dir;
   return 0;
 }
 Result<uint64_t> sys_getcwd(Kernel& k, const SyscallArgs& a) {
-  const std::string& cwd = k.proc().cwd_path;
+  const fs::DirRef& dir = k.proc().cwd_dir;
+  if (dir && dir->removed()) return Err{ENOENT};  // Linux: the cwd is unlinked
+  std::string cwd = dir ? dir->path() : std::string("/");
+  if (cwd.size() + 1 > kPathMax) return Err{ENAMETOOLONG};
   if (a[1] < cwd.size() + 1) return Err{ERANGE};
   TRY_VOID(k.mem().copy_out({a[0]}, cwd.c_str(), cwd.size() + 1));
   return cwd.size() + 1;
@@ -152,7 +157,8 @@ Result<uint64_t> sys_chmod(Kernel& k, const SyscallArgs& a) { return do_chmod(k,
 Result<uint64_t> sys_fchmodat(Kernel& k, const SyscallArgs& a) { return do_chmod(k, a.i32(0), a[1], a.i32(2), 0); }
 Result<uint64_t> sys_fchmod(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
-  TRY_VOID(k.vfs().chmod("/", f->path, a.i32(1) & 07777, true));
+  TRY_ASSIGN(std::string path, file_path(f));
+  TRY_VOID(k.vfs().chmod("/", path, a.i32(1) & 07777, true));
   return 0;
 }
 
@@ -163,7 +169,8 @@ Result<uint64_t> do_chown(Kernel& k, int dirfd, uint64_t p, uint64_t uid, uint64
   if (path.empty()) {
     if (!(flags & AT_EMPTY_PATH)) return Err{ENOENT};
     TRY_ASSIGN(auto f, file_arg(k, dirfd));
-    TRY_VOID(k.vfs().chown("/", f->path, id(uid), id(gid), true));
+    TRY_ASSIGN(std::string fpath, file_path(f));
+    TRY_VOID(k.vfs().chown("/", fpath, id(uid), id(gid), true));
     return 0;
   }
   TRY_ASSIGN(std::string base, dir_base(k, dirfd, path));
@@ -180,7 +187,8 @@ Result<uint64_t> sys_fchownat(Kernel& k, const SyscallArgs& a) {
 Result<uint64_t> sys_fchown(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   auto id = [](uint64_t v) { return static_cast<int32_t>(v) == -1 ? int64_t(-1) : int64_t(static_cast<uint32_t>(v)); };
-  TRY_VOID(k.vfs().chown("/", f->path, id(a[1]), id(a[2]), true));
+  TRY_ASSIGN(std::string path, file_path(f));
+  TRY_VOID(k.vfs().chown("/", path, id(a[1]), id(a[2]), true));
   return 0;
 }
 
@@ -200,7 +208,8 @@ Result<uint64_t> sys_utimensat(Kernel& k, const SyscallArgs& a) {
   std::string base, path;
   if (a[1] == 0) {  // futimens: operate on the fd itself
     TRY_ASSIGN(auto f, file_arg(k, a.i32(0)));
-    base = "/", path = f->path;
+    TRY_ASSIGN(path, file_path(f));
+    base = "/";
   } else {
     TRY_ASSIGN(At at, at_arg(k, a.i32(0), a[1]));
     base = at.base, path = at.path;

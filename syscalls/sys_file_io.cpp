@@ -415,7 +415,8 @@ Result<uint64_t> sys_truncate(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(std::string path, path_arg(k, a[0]));
   if (path.empty()) return Err{ENOENT};
   if (static_cast<int64_t>(a[1]) < 0) return Err{EINVAL};
-  TRY_VOID(k.vfs().truncate(k.proc().cwd_path, path, a[1]));
+  TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, path));
+  TRY_VOID(k.vfs().truncate(base, path, a[1]));
   return 0;
 }
 
@@ -572,19 +573,24 @@ Result<uint64_t> sys_memfd_create(Kernel& k, const SyscallArgs& a) {
 
 // Extended attributes: none exist in the sandbox's filesystems. The l*
 // variants look at a symlink itself (a dangling one included).
+Result<void> xattr_target(Kernel& k, const std::string& path, bool follow) {
+  TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, path));
+  TRY_VOID(k.vfs().stat(base, path, follow));
+  return Ok();
+}
 Result<uint64_t> sys_listxattr(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(std::string path, path_arg(k, a[0]));
-  TRY_VOID(k.vfs().stat(k.proc().cwd_path, path, true));
+  TRY_VOID(xattr_target(k, path, true));
   return 0;  // an empty list
 }
 Result<uint64_t> sys_llistxattr(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(std::string path, path_arg(k, a[0]));
-  TRY_VOID(k.vfs().stat(k.proc().cwd_path, path, false));
+  TRY_VOID(xattr_target(k, path, false));
   return 0;
 }
 Result<uint64_t> sys_lgetxattr(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(std::string path, path_arg(k, a[0]));
-  TRY_VOID(k.vfs().stat(k.proc().cwd_path, path, false));
+  TRY_VOID(xattr_target(k, path, false));
   return Err{ENODATA};
 }
 Result<uint64_t> sys_flistxattr(Kernel& k, const SyscallArgs& a) {
@@ -593,7 +599,7 @@ Result<uint64_t> sys_flistxattr(Kernel& k, const SyscallArgs& a) {
 }
 Result<uint64_t> sys_getxattr(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(std::string path, path_arg(k, a[0]));
-  TRY_VOID(k.vfs().stat(k.proc().cwd_path, path, true));
+  TRY_VOID(xattr_target(k, path, true));
   return Err{ENODATA};
 }
 Result<uint64_t> sys_fgetxattr(Kernel& k, const SyscallArgs& a) {

@@ -21,7 +21,10 @@ Result<fs::Attr> stat_at(Kernel& k, int dirfd, uint64_t path_addr, int flags) {
   TRY_ASSIGN(std::string path, path_arg(k, path_addr));
   if (path.empty()) {
     if (!(flags & AT_EMPTY_PATH)) return Err{ENOENT};
-    if (dirfd == AT_FDCWD) return k.vfs().stat(k.proc().cwd_path, ".", true);
+    if (dirfd == AT_FDCWD) {
+      TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, "."));
+      return k.vfs().stat(base, ".", true);
+    }
     TRY_ASSIGN(auto f, file_arg(k, dirfd));
     return f->stat();
   }
@@ -103,12 +106,14 @@ Result<uint64_t> put_statfs(Kernel& k, uint64_t addr, const fs::FsStats& s) {
 Result<uint64_t> sys_statfs(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(std::string path, path_arg(k, a[0]));
   if (path.empty()) return Err{ENOENT};
-  TRY_ASSIGN(fs::FsStats s, k.vfs().statfs(k.proc().cwd_path, path));
+  TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, path));
+  TRY_ASSIGN(fs::FsStats s, k.vfs().statfs(base, path));
   return put_statfs(k, a[1], s);
 }
 Result<uint64_t> sys_fstatfs(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
-  auto s = k.vfs().statfs("/", f->path);
+  auto path = file_path(f);
+  auto s = path.ok() ? k.vfs().statfs("/", path.value()) : Result<fs::FsStats>(Err{path.error()});
   if (s.ok()) return put_statfs(k, a[1], s.value());
   // Pipes, sockets, and files whose name has gone (deleted, renamed):
   // their own kind of filesystem, or the in-memory layer that held them.
