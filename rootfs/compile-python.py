@@ -1,12 +1,15 @@
-# Byte-compiles a root filesystem's Python standard library, as Debian's
-# py3compile does when python3.X is installed (dpkg -x runs no postinst).
+# Byte-compiles a root filesystem's Python standard library and its
+# Debian-packaged modules (/usr/lib/python3/dist-packages), as Debian's
+# py3compile does when the packages are installed (dpkg -x runs no postinst).
 # Without it every guest python compiles what it imports on each run (its
 # pycache writes land in the sandbox's throw-away upper layer): ~23 % more
 # instructions for `python3 -c pass` on riscv64.
 #
 # Run by the guest's own python under qemu-user, so the bytecode is the
 # guest version's:
-#   qemu-ARCH -L ROOT ROOT/usr/bin/python3.X compile-python.py ROOT /usr/lib/python3.X
+#   qemu-ARCH -L ROOT ROOT/usr/bin/python3.X compile-python.py ROOT LIBDIR...
+# with LIBDIR e.g. /usr/lib/python3.X or /usr/lib/python3/dist-packages (one
+# summary line each).
 #
 # Symlinks are followed inside ROOT, as the guest sees them (sitecustomize.py
 # points at /etc/python3.X/...); each .pyc records the guest path of its
@@ -43,8 +46,8 @@ def in_root(root, guest_path):
     return root + done
 
 
-def main():
-    root, libdir = sys.argv[1].rstrip("/"), sys.argv[2]
+def compile_tree(root, libdir):
+    """Byte-compiles the .py files under guest directory libdir; prints a summary."""
     compiled = failed = 0
     for dirpath, dirnames, filenames in os.walk(root + libdir):
         dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
@@ -64,8 +67,20 @@ def main():
                 compiled += 1
             except (py_compile.PyCompileError, OSError):
                 failed += 1  # as py3compile: sources that do not compile stay uncompiled
-    print(f"{compiled} modules compiled, {failed} left as source")
-    return 0 if compiled else 1
+    print(f"{libdir}: {compiled} modules compiled, {failed} left as source")
+    return compiled
+
+
+def main():
+    root, libdirs = sys.argv[1].rstrip("/"), sys.argv[2:]
+    if not libdirs:
+        print("usage: compile-python.py ROOT LIBDIR...", file=sys.stderr)
+        return 2
+    status = 0
+    for libdir in libdirs:
+        if not compile_tree(root, libdir):
+            status = 1
+    return status
 
 
 sys.exit(main())
