@@ -247,7 +247,6 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   bool yield_requested_ = false;  // the running process must leave the CPU (exit, exec, block, sigreturn)
   uint64_t slice_left_ = 0;
   bool quantum_expired_ = false;
-  bool flush_translations_ = false;  // translation_hook: flush the engine once this turn ends
   // Where a hook stopped the CPU before running a block or instruction.
   // Unicorn's PC register is not reliable then (riscv64 reports a stale
   // one), so resumption uses this address.
