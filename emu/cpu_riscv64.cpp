@@ -127,7 +127,7 @@ class RiscV64Cpu final : public GuestCpu {
     return ok;
   }
 
-  // Unicorn 2.1.1 ends emulation with UC_ERR_INSN_INVALID on `ebreak`
+  // Unicorn (seen on 2.1.1) ends emulation with UC_ERR_INSN_INVALID on `ebreak`
   // (breakpoint exceptions never reach the interrupt hook); Linux sends
   // SIGTRAP for it.
   int invalid_instruction_signal(uc_struct*, uint64_t insn_pc) const override {

@@ -88,7 +88,7 @@ class X86_64Cpu final : public GuestCpu {
   void start_state(uc_struct* uc, uint64_t entry, uint64_t sp) override {
     // OSFXSR|OSXMMEXCPT: without them fxsave/fxrstor skip the XMM state.
     // TSD: rdtsc/rdtscp at level 3 raise #GP, which on_interrupt answers
-    // from vmrun's clock (Unicorn 2.1.1 cannot hook rdtsc directly).
+    // from vmrun's clock (Unicorn 2.1.1 could not hook rdtsc directly).
     uint64_t cr4 = 0;
     uc_reg_read(uc, UC_X86_REG_CR4, &cr4);
     cr4 |= 0x600 | 0x4;
