@@ -217,7 +217,6 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   static void block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
   static void code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
   static void translation_hook(uc_struct* uc, uc_tb* cur, uc_tb* prev, void* self);
-  static bool invalid_memory_hook(uc_struct* uc, int type, uint64_t address, int size, int64_t value, void* self);
   uint64_t dispatch(const SyscallRegs& regs);
   void log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, uint64_t ret);
   void stop_cpu();
