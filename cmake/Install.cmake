@@ -5,15 +5,16 @@
 #   bin/vmrun                        the CLI (RUNPATH to the Unicorn below)
 #   include/vmrun/*.h                the public API, nothing internal
 #   LIBDIR/libvmrun.a                the library (vmrun_core + vmrun_rootfs)
-#   LIBDIR/vmrun/libunicorn.so.2     a private copy of the Unicorn 2.1.1 the
+#   LIBDIR/vmrun/libunicorn.so.2     a private copy of the Unicorn (2.1.4) the
 #                                    library was built against
 #                                    (VMRUN_BUNDLE_UNICORN, default ON)
 #   LIBDIR/cmake/vmrun/              find_package(vmrun) -> vmrun::vmrun
 #   LIBDIR/pkgconfig/vmrun.pc        pkg-config --cflags --libs vmrun
 #   share/doc/vmrun/unicorn-copyright  Unicorn's licence (when bundled)
 #
-# Unicorn is bundled because vmrun depends on the exact 2.1.1 build (it
-# fingerprints Unicorn's internals, emu/unicorn_private.h) and Debian 12's
+# Unicorn is bundled because vmrun needs 2.1.4 or newer and uses Unicorn's
+# internals only on the exact release it knows (emu/unicorn_private.h), and
+# Debian 12's
 # own libunicorn2 is 2.0.1 with the same soname: the copy lives in a
 # directory of its own, outside the dynamic loader's search path, and is
 # reached through RUNPATH only. With VMRUN_BUNDLE_UNICORN=OFF the installed

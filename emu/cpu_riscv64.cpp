@@ -8,6 +8,7 @@
 #include "emu/guest_cpu.h"
 #include "emu/guest_memory.h"
 #include "emu/unicorn_private.h"
+#include "emu/unicorn_version.h"
 
 namespace vmrun {
 namespace {
@@ -126,7 +127,7 @@ class RiscV64Cpu final : public GuestCpu {
     return ok;
   }
 
-  // Unicorn 2.1.1 ends emulation with UC_ERR_INSN_INVALID on `ebreak`
+  // Unicorn (seen on 2.1.1) ends emulation with UC_ERR_INSN_INVALID on `ebreak`
   // (breakpoint exceptions never reach the interrupt hook); Linux sends
   // SIGTRAP for it.
   int invalid_instruction_signal(uc_struct*, uint64_t insn_pc) const override {
@@ -201,6 +202,7 @@ std::unique_ptr<GuestCpu> make_riscv64_cpu() { return std::make_unique<RiscV64Cp
 std::unique_ptr<GuestCpu> make_x86_64_cpu();
 
 uc_struct* open_unicorn(int arch_id, int mode_id, int cpu_model, uint32_t buffer_bytes, std::string* error) {
+  if (!loaded_unicorn_supported(error)) return nullptr;
   uc_engine* uc = nullptr;
   uc_err e = uc_open(static_cast<uc_arch>(arch_id), static_cast<uc_mode>(mode_id), &uc);
   if (e != UC_ERR_OK) {
@@ -221,7 +223,8 @@ uc_struct* open_unicorn(int arch_id, int mode_id, int cpu_model, uint32_t buffer
   // No exit check after every guest load and store: refused accesses leave
   // the block precisely anyway (virtual TLB), and stops requested by our
   // hooks land at the next block start (docs/UNICORN.md "Counting and
-  // stopping"). Tail mode turns them back on for its code hook.
+  // stopping"). Tail mode turns them back on for its code hook. Private
+  // engine state: when it is off the checks stay (slower, still exact).
   unicorn_private::set_exit_checks(uc, false);
   return uc;
 }

@@ -7,6 +7,7 @@
 
 #include "emu/guest_cpu.h"
 #include "emu/guest_memory.h"
+#include "emu/unicorn_private.h"
 
 namespace vmrun {
 namespace {
@@ -57,6 +58,8 @@ const CpuidLeaf* find_leaf(uint32_t leaf, uint32_t subleaf) {
 
 constexpr uint64_t kUserCs = 0x33, kUserSs = 0x2b;  // Linux's __USER_CS / __USER_DS
 
+const char* g_old_exception_method = "";  // x86_old_exception_method()
+
 class X86_64Cpu final : public GuestCpu {
  public:
   Arch arch() const override { return Arch::X86_64; }
@@ -85,7 +88,7 @@ class X86_64Cpu final : public GuestCpu {
   void start_state(uc_struct* uc, uint64_t entry, uint64_t sp) override {
     // OSFXSR|OSXMMEXCPT: without them fxsave/fxrstor skip the XMM state.
     // TSD: rdtsc/rdtscp at level 3 raise #GP, which on_interrupt answers
-    // from vmrun's clock (Unicorn 2.1.1 cannot hook rdtsc directly).
+    // from vmrun's clock (Unicorn 2.1.1 could not hook rdtsc directly).
     uint64_t cr4 = 0;
     uc_reg_read(uc, UC_X86_REG_CR4, &cr4);
     cr4 |= 0x600 | 0x4;
@@ -147,6 +150,15 @@ class X86_64Cpu final : public GuestCpu {
     if (ok) find_old_exception(uc, mem, scratch);
     gdtr = uc_x86_mmr{};
     uc_reg_write(uc, UC_X86_REG_GDTR, &gdtr);
+    // The state every process starts from, with no exception recorded:
+    // the public-API way to clear old_exception (clear_old_exception).
+    if (ok && old_exception_offset_ < 0 && !clean_state_) {
+      if (uc_context_alloc(uc, &clean_state_) != UC_ERR_OK || uc_context_save(uc, clean_state_) != UC_ERR_OK) {
+        if (clean_state_) uc_context_free(clean_state_);
+        clean_state_ = nullptr;
+      }
+    }
+    if (ok) g_old_exception_method = old_exception_offset_ >= 0 ? "context slot" : clean_state_ ? "register copy" : "";
     // Drop only the trampoline's translation (and any stop block at the
     // entry); a full flush would zero the whole translation buffer.
     uc_ctl_remove_cache(uc, scratch, scratch + kPageSize);
@@ -155,39 +167,58 @@ class X86_64Cpu final : public GuestCpu {
     return ok;
   }
 
+  ~X86_64Cpu() override {
+    if (clean_state_) uc_context_free(clean_state_);
+  }
+
   // QEMU escalates a fault raised while `old_exception` records an earlier
-  // contributory one (#DE, #GP, ...) to a double fault (#DF). Only QEMU's
-  // own interrupt delivery resets it, which Unicorn's hook path skips: after
-  // the first #GP of a process every later #GP or divide error arrived as
-  // #DF (measured), and contexts copied to forked engines carry it along.
-  // The field is not reachable through the API, so it is located once in
-  // the raw context blob: save, provoke a #GP (`hlt` at level 3, no hooks
-  // yet), save again, and keep the one 32-bit slot that went from -1 to
-  // 13. clear_old_exception() puts -1 back after each fault we handle.
+  // contributory one (#DE, #GP, ...) to a double fault (#DF), and a fault
+  // after a #DF to a triple fault, which ends emulation. Only QEMU's own
+  // interrupt delivery resets it, which Unicorn's hook path skips (still so
+  // in 2.1.4): after the first #GP of a process every later #GP or divide
+  // error arrived as #DF (measured), and contexts copied to forked engines
+  // carry it along. clear_old_exception() puts -1 back after each fault we
+  // handle, one of two ways:
+  //   - private state (unicorn_private): the slot's place in a saved
+  //     context is known for the release (Layout::x86_old_exception) and
+  //     confirmed here on the running engine: save, provoke a #GP (`hlt` at
+  //     level 3, no hooks yet), save again; exactly one 32-bit slot must go
+  //     from -1 to 13, and it must be the known one. Then the fix is an
+  //     edit of that slot in a saved context.
+  //   - otherwise: restore the state saved at the first entry to user mode
+  //     (clean_state_, nothing recorded) and write the user-visible
+  //     registers back through the register API. Slower (about seventy
+  //     register calls per fault), same result.
   void find_old_exception(uc_struct* uc, AddressSpace& mem, uint64_t scratch) {
-    static long offset = -2;  // -2 unknown, -1 not found; the layout is the library's
+    static long offset = -2;  // -2 unknown, -1 not usable; the layout is the library's
     if (offset != -2) {
       old_exception_offset_ = offset;
       return;
     }
     offset = -1;
+    const unicorn_private::Layout* layout = unicorn_private::matching_layout(uc);
+    const size_t size = uc_context_size(uc);
+    if (!layout || layout->x86_old_exception + 4 > size) {
+      old_exception_offset_ = offset;
+      return;
+    }
     const uint8_t hlt = 0xf4;
     uc_context *before = nullptr, *after = nullptr;
     if (uc_context_alloc(uc, &before) == UC_ERR_OK && uc_context_alloc(uc, &after) == UC_ERR_OK &&
         mem.poke(scratch + 0x10, &hlt, 1).ok() && uc_context_save(uc, before) == UC_ERR_OK) {
       uc_emu_start(uc, scratch + 0x10, scratch + 0x11, 0, 0);
       if (uc_context_save(uc, after) == UC_ERR_OK) {
-        size_t size = uc_context_size(uc);
         const auto* a = reinterpret_cast<const uint8_t*>(before);
         const auto* b = reinterpret_cast<const uint8_t*>(after);
+        long found_at = -1;
         int found = 0;
         for (size_t off = 0; off + 4 <= size; off += 4) {
           int32_t va, vb;
           std::memcpy(&va, a + off, 4);
           std::memcpy(&vb, b + off, 4);
-          if (va == -1 && vb == 13) offset = static_cast<long>(off), found++;
+          if (va == -1 && vb == 13) found_at = static_cast<long>(off), found++;
         }
-        if (found != 1) offset = -1;
+        if (found == 1 && found_at == static_cast<long>(layout->x86_old_exception)) offset = found_at;
       }
       uc_context_restore(uc, before);  // back to the entry state
     }
@@ -197,16 +228,70 @@ class X86_64Cpu final : public GuestCpu {
   }
 
   void clear_old_exception(uc_struct* uc) {
-    if (old_exception_offset_ < 0) return;
-    uc_context* ctx = nullptr;
-    if (uc_context_alloc(uc, &ctx) != UC_ERR_OK) return;
-    if (uc_context_save(uc, ctx) == UC_ERR_OK) {
-      const int32_t none = -1;
-      std::memcpy(reinterpret_cast<uint8_t*>(ctx) + old_exception_offset_, &none, 4);
-      uc_context_restore(uc, ctx);
+    if (old_exception_offset_ >= 0) {
+      uc_context* ctx = nullptr;
+      if (uc_context_alloc(uc, &ctx) != UC_ERR_OK) return;
+      if (uc_context_save(uc, ctx) == UC_ERR_OK) {
+        const int32_t none = -1;
+        std::memcpy(reinterpret_cast<uint8_t*>(ctx) + old_exception_offset_, &none, 4);
+        uc_context_restore(uc, ctx);
+      }
+      uc_context_free(ctx);
+    } else if (clean_state_) {
+      UserState state;
+      state.read(uc);
+      if (uc_context_restore(uc, clean_state_) == UC_ERR_OK) state.write(uc);
     }
-    uc_context_free(ctx);
   }
+
+  // Everything a user-mode program can change in the CPU, through the
+  // register API (for clear_old_exception's public path). Segment selectors
+  // other than CS/SS can only be made null at level 3 (the GDT is empty).
+  struct UserState {
+    static constexpr int kGprs[18] = {
+        UC_X86_REG_RAX, UC_X86_REG_RBX, UC_X86_REG_RCX, UC_X86_REG_RDX, UC_X86_REG_RSI, UC_X86_REG_RDI,
+        UC_X86_REG_RBP, UC_X86_REG_RSP, UC_X86_REG_R8,  UC_X86_REG_R9,  UC_X86_REG_R10, UC_X86_REG_R11,
+        UC_X86_REG_R12, UC_X86_REG_R13, UC_X86_REG_R14, UC_X86_REG_R15, UC_X86_REG_FS_BASE, UC_X86_REG_GS_BASE};
+    static constexpr int kSegments[4] = {UC_X86_REG_DS, UC_X86_REG_ES, UC_X86_REG_FS, UC_X86_REG_GS};
+    uint64_t gpr[18] = {}, rip = 0, rflags = 0, seg[4] = {};
+    uint64_t fpcw = 0, fpsw = 0, fptag = 0, fop = 0, fip = 0, fdp = 0, mxcsr = 0;
+    uint8_t st[8][16] = {}, xmm[16][16] = {};
+
+    void read(uc_struct* uc) {
+      for (int i = 0; i < 18; i++) uc_reg_read(uc, kGprs[i], &gpr[i]);
+      for (int i = 0; i < 4; i++) uc_reg_read(uc, kSegments[i], &seg[i]);
+      uc_reg_read(uc, UC_X86_REG_RIP, &rip);
+      uc_reg_read(uc, UC_X86_REG_EFLAGS, &rflags);
+      uc_reg_read(uc, UC_X86_REG_FPCW, &fpcw);
+      uc_reg_read(uc, UC_X86_REG_FPSW, &fpsw);
+      uc_reg_read(uc, UC_X86_REG_FPTAG, &fptag);
+      uc_reg_read(uc, UC_X86_REG_FOP, &fop);
+      uc_reg_read(uc, UC_X86_REG_FIP, &fip);
+      uc_reg_read(uc, UC_X86_REG_FDP, &fdp);
+      uc_reg_read(uc, UC_X86_REG_MXCSR, &mxcsr);
+      for (int i = 0; i < 8; i++) uc_reg_read(uc, UC_X86_REG_ST0 + i, st[i]);
+      for (int i = 0; i < 16; i++) uc_reg_read(uc, UC_X86_REG_XMM0 + i, xmm[i]);
+    }
+    void write(uc_struct* uc) const {
+      for (int i = 0; i < 18; i++) uc_reg_write(uc, kGprs[i], &gpr[i]);
+      for (int i = 0; i < 4; i++) {
+        uint64_t now = 0;
+        uc_reg_read(uc, kSegments[i], &now);
+        if (now != seg[i]) uc_reg_write(uc, kSegments[i], &seg[i]);
+      }
+      uc_reg_write(uc, UC_X86_REG_RIP, &rip);
+      uc_reg_write(uc, UC_X86_REG_EFLAGS, &rflags);
+      uc_reg_write(uc, UC_X86_REG_FPCW, &fpcw);
+      uc_reg_write(uc, UC_X86_REG_FPSW, &fpsw);  // TOP first: it decides what ST0..7 name
+      for (int i = 0; i < 8; i++) uc_reg_write(uc, UC_X86_REG_ST0 + i, st[i]);
+      uc_reg_write(uc, UC_X86_REG_FPTAG, &fptag);
+      uc_reg_write(uc, UC_X86_REG_FOP, &fop);
+      uc_reg_write(uc, UC_X86_REG_FIP, &fip);
+      uc_reg_write(uc, UC_X86_REG_FDP, &fdp);
+      uc_reg_write(uc, UC_X86_REG_MXCSR, &mxcsr);
+      for (int i = 0; i < 16; i++) uc_reg_write(uc, UC_X86_REG_XMM0 + i, xmm[i]);
+    }
+  };
 
   uint64_t pc(uc_struct* uc) const override {
     uint64_t v = 0;
@@ -375,10 +460,13 @@ class X86_64Cpu final : public GuestCpu {
 
   CpuEvents* events_ = nullptr;
   long old_exception_offset_ = -1;
+  uc_context* clean_state_ = nullptr;  // clear_old_exception without private state
 };
 
 }  // namespace
 
 std::unique_ptr<GuestCpu> make_x86_64_cpu() { return std::make_unique<X86_64Cpu>(); }
+
+const char* x86_old_exception_method() { return g_old_exception_method; }
 
 }  // namespace vmrun

@@ -18,6 +18,12 @@ namespace vmrun {
 // (Config::translation_buffer_bytes; Unicorn's own default reserves 1 GiB
 // per engine) and, when cpu_model >= 0, that CPU model; nullptr with a
 // message on failure.
+// How the x86-64 backend clears QEMU's old_exception after a fault
+// (cpu_x86_64.cpp): "context slot" (private state, the release's known
+// slot confirmed on the engine), "register copy" (public API only), or ""
+// before any x86-64 engine entered user mode in this process. For tests.
+const char* x86_old_exception_method();
+
 uc_struct* open_unicorn(int arch_id, int mode_id, int cpu_model, uint32_t buffer_bytes, std::string* error);
 
 struct AddressLayout {

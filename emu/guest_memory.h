@@ -193,7 +193,7 @@ class AddressSpace {
   size_t region_count() const { return arena_.slab_count() + shared_regions_.size(); }
 
   // uc_emu_start(from, until) for a kernel-side run (entering user mode):
-  // true if it stopped at `until` without an error. Unicorn 2.1.1
+  // true if it stopped at `until` without an error. Unicorn (seen on 2.1.1)
   // translates the stop at `until` as an empty block, and an empty block
   // at the start of a page makes tb_gen_code look up the previous page
   // for instructions (pc + size - 1); that lookup is answered with the

@@ -182,12 +182,6 @@ bool Kernel::read_guest(uint64_t addr, void* dst, size_t len) {
   return current_ && current_->mem && current_->mem->peek(addr, dst, len).ok();
 }
 
-bool Kernel::invalid_memory_hook(uc_struct* uc, int type, uint64_t address, int size, int64_t value, void* self) {
-  auto* k = static_cast<Kernel*>(self);
-  k->fault_addr_ = address;
-  return false;  // let Unicorn stop with the matching error
-}
-
 void Kernel::block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self) {
   auto* k = static_cast<Kernel*>(self);
   if (k->deadline_passed_.load(std::memory_order_relaxed)) {
@@ -224,51 +218,20 @@ void Kernel::block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* se
   k->executed_ += n;
 }
 
-// Unicorn 2.1.1 does not flush when its translation buffer fills for the
-// first time: tcg_region_init() leaves region.current at 0, so
-// tcg_tb_alloc() quietly re-assigns (and zeroes) the one region instead of
-// returning NULL, tb_gen_code() skips its tb_flush() + cpu_loop_exit(), and
-// cpu_exec() then chains the zeroed previous block: SIGSEGV in
-// tb_set_jmp_target (fixed upstream in 2.1.3, commit 2128e01e "Init tcg
-// region buffer"; docs/UNICORN.md). Any tb_flush() sets region.current to
-// 1, after which fills take the proper path. A flush zeroes the whole
-// buffer (~13 ms and 64 MiB resident per engine), so it is not done up
-// front: this hook, run once per newly translated block, reads how full
-// the buffer is (CodeBufferGauge) and, with a quarter of it left, ends the
-// turn before that block; run_slice flushes once, outside uc_emu_start
-// where no block pointer is live. Short processes never get there. If the
-// gauge cannot read this Unicorn build, a generous estimate stands in
-// (measured: ~530 bytes per block on average, at most 576 per guest
-// instruction; flushed at half the buffer).
+// Run once per newly translated block (when Unicorn has a previous block,
+// uc->last_tb): records the block's instruction count for block_hook, which
+// would otherwise ask Unicorn (uc_ctl_request_cache, a hash lookup) on
+// first sight. (Up to 2.1.2 this hook also gave every engine one flush
+// before its translation buffer first filled, Unicorn's first-fill crash;
+// 2.1.3 fixed it, docs/UNICORN.md.)
 void Kernel::translation_hook(uc_struct* uc, uc_tb* cur, uc_tb* prev, void* self) {
   (void)prev;
   auto* k = static_cast<Kernel*>(self);
   ProcessImage* img = k->current_ ? k->current_->image.get() : nullptr;
   if (!img || img->uc != uc) return;
-  // The block's instruction count for block_hook, which would otherwise
-  // ask Unicorn (uc_ctl_request_cache, a hash lookup) on first sight.
   BlockCountCache::Slot& slot = img->block_counts.at(cur->pc);
   slot.key = BlockCountCache::key(cur->pc, cur->size);
   slot.icount = cur->icount ? cur->icount : 1;
-  if (img->translation_primed) return;
-  if (!img->gauge_tried) {
-    img->gauge_tried = true;
-    if (!img->code_gauge.attach(uc)) spdlog::debug("translation buffer gauge unavailable; estimating instead");
-    else spdlog::debug("translation buffer gauge: {} bytes of headroom", img->code_gauge.headroom());
-  }
-  bool nearly_full;
-  if (img->code_gauge.attached()) {
-    nearly_full = img->code_gauge.headroom() < img->code_gauge.buffer_bytes() / 4;
-  } else {
-    img->translated_estimate += 1024 + 512ull * cur->icount;
-    nearly_full = img->translated_estimate >= k->translation_buffer_bytes() / 2;
-  }
-  if (!nearly_full || k->flush_translations_) return;
-  spdlog::debug("translation buffer nearly full: flushing it once at the end of this turn");
-  k->flush_translations_ = true;
-  k->quantum_expired_ = true;  // an ordinary end of turn, before this block
-  if (k->stopped_before_block_ == ~0ull) k->stopped_before_block_ = cur->pc;
-  uc_emu_stop(uc);
 }
 
 void Kernel::code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self) {
@@ -617,9 +580,11 @@ bool Kernel::install_engine_hooks(uc_struct* uc) {
   if (uc_hook_add(uc, &h, UC_HOOK_EDGE_GENERATED, reinterpret_cast<void*>(&translation_hook), this, 1, 0) !=
       UC_ERR_OK)
     return false;
-  if (uc_hook_add(uc, &h, UC_HOOK_MEM_INVALID, reinterpret_cast<void*>(&invalid_memory_hook), this, 1, 0) !=
-      UC_ERR_OK)
-    return false;
+  // No UC_HOOK_MEM_INVALID hook: in UC_TLB_VIRTUAL mode a refused access
+  // never reaches it (guest_memory.h), and since Unicorn 2.1.4 any such hook
+  // counts as a memory hook for notdirty_write (qemu/accel/tcg/cputlb.c,
+  // uc_mem_hook_installed), which then never marks a written page clean:
+  // every guest store took the slow path (cpu_mem 4-5x slower, measured).
   // With exits enabled and none set, `until` is ignored: no guest address
   // can end emulation by accident.
   uc_ctl_exits_enable(uc);

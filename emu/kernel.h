@@ -220,7 +220,6 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   static void block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
   static void code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
   static void translation_hook(uc_struct* uc, uc_tb* cur, uc_tb* prev, void* self);
-  static bool invalid_memory_hook(uc_struct* uc, int type, uint64_t address, int size, int64_t value, void* self);
   uint64_t dispatch(const SyscallRegs& regs);
   void log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, uint64_t ret);
   void stop_cpu();
@@ -251,7 +250,6 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   bool yield_requested_ = false;  // the running process must leave the CPU (exit, exec, block, sigreturn)
   uint64_t slice_left_ = 0;
   bool quantum_expired_ = false;
-  bool flush_translations_ = false;  // translation_hook: flush the engine once this turn ends
   // Where a hook stopped the CPU before running a block or instruction.
   // Unicorn's PC register is not reliable then (riscv64 reports a stale
   // one), so resumption uses this address.

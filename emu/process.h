@@ -11,7 +11,6 @@
 
 #include "common/result.h"
 #include "emu/guest_cpu.h"
-#include "emu/code_buffer_gauge.h"
 #include "emu/guest_memory.h"
 #include "emu/signal_frame.h"
 #include "rootfs/vfs.h"
@@ -124,12 +123,6 @@ struct ProcessImage {
   class Process* loaded = nullptr;  // whose registers the engine holds
   BlockCountCache block_counts;
   bool tail_hook_installed = false;
-  // Unicorn 2.1.1's first-fill bug (Kernel::translation_hook): has the
-  // engine had its one flush, and how much code it may have generated.
-  bool translation_primed = false;
-  bool gauge_tried = false;
-  CodeBufferGauge code_gauge;
-  uint64_t translated_estimate = 0;  // when the gauge cannot read the engine
   bool hooks_installed = false;  // vmrun's hooks are on the engine (they stay when it is pooled)
   uint64_t code_tag = 0;         // program_tag of the program whose code it holds (emu/engine_pool.h)
   uint64_t brk_start = 0, brk_current = 0, brk_mapped_end = 0;

@@ -316,7 +316,6 @@ void Kernel::run_slice(Process& p) {
     // translated from now on check for it after each hook call.
     unicorn_private::set_exit_checks(p.uc, true);
     uc_ctl_flush_tb(p.uc);
-    p.image->translation_primed = true;
     uc_hook h;
     uc_hook_add(p.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&code_hook), this, 1, 0);
     p.image->tail_hook_installed = true;
@@ -327,12 +326,6 @@ void Kernel::run_slice(Process& p) {
   uc_err e = uc_emu_start(uc, p.resume_pc, 0, 0, 0);
   running_uc_ = nullptr;
   charge_cpu(p);
-  if (flush_translations_) {
-    // Outside uc_emu_start no translated block is live (translation_hook).
-    flush_translations_ = false;
-    uc_ctl_flush_tb(uc);
-    if (p.image && p.image->uc == uc) p.image->translation_primed = true;
-  }
   if (stopped_) return;
   bool grace_began = false;  // the kill-after grace began: this turn just ends
   if (deadline_passed_) {

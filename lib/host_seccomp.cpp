@@ -90,9 +90,6 @@ bool install_host_syscall_filter(std::string* error) {
   const scmp_datum_t self = static_cast<scmp_datum_t>(getpid());
   if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, self));
   if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, SCMP_A0(SCMP_CMP_EQ, self));
-  // Reading our own memory without faulting (emu/code_buffer_gauge.cpp).
-  if (rc == 0)
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(process_vm_readv), 1, SCMP_A0(SCMP_CMP_EQ, self));
   // Threads only (the watchdog): never a new process. clone3's flags are
   // behind a pointer, so it is refused with ENOSYS and glibc falls back.
   if (rc == 0)

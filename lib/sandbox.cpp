@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "emu/kernel.h"
+#include "emu/unicorn_version.h"
 #include "lib/host_landlock.h"
 #include "lib/host_seccomp.h"
 #include "vmrun/sandbox.h"
@@ -290,6 +291,13 @@ RunResult Sandbox::run(const RunRequest& request) const {
     RunResult r;
     r.stop_reason = StopReason::SandboxError;
     r.message = "invalid limits: " + why;
+    r.limits = config_.limits;
+    return r;
+  }
+  if (std::string why; !loaded_unicorn_supported(&why)) {
+    RunResult r;
+    r.stop_reason = StopReason::SandboxError;
+    r.message = why;
     r.limits = config_.limits;
     return r;
   }

@@ -4,6 +4,7 @@
 # in STATE_DIR.
 #
 #   debian-fetch.sh [--with-depends] [--exclude PKG[,PKG...]] SUITE ARCH STATE_DIR DEST_DIR PKG...
+#   debian-fetch.sh --print-versions SUITE ARCH STATE_DIR PKG...
 #
 # SUITE is e.g. bookworm or trixie; ARCH amd64 or riscv64.  Without
 # --with-depends there is no dependency resolution: name every package.
@@ -32,6 +33,10 @@
 # cannot be found or downloaded with an index more than an hour old, the
 # index is refreshed once and the lookup retried.
 #
+# --print-versions downloads nothing: it prints "PKG VERSION" for each named
+# package the suite's index has (the highest version if it lists several)
+# and exits 0 if it found them all, 1 otherwise.
+#
 # VMRUN_DEBIAN_MIRROR overrides the mirror (default http://deb.debian.org/debian).
 set -euo pipefail
 me=debian-fetch
@@ -40,10 +45,12 @@ usage() {
   exit 2
 }
 with_depends=0
+print_versions=0
 excludes=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --with-depends) with_depends=1; shift ;;
+    --print-versions) print_versions=1; shift ;;
     --exclude) [ $# -ge 2 ] || usage; excludes="$excludes ${2//,/ }"; shift 2 ;;
     --exclude=*) excludes="$excludes ${1#--exclude=}"; excludes=${excludes//,/ }; shift ;;
     --) shift; break ;;
@@ -51,10 +58,17 @@ while [ $# -gt 0 ]; do
     *) break ;;
   esac
 done
-[ $# -ge 5 ] || usage
-suite=$1 arch=$2; shift 2
-mkdir -p "$1" "$2"
-state=$(cd "$1" && pwd) dest=$(cd "$2" && pwd); shift 2
+if [ $print_versions = 1 ]; then
+  [ $# -ge 4 ] || usage
+  suite=$1 arch=$2; shift 2
+  mkdir -p "$1"
+  state=$(cd "$1" && pwd) dest=""; shift 1
+else
+  [ $# -ge 5 ] || usage
+  suite=$1 arch=$2; shift 2
+  mkdir -p "$1" "$2"
+  state=$(cd "$1" && pwd) dest=$(cd "$2" && pwd); shift 2
+fi
 mirror=${VMRUN_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 mirror=${mirror%/}
 archives=$state/cache/archives
@@ -241,10 +255,40 @@ fetch() {
   done
 }
 
+# versions PKG...: "PKG VERSION" for each named package in the index (the
+# highest one when it lists several); status 1 if one is missing.
+versions() {
+  local p v best missing=0
+  local -A found=()
+  while read -r p v; do
+    best=${found[$p]:-}
+    if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$best"; then found[$p]=$v; fi
+  done < <(index | awk -v pkgs="$*" -v arch="$arch" '
+    BEGIN { RS = ""; FS = "\n"; n = split(pkgs, a, " "); for (i = 1; i <= n; i++) want[a[i]] = 1 }
+    { pkg = ""; ar = ""; ver = ""
+      for (i = 1; i <= NF; i++) {
+        if ($i ~ /^Package: /) pkg = substr($i, 10)
+        else if ($i ~ /^Architecture: /) ar = substr($i, 15)
+        else if ($i ~ /^Version: /) ver = substr($i, 10)
+      }
+      if ((pkg in want) && ver != "" && (ar == arch || ar == "all")) print pkg, ver }')
+  for p in "$@"; do
+    if [ -n "${found[$p]:-}" ]; then echo "$p ${found[$p]}"; else missing=1; fi
+  done
+  return $missing
+}
+
 refreshed=0
 if [ ! -f "$stamp" ] || [ -n "$(find "$stamp" -mmin +1440)" ]; then
   refresh_index || die "cannot get the package index"
   refreshed=1
+fi
+if [ $print_versions = 1 ]; then
+  versions "$@" && exit 0
+  [ $refreshed = 0 ] && [ -n "$(find "$stamp" -mmin +60)" ] || exit 1
+  refresh_index || die "cannot get the package index"
+  versions "$@"
+  exit
 fi
 error=""
 if ! fetch "$@"; then

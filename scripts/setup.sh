@@ -5,11 +5,12 @@
 #
 #   bash scripts/setup.sh [--no-demo]
 #
-# Steps: Debian packages (apt, skipped when all are installed), Unicorn 2.1.1
-# from Debian 13 (.deps/unicorn), the default root filesystems
-# (.deps/rootfs/x86_64 and .deps/rootfs/riscv64, rootfs/build-rootfs.sh:
-# busybox, python3 and the libraries it needs), the build (build/), and the
-# demo (a python one-liner on x86_64, busybox on riscv64).
+# Steps: Debian packages (apt, skipped when all are installed), Unicorn
+# 2.1.x >= 2.1.4 from Debian forky or sid (.deps/unicorn), the default root
+# filesystems (.deps/rootfs/x86_64 and .deps/rootfs/riscv64,
+# rootfs/build-rootfs.sh: busybox, python3 and the libraries it needs), the
+# build (build/), and the demo (a python one-liner on x86_64, busybox on
+# riscv64).
 #
 # For the setup script's own testing only: VMRUN_SETUP_ALLOW_BUILD_FAILURE=1
 # turns a failing build into a warning (and skips the demo).
@@ -63,15 +64,64 @@ else
     || die "apt-get install failed"
 fi
 
-# ---- 2. Unicorn 2.1.1 from Debian 13 ------------------------------------
-unicorn_lib=.deps/unicorn/usr/lib/x86_64-linux-gnu/libunicorn.so.2
-if [ -f "$unicorn_lib" ]; then
-  step "unicorn 2.1.1: present (.deps/unicorn)"
+# ---- 2. Unicorn 2.1.x (>= 2.1.4) from Debian forky or sid ---------------
+# The newest 2.1.x at or above 2.1.4 that forky or sid serves (testing
+# suites move on: no version is pinned), unpacked into .deps/unicorn. An
+# acceptable one already there is kept (no network); an older one (2.1.1
+# from an earlier setup) is replaced. A newer release can be taken with
+# `rm -rf .deps/unicorn` and another setup run.
+unicorn_dir=.deps/unicorn
+unicorn_lib=$unicorn_dir/usr/lib/x86_64-linux-gnu/libunicorn.so.2
+unicorn_header=$unicorn_dir/usr/include/unicorn/unicorn.h
+unicorn_packages=(libunicorn2t64 libunicorn-dev)
+# header_version FILE: MAJOR.MINOR.PATCH from unicorn.h's UC_API_* macros.
+header_version() {
+  awk '$1 == "#define" && $2 ~ /^UC_API_(MAJOR|MINOR|PATCH)$/ { v[$2] = $3 }
+       END { if (length(v) == 3) print v["UC_API_MAJOR"] "." v["UC_API_MINOR"] "." v["UC_API_PATCH"] }' "$1" 2>/dev/null
+}
+# usable VERSION: a 2.1.x release with x >= 4 (what the build accepts).
+usable() {
+  local major minor patch
+  IFS=. read -r major minor patch <<< "$1"
+  [ "$major" = 2 ] && [ "$minor" = 1 ] && [[ "$patch" =~ ^[0-9]+$ ]] && [ "$patch" -ge 4 ]
+}
+have=""
+[ -f "$unicorn_lib" ] && have=$(header_version "$unicorn_header")
+if [ -n "$have" ] && usable "$have"; then
+  step "unicorn $have: present ($unicorn_dir)"
 else
-  step "unicorn 2.1.1: fetching libunicorn2t64 libunicorn-dev from Debian trixie"
-  bash scripts/debian-fetch.sh trixie amd64 .deps/apt-trixie-amd64 .deps/unicorn libunicorn2t64 libunicorn-dev \
-    || die "could not download Unicorn from Debian trixie (scripts/debian-fetch.sh)"
-  [ -f "$unicorn_lib" ] || die "$unicorn_lib missing after the download"
+  [ -z "$have" ] || step "unicorn $have in $unicorn_dir is older than 2.1.4: replacing it"
+  best_suite="" best_version=""
+  for suite in forky sid; do
+    state=.deps/apt-$suite-amd64
+    if ! versions=$(bash scripts/debian-fetch.sh --print-versions "$suite" amd64 "$state" "${unicorn_packages[@]}"); then
+      echo "setup: Debian $suite does not list ${unicorn_packages[*]}" >&2
+      continue
+    fi
+    lib_version=$(awk '$1 == "libunicorn2t64" { print $2 }' <<< "$versions")
+    dev_version=$(awk '$1 == "libunicorn-dev" { print $2 }' <<< "$versions")
+    upstream=${lib_version#*:}; upstream=${upstream%%[-+~]*}
+    if [ "$lib_version" != "$dev_version" ]; then
+      echo "setup: Debian $suite has libunicorn2t64 $lib_version but libunicorn-dev $dev_version; skipping it" >&2
+    elif ! usable "$upstream"; then
+      echo "setup: Debian $suite serves Unicorn $lib_version, not a 2.1.x >= 2.1.4; skipping it" >&2
+    elif [ -z "$best_version" ] || dpkg --compare-versions "$lib_version" gt "$best_version"; then
+      best_suite=$suite best_version=$lib_version
+    fi
+  done
+  [ -n "$best_suite" ] || die "neither Debian forky nor sid serves Unicorn 2.1.x >= 2.1.4 (libunicorn2t64, libunicorn-dev)"
+  step "unicorn: fetching ${unicorn_packages[*]} $best_version from Debian $best_suite"
+  staging=$unicorn_dir.new
+  rm -rf "$staging"
+  bash scripts/debian-fetch.sh "$best_suite" amd64 ".deps/apt-$best_suite-amd64" "$staging" "${unicorn_packages[@]}" \
+    || die "could not download Unicorn from Debian $best_suite (scripts/debian-fetch.sh)"
+  got=$(header_version "$staging/usr/include/unicorn/unicorn.h")
+  [ -f "$staging/usr/lib/x86_64-linux-gnu/libunicorn.so.2" ] && usable "$got" \
+    || die "the packages from Debian $best_suite do not hold Unicorn 2.1.x >= 2.1.4 (unicorn.h says '${got:-nothing}')"
+  echo "debian $best_suite libunicorn2t64 $best_version" > "$staging/SOURCE"
+  rm -rf "$unicorn_dir"
+  mv "$staging" "$unicorn_dir"
+  step "unicorn $got: installed ($unicorn_dir, Debian $best_suite $best_version)"
 fi
 
 # ---- 3. Default root filesystems ----------------------------------------

@@ -150,7 +150,7 @@ struct RunResult {
 // The report's schema version (docs/REPORT.md): bumped when a field changes
 // meaning or disappears; new fields may appear without a bump.
 constexpr int kReportSchemaVersion = 1;
-// vmrun's version ("0.3.0") and the Unicorn library's in use ("2.1.1").
+// vmrun's version ("0.3.0") and the Unicorn library's in use ("2.1.4").
 const char* version();
 std::string unicorn_version();
 

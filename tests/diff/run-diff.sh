@@ -118,6 +118,7 @@ else
   run vm "${vm_cmd[@]}"
 fi
 
+driver_no_private_expectations "diff.$arch.$case_label" "$work/ref.out"
 status=0
 for part in out err rc; do
   if ! cmp -s "$work/ref.$part" "$work/vm.$part"; then

@@ -71,6 +71,7 @@ done
 vm_cmd=("$vmrun" ${VMRUN_FLAGS:-} --arch "$arch" --rootfs "$rootfs" --mount "$build/proc/$arch:/p" "/p/$name")
 run vm "${vm_cmd[@]}"
 
+driver_no_private_expectations "$label" "$work/ref.out"
 status=0
 for part in out err rc; do
   if ! cmp -s "$work/ref.$part" "$work/vm.$part"; then

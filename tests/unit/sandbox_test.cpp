@@ -366,12 +366,12 @@ print(open(f.name).read(), os.path.getsize(f.name))
   }
 }
 
-TEST_CASE("a full translation buffer is flushed, not a crash (Unicorn 2.1.1's first-fill bug)") {
+TEST_CASE("a full translation buffer is flushed, not a crash") {
   // A 4 MiB buffer fills several times while python imports a few dozen
-  // modules. Unicorn 2.1.1 zeroes its buffer without a flush the first
-  // time and then links a stale block (SIGSEGV in the emulator, measured
-  // 5 of 5); vmrun primes every engine with one flush before that
-  // (Kernel::translation_hook). A forked child with its own engine too.
+  // modules. Unicorn 2.1.1 zeroed its buffer without a flush the first
+  // time and then linked a stale block (SIGSEGV in the emulator, measured
+  // 5 of 5); 2.1.3 fixed it (docs/UNICORN.md "Translation"). A forked
+  // child with its own engine too.
   const char* script =
       "import json, re, decimal, sqlite3, email, http.client, asyncio, subprocess, sys\n"
       "print(json.dumps([1]), subprocess.run([sys.executable, '-c', 'import decimal, email; print(2)'],"
