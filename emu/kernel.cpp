@@ -711,7 +711,9 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
     error->message = std::move(message);
     return false;
   };
-  std::string program = request.program.empty() ? (request.argv.empty() ? "" : request.argv[0]) : request.program;
+  const std::string requested =
+      request.program.empty() ? (request.argv.empty() ? "" : request.argv[0]) : request.program;
+  std::string program = requested;
   if (program.empty()) return fail(StopReason::SandboxError, "no program given");
   std::vector<std::string> argv = request.argv;
   if (argv.empty()) argv.push_back(program);
@@ -757,7 +759,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
     if (actual && *actual != want && (other_root || !config_.rootfs.empty())) {
       // Found in the first root; if that root's PATH search picked it, the
       // other root is searched afresh (its PATH may hold another file).
-      program = request.program.empty() ? (request.argv.empty() ? "" : request.argv[0]) : request.program;
+      program = requested;
       if (!enter(*actual)) return false;
     }
   }

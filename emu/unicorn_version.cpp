@@ -7,14 +7,20 @@ static_assert(UC_API_MAJOR > 2 || (UC_API_MAJOR == 2 && (UC_API_MINOR > 1 || (UC
 
 namespace vmrun {
 
+std::string unicorn_version_text(unsigned packed) {
+  return std::to_string((packed >> 24) & 0xff) + "." + std::to_string((packed >> 16) & 0xff) + "." +
+         std::to_string((packed >> 8) & 0xff);
+}
+
+std::string loaded_unicorn_version_text() { return unicorn_version_text(uc_version(nullptr, nullptr)); }
+
 bool unicorn_version_supported(unsigned packed, std::string* why) {
   const unsigned major = (packed >> 24) & 0xff, minor = (packed >> 16) & 0xff, patch = (packed >> 8) & 0xff;
   const bool ok = major != kUnicornMinMajor ? major > kUnicornMinMajor
                   : minor != kUnicornMinMinor ? minor > kUnicornMinMinor
                                               : patch >= kUnicornMinPatch;
   if (!ok && why) {
-    *why = "the Unicorn library loaded (libunicorn.so.2, version " + std::to_string(major) + "." +
-           std::to_string(minor) + "." + std::to_string(patch) + ") is too old: vmrun needs Unicorn " +
+    *why = "the Unicorn library loaded (libunicorn.so.2, version " + unicorn_version_text(packed) + ") is too old: vmrun needs Unicorn " +
            std::to_string(kUnicornMinMajor) + "." + std::to_string(kUnicornMinMinor) + "." +
            std::to_string(kUnicornMinPatch) +
            " or newer (earlier releases have known vulnerabilities; bash scripts/setup.sh fetches a current one)";

@@ -21,6 +21,10 @@ constexpr unsigned unicorn_packed_version(unsigned major, unsigned minor, unsign
   return (major << 24) | (minor << 16) | (patch << 8) | extra;
 }
 
+// "major.minor.patch" of a packed version, and of the loaded library.
+std::string unicorn_version_text(unsigned packed);
+std::string loaded_unicorn_version_text();
+
 // Whether a Unicorn with this packed version can run vmrun; otherwise
 // false, with a message saying what is needed.
 bool unicorn_version_supported(unsigned packed, std::string* why);

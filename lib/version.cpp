@@ -1,8 +1,7 @@
 // vmrun's own version and the CPU engine's.
-#include <unicorn/unicorn.h>
-
 #include <string>
 
+#include "emu/unicorn_version.h"
 #include "vmrun/sandbox.h"
 
 #ifndef VMRUN_VERSION
@@ -13,11 +12,6 @@ namespace vmrun {
 
 const char* version() { return VMRUN_VERSION; }
 
-std::string unicorn_version() {
-  // uc_version packs major.minor.patch.extra into one byte each.
-  unsigned full = uc_version(nullptr, nullptr);
-  return std::to_string((full >> 24) & 0xff) + "." + std::to_string((full >> 16) & 0xff) + "." +
-         std::to_string((full >> 8) & 0xff);
-}
+std::string unicorn_version() { return loaded_unicorn_version_text(); }
 
 }  // namespace vmrun
