@@ -13,7 +13,7 @@
 #   share/doc/vmrun/unicorn-copyright  Unicorn's licence (when bundled)
 #
 # Unicorn is bundled because vmrun needs 2.1.4 or newer and uses Unicorn's
-# internals only on the exact release it knows (emu/unicorn_private.h), and
+# internals only on the exact release it knows (emu/engine/unicorn_private.h), and
 # Debian 12's
 # own libunicorn2 is 2.0.1 with the same soname: the copy lives in a
 # directory of its own, outside the dynamic loader's search path, and is

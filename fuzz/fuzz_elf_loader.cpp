@@ -1,4 +1,4 @@
-// fuzz_elf_loader: the ELF loader (emu/elf_loader.cpp) on arbitrary bytes.
+// fuzz_elf_loader: the ELF loader (emu/loader/elf_loader.cpp) on arbitrary bytes.
 //
 // parse_elf must refuse with a message or accept an image whose fields obey
 // the loader's own rules; an accepted image is then loaded with load_elf
@@ -15,9 +15,9 @@
 #include <string>
 #include <vector>
 
-#include "emu/elf_loader.h"
-#include "emu/guest_cpu.h"
-#include "emu/guest_memory.h"
+#include "emu/loader/elf_loader.h"
+#include "emu/arch/guest_cpu.h"
+#include "emu/mm/guest_memory.h"
 #include "fuzz/fuzz_support.h"
 
 using namespace vmrun;

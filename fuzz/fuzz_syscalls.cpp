@@ -47,7 +47,7 @@
 #include <string>
 #include <vector>
 
-#include "emu/kernel.h"
+#include "emu/kernel/kernel.h"
 #include "fuzz/fuzz_support.h"
 
 using namespace vmrun;

@@ -19,8 +19,8 @@
 #include <string>
 #include <vector>
 
-#include "emu/kernel.h"
-#include "emu/unicorn_version.h"
+#include "emu/kernel/kernel.h"
+#include "emu/engine/unicorn_version.h"
 #include "lib/host_landlock.h"
 #include "lib/host_seccomp.h"
 #include "vmrun/sandbox.h"
@@ -93,8 +93,10 @@ constexpr double kKillGrace = 3.0;
 constexpr double kCancelGrace = 2.0;
 
 // The emulator process's kernel, for its termination-signal handler (one
-// per emulator process, which runs exactly one Kernel).
+// per emulator process, which runs exactly one Kernel), and a termination
+// request that arrived before that kernel existed.
 std::atomic<Kernel*> g_child_kernel{nullptr};
+std::atomic<int> g_early_cancel{0};
 
 RunResult run_contained(const Config& config, const RunRequest& req) {
   double started = now_seconds();
@@ -122,8 +124,16 @@ RunResult run_contained(const Config& config, const RunRequest& req) {
     sigaction(SIGQUIT, &ignore, &old_quit);
     sigaction(SIGTSTP, &ignore, &old_tstp);
   }
+  // Termination signals stay blocked across the fork until the emulator
+  // process has its own handlers: a cancel that comes early must not meet
+  // the caller's handlers, or the default action, in the child.
+  sigset_t term_sigs, old_mask;
+  sigemptyset(&term_sigs);
+  for (int sig : {SIGTERM, SIGHUP, SIGINT}) sigaddset(&term_sigs, sig);
+  pthread_sigmask(SIG_BLOCK, &term_sigs, &old_mask);
   pid_t parent = getpid();
   pid_t pid = fork();
+  if (pid != 0) pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
   if (pid < 0) {
     if (have_tty) {
       sigaction(SIGINT, &old_int, nullptr);
@@ -155,11 +165,13 @@ RunResult run_contained(const Config& config, const RunRequest& req) {
     // process group) stop the guest cleanly; the result still goes back.
     struct sigaction cancel {};
     cancel.sa_handler = [](int sig) {
+      g_early_cancel.store(sig);
       if (Kernel* k = g_child_kernel.load()) k->request_cancel(sig);
     };
     sigemptyset(&cancel.sa_mask);
     for (int sig : {SIGTERM, SIGHUP}) sigaction(sig, &cancel, nullptr);
     if (!have_tty) sigaction(SIGINT, &cancel, nullptr);
+    pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
     close(res_pipe[0]);
     if (out_pipe[0] >= 0) close(out_pipe[0]);
     if (err_pipe[0] >= 0) close(err_pipe[0]);
@@ -175,6 +187,8 @@ RunResult run_contained(const Config& config, const RunRequest& req) {
       Kernel kernel(config, std::move(stdio));
       if (config.host_syscall_filter) kernel.set_before_guest_code(harden_emulator_process(config));
       g_child_kernel.store(&kernel);
+      // A request that came while the kernel was being made still counts.
+      if (int sig = g_early_cancel.load()) kernel.request_cancel(sig);
       r = kernel.run(child_req);
       g_child_kernel.store(nullptr);
     }

@@ -1,7 +1,7 @@
 // vmrun's own version and the CPU engine's.
 #include <string>
 
-#include "emu/unicorn_version.h"
+#include "emu/engine/unicorn_version.h"
 #include "vmrun/sandbox.h"
 
 #ifndef VMRUN_VERSION

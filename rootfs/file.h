@@ -114,7 +114,7 @@ class File {
   // sandbox can change them: a read-only host file (the root filesystem's
   // lower layer, a read-only mount) gives one derived from its host device,
   // inode, size and modification and change times. 0 for everything the
-  // guest can write. Used to reuse an executable's bytes (emu/kernel.cpp).
+  // guest can write. Used to reuse an executable's bytes (emu/kernel/kernel.cpp).
   virtual uint64_t content_key() { return 0; }
 
   // The guest path this description was opened with, canonical and

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "emu/kernel.h"
+#include "emu/kernel/kernel.h"
 #include "syscalls/syscall_table.h"
 
 namespace vmrun {

@@ -12,8 +12,8 @@
 
 #include <csignal>
 
-#include "emu/pipe.h"
-#include "emu/terminal.h"
+#include "emu/kernel/pipe.h"
+#include "emu/kernel/terminal.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-#include "syscalls/guest_abi.h"
+#include "emu/arch/guest_abi.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {

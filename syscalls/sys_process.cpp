@@ -8,7 +8,7 @@
 #include <csignal>
 #include <cstring>
 
-#include "syscalls/guest_abi.h"
+#include "emu/arch/guest_abi.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {

@@ -1,5 +1,5 @@
 // Signal dispositions, masks, the alternate stack, waiting for signals and
-// returning from handlers. Delivery itself is in emu/signals.cpp.
+// returning from handlers. Delivery itself is in emu/kernel/signals.cpp.
 #include <csignal>
 #include <cstring>
 

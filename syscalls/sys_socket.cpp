@@ -11,7 +11,7 @@
 
 #include <cstring>
 
-#include "emu/pipe.h"
+#include "emu/kernel/pipe.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {

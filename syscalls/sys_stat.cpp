@@ -2,7 +2,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "syscalls/guest_abi.h"
+#include "emu/arch/guest_abi.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {

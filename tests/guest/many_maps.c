@@ -4,7 +4,7 @@
  * the exact address, and no store after the faulting one); 3,000 separate
  * 200 KB anonymous mappings (what malloc does for large blocks); code
  * written, run, rewritten and run again in a fresh mapping. Guest areas
- * are not Unicorn regions (emu/host_arena.h): Unicorn alone would abort
+ * are not Unicorn regions (emu/mm/host_arena.h): Unicorn alone would abort
  * past ~4,090 regions and slow down quadratically well before. */
 #define _GNU_SOURCE
 #include <setjmp.h>

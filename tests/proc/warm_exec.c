@@ -1,6 +1,6 @@
 /* Programs started one after another: vmrun keeps the engine of an ended
  * process warm, with its code translated, for the next process of the
- * same program (emu/engine_pool.h). Two builds of one program that differ
+ * same program (emu/engine/engine_pool.h). Two builds of one program that differ
  * in a single instruction (warm_variant_a exits 11, warm_variant_b 22,
  * same size) must never run each other's code: alternated by path, and
  * copied in turn over one path. fork and vfork children of this program

@@ -1,4 +1,4 @@
-/* A warm engine (emu/engine_pool.h) may hand a program's code to the next
+/* A warm engine (emu/engine/engine_pool.h) may hand a program's code to the next
  * process of the same program without comparing it, when the code is
  * still exactly what the loader read from an unchangeable file
  * (Vma::content_id). A process that rewrote its own code (mprotect to

@@ -11,7 +11,7 @@
 #include <random>
 #include <sstream>
 
-#include "emu/elf_loader.h"
+#include "emu/loader/elf_loader.h"
 #include "test_support.h"
 
 using namespace vmrun;

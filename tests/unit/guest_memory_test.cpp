@@ -6,7 +6,7 @@
 #include <cstring>
 #include <vector>
 
-#include "emu/guest_memory.h"
+#include "emu/mm/guest_memory.h"
 
 using namespace vmrun;
 

@@ -561,19 +561,27 @@ TEST_CASE("Landlock confines the emulator process's opens to the rootfs and moun
 TEST_CASE("a readable cancel fd stops a busy guest with its statistics so far") {
   for (Arch arch : kArches) {
     for (bool contain : {true, false}) {
-      int fds[2];
+      int fds[2], out[2];
       REQUIRE(pipe(fds) == 0);
+      REQUIRE(pipe(out) == 0);
       Config c = test::config_for(arch);
       c.contain = contain;
-      RunRequest req = test::request({"/bin/busybox", "sh", "-c", "while :; do :; done"});
+      RunRequest req = test::request({"/bin/busybox", "sh", "-c", "echo running; while :; do :; done"});
       req.cancel_fd = fds[0];
+      req.stdout_fd = out[1];
+      // Cancel once the guest is really running (its first line is out),
+      // however long the start takes on a slow or instrumented build.
       std::thread canceller([&] {
-        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        char c = 0;
+        while (c != '\n' && read(out[0], &c, 1) == 1) {
+        }
         char byte = 1;
         REQUIRE(write(fds[1], &byte, 1) == 1);
       });
       RunResult r = Sandbox(c).run(req);
+      close(out[1]);
       canceller.join();
+      close(out[0]);
       INFO(arch_name(arch) << " contain=" << contain << " " << r.message);
       CHECK(r.stop_reason == StopReason::Cancelled);
       CHECK(r.exit_status() == 128 + SIGTERM);
@@ -585,6 +593,28 @@ TEST_CASE("a readable cancel fd stops a busy guest with its statistics so far") 
       close(fds[0]);
       close(fds[1]);
     }
+  }
+}
+
+TEST_CASE("a cancel that comes before the guest starts still ends the run cleanly") {
+  // The fd is readable before the run begins: the emulator process gets
+  // SIGTERM while it is still being set up, and must answer, not be killed.
+  for (bool contain : {true, false}) {
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    char byte = 1;
+    REQUIRE(write(fds[1], &byte, 1) == 1);
+    Config c = test::config_for(Arch::X86_64);
+    c.contain = contain;
+    RunRequest req = test::request({"/bin/busybox", "sh", "-c", "while :; do :; done"});
+    req.cancel_fd = fds[0];
+    RunResult r = Sandbox(c).run(req);
+    INFO("contain=" << contain << " " << r.message);
+    CHECK(r.stop_reason == StopReason::Cancelled);
+    CHECK(r.exit_status() == 128 + SIGTERM);
+    CHECK(r.message.find("did not stop in time") == std::string::npos);
+    close(fds[0]);
+    close(fds[1]);
   }
 }
 

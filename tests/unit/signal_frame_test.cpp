@@ -12,8 +12,8 @@
 #include <cstring>
 #include <vector>
 
-#include "emu/guest_memory.h"
-#include "emu/signal_frame.h"
+#include "emu/mm/guest_memory.h"
+#include "emu/arch/signal_frame.h"
 
 using namespace vmrun;
 

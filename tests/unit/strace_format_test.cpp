@@ -9,7 +9,7 @@
 #include <cstring>
 #include <sstream>
 
-#include "emu/kernel.h"
+#include "emu/kernel/kernel.h"
 #include "syscalls/strace_format.h"
 #include "test_support.h"
 

@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 #include <cstring>
 
-#include "emu/kernel.h"
+#include "emu/kernel/kernel.h"
 #include "test_support.h"
 
 using namespace vmrun;

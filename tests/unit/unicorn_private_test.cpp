@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "emu/guest_cpu.h"
-#include "emu/unicorn_private.h"
-#include "emu/unicorn_version.h"
+#include "emu/arch/guest_cpu.h"
+#include "emu/engine/unicorn_private.h"
+#include "emu/engine/unicorn_version.h"
 #include "test_support.h"
 
 using namespace vmrun;

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "emu/guest_cpu.h"
-#include "emu/unicorn_version.h"
+#include "emu/arch/guest_cpu.h"
+#include "emu/engine/unicorn_version.h"
 
 using namespace vmrun;
 

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "emu/host_arena.h"
+#include "emu/mm/host_arena.h"
 #include "rootfs/file.h"
 
 struct uc_struct;
@@ -155,7 +155,7 @@ class AddressSpace {
   // Vma::content_id of the area starting at addr (ignored for writable areas).
   void set_content_id(uint64_t addr, uint64_t content_id);
 
-  // Warm engines (emu/engine_pool.h). park_code() keeps the private
+  // Warm engines (emu/engine/engine_pool.h). park_code() keeps the private
   // read+exec areas, "parked": their host memory and Unicorn's
   // translations of it stay, but they are invisible to the guest (the
   // TLB-fill hook does not know them) and not counted as guest memory. It

@@ -1,4 +1,4 @@
-#include "emu/unicorn_version.h"
+#include "emu/engine/unicorn_version.h"
 
 #include <unicorn/unicorn.h>
 

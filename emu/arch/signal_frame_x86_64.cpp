@@ -25,7 +25,7 @@
 #include <cstring>
 #include <vector>
 
-#include "emu/signal_frame.h"
+#include "emu/arch/signal_frame.h"
 
 namespace vmrun {
 namespace sigframe {

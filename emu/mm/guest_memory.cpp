@@ -1,4 +1,4 @@
-#include "emu/guest_memory.h"
+#include "emu/mm/guest_memory.h"
 
 #include <sys/mman.h>
 #include <unicorn/unicorn.h>
@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "emu/unicorn_private.h"
+#include "emu/engine/unicorn_private.h"
 
 namespace vmrun {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "common/result.h"
-#include "emu/guest_memory.h"
+#include "emu/mm/guest_memory.h"
 
 namespace vmrun {
 

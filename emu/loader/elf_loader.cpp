@@ -1,4 +1,4 @@
-#include "emu/elf_loader.h"
+#include "emu/loader/elf_loader.h"
 
 #include <elf.h>
 
@@ -156,7 +156,7 @@ Result<LoadedElf> load_elf(AddressSpace& mem, const ElfImage& image, std::string
   uint64_t run_lo = 0, run_hi = 0;
   uint32_t run_prot = 0;
   // Each run is mapped as one area, so that an engine kept warm
-  // (emu/engine_pool.h) can adopt an identical area it already holds, with
+  // (emu/engine/engine_pool.h) can adopt an identical area it already holds, with
   // its translated code. Its bytes are compared and copied piece by piece
   // from the file: no buffer of the run's size is ever allocated, since a
   // hostile ELF can declare a run of many GiB (the memory limit refuses it

@@ -1,6 +1,6 @@
-#include "emu/stdio_files.h"
+#include "emu/kernel/stdio_files.h"
 
-#include "emu/pipe.h"
+#include "emu/kernel/pipe.h"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>

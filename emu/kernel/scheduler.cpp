@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "emu/kernel.h"
-#include "emu/unicorn_private.h"
+#include "emu/kernel/kernel.h"
+#include "emu/engine/unicorn_private.h"
 
 namespace vmrun {
 namespace {
@@ -31,12 +31,6 @@ std::string seconds_text(double s) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", s);
   return buf;
-}
-
-double host_now() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 }  // namespace
@@ -64,12 +58,12 @@ void Kernel::run_with_watchdog(int cancel_fd) {
       if (phase == kToTerm) {
         if (term_sent_.load()) {
           phase = kGrace;
-          until = host_now() + grace_seconds_;
+          until = Clock::host_seconds() + grace_seconds_;
           continue;
         }
         timeout_ms = 5;
       } else if (until) {
-        double left = until - host_now();
+        double left = until - Clock::host_seconds();
         if (left <= 0) {
           deadline_passed_ = true;
           if (phase == kGrace || grace_seconds_ <= 0) return;
@@ -118,7 +112,7 @@ void Kernel::stop_as_requested() {
                                             : "cancelled");
     return;
   }
-  stop_run(StopReason::TimeLimit, "wall-clock limit of " + seconds_text(deadline_ - start_time_) + " s reached" +
+  stop_run(StopReason::TimeLimit, "wall-clock limit of " + seconds_text(deadline_ - clock_.booted_at()) + " s reached" +
                                       (timed_out_ ? " (SIGTERM sent, still running " + seconds_text(grace_seconds_) + " s later)" : ""));
 }
 
@@ -201,8 +195,7 @@ void Kernel::idle_wait() {
     if (p->state == ProcState::Blocked && p->wait.ready && p->wait.ready()) return;
   if (config_.deterministic && earliest >= 0 && fds.empty()) {
     // Virtual time: jump straight to the next timer.
-    int64_t now = monotonic_ns();
-    if (earliest > now) virtual_sleep_ns_ += earliest - now;
+    clock_.sleep_until(earliest);
     return;
   }
   if (earliest < 0 && fds.empty()) {
@@ -225,8 +218,7 @@ void Kernel::idle_wait() {
 // The turn's instructions become the task's and its group's CPU time; the
 // group's CPU-time interval timers fire when it passes their deadlines.
 void Kernel::charge_cpu(Process& p) {
-  uint64_t used = executed_ - turn_start_executed_;
-  turn_start_executed_ = executed_;
+  uint64_t used = meter_.charge_turn();
   p.cpu_ns += used;
   Process::GroupTimes& g = *p.group_times;
   g.cpu_ns += used;
@@ -243,12 +235,12 @@ void Kernel::charge_cpu(Process& p) {
 }
 
 uint64_t Kernel::cpu_ns(const Process& p) const {
-  return p.cpu_ns + (&p == current_ && running_uc_ ? executed_ - turn_start_executed_ : 0);
+  return p.cpu_ns + (&p == current_ && meter_.in_turn() ? meter_.uncharged() : 0);
 }
 
 uint64_t Kernel::group_cpu_ns(const Process& p) const {
-  bool running = running_uc_ && current_ && current_->group_times == p.group_times;
-  return p.group_times->cpu_ns + (running ? executed_ - turn_start_executed_ : 0);
+  bool running = meter_.in_turn() && current_ && current_->group_times == p.group_times;
+  return p.group_times->cpu_ns + (running ? meter_.uncharged() : 0);
 }
 
 void Kernel::fire_timers() {
@@ -265,7 +257,7 @@ void Kernel::fire_timers() {
 
 void Kernel::reap_retired() {
   // An engine no task uses any more is kept warm for the next process of
-  // the same program, or closed (emu/engine_pool.h).
+  // the same program, or closed (emu/engine/engine_pool.h).
   for (auto& image : retired_images_) {
     if (image.use_count() == 1) engine_pool_.give(std::move(image));
     image.reset();
@@ -302,29 +294,14 @@ void Kernel::run_slice(Process& p) {
   }
   deliver_pending_signals(p);
   if (stopped_ || p.state != ProcState::Runnable) return;
-  slice_left_ = kQuantum;
-  quantum_expired_ = Terminal::host_signal_pending();
-  stopped_before_block_ = ~0ull;
   yield_requested_ = false;
   pending_fault_ = {};
   fault_addr_ = 0;
   AddressSpace::Fault refused;
   if (p.mem) p.mem->take_fault(&refused);  // one left by a probe or a lookup
-  if (tail_mode_ && !p.image->tail_hook_installed) {
-    // Code hooks only reach blocks translated after they exist, and a
-    // stop from one must land before the next instruction: the blocks
-    // translated from now on check for it after each hook call.
-    unicorn_private::set_exit_checks(p.uc, true);
-    uc_ctl_flush_tb(p.uc);
-    uc_hook h;
-    uc_hook_add(p.uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&code_hook), this, 1, 0);
-    p.image->tail_hook_installed = true;
-  }
   uc_struct* uc = p.uc;
-  running_uc_ = uc;
-  turn_start_executed_ = executed_;
-  uc_err e = uc_emu_start(uc, p.resume_pc, 0, 0, 0);
-  running_uc_ = nullptr;
+  auto e = static_cast<uc_err>(meter_.run_turn(uc, &p.image->block_counts, &p.image->tail_hook_installed, p.resume_pc,
+                                               kQuantum, Terminal::host_signal_pending()));
   charge_cpu(p);
   if (stopped_) return;
   bool grace_began = false;  // the kill-after grace began: this turn just ends
@@ -333,15 +310,15 @@ void Kernel::run_slice(Process& p) {
     if (stopped_) return;
     grace_began = true;
   }
-  if (budget_exhausted_) {
-    stop_run(StopReason::InstructionLimit, "instruction limit of " + std::to_string(budget_) + " reached");
+  if (meter_.budget_exhausted()) {
+    stop_run(StopReason::InstructionLimit, "instruction limit of " + std::to_string(meter_.budget()) + " reached");
     return;
   }
   if (p.state == ProcState::Zombie || yield_requested_ || p.state == ProcState::Blocked ||
       p.state == ProcState::Stopped)
     return;  // exit, exec, block, sigreturn or vfork set resume_pc themselves
   if (p.uc != uc) return;  // the image was replaced
-  p.resume_pc = stopped_before_block_ != ~0ull ? stopped_before_block_ : cpu_->pc(uc);
+  p.resume_pc = meter_.stopped_before() != ~0ull ? meter_.stopped_before() : cpu_->pc(uc);
   if (pending_fault_.signal) {
     if (pending_fault_.pc != ~0ull) p.resume_pc = pending_fault_.pc;
     fault_signal(pending_fault_.signal, pending_fault_.addr, pending_fault_.what);
@@ -366,7 +343,7 @@ void Kernel::run_slice(Process& p) {
     fault_signal(sig, fault_addr_, buf);
     return;
   }
-  if (tail_mode_ || quantum_expired_ || grace_began) return;  // quantum or budget boundary: just a turn ending
+  if (meter_.in_tail() || meter_.quantum_expired() || grace_began) return;  // quantum or budget boundary: just a turn ending
   // Emulation ended without a reason of ours: x86 `hlt` does this. Linux
   // answers a privileged instruction in user mode with SIGSEGV.
   fault_signal(SIGSEGV, p.resume_pc, "privileged instruction");

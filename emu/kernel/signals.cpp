@@ -1,5 +1,5 @@
 // Signals: generation (kill, faults, SIGCHLD), default actions, delivery to
-// handlers through kernel-layout frames (emu/signal_frame_*.cpp), and
+// handlers through kernel-layout frames (emu/arch/signal_frame_*.cpp), and
 // sigreturn. Interrupted syscalls return EINTR or restart under SA_RESTART.
 #include <unicorn/unicorn.h>
 
@@ -7,7 +7,7 @@
 #include <csignal>
 #include <cstring>
 
-#include "emu/kernel.h"
+#include "emu/kernel/kernel.h"
 
 namespace vmrun {
 namespace {

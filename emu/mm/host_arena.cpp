@@ -1,4 +1,4 @@
-#include "emu/host_arena.h"
+#include "emu/mm/host_arena.h"
 
 #include <sys/mman.h>
 #include <unicorn/unicorn.h>

@@ -28,7 +28,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "emu/signal_frame.h"
+#include "emu/arch/signal_frame.h"
 
 namespace vmrun {
 namespace sigframe {

@@ -8,7 +8,7 @@
 #include <csignal>
 #include <cstring>
 
-#include "emu/kernel.h"
+#include "emu/kernel/kernel.h"
 
 namespace vmrun {
 namespace {
@@ -134,7 +134,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
     }
   } else {
     // A warm engine that ran the parent's program already has its code
-    // translated (emu/engine_pool.h); otherwise a new engine. On failure
+    // translated (emu/engine/engine_pool.h); otherwise a new engine. On failure
     // the image, and its engine, just go.
     std::shared_ptr<ProcessImage> image = engine_pool_.take(parent.image->code_tag);
     if (!image) {

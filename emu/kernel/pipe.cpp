@@ -1,4 +1,4 @@
-#include "emu/pipe.h"
+#include "emu/kernel/pipe.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -20,16 +20,17 @@
 #include <string>
 #include <tuple>
 
-#include "emu/guest_cpu.h"
-#include "emu/engine_pool.h"
-#include "emu/executable_cache.h"
-#include "emu/process.h"
-#include "emu/terminal.h"
+#include "emu/arch/guest_cpu.h"
+#include "emu/engine/engine_pool.h"
+#include "emu/engine/instruction_meter.h"
+#include "emu/kernel/clock.h"
+#include "emu/loader/executable_cache.h"
+#include "emu/kernel/process.h"
+#include "emu/kernel/terminal.h"
 #include "rootfs/vfs.h"
 #include "syscalls/syscall_table.h"
 #include "vmrun/sandbox.h"
 
-struct uc_tb;
 
 namespace vmrun {
 
@@ -88,15 +89,15 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   const Config& config() const { return config_; }
   Arch arch() const { return cpu_->arch(); }
   std::mt19937_64& rng() { return rng_; }
-  fs::Timespec realtime();
-  fs::Timespec monotonic();
-  int64_t monotonic_ns();
-  uint64_t instructions() const { return executed_; }
+  fs::Timespec realtime() const { return clock_.realtime(); }
+  fs::Timespec monotonic() const { return clock_.monotonic(); }
+  int64_t monotonic_ns() const { return clock_.monotonic_ns(); }
+  uint64_t instructions() const { return meter_.executed(); }
   // Inode numbers for pipes and sockets: unique in the run and the same
   // from run to run (never derived from host addresses).
   uint64_t new_inode_number() { return next_inode_number_++; }
   // Seconds since the sandbox booted (virtual in deterministic mode).
-  double uptime_seconds();
+  double uptime_seconds() const { return clock_.uptime_seconds(); }
   // CPU time (one ns per guest instruction) of a task and of its thread
   // group, the current turn's instructions so far included.
   uint64_t cpu_ns(const Process& p) const;
@@ -110,7 +111,7 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   // The current syscall is being re-run after a wake-up.
   bool restarted() const { return restarted_; }
 
-  // Process lifecycle (emu/process_lifecycle.cpp).
+  // Process lifecycle (emu/kernel/process_lifecycle.cpp).
   Result<int> fork_current(uint64_t flags, uint64_t child_stack, uint64_t tls);
   Result<void> exec(const std::string& path, std::vector<std::string> argv, std::vector<std::string> envp);
   void exit_current(int wait_status);  // exit or death of the current process
@@ -129,7 +130,7 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   };
   Result<Reaped> wait_child(int pid, int options);
 
-  // Signals (emu/signals.cpp).
+  // Signals (emu/kernel/signals.cpp).
   // kill(2) semantics for pid; to_thread: tgkill/tkill, for that task alone.
   Result<void> send_signal(int pid, int sig, const SignalInfo& info, bool to_thread = false);
   // to_group: pending for the whole thread group (SignalState::shared).
@@ -156,7 +157,7 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   // CpuEvents
   void on_syscall() override;
   void on_fault(int signal, uint64_t addr, const char* what, uint64_t pc = ~0ull) override;
-  uint64_t cycle_counter() override { return executed_; }
+  uint64_t cycle_counter() override { return meter_.executed(); }
 
   // fs::ProcessDirectory (/proc/<pid>)
   std::vector<int> process_ids() const override;
@@ -183,7 +184,7 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   uint32_t translation_buffer_bytes() const {
     return static_cast<uint32_t>(std::clamp<uint64_t>(config_.translation_buffer_bytes, 1u << 20, 1u << 30));
   }
-  // Start-up (emu/kernel.cpp): the filesystem for an architecture, the
+  // Start-up (emu/kernel/kernel.cpp): the filesystem for an architecture, the
   // ELF machine of a guest file, execvp's PATH search.
   bool make_vfs(Arch arch, std::string* error);
   void apply_hostname();
@@ -198,7 +199,7 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   int read_executable(Process& p, const std::string& path, std::shared_ptr<const std::string>* bytes,
                       uint64_t* content_key);
 
-  // Scheduler (emu/scheduler.cpp).
+  // Scheduler (emu/kernel/scheduler.cpp).
   void run_with_watchdog(int cancel_fd);
   void stop_as_requested();  // the deadline passed or a cancel arrived
   void run_loop();
@@ -212,14 +213,11 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   void charge_cpu(Process& p);  // after a turn: CPU time, SIGVTALRM/SIGPROF
   void terminate(Process& p, int wait_status);
   void end_thread(Process& t);
-  // Engines and memory shared by tasks (emu/process_lifecycle.cpp).
+  // Engines and memory shared by tasks (emu/kernel/process_lifecycle.cpp).
   void install_image(Process& p, std::shared_ptr<ProcessImage> image);
   void drop_image(Process& p);
   bool switch_in(Process& p);  // put p's registers into its engine
 
-  static void block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
-  static void code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
-  static void translation_hook(uc_struct* uc, uc_tb* cur, uc_tb* prev, void* self);
   uint64_t dispatch(const SyscallRegs& regs);
   void log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, uint64_t ret);
   void stop_cpu();
@@ -239,7 +237,7 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   EnginePool engine_pool_;
   ExecutableCache executable_cache_;
   // CPU state of a fresh engine at its first user instruction: how a
-  // pooled engine starts a new program (emu/engine_pool.h).
+  // pooled engine starts a new program (emu/engine/engine_pool.h).
   uc_context* fresh_cpu_state_ = nullptr;
   std::map<int, std::unique_ptr<Process>> procs_;
   Process* current_ = nullptr;
@@ -248,13 +246,6 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   bool restarted_ = false;
   bool syscall_blocked_ = false;  // set by block() during a dispatch
   bool yield_requested_ = false;  // the running process must leave the CPU (exit, exec, block, sigreturn)
-  uint64_t slice_left_ = 0;
-  bool quantum_expired_ = false;
-  // Where a hook stopped the CPU before running a block or instruction.
-  // Unicorn's PC register is not reliable then (riscv64 reports a stale
-  // one), so resumption uses this address.
-  uint64_t stopped_before_block_ = ~0ull;
-  uc_struct* running_uc_ = nullptr;  // the engine inside uc_emu_start, if any
   std::function<bool(std::string*)> before_guest_code_;
   int last_pid_run_ = 0;
   MemoryAccount memory_;
@@ -279,16 +270,12 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   std::atomic<bool> term_sent_{false};
   bool timed_out_ = false;  // > 0: that signal; -1: cancelled without one
   double deadline_ = 0;  // host monotonic seconds; 0 = none
-  double start_time_ = 0;
   Arch vfs_arch_ = Arch::X86_64;  // the architecture the filesystem was made for
-  int64_t virtual_sleep_ns_ = 0;
 
-  // Instruction accounting (see docs/UNICORN.md, "Counting").
-  uint64_t executed_ = 0;
-  uint64_t turn_start_executed_ = 0;  // executed_ when the running turn began
-  uint64_t budget_ = 0;     // 0 = unlimited
-  bool tail_mode_ = false;  // counting per instruction for the last partial block
-  bool budget_exhausted_ = false;
+  // Instruction accounting and the quantum (emu/engine/instruction_meter.h),
+  // and the clocks that follow it in deterministic mode.
+  InstructionMeter meter_;
+  Clock clock_;
   uint64_t fault_addr_ = 0;
   uint64_t syscalls_ = 0;
   std::string last_fault_message_;

@@ -1,9 +1,9 @@
-#include "emu/engine_pool.h"
+#include "emu/engine/engine_pool.h"
 
 #include <algorithm>
 #include <cstring>
 
-#include "emu/process.h"
+#include "emu/kernel/process.h"
 
 namespace vmrun {
 

@@ -5,10 +5,10 @@
 
 #include <csignal>
 
-#include "emu/guest_cpu.h"
-#include "emu/guest_memory.h"
-#include "emu/unicorn_private.h"
-#include "emu/unicorn_version.h"
+#include "emu/arch/guest_cpu.h"
+#include "emu/mm/guest_memory.h"
+#include "emu/engine/unicorn_private.h"
+#include "emu/engine/unicorn_version.h"
 
 namespace vmrun {
 namespace {

@@ -1,4 +1,4 @@
-#include "emu/kernel.h"
+#include "emu/kernel/kernel.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -12,21 +12,15 @@
 #include <csignal>
 #include <cstring>
 
-#include "emu/elf_loader.h"
-#include "emu/stdio_files.h"
+#include "emu/loader/elf_loader.h"
+#include "emu/kernel/stdio_files.h"
 #include "syscalls/strace_format.h"
 
 namespace vmrun {
 namespace {
 
-double host_monotonic() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 constexpr uint64_t kMaxProgramBytes = 1ull << 30;
-constexpr int64_t kVirtualEpoch = 1767225600;  // 2026-01-01T00:00:00Z, deterministic mode's boot time
 constexpr uint64_t kMaxArgBytes = 2ull << 20;   // argv+envp strings (ARG_MAX-like), E2BIG beyond
 
 std::string cpuinfo_text(Arch arch) {
@@ -39,14 +33,17 @@ std::string cpuinfo_text(Arch arch) {
 
 }  // namespace
 
-Kernel::Kernel(const Config& config, StdioSpec stdio) : config_(config), stdio_(std::move(stdio)) {
+Kernel::Kernel(const Config& config, StdioSpec stdio)
+    : config_(config),
+      stdio_(std::move(stdio)),
+      meter_(config.limits.max_instructions, &deadline_passed_),
+      clock_(config.deterministic, meter_.executed_counter()) {
   if (config_.deterministic) {
     rng_.seed(config_.seed);
   } else {
     std::random_device rd;
     rng_.seed((static_cast<uint64_t>(rd()) << 32) ^ rd());
   }
-  budget_ = config_.limits.max_instructions;
   output_.limit = config_.limits.max_output;
   memory_.limit = config_.limits.max_memory;
 }
@@ -60,36 +57,11 @@ Kernel::~Kernel() {
   if (fresh_cpu_state_) uc_context_free(fresh_cpu_state_);
 }
 
-fs::Timespec Kernel::realtime() {
-  if (config_.deterministic) {
-    int64_t ns = monotonic_ns();
-    return {kVirtualEpoch + ns / 1000000000, ns % 1000000000};
-  }
-  timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return {ts.tv_sec, ts.tv_nsec};
-}
-
-int64_t Kernel::monotonic_ns() {
-  if (config_.deterministic) return 1000000000000ll + static_cast<int64_t>(executed_) + virtual_sleep_ns_;
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000000000ll + ts.tv_nsec;
-}
-
-double Kernel::uptime_seconds() {
-  if (config_.deterministic) {
-    fs::Timespec t = monotonic();
-    return (t.sec - 1000) + t.nsec * 1e-9;
-  }
-  return host_monotonic() - start_time_;
-}
-
 std::string Kernel::proc_stat_text() {
   // Times in USER_HZ (100 per second). Guest CPU time is its instruction
   // count at one ns each; the rest of the sandbox's life is idle.
   double up = uptime_seconds();
-  uint64_t user = executed_ / 10000000;
+  uint64_t user = meter_.executed() / 10000000;
   uint64_t total = static_cast<uint64_t>(std::max(0.0, up) * 100);
   uint64_t idle = total > user ? total - user : 0;
   int running = 0, blocked = 0;
@@ -116,11 +88,6 @@ std::string Kernel::loadavg_text() {
   }
   return "0.00 0.00 0.00 " + std::to_string(std::max(running, 1)) + "/" + std::to_string(total) + " " +
          std::to_string(next_pid_ - 1) + "\n";
-}
-
-fs::Timespec Kernel::monotonic() {
-  int64_t ns = monotonic_ns();
-  return {ns / 1000000000, ns % 1000000000};
 }
 
 uint64_t Kernel::time_counter() { return static_cast<uint64_t>(monotonic_ns() / 100); }
@@ -155,9 +122,7 @@ Err Kernel::block(Wait wait) {
   return Err{kErrBlock};
 }
 
-void Kernel::stop_cpu() {
-  if (running_uc_) uc_emu_stop(running_uc_);
-}
+void Kernel::stop_cpu() { meter_.stop(); }
 
 void Kernel::stop_run(StopReason reason, const std::string& message) {
   if (stopped_) return;
@@ -180,70 +145,6 @@ void Kernel::on_fault(int signal, uint64_t addr, const char* what, uint64_t pc) 
 
 bool Kernel::read_guest(uint64_t addr, void* dst, size_t len) {
   return current_ && current_->mem && current_->mem->peek(addr, dst, len).ok();
-}
-
-void Kernel::block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self) {
-  auto* k = static_cast<Kernel*>(self);
-  if (k->deadline_passed_.load(std::memory_order_relaxed)) {
-    uc_emu_stop(uc);
-    return;
-  }
-  if (k->tail_mode_) return;
-  uint64_t key = BlockCountCache::key(address, size);
-  BlockCountCache::Slot& slot = k->current_->image->block_counts.at(address);
-  if (slot.key != key) {
-    // A collision, or a block translated without translation_hook: ask
-    // Unicorn once.
-    uc_tb tb{};
-    slot.icount = uc_ctl_request_cache(uc, address, &tb) == UC_ERR_OK && tb.icount ? tb.icount : 1;
-    slot.key = key;
-  }
-  uint32_t n = slot.icount;
-  if (k->budget_ && k->executed_ + n > k->budget_) {
-    // Stop before this block runs; the rest of the budget is spent one
-    // instruction at a time (code_hook).
-    k->tail_mode_ = true;
-    k->stopped_before_block_ = address;
-    uc_emu_stop(uc);
-    return;
-  }
-  if (k->slice_left_ < n) {
-    // The quantum is used up: yield before this block (PC = its start).
-    k->quantum_expired_ = true;
-    k->stopped_before_block_ = address;
-    uc_emu_stop(uc);
-    return;
-  }
-  k->slice_left_ -= n;
-  k->executed_ += n;
-}
-
-// Run once per newly translated block (when Unicorn has a previous block,
-// uc->last_tb): records the block's instruction count for block_hook, which
-// would otherwise ask Unicorn (uc_ctl_request_cache, a hash lookup) on
-// first sight. (Up to 2.1.2 this hook also gave every engine one flush
-// before its translation buffer first filled, Unicorn's first-fill crash;
-// 2.1.3 fixed it, docs/UNICORN.md.)
-void Kernel::translation_hook(uc_struct* uc, uc_tb* cur, uc_tb* prev, void* self) {
-  (void)prev;
-  auto* k = static_cast<Kernel*>(self);
-  ProcessImage* img = k->current_ ? k->current_->image.get() : nullptr;
-  if (!img || img->uc != uc) return;
-  BlockCountCache::Slot& slot = img->block_counts.at(cur->pc);
-  slot.key = BlockCountCache::key(cur->pc, cur->size);
-  slot.icount = cur->icount ? cur->icount : 1;
-}
-
-void Kernel::code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self) {
-  auto* k = static_cast<Kernel*>(self);
-  if (!k->tail_mode_) return;
-  if (k->executed_ >= k->budget_ || k->deadline_passed_.load(std::memory_order_relaxed)) {
-    k->budget_exhausted_ = k->executed_ >= k->budget_;
-    k->stopped_before_block_ = address;
-    uc_emu_stop(uc);
-    return;
-  }
-  k->executed_++;
 }
 
 void Kernel::on_syscall() {
@@ -574,12 +475,7 @@ int Kernel::read_executable(Process& p, const std::string& path, std::shared_ptr
 }
 
 bool Kernel::install_engine_hooks(uc_struct* uc) {
-  if (!cpu_->install_hooks(uc, this)) return false;
-  uc_hook h;
-  if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&block_hook), this, 1, 0) != UC_ERR_OK) return false;
-  if (uc_hook_add(uc, &h, UC_HOOK_EDGE_GENERATED, reinterpret_cast<void*>(&translation_hook), this, 1, 0) !=
-      UC_ERR_OK)
-    return false;
+  if (!cpu_->install_hooks(uc, this) || !meter_.install(uc)) return false;
   // No UC_HOOK_MEM_INVALID hook: in UC_TLB_VIRTUAL mode a refused access
   // never reaches it (guest_memory.h), and since Unicorn 2.1.4 any such hook
   // counts as a memory hook for notdirty_write (qemu/accel/tcg/cputlb.c,
@@ -796,7 +692,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
 }
 
 bool Kernel::prepare(const RunRequest& request, std::string* error) {
-  start_time_ = host_monotonic();
+  clock_.boot();
   ExecError err;
   if (!start(request, &err)) {
     *error = err.message;
@@ -809,9 +705,9 @@ RunResult Kernel::run(const RunRequest& request) {
   if (config_.crash_emulator_for_testing) std::abort();
   if (config_.hang_emulator_for_testing)
     for (;;) pause();
-  start_time_ = host_monotonic();
+  clock_.boot();
   if (double t = config_.limits.effective_timeout(); t > 0) {
-    deadline_ = start_time_ + t;
+    deadline_ = clock_.booted_at() + t;
     grace_seconds_ = config_.limits.kill_after_seconds;
   }
   result_.limits = config_.limits;
@@ -843,10 +739,10 @@ RunResult Kernel::run(const RunRequest& request) {
                                       : "signal " + std::to_string(result_.signal));
     result_.stop_reason = StopReason::TimeLimit;
   }
-  result_.instructions = executed_;
+  result_.instructions = meter_.executed();
   result_.syscalls = syscalls_;
   result_.peak_guest_memory = memory_.peak;
-  result_.wall_seconds = host_monotonic() - start_time_;
+  result_.wall_seconds = Clock::host_seconds() - clock_.booted_at();
   result_.output_truncated = output_.exceeded;
   return result_;
 }

@@ -5,7 +5,7 @@
 #include <csignal>
 #include <cstring>
 
-#include "emu/signal_frame.h"
+#include "emu/arch/signal_frame.h"
 
 namespace vmrun {
 namespace sigframe {

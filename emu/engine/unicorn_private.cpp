@@ -1,11 +1,11 @@
-#include "emu/unicorn_private.h"
+#include "emu/engine/unicorn_private.h"
 
 #include <unicorn/unicorn.h>
 
 #include <cstdlib>
 #include <cstring>
 
-#include "emu/unicorn_version.h"
+#include "emu/engine/unicorn_version.h"
 
 namespace vmrun::unicorn_private {
 namespace {

@@ -1,4 +1,4 @@
-#include "syscalls/guest_abi.h"
+#include "emu/arch/guest_abi.h"
 
 namespace vmrun::abi {
 

@@ -5,9 +5,9 @@
 #include <csignal>
 #include <cstring>
 
-#include "emu/guest_cpu.h"
-#include "emu/guest_memory.h"
-#include "emu/unicorn_private.h"
+#include "emu/arch/guest_cpu.h"
+#include "emu/mm/guest_memory.h"
+#include "emu/engine/unicorn_private.h"
 
 namespace vmrun {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstdint>
 
 #include "common/result.h"
-#include "emu/guest_memory.h"
+#include "emu/mm/guest_memory.h"
 #include "vmrun/sandbox.h"
 
 struct uc_struct;

@@ -1,4 +1,4 @@
-#include "emu/terminal.h"
+#include "emu/kernel/terminal.h"
 
 #include <signal.h>
 #include <sys/ioctl.h>

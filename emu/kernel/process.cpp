@@ -1,4 +1,4 @@
-#include "emu/process.h"
+#include "emu/kernel/process.h"
 
 #include <unicorn/unicorn.h>
 

@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include "emu/kernel.h"
+#include "emu/kernel/kernel.h"
 #include "rootfs/file.h"
 
 namespace vmrun {

@@ -10,9 +10,10 @@
 #include <vector>
 
 #include "common/result.h"
-#include "emu/guest_cpu.h"
-#include "emu/guest_memory.h"
-#include "emu/signal_frame.h"
+#include "emu/arch/guest_cpu.h"
+#include "emu/mm/guest_memory.h"
+#include "emu/arch/signal_frame.h"
+#include "emu/engine/block_counts.h"
 #include "rootfs/vfs.h"
 
 struct uc_struct;
@@ -79,22 +80,6 @@ struct SignalState {
   }
 };
 
-// Instruction count per translated block, in a direct-mapped cache: the
-// block hook runs for every guest block, so no hashing or allocation.
-struct BlockCountCache {
-  struct Slot {
-    uint64_t key = ~0ull;
-    uint32_t icount = 0;
-  };
-  static constexpr size_t kSize = 1 << 14;
-  std::unique_ptr<Slot[]> slots{new Slot[kSize]};
-  static uint64_t key(uint64_t address, uint32_t size) { return address ^ (static_cast<uint64_t>(size) << 48); }
-  Slot& at(uint64_t address) { return slots[(address ^ (address >> 14)) & (kSize - 1)]; }
-  void clear() {
-    for (size_t i = 0; i < kSize; i++) slots[i] = Slot{};
-  }
-};
-
 // What a process blocked in a syscall waits for.
 struct Wait {
   std::function<bool()> ready;  // re-checked by the scheduler
@@ -124,7 +109,7 @@ struct ProcessImage {
   BlockCountCache block_counts;
   bool tail_hook_installed = false;
   bool hooks_installed = false;  // vmrun's hooks are on the engine (they stay when it is pooled)
-  uint64_t code_tag = 0;         // program_tag of the program whose code it holds (emu/engine_pool.h)
+  uint64_t code_tag = 0;         // program_tag of the program whose code it holds (emu/engine/engine_pool.h)
   uint64_t brk_start = 0, brk_current = 0, brk_mapped_end = 0;
   uint64_t mmap_top = 0;
 };

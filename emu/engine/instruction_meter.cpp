@@ -1,0 +1,107 @@
+#include "emu/engine/instruction_meter.h"
+
+#include <unicorn/unicorn.h>
+
+#include "emu/engine/unicorn_private.h"
+
+namespace vmrun {
+
+bool InstructionMeter::install(uc_struct* uc) {
+  uc_hook h;
+  if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&block_hook), this, 1, 0) != UC_ERR_OK) return false;
+  return uc_hook_add(uc, &h, UC_HOOK_EDGE_GENERATED, reinterpret_cast<void*>(&translation_hook), this, 1, 0) ==
+         UC_ERR_OK;
+}
+
+int InstructionMeter::run_turn(uc_struct* uc, BlockCountCache* counts, bool* tail_hook_installed, uint64_t pc,
+                               uint64_t quantum, bool yield_first) {
+  slice_left_ = quantum;
+  quantum_expired_ = yield_first;
+  stopped_before_block_ = ~0ull;
+  if (tail_mode_ && !*tail_hook_installed) {
+    // Code hooks only reach blocks translated after they exist, and a
+    // stop from one must land before the next instruction: the blocks
+    // translated from now on check for it after each hook call.
+    unicorn_private::set_exit_checks(uc, true);
+    uc_ctl_flush_tb(uc);
+    uc_hook h;
+    uc_hook_add(uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&code_hook), this, 1, 0);
+    *tail_hook_installed = true;
+  }
+  running_ = uc;
+  counts_ = counts;
+  charged_ = executed_;
+  uc_err e = uc_emu_start(uc, pc, 0, 0, 0);
+  running_ = nullptr;
+  return e;
+}
+
+void InstructionMeter::stop() {
+  if (running_) uc_emu_stop(running_);
+}
+
+void InstructionMeter::block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self) {
+  auto* m = static_cast<InstructionMeter*>(self);
+  if (m->stop_now_->load(std::memory_order_relaxed)) {
+    uc_emu_stop(uc);
+    return;
+  }
+  if (m->tail_mode_) return;
+  uint64_t key = BlockCountCache::key(address, size);
+  BlockCountCache::Slot& slot = m->counts_->at(address);
+  if (slot.key != key) {
+    // A collision, or a block translated without translation_hook: ask
+    // Unicorn once.
+    uc_tb tb{};
+    slot.icount = uc_ctl_request_cache(uc, address, &tb) == UC_ERR_OK && tb.icount ? tb.icount : 1;
+    slot.key = key;
+  }
+  uint32_t n = slot.icount;
+  if (m->budget_ && m->executed_ + n > m->budget_) {
+    // Stop before this block runs; the rest of the budget is spent one
+    // instruction at a time (code_hook).
+    m->tail_mode_ = true;
+    m->stopped_before_block_ = address;
+    uc_emu_stop(uc);
+    return;
+  }
+  if (m->slice_left_ < n) {
+    // The quantum is used up: yield before this block (PC = its start).
+    m->quantum_expired_ = true;
+    m->stopped_before_block_ = address;
+    uc_emu_stop(uc);
+    return;
+  }
+  m->slice_left_ -= n;
+  m->executed_ += n;
+}
+
+// Run once per newly translated block (when Unicorn has a previous block,
+// uc->last_tb): records the block's instruction count for block_hook, which
+// would otherwise ask Unicorn (uc_ctl_request_cache, a hash lookup) on
+// first sight. (Up to 2.1.2 this hook also gave every engine one flush
+// before its translation buffer first filled, Unicorn's first-fill crash;
+// 2.1.3 fixed it, docs/UNICORN.md.)
+void InstructionMeter::translation_hook(uc_struct* uc, uc_tb* cur, uc_tb* prev, void* self) {
+  (void)prev;
+  auto* m = static_cast<InstructionMeter*>(self);
+  if (!m->counts_ || m->running_ != uc) return;
+  BlockCountCache::Slot& slot = m->counts_->at(cur->pc);
+  slot.key = BlockCountCache::key(cur->pc, cur->size);
+  slot.icount = cur->icount ? cur->icount : 1;
+}
+
+void InstructionMeter::code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self) {
+  (void)size;
+  auto* m = static_cast<InstructionMeter*>(self);
+  if (!m->tail_mode_) return;
+  if (m->executed_ >= m->budget_ || m->stop_now_->load(std::memory_order_relaxed)) {
+    m->budget_exhausted_ = m->executed_ >= m->budget_;
+    m->stopped_before_block_ = address;
+    uc_emu_stop(uc);
+    return;
+  }
+  m->executed_++;
+}
+
+}  // namespace vmrun

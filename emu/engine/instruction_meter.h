@@ -1,0 +1,83 @@
+// Exact guest instruction counting, the instruction budget and the
+// scheduler's quantum, by Unicorn hooks (docs/UNICORN.md, "Counting").
+//
+// A block hook adds each block's instruction count before the block runs,
+// and stops the engine before a block that would overrun the quantum or
+// the budget. The rest of a budget is then spent one instruction at a time
+// (a code hook, "tail mode"), so a run stops exactly at its limit. A
+// translation hook records each new block's count, so the block hook
+// almost never has to ask Unicorn.
+//
+// One meter per run: the engines of all guest processes count into it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "emu/engine/block_counts.h"
+
+struct uc_struct;
+struct uc_tb;
+
+namespace vmrun {
+
+class InstructionMeter {
+ public:
+  // `budget` 0: unlimited. `stop_now`, when raised (by another thread or a
+  // signal handler), stops the running engine before its next block.
+  InstructionMeter(uint64_t budget, const std::atomic<bool>* stop_now) : budget_(budget), stop_now_(stop_now) {}
+
+  // The block and translation hooks, once per new engine.
+  bool install(uc_struct* uc);
+
+  // One turn of a task: run `uc` from `pc` until something stops it, for
+  // at most `quantum` instructions. `counts` is the engine's block-count
+  // table, `tail_hook_installed` its tail-mode flag. `yield_first`: end
+  // the turn before the first block (a host signal is waiting).
+  // Returns Unicorn's uc_err.
+  int run_turn(uc_struct* uc, BlockCountCache* counts, bool* tail_hook_installed, uint64_t pc, uint64_t quantum,
+               bool yield_first);
+  // Stop the engine of the running turn (from a hook or a syscall), if any.
+  void stop();
+  bool in_turn() const { return running_ != nullptr; }
+
+  uint64_t executed() const { return executed_; }
+  const uint64_t* executed_counter() const { return &executed_; }
+  uint64_t budget() const { return budget_; }
+  // Instructions of the current (or just ended) turn not yet charged to a
+  // task; charge_turn() hands them out once.
+  uint64_t uncharged() const { return executed_ - charged_; }
+  uint64_t charge_turn() {
+    uint64_t n = executed_ - charged_;
+    charged_ = executed_;
+    return n;
+  }
+
+  // Why the last turn ended, as far as counting knows.
+  bool budget_exhausted() const { return budget_exhausted_; }
+  bool in_tail() const { return tail_mode_; }
+  bool quantum_expired() const { return quantum_expired_; }
+  // The block a hook stopped the engine before (where the task resumes:
+  // Unicorn's PC is not reliable then, riscv64 reports a stale one), or
+  // ~0 when no hook stopped it.
+  uint64_t stopped_before() const { return stopped_before_block_; }
+
+ private:
+  static void block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
+  static void code_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self);
+  static void translation_hook(uc_struct* uc, uc_tb* cur, uc_tb* prev, void* self);
+
+  uint64_t executed_ = 0;
+  uint64_t charged_ = 0;
+  const uint64_t budget_;
+  uint64_t slice_left_ = 0;
+  uint64_t stopped_before_block_ = ~0ull;
+  const std::atomic<bool>* stop_now_;
+  uc_struct* running_ = nullptr;    // the engine inside uc_emu_start, if any
+  BlockCountCache* counts_ = nullptr;  // its block-count table
+  bool tail_mode_ = false;
+  bool quantum_expired_ = false;
+  bool budget_exhausted_ = false;
+};
+
+}  // namespace vmrun
