@@ -37,7 +37,9 @@ Kernel::Kernel(const Config& config, StdioSpec stdio)
     : config_(config),
       stdio_(std::move(stdio)),
       meter_(config.limits.max_instructions, &deadline_passed_),
-      clock_(config.deterministic, meter_.executed_counter()) {
+      clock_(config.deterministic, meter_.executed_counter()),
+      engines_(config.translation_buffer_bytes, &memory_, &meter_, this),
+      loader_(config_, &rng_, &engines_) {
   if (config_.deterministic) {
     rng_.seed(config_.seed);
   } else {
@@ -53,8 +55,7 @@ Kernel::~Kernel() {
   current_ = nullptr;
   procs_.clear();
   retired_images_.clear();
-  engine_pool_.clear();
-  if (fresh_cpu_state_) uc_context_free(fresh_cpu_state_);
+  engines_.clear();
 }
 
 std::string Kernel::proc_stat_text() {
@@ -150,8 +151,8 @@ bool Kernel::read_guest(uint64_t addr, void* dst, size_t len) {
 void Kernel::on_syscall() {
   Process& p = *current_;
   uc_struct* uc = p.uc;
-  SyscallRegs regs = cpu_->read_syscall(uc);
-  p.resume_pc = cpu_->syscall_return_pc(uc);
+  SyscallRegs regs = cpu().read_syscall(uc);
+  p.resume_pc = cpu().syscall_return_pc(uc);
   restarted_ = false;
   syscall_blocked_ = false;
   uint64_t ret = dispatch(regs);
@@ -171,7 +172,7 @@ void Kernel::on_syscall() {
     uc_emu_stop(uc);
     return;
   }
-  cpu_->write_syscall_result(uc, ret);
+  cpu().write_syscall_result(uc, ret);
   // A signal sent to ourselves (kill, raise) is delivered before the next
   // instruction, as Linux does on return from the syscall.
   if (p.signals.all_pending() & ~p.signals.mask) {
@@ -221,7 +222,7 @@ uint64_t Kernel::dispatch(const SyscallRegs& regs) {
 
 void Kernel::log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, uint64_t ret) {
   std::string name = e ? e->name : "syscall_" + std::to_string(regs.nr);
-  std::string call = strace::format_call(name, e && e->def ? e->def->args : nullptr, regs.args, ret, cpu_->arch(),
+  std::string call = strace::format_call(name, e && e->def ? e->def->args : nullptr, regs.args, ret, cpu().arch(),
                                          [this](uint64_t addr) -> std::optional<std::string> {
                                            auto s = current_->mem->copy_in_string({addr}, 4096);
                                            if (!s.ok()) return std::nullopt;
@@ -233,259 +234,23 @@ void Kernel::log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, 
   (own ? own.get() : spdlog::default_logger_raw())->info("[{}] {}", current_->pid(), call);
 }
 
-bool Kernel::load_program(Process& p, const std::string& path, std::vector<std::string> argv,
-                          std::vector<std::string> envp, ExecError* error, int depth) {
-  auto fail = [&](StopReason reason, std::string msg, int err_no = ENOEXEC) {
-    error->reason = reason;
-    error->message = path + ": " + msg;
-    error->err_no = err_no;
-    return false;
-  };
-  std::shared_ptr<const std::string> file;
-  uint64_t content_key = 0;
-  int read_error = read_executable(p, path, &file, &content_key);
-  if (read_error) {
-    int e = read_error;
-    const char* what = e == EISDIR ? "Is a directory" : e == ENODEV ? "not a regular file" : std::strerror(e);
-    return fail(e == ENOENT || e == ENOTDIR ? StopReason::NotFound : StopReason::CannotExecute, what,
-                e == EISDIR || e == ENODEV ? EACCES : e);
-  }
 
-  const std::string& bytes = *file;
-  if (bytes.size() >= 2 && bytes[0] == '#' && bytes[1] == '!') {
-    if (depth >= 4) return fail(StopReason::CannotExecute, "too many levels of #! interpreters");
-    std::string line = bytes.substr(2, std::min<size_t>(bytes.find('\n'), 256) - 2);
-    auto trim = [](std::string s) {
-      size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t\r");
-      return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
-    };
-    line = trim(line);
-    if (line.empty()) return fail(StopReason::CannotExecute, "empty #! line");
-    size_t sp = line.find_first_of(" \t");
-    std::string interp = line.substr(0, sp);
-    std::vector<std::string> new_argv{interp};
-    if (sp != std::string::npos && !trim(line.substr(sp)).empty()) new_argv.push_back(trim(line.substr(sp)));
-    new_argv.push_back(path);
-    for (size_t i = 1; i < argv.size(); i++) new_argv.push_back(argv[i]);
-    ExecError inner;
-    if (!load_program(p, interp, new_argv, envp, &inner, depth + 1)) {
-      error->reason = inner.reason == StopReason::NotFound ? StopReason::NotFound : StopReason::CannotExecute;
-      error->message = path + ": bad interpreter: " + inner.message;
-      error->err_no = inner.err_no;
-      return false;
-    }
-    return true;
-  }
 
-  ElfImage image;
-  std::string why;
-  if (!parse_elf(bytes, &image, &why)) return fail(StopReason::CannotExecute, "cannot execute: " + why);
-  // A dynamically linked program: its interpreter (ld.so) comes from the
-  // guest filesystem too, and must itself be a self-contained ET_DYN.
-  ElfImage interp_image;
-  std::shared_ptr<const std::string> interp_file = std::make_shared<const std::string>();
-  uint64_t interp_key = 0;
-  if (!image.interpreter.empty()) {
-    int e = read_executable(p, image.interpreter, &interp_file, &interp_key);
-    if (e)
-      return fail(e == ENOENT ? StopReason::NotFound : StopReason::CannotExecute,
-                  "interpreter " + image.interpreter + ": " + std::strerror(e), e);
-    std::string iwhy;
-    if (!parse_elf(*interp_file, &interp_image, &iwhy))
-      return fail(StopReason::CannotExecute, "interpreter " + image.interpreter + ": " + iwhy);
-    if (!interp_image.interpreter.empty() || !interp_image.position_independent || interp_image.machine != image.machine)
-      return fail(StopReason::CannotExecute, "interpreter " + image.interpreter + " is not a usable ld.so", ELIBBAD);
-  }
-  Arch arch = image.machine == EM_X86_64 ? Arch::X86_64 : Arch::RiscV64;
-  if (config_.arch && *config_.arch != arch)
-    return fail(StopReason::CannotExecute, std::string("Exec format error: a ") + arch_name(arch) +
-                                               " program, but the sandbox runs " + arch_name(*config_.arch));
-
-  if (!cpu_) {
-    cpu_ = GuestCpu::create(arch);
-    table_ = &SyscallTable::for_arch(arch);
-  } else if (cpu_->arch() != arch) {
-    return fail(StopReason::CannotExecute, "Exec format error");
-  }
-  const AddressLayout& layout = cpu_->layout();
-  // A warm engine that last ran this program keeps its code translated;
-  // otherwise a new one. Until the new image is complete, failure must
-  // leave `p` untouched (the image, and its engine, just go).
-  uint64_t tag = program_tag(bytes);
-  std::shared_ptr<ProcessImage> new_image = fresh_cpu_state_ ? engine_pool_.take(tag) : nullptr;
-  if (!new_image) {
-    std::string err;
-    uc_struct* fresh = cpu_->open_engine(translation_buffer_bytes(), &err);
-    if (!fresh) return fail(StopReason::SandboxError, err);
-    new_image = std::make_shared<ProcessImage>(fresh, std::make_unique<AddressSpace>(fresh, &memory_, layout.user_top));
-  }
-  new_image->code_tag = tag;
-  uc_struct* uc = new_image->uc;
-  AddressSpace& mem = *new_image->mem;
-  uint64_t bias = image.position_independent ? layout.pie_base - image.min_vaddr : 0;
-  auto loaded = load_elf(mem, image, bytes, bias, path, content_key);
-  if (!loaded.ok()) {
-    if (loaded.error() == ENOMEM) return fail(StopReason::CannotExecute, "Cannot allocate memory", ENOMEM);
-    return fail(StopReason::CannotExecute, std::string("cannot load: ") + std::strerror(loaded.error()));
-  }
-  uint64_t start_pc = loaded->entry, interp_base = 0;
-  if (!image.interpreter.empty()) {
-    auto base = mem.find_free(interp_image.max_vaddr - interp_image.min_vaddr, layout.mmap_top);
-    if (!base.ok()) return fail(StopReason::CannotExecute, "Cannot allocate memory", ENOMEM);
-    interp_base = base.value();
-    auto interp = load_elf(mem, interp_image, *interp_file, interp_base - interp_image.min_vaddr, image.interpreter,
-                           interp_key);
-    if (!interp.ok())
-      return fail(StopReason::CannotExecute, "cannot load interpreter: " + std::string(std::strerror(interp.error())),
-                  interp.error());
-    start_pc = interp->entry;
-  }
-  if (arch == Arch::RiscV64 && !map_riscv_sigreturn_trampoline(mem).ok())
-    return fail(StopReason::SandboxError, "cannot map the signal trampoline");
-
-  // The main stack.
-  uint64_t stack_lo = layout.stack_top - layout.stack_size;
-  if (!mem.map_fixed(stack_lo, layout.stack_size, kProtRead | kProtWrite | (image.exec_stack ? uint32_t(kProtExec) : 0u),
-                     "[stack]").ok())
-    return fail(StopReason::CannotExecute, "cannot map the stack: out of memory");
-
-  // Strings at the top of the stack, then the vectors below them.
-  uint64_t total = 0;
-  for (auto& a : argv) total += a.size() + 1;
-  for (auto& e : envp) total += e.size() + 1;
-  if (total > kMaxArgBytes) return fail(StopReason::CannotExecute, "Argument list too long", E2BIG);
-  std::string strings;
-  auto add_string = [&](const std::string& s) {
-    uint64_t off = strings.size();
-    strings += s;
-    strings += '\0';
-    return off;
-  };
-  std::vector<uint64_t> argv_off, envp_off;
-  for (auto& a : argv) argv_off.push_back(add_string(a));
-  for (auto& e : envp) envp_off.push_back(add_string(e));
-  uint64_t execfn_off = add_string(path);
-  uint64_t platform_off = cpu_->platform() ? add_string(cpu_->platform()) : 0;
-  uint64_t random_off = strings.size();
-  for (int i = 0; i < 16; i++) strings += static_cast<char>(rng_() & 0xff);
-  uint64_t strings_addr = (layout.stack_top - 16 - strings.size()) & ~15ull;
-
-  std::vector<uint64_t> words;
-  words.push_back(argv.size());
-  for (auto o : argv_off) words.push_back(strings_addr + o);
-  words.push_back(0);
-  for (auto o : envp_off) words.push_back(strings_addr + o);
-  words.push_back(0);
-  auto aux = [&](uint64_t k, uint64_t v) { words.push_back(k), words.push_back(v); };
-  aux(AT_SYSINFO_EHDR, 0);
-  words.resize(words.size() - 2);  // no vDSO: omit the entry entirely
-  aux(AT_HWCAP, cpu_->hwcap());
-  aux(AT_PAGESZ, kPageSize);
-  aux(AT_CLKTCK, 100);
-  aux(AT_PHDR, loaded->phdr_addr);
-  aux(AT_PHENT, image.phentsize);
-  aux(AT_PHNUM, image.phnum);
-  aux(AT_BASE, interp_base);
-  aux(AT_FLAGS, 0);
-  aux(AT_ENTRY, loaded->entry);
-  aux(AT_UID, config_.uid);
-  aux(AT_EUID, config_.uid);
-  aux(AT_GID, config_.gid);
-  aux(AT_EGID, config_.gid);
-  aux(AT_SECURE, 0);
-  aux(AT_RANDOM, strings_addr + random_off);
-  aux(AT_HWCAP2, 0);
-  aux(AT_EXECFN, strings_addr + execfn_off);
-  if (cpu_->platform()) aux(AT_PLATFORM, strings_addr + platform_off);
-  aux(AT_NULL, 0);
-  uint64_t sp = (strings_addr - words.size() * 8) & ~15ull;
-  if (sp < stack_lo + 4096) return fail(StopReason::CannotExecute, "Argument list too long", E2BIG);
-  if (!mem.poke(strings_addr, strings.data(), strings.size()).ok() ||
-      !mem.poke(sp, words.data(), words.size() * 8).ok())
-    return fail(StopReason::SandboxError, "cannot write the initial stack");
-
-  // Code the previous program of a warm engine left and this one did not
-  // adopt goes before the first instruction.
-  mem.drop_parked();
-  if (new_image->hooks_installed) {
-    // A warm engine: the CPU state of a fresh one, then this program's.
-    if (uc_context_restore(uc, fresh_cpu_state_) != UC_ERR_OK)
-      return fail(StopReason::SandboxError, "cannot reset the CPU engine");
-    cpu_->start_state(uc, start_pc, sp);
-  } else {
-    cpu_->start_state(uc, start_pc, sp);
-    if (!cpu_->enter_user_mode(uc, mem, 0x1000)) return fail(StopReason::SandboxError, "cannot enter user mode");
-    if (!fresh_cpu_state_ &&
-        (uc_context_alloc(uc, &fresh_cpu_state_) != UC_ERR_OK || uc_context_save(uc, fresh_cpu_state_) != UC_ERR_OK)) {
-      if (fresh_cpu_state_) uc_context_free(fresh_cpu_state_);
-      fresh_cpu_state_ = nullptr;  // no warm engines then
-    }
-    if (!install_engine_hooks(uc)) return fail(StopReason::SandboxError, "cannot install CPU hooks");
-    new_image->hooks_installed = true;
-  }
-
-  // The new image is complete: it replaces the old one.
-  new_image->loaded = &p;
-  install_image(p, std::move(new_image));
-  p.exe = path;
-  p.argv = argv;
-  p.name = path.substr(path.rfind('/') + 1).substr(0, 15);
-  p.image->brk_start = p.image->brk_current = p.image->brk_mapped_end = page_up(loaded->end);
-  p.image->mmap_top = layout.mmap_top;
-  p.resume_pc = start_pc;
+bool Kernel::load_program(Process& p, const std::string& path, const std::vector<std::string>& argv,
+                          const std::vector<std::string>& envp, ExecError* error) {
+  LoadedProgram prog;
+  if (!loader_.load(*vfs_, p.cwd_dir, path, argv, envp, &prog, error)) return false;
+  if (!table_) table_ = &SyscallTable::for_arch(arch());
+  // The new image replaces the old one.
+  prog.image->loaded = &p;
+  install_image(p, std::move(prog.image));
+  p.exe = prog.path;
+  p.argv = prog.argv;
+  p.name = prog.path.substr(prog.path.rfind('/') + 1).substr(0, 15);
+  p.resume_pc = prog.start_pc;
   return true;
 }
 
-int Kernel::read_executable(Process& p, const std::string& path, std::shared_ptr<const std::string>* bytes,
-                            uint64_t* content_key) {
-  std::string base = "/";
-  if (p.cwd_dir && !path.empty() && path[0] != '/') {
-    if (p.cwd_dir->removed()) return ENOENT;
-    base = p.cwd_dir->path();
-  }
-  auto opened = vfs_->open(base, path, O_RDONLY, 0);
-  if (!opened.ok()) return opened.error();
-  fs::FileRef file = opened.value();
-  auto attr = file->stat();
-  if (!attr.ok()) return attr.error();
-  if (S_ISDIR(attr->mode)) return EISDIR;
-  if (!S_ISREG(attr->mode)) return ENODEV;
-  if (!(attr->mode & 0111)) return EACCES;
-  if (attr->size < 0 || static_cast<uint64_t>(attr->size) > kMaxProgramBytes) return ENOMEM;
-  *content_key = file->content_key();
-  if (auto cached = executable_cache_.find(*content_key); cached && cached->size() == static_cast<size_t>(attr->size)) {
-    *bytes = std::move(cached);
-    return 0;
-  }
-  auto data = std::make_shared<std::string>(static_cast<size_t>(attr->size), '\0');
-  size_t got = 0;
-  while (got < data->size()) {
-    auto r = file->pread(data->data() + got, data->size() - got, got);
-    if (!r.ok()) return r.error();
-    if (r.value() == 0) break;
-    got += r.value();
-  }
-  if (got != data->size()) {
-    data->resize(got);
-    *content_key = 0;  // it changed while we read it
-  }
-  executable_cache_.insert(*content_key, data);
-  *bytes = std::move(data);
-  return 0;
-}
-
-bool Kernel::install_engine_hooks(uc_struct* uc) {
-  if (!cpu_->install_hooks(uc, this) || !meter_.install(uc)) return false;
-  // No UC_HOOK_MEM_INVALID hook: in UC_TLB_VIRTUAL mode a refused access
-  // never reaches it (guest_memory.h), and since Unicorn 2.1.4 any such hook
-  // counts as a memory hook for notdirty_write (qemu/accel/tcg/cputlb.c,
-  // uc_mem_hook_installed), which then never marks a written page clean:
-  // every guest store took the slow path (cpu_mem 4-5x slower, measured).
-  // With exits enabled and none set, `until` is ignored: no guest address
-  // can end emulation by accident.
-  uc_ctl_exits_enable(uc);
-  return true;
-}
 bool Kernel::make_vfs(Arch arch, std::string* error) {
   fs::VfsConfig vc;
   vc.lower_root = config_.rootfs;
@@ -520,42 +285,7 @@ bool Kernel::make_vfs(Arch arch, std::string* error) {
   return true;
 }
 
-std::optional<Arch> Kernel::probe_arch(const std::string& cwd, const std::string& path) {
-  auto opened = vfs_->open(cwd, path, O_RDONLY, 0);
-  if (!opened.ok()) return std::nullopt;
-  unsigned char hdr[20] = {};
-  auto got = opened.value()->pread(hdr, sizeof hdr, 0);
-  if (!got.ok() || got.value() < sizeof hdr || std::memcmp(hdr, ELFMAG, SELFMAG) != 0) return std::nullopt;
-  unsigned machine = hdr[EI_DATA] == ELFDATA2LSB ? hdr[18] | (hdr[19] << 8) : 0;
-  if (machine == EM_X86_64) return Arch::X86_64;
-  if (machine == EM_RISCV) return Arch::RiscV64;
-  return std::nullopt;
-}
 
-// execvp(3)'s search: each PATH element in turn (an empty one is the
-// working directory); the first executable regular file wins. Returns "" and
-// sets *err when none does (EACCES if one was found but not executable).
-std::string Kernel::search_path(const std::string& name, const std::string& path_var, const std::string& cwd,
-                                int* err) {
-  *err = ENOENT;
-  size_t begin = 0;
-  while (begin <= path_var.size()) {
-    size_t end = path_var.find(':', begin);
-    if (end == std::string::npos) end = path_var.size();
-    std::string dir = path_var.substr(begin, end - begin);
-    begin = end + 1;
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    auto st = vfs_->stat(cwd, candidate, true);
-    if (!st.ok() || !S_ISREG(st->mode)) continue;
-    if (!(st->mode & 0111)) {
-      *err = EACCES;
-      continue;
-    }
-    if (candidate[0] != '/') candidate = (cwd == "/" ? "/" : cwd + "/") + candidate;
-    return candidate;
-  }
-  return "";
-}
 
 // A host name other than the root filesystem's: /etc/hostname and the
 // 127.0.1.1 line of /etc/hosts say it too (written to the in-memory layer;
@@ -636,7 +366,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
       for (auto& e : envp)
         if (e.rfind("PATH=", 0) == 0) path_var = e.substr(5);
       int err = 0;
-      std::string found = search_path(program, path_var, cwd, &err);
+      std::string found = ProgramLoader::search_path(*vfs_, program, path_var, cwd, &err);
       if (found.empty()) {
         if (err == EACCES) return fail(StopReason::CannotExecute, program + ": found in PATH but not executable");
         return fail(StopReason::NotFound, program + ": not found in PATH (" + path_var + ")");
@@ -650,7 +380,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
   Arch want = config_.arch.value_or(Arch::X86_64);
   if (!enter(want)) return false;
   if (!config_.arch) {
-    std::optional<Arch> actual = probe_arch(cwd, program);
+    std::optional<Arch> actual = ProgramLoader::probe_arch(*vfs_, cwd, program);
     bool other_root = config_.rootfs.empty() && actual && config_.rootfs_by_arch.count(*actual);
     if (actual && *actual != want && (other_root || !config_.rootfs.empty())) {
       // Found in the first root; if that root's PATH search picked it, the
@@ -721,7 +451,7 @@ RunResult Kernel::run(const RunRequest& request) {
     result_.stop_reason = err.reason;
     result_.message = err.message;
   } else {
-    result_.arch = cpu_->arch();
+    result_.arch = cpu().arch();
     std::string why;
     if (before_guest_code_ && !before_guest_code_(&why)) {
       result_.stop_reason = StopReason::SandboxError;

@@ -21,10 +21,10 @@
 #include <tuple>
 
 #include "emu/arch/guest_cpu.h"
-#include "emu/engine/engine_pool.h"
+#include "emu/engine/engines.h"
 #include "emu/engine/instruction_meter.h"
 #include "emu/kernel/clock.h"
-#include "emu/loader/executable_cache.h"
+#include "emu/loader/program_loader.h"
 #include "emu/kernel/process.h"
 #include "emu/kernel/terminal.h"
 #include "rootfs/vfs.h"
@@ -85,9 +85,9 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   Process& proc() { return *current_; }
   AddressSpace& mem() { return *current_->mem; }
   fs::Vfs& vfs() { return *vfs_; }
-  GuestCpu& cpu() { return *cpu_; }
+  GuestCpu& cpu() { return engines_.cpu(); }
   const Config& config() const { return config_; }
-  Arch arch() const { return cpu_->arch(); }
+  Arch arch() const { return engines_.cpu().arch(); }
   std::mt19937_64& rng() { return rng_; }
   fs::Timespec realtime() const { return clock_.realtime(); }
   fs::Timespec monotonic() const { return clock_.monotonic(); }
@@ -168,36 +168,19 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   bool read_guest(uint64_t addr, void* dst, size_t len) override;
 
  private:
-  struct ExecError {
-    StopReason reason;
-    std::string message;
-    int err_no = ENOEXEC;  // what execve returns
-  };
   struct LoadedImage;
   bool start(const RunRequest& request, ExecError* error);
   // Build a complete new image for `p` (engine, memory, stack, registers);
   // on failure `p` is untouched.
-  bool load_program(Process& p, const std::string& path, std::vector<std::string> argv,
-                    std::vector<std::string> envp, ExecError* error, int depth = 0);
-  bool install_engine_hooks(uc_struct* uc);
-  // Config::translation_buffer_bytes, clamped to what Unicorn accepts.
-  uint32_t translation_buffer_bytes() const {
-    return static_cast<uint32_t>(std::clamp<uint64_t>(config_.translation_buffer_bytes, 1u << 20, 1u << 30));
-  }
+  bool load_program(Process& p, const std::string& path, const std::vector<std::string>& argv,
+                    const std::vector<std::string>& envp, ExecError* error);
   // Start-up (emu/kernel/kernel.cpp): the filesystem for an architecture, the
   // ELF machine of a guest file, execvp's PATH search.
   bool make_vfs(Arch arch, std::string* error);
   void apply_hostname();
-  std::optional<Arch> probe_arch(const std::string& cwd, const std::string& path);
-  std::string search_path(const std::string& name, const std::string& path_var, const std::string& cwd, int* err);
   // /proc/stat and /proc/loadavg, made when read.
   std::string proc_stat_text();
   std::string loadavg_text();
-  // Read a whole executable from the guest filesystem; 0 or an errno.
-  // A program's bytes, from the cache when its file cannot have changed;
-  // `content_key` gets the file's fs::File::content_key (0: none).
-  int read_executable(Process& p, const std::string& path, std::shared_ptr<const std::string>* bytes,
-                      uint64_t* content_key);
 
   // Scheduler (emu/kernel/scheduler.cpp).
   void run_with_watchdog(int cancel_fd);
@@ -226,7 +209,6 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   Config config_;
   StdioSpec stdio_;
   std::unique_ptr<fs::Vfs> vfs_;
-  std::unique_ptr<GuestCpu> cpu_;
   const SyscallTable* table_ = nullptr;
   std::mt19937_64 rng_;
   OutputBudget output_;
@@ -234,11 +216,6 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   std::unique_ptr<Terminal> terminal_;
   std::map<SharedFileKey, std::weak_ptr<uint8_t>> shared_file_memory_;
   std::vector<std::shared_ptr<ProcessImage>> retired_images_;
-  EnginePool engine_pool_;
-  ExecutableCache executable_cache_;
-  // CPU state of a fresh engine at its first user instruction: how a
-  // pooled engine starts a new program (emu/engine/engine_pool.h).
-  uc_context* fresh_cpu_state_ = nullptr;
   std::map<int, std::unique_ptr<Process>> procs_;
   Process* current_ = nullptr;
   int next_pid_ = 2;
@@ -276,6 +253,9 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   // and the clocks that follow it in deterministic mode.
   InstructionMeter meter_;
   Clock clock_;
+  // The CPU engines, and exec's loader that fills them.
+  Engines engines_;
+  ProgramLoader loader_;
   uint64_t fault_addr_ = 0;
   uint64_t syscalls_ = 0;
   std::string last_fault_message_;

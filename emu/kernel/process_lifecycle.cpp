@@ -106,10 +106,10 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
       if (mine) uc_context_free(mine);
       return Err{ENOMEM};
     }
-    cpu_->write_syscall_result(uc, 0);
-    cpu_->set_pc(uc, parent.resume_pc);
-    if (child_stack) cpu_->set_stack_pointer(uc, child_stack);
-    if (flags & kCloneSettls) cpu_->set_tls(uc, tls);
+    cpu().write_syscall_result(uc, 0);
+    cpu().set_pc(uc, parent.resume_pc);
+    if (child_stack) cpu().set_stack_pointer(uc, child_stack);
+    if (flags & kCloneSettls) cpu().set_tls(uc, tls);
     uc_context_save(uc, c.saved_regs);
     uc_context_restore(uc, mine);
     uc_context_free(mine);
@@ -136,21 +136,14 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
     // A warm engine that ran the parent's program already has its code
     // translated (emu/engine/engine_pool.h); otherwise a new engine. On failure
     // the image, and its engine, just go.
-    std::shared_ptr<ProcessImage> image = engine_pool_.take(parent.image->code_tag);
-    if (!image) {
-      std::string err;
-      uc_struct* fresh = cpu_->open_engine(translation_buffer_bytes(), &err);
-      if (!fresh) return Err{EAGAIN};
-      image = std::make_shared<ProcessImage>(fresh, std::make_unique<AddressSpace>(fresh, &memory_, cpu_->layout().user_top));
-    }
+    std::string engine_error;
+    std::shared_ptr<ProcessImage> image = engines_.for_fork(parent.image->code_tag, &engine_error);
+    if (!image) return Err{EAGAIN};
     uc_struct* uc = image->uc;
     if (!image->mem->copy_from(*parent.mem).ok()) return Err{ENOMEM};
     image->mem->drop_parked();
     if (!copy_registers(parent.uc, uc)) return Err{EAGAIN};
-    if (!image->hooks_installed) {
-      if (!install_engine_hooks(uc)) return Err{EAGAIN};
-      image->hooks_installed = true;
-    }
+    if (!engines_.ensure_hooks(*image)) return Err{EAGAIN};
     image->code_tag = parent.image->code_tag;
     image->brk_start = parent.image->brk_start;
     image->brk_current = parent.image->brk_current;
@@ -158,9 +151,9 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
     image->mmap_top = parent.image->mmap_top;
     image->loaded = &c;
     install_image(c, std::move(image));
-    cpu_->write_syscall_result(uc, 0);
-    if (child_stack) cpu_->set_stack_pointer(uc, child_stack);
-    if (flags & kCloneSettls) cpu_->set_tls(uc, tls);
+    cpu().write_syscall_result(uc, 0);
+    if (child_stack) cpu().set_stack_pointer(uc, child_stack);
+    if (flags & kCloneSettls) cpu().set_tls(uc, tls);
   }
   next_pid_++;
   procs_[pid] = std::move(child);

@@ -259,7 +259,7 @@ void Kernel::reap_retired() {
   // An engine no task uses any more is kept warm for the next process of
   // the same program, or closed (emu/engine/engine_pool.h).
   for (auto& image : retired_images_) {
-    if (image.use_count() == 1) engine_pool_.give(std::move(image));
+    if (image.use_count() == 1) engines_.retire(std::move(image));
     image.reset();
   }
   retired_images_.clear();
@@ -289,7 +289,7 @@ void Kernel::run_slice(Process& p) {
     return;
   }
   if (p.has_result_on_resume) {
-    cpu_->write_syscall_result(p.uc, p.result_on_resume);
+    cpu().write_syscall_result(p.uc, p.result_on_resume);
     p.has_result_on_resume = false;
   }
   deliver_pending_signals(p);
@@ -318,7 +318,7 @@ void Kernel::run_slice(Process& p) {
       p.state == ProcState::Stopped)
     return;  // exit, exec, block, sigreturn or vfork set resume_pc themselves
   if (p.uc != uc) return;  // the image was replaced
-  p.resume_pc = meter_.stopped_before() != ~0ull ? meter_.stopped_before() : cpu_->pc(uc);
+  p.resume_pc = meter_.stopped_before() != ~0ull ? meter_.stopped_before() : cpu().pc(uc);
   if (pending_fault_.signal) {
     if (pending_fault_.pc != ~0ull) p.resume_pc = pending_fault_.pc;
     fault_signal(pending_fault_.signal, pending_fault_.addr, pending_fault_.what);
@@ -336,7 +336,7 @@ void Kernel::run_slice(Process& p) {
       fault_signal(sig, fault_addr_, buf);
       return;
     }
-    if (e == UC_ERR_INSN_INVALID) sig = cpu_->invalid_instruction_signal(uc, p.resume_pc);
+    if (e == UC_ERR_INSN_INVALID) sig = cpu().invalid_instruction_signal(uc, p.resume_pc);
     if (e == UC_ERR_READ_UNALIGNED || e == UC_ERR_WRITE_UNALIGNED || e == UC_ERR_FETCH_UNALIGNED) sig = SIGBUS;
     std::snprintf(buf, sizeof buf, "%s (address 0x%llx, pc 0x%llx)", uc_strerror(e),
                   static_cast<unsigned long long>(fault_addr_), static_cast<unsigned long long>(p.resume_pc));

@@ -147,19 +147,19 @@ void Kernel::deliver_pending_signals(Process& p) {
       const SyscallTable::Entry* e = table_->lookup(p.pending.nr);
       const SyscallDef* def = e ? e->def : nullptr;
       if ((act.flags & kSaRestart) && def && def->restart == Restart::AfterHandler) {
-        cpu_->prepare_syscall_restart(p.uc, p.pending);
-        p.resume_pc -= cpu_->syscall_insn_size();
+        cpu().prepare_syscall_restart(p.uc, p.pending);
+        p.resume_pc -= cpu().syscall_insn_size();
       } else if (p.io_progress) {
         // A write interrupted after moving some bytes returns that count.
-        cpu_->write_syscall_result(p.uc, p.io_progress);
+        cpu().write_syscall_result(p.uc, p.io_progress);
         p.io_progress = 0;
       } else {
-        cpu_->write_syscall_result(p.uc, static_cast<uint64_t>(-EINTR));
+        cpu().write_syscall_result(p.uc, static_cast<uint64_t>(-EINTR));
         if (def && def->on_interrupt && sleep_deadline >= 0)
           def->on_interrupt(*p.mem, p.pending.args, sleep_deadline - monotonic_ns());
       }
     }
-    cpu_->set_pc(p.uc, p.resume_pc);
+    cpu().set_pc(p.uc, p.resume_pc);
     auto pushed = push_signal_frame(arch(), p.uc, *p.mem, info, act, saved_mask, p.signals.altstack,
                                     kRiscvSigreturnTrampoline);
     if (!pushed.ok()) {
@@ -168,7 +168,7 @@ void Kernel::deliver_pending_signals(Process& p) {
     }
     p.signals.mask = (p.signals.mask | act.mask | ((act.flags & kSaNoDefer) ? 0 : bit(sig))) & ~kUnblockable;
     if (act.flags & kSaResetHand) p.signals.actions()[sig] = SigAction{};
-    p.resume_pc = cpu_->pc(p.uc);
+    p.resume_pc = cpu().pc(p.uc);
   }
   // Woken only by a signal that turned out to be ignored: keep waiting.
   if (p.in_syscall && p.state == ProcState::Runnable) p.state = ProcState::Blocked;
@@ -182,7 +182,7 @@ Result<void> Kernel::sigreturn() {
     return Ok();
   }
   p.signals.mask = mask.value() & ~kUnblockable;
-  p.resume_pc = cpu_->pc(p.uc);
+  p.resume_pc = cpu().pc(p.uc);
   yield_requested_ = true;
   stop_cpu();
   return Ok();
