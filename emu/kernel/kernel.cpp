@@ -36,7 +36,7 @@ std::string cpuinfo_text(Arch arch) {
 Kernel::Kernel(const Config& config, StdioSpec stdio)
     : config_(config),
       stdio_(std::move(stdio)),
-      meter_(config.limits.max_instructions, &deadline_passed_),
+      meter_(config.limits.max_instructions, control_.stop_flag()),
       clock_(config.deterministic, meter_.executed_counter()),
       engines_(config.translation_buffer_bytes, &memory_, &meter_, this),
       loader_(config_, &rng_, &engines_) {
@@ -275,7 +275,6 @@ bool Kernel::make_vfs(Arch arch, std::string* error) {
   vc.cpuinfo = cpuinfo_text(arch);
   vc.stat = [this] { return proc_stat_text(); };
   vc.loadavg = [this] { return loadavg_text(); };
-  vfs_arch_ = arch;
   vfs_ = fs::Vfs::create(vc, error);
   if (!vfs_) {
     *error = "root filesystem " + vc.lower_root + ": " + *error;
@@ -437,8 +436,7 @@ RunResult Kernel::run(const RunRequest& request) {
     for (;;) pause();
   clock_.boot();
   if (double t = config_.limits.effective_timeout(); t > 0) {
-    deadline_ = clock_.booted_at() + t;
-    grace_seconds_ = config_.limits.kill_after_seconds;
+    control_.set_deadline(clock_.booted_at() + t, config_.limits.kill_after_seconds);
   }
   result_.limits = config_.limits;
   {
@@ -460,7 +458,7 @@ RunResult Kernel::run(const RunRequest& request) {
       run_with_watchdog(request.cancel_fd);
     }
   }
-  if (timed_out_ && (result_.stop_reason == StopReason::Exited || result_.stop_reason == StopReason::Signaled)) {
+  if (control_.timed_out() && (result_.stop_reason == StopReason::Exited || result_.stop_reason == StopReason::Signaled)) {
     // It ended within the kill-after grace: still a time-out, as timeout(1).
     result_.message = fmt::format("wall-clock limit of {:g} s reached; the guest then ended ({}) after SIGTERM",
                                   config_.limits.effective_timeout(),

@@ -24,6 +24,7 @@
 #include "emu/engine/engines.h"
 #include "emu/engine/instruction_meter.h"
 #include "emu/kernel/clock.h"
+#include "emu/kernel/run_control.h"
 #include "emu/loader/program_loader.h"
 #include "emu/kernel/process.h"
 #include "emu/kernel/terminal.h"
@@ -69,10 +70,7 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   void set_before_guest_code(std::function<bool(std::string*)> hook) { before_guest_code_ = std::move(hook); }
   // Stop the run as StopReason::Cancelled (host signal `sig`, 0 for none)
   // before the next guest block. Async-signal-safe: two atomic stores.
-  void request_cancel(int sig) noexcept {
-    cancel_signal_.store(sig > 0 ? sig : -1, std::memory_order_relaxed);
-    deadline_passed_.store(true, std::memory_order_relaxed);
-  }
+  void request_cancel(int sig) noexcept { control_.request_cancel(sig); }
 
   // For handler-level tests and fuzzers: load the program without running
   // it, then call syscalls directly with chosen arguments.
@@ -236,18 +234,8 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   // Stop state of the whole run.
   bool stopped_ = false;
   RunResult result_;
-  // Raised by the watchdog at the deadline and by request_cancel: the block
-  // hook stops the guest at once and the run loop ends the run
-  // (stop_requested_run() tells which of the two it was).
-  std::atomic<bool> deadline_passed_{false};
-  std::atomic<int> cancel_signal_{0};
-  // timeout(1) -k: at the deadline the guest gets SIGTERM (term_sent_) and
-  // grace_seconds_ more; a run that ends in between is still a time-out.
-  double grace_seconds_ = 0;
-  std::atomic<bool> term_sent_{false};
-  bool timed_out_ = false;  // > 0: that signal; -1: cancelled without one
-  double deadline_ = 0;  // host monotonic seconds; 0 = none
-  Arch vfs_arch_ = Arch::X86_64;  // the architecture the filesystem was made for
+  // The deadline and cancels (the watchdog's flag stops the meter).
+  RunControl control_;
 
   // Instruction accounting and the quantum (emu/engine/instruction_meter.h),
   // and the clocks that follow it in deterministic mode.
@@ -256,7 +244,6 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   // The CPU engines, and exec's loader that fills them.
   Engines engines_;
   ProgramLoader loader_;
-  uint64_t fault_addr_ = 0;
   uint64_t syscalls_ = 0;
   std::string last_fault_message_;
 };

@@ -36,73 +36,19 @@ std::string seconds_text(double s) {
 }  // namespace
 
 void Kernel::run_with_watchdog(int cancel_fd) {
-  // The watchdog only raises a flag; the block hook acts on it before the
-  // next guest block and the idle wait checks it, so it cannot be lost. It
-  // watches the deadline and the embedder's cancel fd; a pipe ends it.
-  if (!deadline_ && cancel_fd < 0) {
-    run_loop();
-    return;
-  }
-  int done_pipe[2];
-  if (pipe2(done_pipe, O_CLOEXEC) != 0) {
-    stop_run(StopReason::SandboxError, std::string("pipe: ") + std::strerror(errno));
-    return;
-  }
-  std::thread watchdog([this, cancel_fd, done = done_pipe[0]] {
-    // Phases: until the deadline; with a kill-after grace, until the run
-    // loop has sent SIGTERM (it clears the flag first), then the grace.
-    enum { kToDeadline, kToTerm, kGrace } phase = kToDeadline;
-    double until = deadline_;
-    for (;;) {
-      int timeout_ms = -1;
-      if (phase == kToTerm) {
-        if (term_sent_.load()) {
-          phase = kGrace;
-          until = Clock::host_seconds() + grace_seconds_;
-          continue;
-        }
-        timeout_ms = 5;
-      } else if (until) {
-        double left = until - Clock::host_seconds();
-        if (left <= 0) {
-          deadline_passed_ = true;
-          if (phase == kGrace || grace_seconds_ <= 0) return;
-          phase = kToTerm;
-          continue;
-        }
-        timeout_ms = static_cast<int>(std::min(left * 1000.0 + 1, 3600e3));
-      }
-      pollfd fds[2] = {{done, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
-      int rc = poll(fds, cancel_fd >= 0 ? 2 : 1, timeout_ms);
-      if (rc < 0 && errno != EINTR) return;
-      if (rc > 0 && fds[0].revents) return;
-      if (rc > 0 && fds[1].revents) {
-        request_cancel(0);
-        return;
-      }
-    }
-  });
-  run_loop();
-  char byte = 1;
-  while (write(done_pipe[1], &byte, 1) < 0 && errno == EINTR) {
-  }
-  watchdog.join();
-  close(done_pipe[0]);
-  close(done_pipe[1]);
+  std::string error;
+  if (!control_.run_watched(cancel_fd, [this] { run_loop(); }, &error)) stop_run(StopReason::SandboxError, error);
 }
 
 void Kernel::stop_as_requested() {
-  int sig = cancel_signal_.load(std::memory_order_relaxed);
-  if (!sig && grace_seconds_ > 0 && !term_sent_.load()) {
+  int sig = control_.cancel_signal();
+  if (control_.begin_grace()) {
     // timeout(1) -k: the guest gets SIGTERM and a grace period to end.
-    timed_out_ = true;
-    deadline_passed_ = false;
     SignalInfo info;
     info.signo = SIGTERM;
     info.code = 0x80;  // SI_KERNEL
     for (auto& [pid, q] : procs_)
       if (q->tgid == pid && q->state != ProcState::Zombie) post_signal(*q, SIGTERM, info, /*to_group=*/true);
-    term_sent_ = true;
     return;
   }
   if (sig) {
@@ -112,8 +58,8 @@ void Kernel::stop_as_requested() {
                                             : "cancelled");
     return;
   }
-  stop_run(StopReason::TimeLimit, "wall-clock limit of " + seconds_text(deadline_ - clock_.booted_at()) + " s reached" +
-                                      (timed_out_ ? " (SIGTERM sent, still running " + seconds_text(grace_seconds_) + " s later)" : ""));
+  stop_run(StopReason::TimeLimit, "wall-clock limit of " + seconds_text(control_.deadline() - clock_.booted_at()) + " s reached" +
+                                      (control_.timed_out() ? " (SIGTERM sent, still running " + seconds_text(control_.grace()) + " s later)" : ""));
 }
 
 Process* Kernel::pick_next() {
@@ -296,7 +242,7 @@ void Kernel::run_slice(Process& p) {
   if (stopped_ || p.state != ProcState::Runnable) return;
   yield_requested_ = false;
   pending_fault_ = {};
-  fault_addr_ = 0;
+  uint64_t fault_addr = 0;
   AddressSpace::Fault refused;
   if (p.mem) p.mem->take_fault(&refused);  // one left by a probe or a lookup
   uc_struct* uc = p.uc;
@@ -305,7 +251,7 @@ void Kernel::run_slice(Process& p) {
   charge_cpu(p);
   if (stopped_) return;
   bool grace_began = false;  // the kill-after grace began: this turn just ends
-  if (deadline_passed_) {
+  if (control_.stop_requested()) {
     stop_as_requested();
     if (stopped_) return;
     grace_began = true;
@@ -330,17 +276,17 @@ void Kernel::run_slice(Process& p) {
     // The TLB-fill hook refused the access (guest_memory.h): Unicorn
     // reports it as an unhandled CPU exception.
     if (e == UC_ERR_EXCEPTION && p.mem && p.mem->take_fault(&refused)) {
-      fault_addr_ = refused.addr;
+      fault_addr = refused.addr;
       std::snprintf(buf, sizeof buf, "invalid memory %s (address 0x%llx, pc 0x%llx)", refused.access,
-                    static_cast<unsigned long long>(fault_addr_), static_cast<unsigned long long>(p.resume_pc));
-      fault_signal(sig, fault_addr_, buf);
+                    static_cast<unsigned long long>(fault_addr), static_cast<unsigned long long>(p.resume_pc));
+      fault_signal(sig, fault_addr, buf);
       return;
     }
     if (e == UC_ERR_INSN_INVALID) sig = cpu().invalid_instruction_signal(uc, p.resume_pc);
     if (e == UC_ERR_READ_UNALIGNED || e == UC_ERR_WRITE_UNALIGNED || e == UC_ERR_FETCH_UNALIGNED) sig = SIGBUS;
     std::snprintf(buf, sizeof buf, "%s (address 0x%llx, pc 0x%llx)", uc_strerror(e),
-                  static_cast<unsigned long long>(fault_addr_), static_cast<unsigned long long>(p.resume_pc));
-    fault_signal(sig, fault_addr_, buf);
+                  static_cast<unsigned long long>(fault_addr), static_cast<unsigned long long>(p.resume_pc));
+    fault_signal(sig, fault_addr, buf);
     return;
   }
   if (meter_.in_tail() || meter_.quantum_expired() || grace_began) return;  // quantum or budget boundary: just a turn ending
@@ -352,7 +298,7 @@ void Kernel::run_slice(Process& p) {
 void Kernel::run_loop() {
   while (!stopped_) {
     reap_retired();
-    if (deadline_passed_) {
+    if (control_.stop_requested()) {
       stop_as_requested();
       if (stopped_) break;
     }

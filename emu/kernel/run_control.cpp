@@ -1,0 +1,82 @@
+#include "emu/kernel/run_control.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
+#include "emu/kernel/clock.h"
+
+namespace vmrun {
+
+bool RunControl::begin_grace() {
+  if (cancel_signal() || grace_ <= 0 || term_sent_.load()) return false;
+  // timeout(1) -k: the guest gets SIGTERM and a grace period to end.
+  timed_out_ = true;
+  stop_now_ = false;
+  term_sent_ = true;
+  return true;
+}
+
+bool RunControl::run_watched(int cancel_fd, const std::function<void()>& loop, std::string* error) {
+  // The watchdog only raises a flag; the block hook acts on it before the
+  // next guest block and the idle wait checks it, so it cannot be lost. It
+  // watches the deadline and the embedder's cancel fd; a pipe ends it.
+  if (!deadline_ && cancel_fd < 0) {
+    loop();
+    return true;
+  }
+  int done_pipe[2];
+  if (pipe2(done_pipe, O_CLOEXEC) != 0) {
+    *error = std::string("pipe: ") + std::strerror(errno);
+    return false;
+  }
+  std::thread watchdog([this, cancel_fd, done = done_pipe[0]] {
+    // Phases: until the deadline; with a kill-after grace, until the run
+    // loop has sent SIGTERM (it clears the flag first), then the grace.
+    enum { kToDeadline, kToTerm, kGrace } phase = kToDeadline;
+    double until = deadline_;
+    for (;;) {
+      int timeout_ms = -1;
+      if (phase == kToTerm) {
+        if (term_sent_.load()) {
+          phase = kGrace;
+          until = Clock::host_seconds() + grace_;
+          continue;
+        }
+        timeout_ms = 5;
+      } else if (until) {
+        double left = until - Clock::host_seconds();
+        if (left <= 0) {
+          stop_now_ = true;
+          if (phase == kGrace || grace_ <= 0) return;
+          phase = kToTerm;
+          continue;
+        }
+        timeout_ms = static_cast<int>(std::min(left * 1000.0 + 1, 3600e3));
+      }
+      pollfd fds[2] = {{done, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
+      int rc = poll(fds, cancel_fd >= 0 ? 2 : 1, timeout_ms);
+      if (rc < 0 && errno != EINTR) return;
+      if (rc > 0 && fds[0].revents) return;
+      if (rc > 0 && fds[1].revents) {
+        request_cancel(0);
+        return;
+      }
+    }
+  });
+  loop();
+  char byte = 1;
+  while (write(done_pipe[1], &byte, 1) < 0 && errno == EINTR) {
+  }
+  watchdog.join();
+  close(done_pipe[0]);
+  close(done_pipe[1]);
+  return true;
+}
+
+}  // namespace vmrun
