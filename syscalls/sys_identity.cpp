@@ -165,9 +165,9 @@ Result<std::vector<Process*>> priority_targets(Kernel& k, int which, int who) {
       break;
     case PRIO_PGRP:
     case PRIO_USER:
-      for (int pid : k.process_ids()) {
-        Process* p = k.find_process(pid);
-        if (!p || p->state == ProcState::Zombie) continue;
+      for (auto& [pid, task] : k.processes()) {
+        Process* p = task.get();
+        if (p->tgid != pid || p->state == ProcState::Zombie) continue;
         bool match = which == PRIO_PGRP ? p->pgid == (who == 0 ? self.pgid : who)
                                         : (who == 0 || static_cast<uint32_t>(who) == k.config().uid);
         if (match) out.push_back(p);

@@ -14,7 +14,6 @@
 
 #include "emu/loader/elf_loader.h"
 #include "emu/kernel/stdio_files.h"
-#include "syscalls/strace_format.h"
 
 namespace vmrun {
 namespace {
@@ -22,14 +21,6 @@ namespace {
 
 constexpr uint64_t kMaxProgramBytes = 1ull << 30;
 constexpr uint64_t kMaxArgBytes = 2ull << 20;   // argv+envp strings (ARG_MAX-like), E2BIG beyond
-
-std::string cpuinfo_text(Arch arch) {
-  if (arch == Arch::X86_64)
-    return "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 58\n"
-           "model name\t: vmrun virtual CPU\nflags\t\t: fpu tsc cx8 cmov mmx fxsr sse sse2 pni ssse3 cx16 "
-           "sse4_1 sse4_2 popcnt lahf_lm syscall nx lm\n\n";
-  return "processor\t: 0\nhart\t\t: 0\nisa\t\t: rv64imafdc\nmmu\t\t: sv39\n\n";
-}
 
 }  // namespace
 
@@ -39,7 +30,9 @@ Kernel::Kernel(const Config& config, StdioSpec stdio)
       meter_(config.limits.max_instructions, control_.stop_flag()),
       clock_(config.deterministic, meter_.executed_counter()),
       engines_(config.translation_buffer_bytes, &memory_, &meter_, this),
-      loader_(config_, &rng_, &engines_) {
+      loader_(config_, &rng_, &engines_),
+      dispatcher_(*this, config.strace, &result_.unimplemented_syscalls),
+      proc_info_(procs_, clock_, meter_, dispatcher_) {
   if (config_.deterministic) {
     rng_.seed(config_.seed);
   } else {
@@ -58,68 +51,13 @@ Kernel::~Kernel() {
   engines_.clear();
 }
 
-std::string Kernel::proc_stat_text() {
-  // Times in USER_HZ (100 per second). Guest CPU time is its instruction
-  // count at one ns each; the rest of the sandbox's life is idle.
-  double up = uptime_seconds();
-  uint64_t user = meter_.executed() / 10000000;
-  uint64_t total = static_cast<uint64_t>(std::max(0.0, up) * 100);
-  uint64_t idle = total > user ? total - user : 0;
-  int running = 0, blocked = 0;
-  for (auto& [pid, p] : procs_) {
-    if (p->state == ProcState::Runnable) running++;
-    if (p->state == ProcState::Blocked) blocked++;
-  }
-  std::string cpu = std::to_string(user) + " 0 0 " + std::to_string(idle) + " 0 0 0 0 0 0\n";
-  fs::Timespec now = realtime();
-  std::string s = "cpu  " + cpu + "cpu0 " + cpu;
-  s += "intr 0\nctxt " + std::to_string(syscalls_) + "\nbtime " +
-       std::to_string(now.sec - static_cast<int64_t>(up)) + "\nprocesses " + std::to_string(next_pid_ - 1) +
-       "\nprocs_running " + std::to_string(std::max(running, 1)) + "\nprocs_blocked " + std::to_string(blocked) +
-       "\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n";
-  return s;
-}
-
-std::string Kernel::loadavg_text() {
-  int running = 0, total = 0;
-  for (auto& [pid, p] : procs_) {
-    if (p->state == ProcState::Zombie) continue;
-    total++;
-    if (p->state == ProcState::Runnable) running++;
-  }
-  return "0.00 0.00 0.00 " + std::to_string(std::max(running, 1)) + "/" + std::to_string(total) + " " +
-         std::to_string(next_pid_ - 1) + "\n";
-}
-
 uint64_t Kernel::time_counter() { return static_cast<uint64_t>(monotonic_ns() / 100); }
 
-std::vector<int> Kernel::process_ids() const {
-  std::vector<int> ids;
-  for (auto& [pid, p] : procs_)
-    if (p->tgid == pid) ids.push_back(pid);
-  return ids;
-}
-
-const fs::ProcessView* Kernel::process_view(int pid) const {
-  auto it = procs_.find(pid);
-  return it == procs_.end() ? nullptr : it->second.get();
-}
-
-int Kernel::thread_count(int pid) const {
-  int n = 0;
-  for (auto& [id, p] : procs_)
-    if (p->tgid == pid && p->state != ProcState::Zombie) n++;
-  return std::max(n, 1);
-}
-
-Process* Kernel::find_process(int pid) {
-  auto it = procs_.find(pid);
-  return it == procs_.end() ? nullptr : it->second.get();
-}
+Process* Kernel::find_process(int pid) { return procs_.find(pid); }
 
 Err Kernel::block(Wait wait) {
   current_->wait = std::move(wait);
-  syscall_blocked_ = true;
+  dispatcher_.mark_blocked();
   return Err{kErrBlock};
 }
 
@@ -153,11 +91,9 @@ void Kernel::on_syscall() {
   uc_struct* uc = p.uc;
   SyscallRegs regs = cpu().read_syscall(uc);
   p.resume_pc = cpu().syscall_return_pc(uc);
-  restarted_ = false;
-  syscall_blocked_ = false;
-  uint64_t ret = dispatch(regs);
+  SyscallDispatcher::Outcome r = dispatcher_.dispatch(regs, false);
   if (stopped_) return;
-  if (syscall_blocked_) {
+  if (r.blocked) {
     // Park the process inside the syscall; the scheduler re-runs it when
     // its wait is ready.
     p.in_syscall = true;
@@ -172,7 +108,7 @@ void Kernel::on_syscall() {
     uc_emu_stop(uc);
     return;
   }
-  cpu().write_syscall_result(uc, ret);
+  cpu().write_syscall_result(uc, r.value);
   // A signal sent to ourselves (kill, raise) is delivered before the next
   // instruction, as Linux does on return from the syscall.
   if (p.signals.all_pending() & ~p.signals.mask) {
@@ -185,62 +121,15 @@ int64_t Kernel::invoke_syscall(uint64_t nr, const uint64_t args[6]) {
   SyscallRegs regs;
   regs.nr = nr;
   std::memcpy(regs.args, args, sizeof regs.args);
-  restarted_ = false;
-  syscall_blocked_ = false;
-  int64_t r = static_cast<int64_t>(dispatch(regs));
-  return syscall_blocked_ ? -kErrBlock : r;
+  SyscallDispatcher::Outcome r = dispatcher_.dispatch(regs, false);
+  return r.blocked ? -kErrBlock : static_cast<int64_t>(r.value);
 }
-
-uint64_t Kernel::dispatch(const SyscallRegs& regs) {
-  if (!restarted_) syscalls_++;
-  const SyscallTable::Entry* e = table_->lookup(regs.nr);
-  uint64_t ret;
-  if (!e || !e->def) {
-    ret = static_cast<uint64_t>(-ENOSYS);
-    // Named once each, but a guest can invent numbers without end: past
-    // 64 names (and for numbers beyond the table) they share one entry,
-    // so neither the report nor the host's log grows with the guest.
-    constexpr size_t kMaxNamed = 64;
-    std::string name = e ? e->name : "out_of_range";
-    auto& seen = result_.unimplemented_syscalls;
-    if (!seen.count(name) && seen.size() >= kMaxNamed) name = "others";
-    if (seen[name]++ == 0) {
-      if (name == "others")
-        spdlog::warn("more unimplemented syscalls (return ENOSYS; not named any more)");
-      else
-        spdlog::warn("unimplemented syscall {} (returns ENOSYS)", name);
-    }
-  } else {
-    SyscallArgs args;
-    std::memcpy(args.a, regs.args, sizeof args.a);
-    Result<uint64_t> r = e->def->handler(*this, args);
-    ret = r.ok() ? r.value() : static_cast<uint64_t>(-static_cast<int64_t>(r.error()));
-  }
-  if (config_.strace && !syscall_blocked_) log_syscall(e, regs, ret);
-  return ret;
-}
-
-void Kernel::log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, uint64_t ret) {
-  std::string name = e ? e->name : "syscall_" + std::to_string(regs.nr);
-  std::string call = strace::format_call(name, e && e->def ? e->def->args : nullptr, regs.args, ret, cpu().arch(),
-                                         [this](uint64_t addr) -> std::optional<std::string> {
-                                           auto s = current_->mem->copy_in_string({addr}, 4096);
-                                           if (!s.ok()) return std::nullopt;
-                                           return std::move(s.value());
-                                         });
-  // A logger of its own (vmrun --strace-file) keeps the trace apart from
-  // the guest's stderr; otherwise the default logger.
-  std::shared_ptr<spdlog::logger> own = spdlog::get("vmrun.strace");
-  (own ? own.get() : spdlog::default_logger_raw())->info("[{}] {}", current_->pid(), call);
-}
-
-
 
 bool Kernel::load_program(Process& p, const std::string& path, const std::vector<std::string>& argv,
                           const std::vector<std::string>& envp, ExecError* error) {
   LoadedProgram prog;
   if (!loader_.load(*vfs_, p.cwd_dir, path, argv, envp, &prog, error)) return false;
-  if (!table_) table_ = &SyscallTable::for_arch(arch());
+  if (!dispatcher_.selected()) dispatcher_.select(arch());
   // The new image replaces the old one.
   prog.image->loaded = &p;
   install_image(p, std::move(prog.image));
@@ -272,19 +161,17 @@ bool Kernel::make_vfs(Arch arch, std::string* error) {
   uint64_t total = config_.limits.max_memory ? config_.limits.max_memory : (4ull << 30);
   vc.meminfo = "MemTotal:        " + std::to_string(total >> 10) + " kB\nMemFree:         " +
                std::to_string(total >> 11) + " kB\n";
-  vc.cpuinfo = cpuinfo_text(arch);
-  vc.stat = [this] { return proc_stat_text(); };
-  vc.loadavg = [this] { return loadavg_text(); };
+  vc.cpuinfo = ProcInfo::cpuinfo_text(arch);
+  vc.stat = [this] { return proc_info_.stat_text(); };
+  vc.loadavg = [this] { return proc_info_.loadavg_text(); };
   vfs_ = fs::Vfs::create(vc, error);
   if (!vfs_) {
     *error = "root filesystem " + vc.lower_root + ": " + *error;
     return false;
   }
-  vfs_->set_process_directory(this);
+  vfs_->set_process_directory(&proc_info_);
   return true;
 }
-
-
 
 // A host name other than the root filesystem's: /etc/hostname and the
 // 127.0.1.1 line of /etc/hosts say it too (written to the in-memory layer;
@@ -396,7 +283,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
   p.pgid = p.sid = 1;
   p.groups = {config_.gid};
   current_ = &p;
-  procs_[1] = std::move(init);
+  procs_.add(std::move(init));
   vfs_->set_process(&p);
   p.cwd_dir = cwd_dir;
 
@@ -468,7 +355,7 @@ RunResult Kernel::run(const RunRequest& request) {
     result_.stop_reason = StopReason::TimeLimit;
   }
   result_.instructions = meter_.executed();
-  result_.syscalls = syscalls_;
+  result_.syscalls = dispatcher_.count();
   result_.peak_guest_memory = memory_.peak;
   result_.wall_seconds = Clock::host_seconds() - clock_.booted_at();
   result_.output_truncated = output_.exceeded;

@@ -25,8 +25,11 @@
 #include "emu/engine/instruction_meter.h"
 #include "emu/kernel/clock.h"
 #include "emu/kernel/run_control.h"
+#include "emu/kernel/syscall_dispatcher.h"
 #include "emu/loader/program_loader.h"
+#include "emu/kernel/proc_info.h"
 #include "emu/kernel/process.h"
+#include "emu/kernel/process_table.h"
 #include "emu/kernel/terminal.h"
 #include "rootfs/vfs.h"
 #include "syscalls/syscall_table.h"
@@ -55,7 +58,7 @@ struct OutputBudget {
 // call me again with the same arguments". Never reaches the guest.
 constexpr int kErrBlock = 10000;
 
-class Kernel final : public CpuEvents, public fs::ProcessDirectory {
+class Kernel final : public CpuEvents {
  public:
   Kernel(const Config& config, StdioSpec stdio);
   ~Kernel() override;
@@ -101,13 +104,13 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   uint64_t cpu_ns(const Process& p) const;
   uint64_t group_cpu_ns(const Process& p) const;
   Process* find_process(int pid);
-  const std::map<int, std::unique_ptr<Process>>& processes() const { return procs_; }
+  const ProcessTable::Map& processes() const { return procs_.all(); }
 
   // Block the current process until `wait` is ready; the handler is called
   // again then. Returns the value handlers pass up (Err{kErrBlock}).
   Err block(Wait wait);
   // The current syscall is being re-run after a wake-up.
-  bool restarted() const { return restarted_; }
+  bool restarted() const { return dispatcher_.restarted(); }
 
   // Process lifecycle (emu/kernel/process_lifecycle.cpp).
   Result<int> fork_current(uint64_t flags, uint64_t child_stack, uint64_t tls);
@@ -157,10 +160,6 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   void on_fault(int signal, uint64_t addr, const char* what, uint64_t pc = ~0ull) override;
   uint64_t cycle_counter() override { return meter_.executed(); }
 
-  // fs::ProcessDirectory (/proc/<pid>)
-  std::vector<int> process_ids() const override;
-  const fs::ProcessView* process_view(int pid) const override;
-  int thread_count(int pid) const override;
   uint64_t tsc_counter() override { return static_cast<uint64_t>(monotonic_ns()); }
   uint64_t time_counter() override;
   bool read_guest(uint64_t addr, void* dst, size_t len) override;
@@ -176,9 +175,6 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   // ELF machine of a guest file, execvp's PATH search.
   bool make_vfs(Arch arch, std::string* error);
   void apply_hostname();
-  // /proc/stat and /proc/loadavg, made when read.
-  std::string proc_stat_text();
-  std::string loadavg_text();
 
   // Scheduler (emu/kernel/scheduler.cpp).
   void run_with_watchdog(int cancel_fd);
@@ -199,27 +195,21 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   void drop_image(Process& p);
   bool switch_in(Process& p);  // put p's registers into its engine
 
-  uint64_t dispatch(const SyscallRegs& regs);
-  void log_syscall(const SyscallTable::Entry* e, const SyscallRegs& regs, uint64_t ret);
   void stop_cpu();
   void stop_run(StopReason reason, const std::string& message);
 
   Config config_;
   StdioSpec stdio_;
   std::unique_ptr<fs::Vfs> vfs_;
-  const SyscallTable* table_ = nullptr;
   std::mt19937_64 rng_;
   OutputBudget output_;
 
   std::unique_ptr<Terminal> terminal_;
   std::map<SharedFileKey, std::weak_ptr<uint8_t>> shared_file_memory_;
   std::vector<std::shared_ptr<ProcessImage>> retired_images_;
-  std::map<int, std::unique_ptr<Process>> procs_;
+  ProcessTable procs_;
   Process* current_ = nullptr;
-  int next_pid_ = 2;
   uint64_t next_inode_number_ = 4000;
-  bool restarted_ = false;
-  bool syscall_blocked_ = false;  // set by block() during a dispatch
   bool yield_requested_ = false;  // the running process must leave the CPU (exit, exec, block, sigreturn)
   std::function<bool(std::string*)> before_guest_code_;
   int last_pid_run_ = 0;
@@ -244,7 +234,8 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   // The CPU engines, and exec's loader that fills them.
   Engines engines_;
   ProgramLoader loader_;
-  uint64_t syscalls_ = 0;
+  SyscallDispatcher dispatcher_;
+  ProcInfo proc_info_;  // /proc's view of the run
   std::string last_fault_message_;
 };
 

@@ -71,7 +71,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
     if (p->state != ProcState::Zombie) live++;
   if (live >= config_.limits.max_processes) return Err{EAGAIN};
 
-  int pid = next_pid_;
+  int pid = procs_.next_id();
   auto child = std::make_unique<Process>(pid, parent.fds->limit());
   Process& c = *child;
   c.tgid = thread ? parent.tgid : pid;
@@ -155,8 +155,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
     if (child_stack) cpu().set_stack_pointer(uc, child_stack);
     if (flags & kCloneSettls) cpu().set_tls(uc, tls);
   }
-  next_pid_++;
-  procs_[pid] = std::move(child);
+  procs_.add(std::move(child));
   return pid;
 }
 

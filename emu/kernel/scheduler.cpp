@@ -88,18 +88,16 @@ bool Kernel::wake_blocked() {
     current_ = p;
     vfs_->set_process(p);
     if (p->in_syscall && ready) {
-      restarted_ = true;
-      syscall_blocked_ = false;
       yield_requested_ = false;
-      uint64_t ret = dispatch(p->pending);
-      if (syscall_blocked_) continue;  // still waiting (the wait was renewed)
+      SyscallDispatcher::Outcome r = dispatcher_.dispatch(p->pending, true);
+      if (r.blocked) continue;  // still waiting (the wait was renewed)
       p->in_syscall = false;
       if (p->state == ProcState::Blocked) p->state = ProcState::Runnable;
       // Another task of the same engine may hold the registers now: the
       // result is written when this one is switched in.
       if (p->state == ProcState::Runnable && !yield_requested_) {
         p->has_result_on_resume = true;
-        p->result_on_resume = ret;
+        p->result_on_resume = r.value;
       }
     } else if (ready) {
       if (p->wait.on_wake) p->wait.on_wake();

@@ -144,7 +144,7 @@ void Kernel::deliver_pending_signals(Process& p) {
       int64_t sleep_deadline = p.sleep_deadline_ns;
       p.sleep_deadline_ns = -1;
       p.futex_waiting = p.futex_woken = false;
-      const SyscallTable::Entry* e = table_->lookup(p.pending.nr);
+      const SyscallTable::Entry* e = dispatcher_.table().lookup(p.pending.nr);
       const SyscallDef* def = e ? e->def : nullptr;
       if ((act.flags & kSaRestart) && def && def->restart == Restart::AfterHandler) {
         cpu().prepare_syscall_restart(p.uc, p.pending);

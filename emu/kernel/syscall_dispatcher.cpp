@@ -1,0 +1,59 @@
+#include "emu/kernel/syscall_dispatcher.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "emu/kernel/kernel.h"
+#include "syscalls/strace_format.h"
+
+namespace vmrun {
+
+SyscallDispatcher::Outcome SyscallDispatcher::dispatch(const SyscallRegs& regs, bool restarted) {
+  restarted_ = restarted;
+  blocked_ = false;
+  if (!restarted) count_++;
+  const SyscallTable::Entry* e = table_->lookup(regs.nr);
+  uint64_t ret;
+  if (!e || !e->def) {
+    ret = static_cast<uint64_t>(-ENOSYS);
+    // Named once each, but a guest can invent numbers without end: past
+    // 64 names (and for numbers beyond the table) they share one entry,
+    // so neither the report nor the host's log grows with the guest.
+    constexpr size_t kMaxNamed = 64;
+    std::string name = e ? e->name : "out_of_range";
+    auto& seen = *unimplemented_;
+    if (!seen.count(name) && seen.size() >= kMaxNamed) name = "others";
+    if (seen[name]++ == 0) {
+      if (name == "others")
+        spdlog::warn("more unimplemented syscalls (return ENOSYS; not named any more)");
+      else
+        spdlog::warn("unimplemented syscall {} (returns ENOSYS)", name);
+    }
+  } else {
+    SyscallArgs args;
+    std::memcpy(args.a, regs.args, sizeof args.a);
+    Result<uint64_t> r = e->def->handler(kernel_, args);
+    ret = r.ok() ? r.value() : static_cast<uint64_t>(-static_cast<int64_t>(r.error()));
+  }
+  if (blocked_) return {true, 0};
+  if (strace_) log(e, regs, ret);
+  return {false, ret};
+}
+
+void SyscallDispatcher::log(const SyscallTable::Entry* e, const SyscallRegs& regs, uint64_t ret) {
+  Process& p = kernel_.proc();
+  std::string name = e ? e->name : "syscall_" + std::to_string(regs.nr);
+  std::string call = strace::format_call(name, e && e->def ? e->def->args : nullptr, regs.args, ret, kernel_.arch(),
+                                         [&p](uint64_t addr) -> std::optional<std::string> {
+                                           auto s = p.mem->copy_in_string({addr}, 4096);
+                                           if (!s.ok()) return std::nullopt;
+                                           return std::move(s.value());
+                                         });
+  // A logger of its own (vmrun --strace-file) keeps the trace apart from
+  // the guest's stderr; otherwise the default logger.
+  std::shared_ptr<spdlog::logger> own = spdlog::get("vmrun.strace");
+  (own ? own.get() : spdlog::default_logger_raw())->info("[{}] {}", p.pid(), call);
+}
+
+}  // namespace vmrun
