@@ -18,7 +18,16 @@ Engines::Engines(uint64_t translation_buffer_bytes, MemoryAccount* memory, Instr
 
 Engines::~Engines() { clear(); }
 
+void Engines::collect() {
+  for (auto& image : released_) {
+    if (image.use_count() == 1) pool_.give(std::move(image));
+    image.reset();
+  }
+  released_.clear();
+}
+
 void Engines::clear() {
+  released_.clear();
   pool_.clear();
   if (fresh_state_) uc_context_free(fresh_state_);
   fresh_state_ = nullptr;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "emu/arch/guest_cpu.h"
 #include "emu/engine/engine_pool.h"
@@ -46,8 +47,12 @@ class Engines {
   bool start_program(ProcessImage& image, uint64_t pc, uint64_t sp, std::string* error);
   // fork: a new engine's hooks (a warm one has them).
   bool ensure_hooks(ProcessImage& image);
-  // An image no task uses any more: its engine may be kept warm.
-  void retire(std::shared_ptr<ProcessImage> image) { pool_.give(std::move(image)); }
+  // A task let go of `image`. Its engine may be running this very moment
+  // (the task exited in a syscall): it is kept until collect().
+  void release(std::shared_ptr<ProcessImage> image) { released_.push_back(std::move(image)); }
+  // Emulation has returned: an engine no task uses any more is kept warm
+  // for the next process of the same program, or closed (engine_pool.h).
+  void collect();
   void clear();
 
  private:
@@ -56,6 +61,7 @@ class Engines {
 
   std::unique_ptr<GuestCpu> cpu_;
   EnginePool pool_;
+  std::vector<std::shared_ptr<ProcessImage>> released_;
   uc_context* fresh_state_ = nullptr;
   const uint32_t translation_buffer_bytes_;
   MemoryAccount* memory_;

@@ -47,7 +47,6 @@ Kernel::~Kernel() {
   // Processes close their engines; the VFS outlives the files they hold.
   current_ = nullptr;
   procs_.clear();
-  retired_images_.clear();
   engines_.clear();
 }
 
@@ -78,7 +77,7 @@ void Kernel::output_limit_reached() {
 void Kernel::on_fault(int signal, uint64_t addr, const char* what, uint64_t pc) {
   char buf[128];
   std::snprintf(buf, sizeof buf, "%s at pc 0x%llx", what, static_cast<unsigned long long>(pc != ~0ull ? pc : addr));
-  pending_fault_ = {signal, addr, buf, pc};
+  faults_.pending = {signal, addr, buf, pc};
   stop_cpu();
 }
 

@@ -165,7 +165,6 @@ class Kernel final : public CpuEvents {
   bool read_guest(uint64_t addr, void* dst, size_t len) override;
 
  private:
-  struct LoadedImage;
   bool start(const RunRequest& request, ExecError* error);
   // Build a complete new image for `p` (engine, memory, stack, registers);
   // on failure `p` is untouched.
@@ -206,20 +205,24 @@ class Kernel final : public CpuEvents {
 
   std::unique_ptr<Terminal> terminal_;
   std::map<SharedFileKey, std::weak_ptr<uint8_t>> shared_file_memory_;
-  std::vector<std::shared_ptr<ProcessImage>> retired_images_;
   ProcessTable procs_;
   Process* current_ = nullptr;
   uint64_t next_inode_number_ = 4000;
   bool yield_requested_ = false;  // the running process must leave the CPU (exit, exec, block, sigreturn)
   std::function<bool(std::string*)> before_guest_code_;
-  int last_pid_run_ = 0;
   MemoryAccount memory_;
-  struct PendingFault {
-    int signal = 0;
-    uint64_t addr = 0;
-    std::string what;
-    uint64_t pc = ~0ull;  // the faulting instruction, when known better than the engine's PC
-  } pending_fault_;
+  // A fault a hook reported during the running turn, acted on when the
+  // turn ends; and the message of the last fatal one of PID 1 (the
+  // report's).
+  struct Faults {
+    struct Pending {
+      int signal = 0;
+      uint64_t addr = 0;
+      std::string what;
+      uint64_t pc = ~0ull;  // the faulting instruction, when known better than the engine's PC
+    } pending;
+    std::string init_message;
+  } faults_;
 
   // Stop state of the whole run.
   bool stopped_ = false;
@@ -236,7 +239,6 @@ class Kernel final : public CpuEvents {
   ProgramLoader loader_;
   SyscallDispatcher dispatcher_;
   ProcInfo proc_info_;  // /proc's view of the run
-  std::string last_fault_message_;
 };
 
 }  // namespace vmrun

@@ -39,7 +39,7 @@ void Kernel::drop_image(Process& p) {
   if (p.image->loaded == &p) p.image->loaded = nullptr;
   // The engine may be running this very hook: it is closed once emulation
   // has returned (reap_retired), if no other task still uses it.
-  retired_images_.push_back(std::move(p.image));
+  engines_.release(std::move(p.image));
   p.uc = nullptr;
   p.mem = nullptr;
   if (p.saved_regs) {
@@ -263,7 +263,7 @@ void Kernel::terminate(Process& p, int wait_status) {
       result_.exit_code = WEXITSTATUS(wait_status);
     } else {
       int sig = WTERMSIG(wait_status);
-      stop_run(StopReason::Signaled, last_fault_message_.empty() ? std::string(strsignal(sig)) : last_fault_message_);
+      stop_run(StopReason::Signaled, faults_.init_message.empty() ? std::string(strsignal(sig)) : faults_.init_message);
       result_.signal = sig;
     }
     return;

@@ -38,6 +38,10 @@ class ProcessTable {
   Map::iterator erase(Map::iterator it) { return tasks_.erase(it); }
   void clear() { tasks_.clear(); }
 
+  // The task that ran last (the scheduler's round robin goes on after it).
+  int last_run() const { return last_run_; }
+  void set_last_run(int id) { last_run_ = id; }
+
   // Thread-group leaders, ascending.
   std::vector<int> group_ids() const;
   // Live threads of the group `tgid` (at least 1).
@@ -46,6 +50,7 @@ class ProcessTable {
  private:
   Map tasks_;
   int next_id_ = 2;
+  int last_run_ = 0;
 };
 
 }  // namespace vmrun

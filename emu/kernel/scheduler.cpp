@@ -68,7 +68,7 @@ Process* Kernel::pick_next() {
   for (auto& [pid, p] : procs_) {
     if (p->state != ProcState::Runnable) continue;
     if (!first) first = p.get();
-    if (pid > last_pid_run_) return p.get();
+    if (pid > procs_.last_run()) return p.get();
   }
   return first;
 }
@@ -200,13 +200,7 @@ void Kernel::fire_timers() {
 }
 
 void Kernel::reap_retired() {
-  // An engine no task uses any more is kept warm for the next process of
-  // the same program, or closed (emu/engine/engine_pool.h).
-  for (auto& image : retired_images_) {
-    if (image.use_count() == 1) engines_.retire(std::move(image));
-    image.reset();
-  }
-  retired_images_.clear();
+  engines_.collect();
   // Threads and auto-reaped children leave no zombie behind. A group
   // leader that left early stays while other threads of its group run: the
   // group's exit status is reported through it (terminate).
@@ -226,7 +220,7 @@ void Kernel::reap_retired() {
 
 void Kernel::run_slice(Process& p) {
   current_ = &p;
-  last_pid_run_ = p.pid();
+  procs_.set_last_run(p.pid());
   vfs_->set_process(&p);
   if (!switch_in(p)) {
     terminate(p, SIGSEGV);
@@ -239,7 +233,7 @@ void Kernel::run_slice(Process& p) {
   deliver_pending_signals(p);
   if (stopped_ || p.state != ProcState::Runnable) return;
   yield_requested_ = false;
-  pending_fault_ = {};
+  faults_.pending = {};
   uint64_t fault_addr = 0;
   AddressSpace::Fault refused;
   if (p.mem) p.mem->take_fault(&refused);  // one left by a probe or a lookup
@@ -263,9 +257,9 @@ void Kernel::run_slice(Process& p) {
     return;  // exit, exec, block, sigreturn or vfork set resume_pc themselves
   if (p.uc != uc) return;  // the image was replaced
   p.resume_pc = meter_.stopped_before() != ~0ull ? meter_.stopped_before() : cpu().pc(uc);
-  if (pending_fault_.signal) {
-    if (pending_fault_.pc != ~0ull) p.resume_pc = pending_fault_.pc;
-    fault_signal(pending_fault_.signal, pending_fault_.addr, pending_fault_.what);
+  if (faults_.pending.signal) {
+    if (faults_.pending.pc != ~0ull) p.resume_pc = faults_.pending.pc;
+    fault_signal(faults_.pending.signal, faults_.pending.addr, faults_.pending.what);
     return;
   }
   if (e != UC_ERR_OK) {

@@ -128,7 +128,7 @@ void Kernel::deliver_pending_signals(Process& p) {
         p.reported_stop = false;
         return;
       }
-      if (&p == find_process(1)) last_fault_message_.clear();
+      if (&p == find_process(1)) faults_.init_message.clear();
       terminate(p, sig);  // no core is written (RLIMIT_CORE is 0), so no core flag
       return;
     }
@@ -205,7 +205,7 @@ void Kernel::fault_signal(int sig, uint64_t addr, const std::string& why) {
   }
   // A fault that is blocked or ignored cannot be survived: Linux forces
   // the default action.
-  if (p.pid() == 1) last_fault_message_ = why;
+  if (p.pid() == 1) faults_.init_message = why;
   terminate(p, sig);
 }
 
