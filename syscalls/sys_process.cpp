@@ -3,7 +3,6 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <unicorn/unicorn.h>
 
 #include <csignal>
 #include <cstring>
@@ -189,23 +188,18 @@ Result<uint64_t> sys_set_tid_address(Kernel& k, const SyscallArgs& a) {
 
 Result<uint64_t> sys_arch_prctl(Kernel& k, const SyscallArgs& a) {
   constexpr int kSetGs = 0x1001, kSetFs = 0x1002, kGetFs = 0x1003, kGetGs = 0x1004;
+  using Base = GuestCpu::SegmentBase;
   uc_struct* uc = k.proc().uc;
   uint64_t v = 0;
   switch (a.i32(0)) {
     case kSetFs:
-      if (a[1] >= k.mem().user_top()) return Err{EPERM};
-      k.cpu().set_tls(uc, a[1]);
-      return 0;
     case kSetGs:
       if (a[1] >= k.mem().user_top()) return Err{EPERM};
-      uc_reg_write(uc, UC_X86_REG_GS_BASE, &a.a[1]);
+      if (!k.cpu().set_segment_base(uc, a.i32(0) == kSetFs ? Base::Fs : Base::Gs, a[1])) return Err{EINVAL};
       return 0;
     case kGetFs:
-      uc_reg_read(uc, UC_X86_REG_FS_BASE, &v);
-      TRY_VOID(k.mem().write<uint64_t>({a[1]}, v));
-      return 0;
     case kGetGs:
-      uc_reg_read(uc, UC_X86_REG_GS_BASE, &v);
+      if (!k.cpu().segment_base(uc, a.i32(0) == kGetFs ? Base::Fs : Base::Gs, &v)) return Err{EINVAL};
       TRY_VOID(k.mem().write<uint64_t>({a[1]}, v));
       return 0;
     default: return Err{EINVAL};

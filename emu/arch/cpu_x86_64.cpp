@@ -331,6 +331,12 @@ class X86_64Cpu final : public GuestCpu {
   }
 
   void set_tls(uc_struct* uc, uint64_t value) override { uc_reg_write(uc, UC_X86_REG_FS_BASE, &value); }
+  bool segment_base(uc_struct* uc, SegmentBase which, uint64_t* value) const override {
+    return uc_reg_read(uc, which == SegmentBase::Fs ? UC_X86_REG_FS_BASE : UC_X86_REG_GS_BASE, value) == UC_ERR_OK;
+  }
+  bool set_segment_base(uc_struct* uc, SegmentBase which, uint64_t value) override {
+    return uc_reg_write(uc, which == SegmentBase::Fs ? UC_X86_REG_FS_BASE : UC_X86_REG_GS_BASE, &value) == UC_ERR_OK;
+  }
 
   bool install_hooks(uc_struct* uc, CpuEvents* events) override {
     events_ = events;

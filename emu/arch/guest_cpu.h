@@ -88,6 +88,10 @@ class GuestCpu {
   virtual SyscallRegs read_syscall(uc_struct* uc) const = 0;
   virtual void write_syscall_result(uc_struct* uc, uint64_t value) = 0;
   virtual void set_tls(uc_struct* uc, uint64_t value) = 0;
+  // x86-64's FS and GS segment bases (arch_prctl); false elsewhere.
+  enum class SegmentBase { Fs, Gs };
+  virtual bool segment_base(uc_struct* uc, SegmentBase which, uint64_t* value) const { return false; }
+  virtual bool set_segment_base(uc_struct* uc, SegmentBase which, uint64_t value) { return false; }
   // Drop to user privilege before the program's first instruction, where
   // the architecture needs it; runs with no hooks installed. `scratch` is
   // an address with a free page the backend may use briefly.

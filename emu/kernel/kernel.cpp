@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <unicorn/unicorn.h>
 
 #include <algorithm>
 #include <csignal>
@@ -99,12 +98,12 @@ void Kernel::on_syscall() {
     p.pending = regs;
     p.state = ProcState::Blocked;
     yield_requested_ = true;
-    uc_emu_stop(uc);
+    meter_.stop();
     return;
   }
   if (yield_requested_) {
     // exit, exec, sigreturn, vfork: the handler arranged the state.
-    uc_emu_stop(uc);
+    meter_.stop();
     return;
   }
   cpu().write_syscall_result(uc, r.value);
@@ -112,7 +111,7 @@ void Kernel::on_syscall() {
   // instruction, as Linux does on return from the syscall.
   if (p.signals.all_pending() & ~p.signals.mask) {
     yield_requested_ = true;
-    uc_emu_stop(uc);
+    meter_.stop();
   }
 }
 

@@ -1,6 +1,6 @@
 #include "emu/kernel/process.h"
 
-#include <unicorn/unicorn.h>
+#include "emu/engine/cpu_context.h"
 
 namespace vmrun {
 
@@ -81,11 +81,9 @@ ProcessImage::ProcessImage(uc_struct* u, std::unique_ptr<AddressSpace> m) : uc(u
 
 ProcessImage::~ProcessImage() {
   mem.reset();
-  if (uc) uc_close(uc);
+  close_engine(uc);
 }
 
-Process::~Process() {
-  if (saved_regs) uc_context_free(saved_regs);
-}
+Process::~Process() = default;
 
 }  // namespace vmrun

@@ -14,6 +14,7 @@
 #include "emu/mm/guest_memory.h"
 #include "emu/arch/signal_frame.h"
 #include "emu/engine/block_counts.h"
+#include "emu/engine/cpu_context.h"
 #include "rootfs/vfs.h"
 
 struct uc_struct;
@@ -150,7 +151,7 @@ class Process final : public fs::ProcessView {
   std::shared_ptr<ProcessImage> image;
   uc_struct* uc = nullptr;      // image->uc, cached
   AddressSpace* mem = nullptr;  // image->mem, cached
-  uc_context* saved_regs = nullptr;  // our registers while another task holds the engine
+  SavedCpu saved_regs;  // our registers while another task holds the engine
   bool has_result_on_resume = false;  // a syscall result to write once our registers are back
   uint64_t result_on_resume = 0;
   int tgid = 0;  // thread group (the process id getpid returns)

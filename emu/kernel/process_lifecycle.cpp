@@ -2,7 +2,6 @@
 // exit, wait. Orphans are reparented to pid 1; when pid 1 ends, the run
 // ends with its status, as in a container.
 #include <sys/wait.h>
-#include <unicorn/unicorn.h>
 
 #include <climits>
 #include <csignal>
@@ -10,20 +9,14 @@
 
 #include "emu/kernel/kernel.h"
 
+#include "emu/engine/cpu_context.h"
+
 namespace vmrun {
 namespace {
 
 constexpr uint64_t kCloneVm = 0x100, kCloneFiles = 0x400, kCloneSighand = 0x800, kCloneVfork = 0x4000,
                    kCloneThread = 0x10000, kCloneSettls = 0x80000;
 
-// Copy the CPU registers of one engine into another of the same kind.
-bool copy_registers(uc_struct* from, uc_struct* to) {
-  uc_context* ctx = nullptr;
-  if (uc_context_alloc(from, &ctx) != UC_ERR_OK) return false;
-  bool ok = uc_context_save(from, ctx) == UC_ERR_OK && uc_context_restore(to, ctx) == UC_ERR_OK;
-  uc_context_free(ctx);
-  return ok;
-}
 
 }  // namespace
 
@@ -42,10 +35,7 @@ void Kernel::drop_image(Process& p) {
   engines_.release(std::move(p.image));
   p.uc = nullptr;
   p.mem = nullptr;
-  if (p.saved_regs) {
-    uc_context_free(p.saved_regs);
-    p.saved_regs = nullptr;
-  }
+  p.saved_regs.reset();
 }
 
 bool Kernel::switch_in(Process& p) {
@@ -53,10 +43,9 @@ bool Kernel::switch_in(Process& p) {
   if (img.loaded == &p) return true;
   if (img.loaded) {
     Process& out = *img.loaded;
-    if (!out.saved_regs && uc_context_alloc(img.uc, &out.saved_regs) != UC_ERR_OK) return false;
-    if (uc_context_save(img.uc, out.saved_regs) != UC_ERR_OK) return false;
+    if (!out.saved_regs.save(img.uc)) return false;
   }
-  if (!p.saved_regs || uc_context_restore(img.uc, p.saved_regs) != UC_ERR_OK) return false;
+  if (!p.saved_regs.restore(img.uc)) return false;
   img.loaded = &p;
   return true;
 }
@@ -100,19 +89,14 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
     // Build the child's registers from the parent's, then put the
     // parent's back: it is the one running this hook.
     uc_struct* uc = parent.uc;
-    uc_context* mine = nullptr;
-    if (uc_context_alloc(uc, &mine) != UC_ERR_OK || uc_context_save(uc, mine) != UC_ERR_OK ||
-        uc_context_alloc(uc, &c.saved_regs) != UC_ERR_OK) {
-      if (mine) uc_context_free(mine);
-      return Err{ENOMEM};
-    }
+    SavedCpu mine;
+    if (!mine.save(uc) || !c.saved_regs.save(uc)) return Err{ENOMEM};
     cpu().write_syscall_result(uc, 0);
     cpu().set_pc(uc, parent.resume_pc);
     if (child_stack) cpu().set_stack_pointer(uc, child_stack);
     if (flags & kCloneSettls) cpu().set_tls(uc, tls);
-    uc_context_save(uc, c.saved_regs);
-    uc_context_restore(uc, mine);
-    uc_context_free(mine);
+    c.saved_regs.save(uc);
+    mine.restore(uc);
     c.image = parent.image;
     c.uc = parent.uc;
     c.mem = parent.mem;
@@ -142,7 +126,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
     uc_struct* uc = image->uc;
     if (!image->mem->copy_from(*parent.mem).ok()) return Err{ENOMEM};
     image->mem->drop_parked();
-    if (!copy_registers(parent.uc, uc)) return Err{EAGAIN};
+    if (!copy_cpu(parent.uc, uc)) return Err{EAGAIN};
     if (!engines_.ensure_hooks(*image)) return Err{EAGAIN};
     image->code_tag = parent.image->code_tag;
     image->brk_start = parent.image->brk_start;

@@ -9,7 +9,6 @@
 #include <spdlog/spdlog.h>
 #include <time.h>
 #include <unistd.h>
-#include <unicorn/unicorn.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -20,7 +19,8 @@
 #include <vector>
 
 #include "emu/kernel/kernel.h"
-#include "emu/engine/unicorn_private.h"
+
+#include "emu/engine/cpu_context.h"
 
 namespace vmrun {
 namespace {
@@ -238,7 +238,7 @@ void Kernel::run_slice(Process& p) {
   AddressSpace::Fault refused;
   if (p.mem) p.mem->take_fault(&refused);  // one left by a probe or a lookup
   uc_struct* uc = p.uc;
-  auto e = static_cast<uc_err>(meter_.run_turn(uc, &p.image->block_counts, &p.image->tail_hook_installed, p.resume_pc,
+  int e = (meter_.run_turn(uc, &p.image->block_counts, &p.image->tail_hook_installed, p.resume_pc,
                                                kQuantum, Terminal::host_signal_pending()));
   charge_cpu(p);
   if (stopped_) return;
@@ -262,21 +262,19 @@ void Kernel::run_slice(Process& p) {
     fault_signal(faults_.pending.signal, faults_.pending.addr, faults_.pending.what);
     return;
   }
-  if (e != UC_ERR_OK) {
+  if (EngineStop how = classify_engine_error(e); how != EngineStop::Normal) {
     char buf[160];
     int sig = SIGSEGV;
-    // The TLB-fill hook refused the access (guest_memory.h): Unicorn
-    // reports it as an unhandled CPU exception.
-    if (e == UC_ERR_EXCEPTION && p.mem && p.mem->take_fault(&refused)) {
+    if (how == EngineStop::RefusedAccess && p.mem && p.mem->take_fault(&refused)) {
       fault_addr = refused.addr;
       std::snprintf(buf, sizeof buf, "invalid memory %s (address 0x%llx, pc 0x%llx)", refused.access,
                     static_cast<unsigned long long>(fault_addr), static_cast<unsigned long long>(p.resume_pc));
       fault_signal(sig, fault_addr, buf);
       return;
     }
-    if (e == UC_ERR_INSN_INVALID) sig = cpu().invalid_instruction_signal(uc, p.resume_pc);
-    if (e == UC_ERR_READ_UNALIGNED || e == UC_ERR_WRITE_UNALIGNED || e == UC_ERR_FETCH_UNALIGNED) sig = SIGBUS;
-    std::snprintf(buf, sizeof buf, "%s (address 0x%llx, pc 0x%llx)", uc_strerror(e),
+    if (how == EngineStop::InvalidInstruction) sig = cpu().invalid_instruction_signal(uc, p.resume_pc);
+    if (how == EngineStop::Unaligned) sig = SIGBUS;
+    std::snprintf(buf, sizeof buf, "%s (address 0x%llx, pc 0x%llx)", engine_error_text(e),
                   static_cast<unsigned long long>(fault_addr), static_cast<unsigned long long>(p.resume_pc));
     fault_signal(sig, fault_addr, buf);
     return;

@@ -1,7 +1,6 @@
 // Signals: generation (kill, faults, SIGCHLD), default actions, delivery to
 // handlers through kernel-layout frames (emu/arch/signal_frame_*.cpp), and
 // sigreturn. Interrupted syscalls return EINTR or restart under SA_RESTART.
-#include <unicorn/unicorn.h>
 
 #include <climits>
 #include <csignal>

@@ -1,12 +1,12 @@
 #include "emu/mm/guest_memory.h"
 
 #include <sys/mman.h>
-#include <unicorn/unicorn.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 
+#include "emu/engine/memory_binding.h"
 #include "emu/engine/unicorn_private.h"
 
 namespace vmrun {
@@ -15,9 +15,8 @@ AddressSpace::AddressSpace(uc_struct* uc, MemoryAccount* account, uint64_t user_
     : uc_(uc), arena_(uc), account_(account ? account : &own_account_), user_top_(user_top) {
   // Without the hook Unicorn's virtual TLB would map every address to the
   // same physical one with any permission: no mapping is made then.
-  uc_hook h;
-  engine_ready_ = uc_ && uc_ctl_tlb_mode(uc_, UC_TLB_VIRTUAL) == UC_ERR_OK &&
-                  uc_hook_add(uc_, &h, UC_HOOK_TLB_FILL, reinterpret_cast<void*>(&tlb_fill), this, 1, 0) == UC_ERR_OK;
+  tlb_binding_ = {&tlb_fill, this};
+  engine_ready_ = uc_ && engine_memory::use_virtual_tlb(uc_, &tlb_binding_);
 }
 
 AddressSpace::~AddressSpace() {
@@ -27,26 +26,27 @@ AddressSpace::~AddressSpace() {
   account(-static_cast<int64_t>(mapped_bytes_));
 }
 
-bool AddressSpace::tlb_fill(uc_struct*, uint64_t vaddr, int type, void* entry, void* self) {
+bool AddressSpace::tlb_fill(void* self, uint64_t vaddr, engine_memory::Access access, uint64_t* paddr,
+                            uint32_t* prot) {
+  using engine_memory::Access;
   auto* as = static_cast<AddressSpace*>(self);
-  auto* e = static_cast<uc_tlb_entry*>(entry);
   const StandIn& si = as->stand_in_;
   if (vaddr >= si.lo && vaddr < si.hi) {  // a kernel-side lookup (stand_in)
-    e->paddr = si.paddr + (vaddr - si.lo);
-    e->perms = static_cast<uc_prot>(si.perms);
+    *paddr = si.paddr + (vaddr - si.lo);
+    *prot = si.perms;
     if (si.stale) as->tlb_stale_ = true;
     return true;
   }
   const Vma* v = as->find(vaddr);
-  uint32_t need = type == UC_MEM_WRITE ? kProtWrite : type == UC_MEM_FETCH ? kProtExec : kProtRead;
+  uint32_t need = access == Access::Write ? kProtWrite : access == Access::Fetch ? kProtExec : kProtRead;
   if (!v || !(v->prot & need)) {
     as->fault_ = {vaddr, need == kProtWrite ? "write" : need == kProtExec ? "fetch" : "read"};
     as->fault_pending_ = true;
     return false;
   }
-  e->paddr = reinterpret_cast<uint64_t>(v->host + (vaddr - v->start));
+  *paddr = reinterpret_cast<uint64_t>(v->host + (vaddr - v->start));
   // Prot's bits are UC_PROT_READ/WRITE/EXEC's.
-  e->perms = static_cast<uc_prot>(v->prot & 7);
+  *prot = v->prot & 7;
   return true;
 }
 
@@ -69,18 +69,18 @@ bool AddressSpace::take_fault(Fault* out) {
 }
 
 bool AddressSpace::run_to_exit(uint64_t from, uint64_t until) {
-  uc_err e = UC_ERR_MAP;
+  bool ran = false;
   const uint64_t stop = page_down(until);
   const Vma* v = find(stop);
   if (!v || stop < kPageSize) return false;
   // The page below the stop, looked up as code, answers with the stop's
   // own page; the run itself never touches that page.
   with_stand_in({stop - kPageSize, stop, reinterpret_cast<uint64_t>(v->host + (stop - v->start)), kProtExec, true},
-                [&] { e = uc_emu_start(uc_, from, until, 0, 0); });
+                [&] { ran = engine_memory::run_until(uc_, from, until); });
   flush_tlb_if_stale();  // the stand-in entry must not outlive the run
   Fault ignored;
   take_fault(&ignored);
-  return e == UC_ERR_OK;
+  return ran;
 }
 
 void AddressSpace::drop_code(const Vma& v, uint64_t lo, uint64_t hi, bool live) {
@@ -90,20 +90,19 @@ void AddressSpace::drop_code(const Vma& v, uint64_t lo, uint64_t hi, bool live) 
   // while `v` still answers for its addresses.
   if (lo >= hi) return;
   with_stand_in({v.start, v.end, reinterpret_cast<uint64_t>(v.host), v.prot | kProtExec, !live},
-                [&] { uc_ctl_remove_cache(uc_, lo, hi); });
+                [&] { engine_memory::drop_translations(uc_, lo, hi); });
 }
 
 void AddressSpace::flush_tlb_if_stale() {
   if (!tlb_stale_) return;
-  uc_ctl_flush_tlb(uc_);
+  engine_memory::flush_tlb(uc_);
   tlb_stale_ = false;
 }
 
 bool AddressSpace::register_shared(const Vma& v) {
   uint8_t* base = v.backing.get();
   if (shared_regions_.count(base)) return true;
-  if (uc_mem_map_ptr(uc_, reinterpret_cast<uint64_t>(base), v.backing_len, UC_PROT_ALL, base) != UC_ERR_OK)
-    return false;
+  if (!engine_memory::map_host(uc_, base, v.backing_len)) return false;
   shared_regions_[base] = v.backing_len;
   return true;
 }
@@ -127,7 +126,7 @@ void AddressSpace::release_unused_shared() {
     // the entries this leaves are flushed.
     const uint64_t base = reinterpret_cast<uint64_t>(it->first), len = it->second;
     with_stand_in({base, base + len, base, kProtRead | kProtWrite | kProtExec, true},
-                  [&] { uc_mem_unmap(uc_, base, len); });
+                  [&] { engine_memory::unmap_host(uc_, base, len); });
     flush_tlb_if_stale();
     it = shared_regions_.erase(it);
   }

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "emu/engine/memory_binding.h"
 #include "emu/mm/host_arena.h"
 #include "rootfs/file.h"
 
@@ -210,7 +211,7 @@ class AddressSpace {
 
  private:
   void write_piece(const Vma& v, uint64_t lo, uint64_t hi);
-  static bool tlb_fill(uc_struct* uc, uint64_t vaddr, int type, void* entry, void* self);
+  static bool tlb_fill(void* self, uint64_t vaddr, engine_memory::Access access, uint64_t* paddr, uint32_t* prot);
   // Drop Unicorn's translations of [lo, hi) inside area v (one contiguous
   // host piece). `live`: v is in the table, unchanged, so the TLB entry the
   // lookup may create is a correct one; otherwise the TLB is marked stale.
@@ -233,6 +234,7 @@ class AddressSpace {
 
   uc_struct* uc_;
   HostArena arena_;
+  engine_memory::TlbBinding tlb_binding_;
   bool engine_ready_ = false;     // virtual-TLB mode and hook in place
   bool tlb_stale_ = false;        // a mapping narrowed since the last flush
   // Kernel-side lookups that are not the guest's (drop_code, run_to_exit,

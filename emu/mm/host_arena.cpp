@@ -1,7 +1,8 @@
 #include "emu/mm/host_arena.h"
 
+#include "emu/engine/memory_binding.h"
+
 #include <sys/mman.h>
-#include <unicorn/unicorn.h>
 
 #include <cerrno>
 
@@ -41,7 +42,7 @@ HostArena::Slab* HostArena::add_slab(uint64_t min_len) {
   auto* b = static_cast<uint8_t*>(base);
   // Registered with every permission: the TLB-fill hook grants each page
   // only its guest area's protection.
-  if (uc_mem_map_ptr(uc_, reinterpret_cast<uint64_t>(b), size, UC_PROT_ALL, b) != UC_ERR_OK) {
+  if (!engine_memory::map_host(uc_, b, size)) {
     munmap(base, size);
     return nullptr;
   }
