@@ -261,7 +261,7 @@ int main(int argc, char** argv) {
     }
   } else {
     // The default root filesystem follows the program's architecture.
-    for (vmrun::Arch a : {vmrun::Arch::X86_64, vmrun::Arch::RiscV64}) {
+    for (vmrun::Arch a : vmrun::all_arches()) {
       std::string dir = default_rootfs_base() + "/" + vmrun::arch_name(a);
       if (is_dir(dir)) config.rootfs_by_arch[a] = dir;
     }

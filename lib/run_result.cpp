@@ -8,13 +8,7 @@
 
 namespace vmrun {
 
-const char* arch_name(Arch arch) { return arch == Arch::X86_64 ? "x86_64" : "riscv64"; }
-
-std::optional<Arch> parse_arch(const std::string& name) {
-  if (name == "x86_64" || name == "x86-64" || name == "amd64") return Arch::X86_64;
-  if (name == "riscv64" || name == "rv64") return Arch::RiscV64;
-  return std::nullopt;
-}
+// arch_name and parse_arch: emu/arch/guest_abi.cpp (GuestAbi's names).
 
 const char* stop_reason_name(StopReason r) {
   switch (r) {

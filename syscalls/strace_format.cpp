@@ -1,3 +1,4 @@
+#include "emu/arch/guest_abi.h"
 #include "syscalls/strace_format.h"
 
 #include <cstdio>
@@ -320,7 +321,7 @@ std::string mmap_flags(uint64_t flags, Arch arch) {
   }
   uint64_t rest = flags & ~kMapTypeMask;
   add_flags(out, rest, kMapFlags);
-  if (arch == Arch::X86_64) add_flags(out, rest, kMapFlagsX86);
+  if (GuestAbi::of(arch).has_map_32bit) add_flags(out, rest, kMapFlagsX86);
   return finish(std::move(out), rest);
 }
 
@@ -408,7 +409,7 @@ std::string socket_type(uint64_t type) {
 std::string prctl_option(uint64_t option) { return enum_int(option, kPrctl); }
 
 std::string arch_prctl_code(uint64_t code, Arch arch) {
-  if (arch == Arch::X86_64)
+  if (GuestAbi::of(arch).has_arch_prctl)
     if (const char* name = find_name(static_cast<uint32_t>(code), kArchPrctlX86)) return name;
   return hex(static_cast<uint32_t>(code));
 }

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 
+#include "emu/arch/guest_abi.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {
@@ -78,7 +79,7 @@ Result<std::shared_ptr<EpollFile>> epoll_arg(Kernel& k, int fd) {
 }
 
 // struct epoll_event is packed (12 bytes) on x86-64 and 16 bytes on riscv64.
-size_t event_size(Arch arch) { return arch == Arch::X86_64 ? 12 : 16; }
+size_t event_size(Arch arch) { return GuestAbi::of(arch).epoll_event_size; }
 
 Result<uint64_t> sys_epoll_ctl(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto ep, epoll_arg(k, a.fd(0)));
@@ -91,7 +92,7 @@ Result<uint64_t> sys_epoll_ctl(Kernel& k, const SyscallArgs& a) {
     uint8_t raw[16] = {};
     TRY_VOID(k.mem().copy_in({a[3]}, raw, event_size(k.arch())));
     std::memcpy(&events, raw, 4);
-    std::memcpy(&data, raw + (k.arch() == Arch::X86_64 ? 4 : 8), 8);
+    std::memcpy(&data, raw + GuestAbi::of(k.arch()).epoll_data_offset, 8);
   }
   auto it = ep->interests.find(fd);
   bool present = it != ep->interests.end() && !it->second.file.expired();

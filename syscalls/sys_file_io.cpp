@@ -12,6 +12,7 @@
 
 #include <csignal>
 
+#include "emu/arch/guest_abi.h"
 #include "emu/kernel/pipe.h"
 #include "emu/kernel/terminal.h"
 #include "syscalls/handler_util.h"
@@ -286,7 +287,7 @@ Result<uint64_t> sys_fcntl(Kernel& k, const SyscallArgs& a) {
     case F_SETFD:
       TRY_VOID(k.proc().fds->set_cloexec(fd, a[2] & FD_CLOEXEC));
       return 0;
-    case F_GETFL: return static_cast<uint64_t>(f->flags | (k.arch() == Arch::X86_64 ? 0100000 : 0));
+    case F_GETFL: return static_cast<uint64_t>(f->flags | GuestAbi::of(k.arch()).getfl_always);
     case F_SETFL: {
       constexpr int kSettable = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
       f->flags = (f->flags & ~kSettable) | (a.i32(2) & kSettable);

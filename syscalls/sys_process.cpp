@@ -39,8 +39,9 @@ Result<uint64_t> sys_clone(Kernel& k, const SyscallArgs& a) {
   // x86-64: flags, stack, parent_tid, child_tid, tls; riscv64: flags,
   // stack, parent_tid, tls, child_tid.
   uint64_t flags = a[0], stack = a[1], parent_tid = a[2];
-  uint64_t tls = k.arch() == Arch::X86_64 ? a[4] : a[3];
-  uint64_t child_tid = k.arch() == Arch::X86_64 ? a[3] : a[4];
+  const GuestAbi& abi = GuestAbi::of(k.arch());
+  uint64_t tls = a[abi.clone_tls_arg];
+  uint64_t child_tid = a[abi.clone_child_tid_arg];
   constexpr uint64_t kParentSettid = 0x100000, kChildSettid = 0x1000000, kChildCleartid = 0x200000;
   TRY_ASSIGN(int pid, k.fork_current(flags, stack, tls));
   if (flags & kParentSettid) (void)k.mem().write<int32_t>({parent_tid}, pid);

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstring>
 
+#include "emu/arch/guest_abi.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {
@@ -13,19 +14,18 @@ constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 
 
 // The guest's struct sigaction: handler, flags, restorer, mask on x86-64
 // (32 bytes); handler, flags, mask on riscv64 (24 bytes).
-size_t sigaction_size(Arch arch) { return arch == Arch::X86_64 ? 32 : 24; }
+size_t sigaction_size(Arch arch) { return GuestAbi::of(arch).sigaction_size; }
 
 SigAction decode(Arch arch, const uint64_t* w) {
-  if (arch == Arch::X86_64) return SigAction{w[0], w[1], w[2], w[3]};
-  return SigAction{w[0], w[1], 0, w[2]};
+  const GuestAbi& abi = GuestAbi::of(arch);
+  int r = abi.sigaction_restorer_word;
+  return SigAction{w[0], w[1], r >= 0 ? w[r] : 0, w[abi.sigaction_mask_word]};
 }
 
 void encode(Arch arch, const SigAction& a, uint64_t* w) {
-  if (arch == Arch::X86_64) {
-    w[0] = a.handler, w[1] = a.flags, w[2] = a.restorer, w[3] = a.mask;
-  } else {
-    w[0] = a.handler, w[1] = a.flags, w[2] = a.mask;
-  }
+  const GuestAbi& abi = GuestAbi::of(arch);
+  w[0] = a.handler, w[1] = a.flags, w[abi.sigaction_mask_word] = a.mask;
+  if (abi.sigaction_restorer_word >= 0) w[abi.sigaction_restorer_word] = a.restorer;
 }
 
 Result<uint64_t> sys_rt_sigaction(Kernel& k, const SyscallArgs& a) {

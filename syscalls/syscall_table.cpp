@@ -67,14 +67,25 @@ std::vector<std::string> syscall_row_problems(const std::vector<std::span<const 
   return problems;
 }
 
+// Each architecture's number lists (the generated ones, and riscv64's
+// newer calls).
+struct ArchNumbers {
+  Arch arch;
+  std::span<const NumberedName> lists[2];
+};
+const ArchNumbers kArchNumbers[] = {
+    {Arch::X86_64, {kX86_64Numbers, {}}},
+    {Arch::RiscV64, {kRiscV64Numbers, kRiscV64Newer}},
+};
+
 SyscallTable build_table(Arch arch) {
   std::map<std::string_view, const SyscallDef*> defs;
   for (auto family : all_syscall_families())
     for (auto& d : family) defs.emplace(d.name, &d);  // duplicates: syscall_row_problems, tested
-  std::span<const NumberedName> numbers =
-      arch == Arch::X86_64 ? std::span<const NumberedName>(kX86_64Numbers) : std::span<const NumberedName>(kRiscV64Numbers);
-  std::vector<NumberedName> all(numbers.begin(), numbers.end());
-  if (arch == Arch::RiscV64) all.insert(all.end(), std::begin(kRiscV64Newer), std::end(kRiscV64Newer));
+  std::vector<NumberedName> all;
+  for (const ArchNumbers& n : kArchNumbers)
+    if (n.arch == arch)
+      for (auto list : n.lists) all.insert(all.end(), list.begin(), list.end());
   SyscallTable t;
   uint32_t max_nr = 0;
   for (auto& n : all) max_nr = std::max(max_nr, n.nr);
@@ -87,9 +98,12 @@ SyscallTable build_table(Arch arch) {
 }
 
 const SyscallTable& SyscallTable::for_arch(Arch arch) {
-  static const SyscallTable x86 = build_table(Arch::X86_64);
-  static const SyscallTable rv = build_table(Arch::RiscV64);
-  return arch == Arch::X86_64 ? x86 : rv;
+  static const std::map<Arch, SyscallTable> tables = [] {
+    std::map<Arch, SyscallTable> t;
+    for (const ArchNumbers& n : kArchNumbers) t.emplace(n.arch, build_table(n.arch));
+    return t;
+  }();
+  return tables.at(arch);
 }
 
 }  // namespace vmrun

@@ -6,6 +6,7 @@
 #include <csignal>
 
 #include "emu/arch/guest_cpu.h"
+#include "emu/arch/signal_frame.h"
 #include "emu/mm/guest_memory.h"
 #include "emu/engine/unicorn_private.h"
 #include "emu/engine/unicorn_version.h"
@@ -94,6 +95,7 @@ class RiscV64Cpu final : public GuestCpu {
 
   void write_syscall_result(uc_struct* uc, uint64_t value) override { uc_reg_write(uc, xreg(10), &value); }
 
+  bool map_signal_trampoline(AddressSpace& mem) override { return map_riscv_sigreturn_trampoline(mem).ok(); }
   void set_tls(uc_struct* uc, uint64_t value) override { uc_reg_write(uc, xreg(4), &value); }
 
   // Unicorn starts the hart in machine mode, where the guest could write

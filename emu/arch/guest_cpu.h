@@ -96,6 +96,9 @@ class GuestCpu {
   // the architecture needs it; runs with no hooks installed. `scratch` is
   // an address with a free page the backend may use briefly.
   virtual bool enter_user_mode(uc_struct* uc, class AddressSpace& mem, uint64_t scratch) { return true; }
+  // Map the code signal handlers return through, where the architecture
+  // has no SA_RESTORER (riscv64: the vDSO's rt_sigreturn, which we lack).
+  virtual bool map_signal_trampoline(class AddressSpace& mem) { return true; }
   // The signal for an instruction Unicorn refused as invalid (without
   // calling the interrupt hook) at `pc`.
   virtual int invalid_instruction_signal(uc_struct* uc, uint64_t pc) const;

@@ -1,5 +1,7 @@
 #include "emu/kernel/kernel.h"
 
+#include "emu/arch/guest_abi.h"
+
 #include <elf.h>
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
@@ -159,7 +161,7 @@ bool Kernel::make_vfs(Arch arch, std::string* error) {
   uint64_t total = config_.limits.max_memory ? config_.limits.max_memory : (4ull << 30);
   vc.meminfo = "MemTotal:        " + std::to_string(total >> 10) + " kB\nMemFree:         " +
                std::to_string(total >> 11) + " kB\n";
-  vc.cpuinfo = ProcInfo::cpuinfo_text(arch);
+  vc.cpuinfo = GuestAbi::of(arch).cpuinfo;
   vc.stat = [this] { return proc_info_.stat_text(); };
   vc.loadavg = [this] { return proc_info_.loadavg_text(); };
   vfs_ = fs::Vfs::create(vc, error);
@@ -261,7 +263,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
     }
     return true;
   };
-  Arch want = config_.arch.value_or(Arch::X86_64);
+  Arch want = config_.arch.value_or(GuestAbi::kDefault);
   if (!enter(want)) return false;
   if (!config_.arch) {
     std::optional<Arch> actual = ProgramLoader::probe_arch(*vfs_, cwd, program);

@@ -37,12 +37,4 @@ std::string ProcInfo::loadavg_text() const {
          std::to_string(tasks_.created()) + "\n";
 }
 
-std::string ProcInfo::cpuinfo_text(Arch arch) {
-  if (arch == Arch::X86_64)
-    return "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 58\n"
-           "model name\t: vmrun virtual CPU\nflags\t\t: fpu tsc cx8 cmov mmx fxsr sse sse2 pni ssse3 cx16 "
-           "sse4_1 sse4_2 popcnt lahf_lm syscall nx lm\n\n";
-  return "processor\t: 0\nhart\t\t: 0\nisa\t\t: rv64imafdc\nmmu\t\t: sv39\n\n";
-}
-
 }  // namespace vmrun

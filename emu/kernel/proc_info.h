@@ -1,6 +1,6 @@
 // What the guest's /proc shows about the sandbox as a whole and its
 // processes: the /proc/<pid> directories (fs::ProcessDirectory),
-// /proc/stat, /proc/loadavg and /proc/cpuinfo.
+// /proc/stat and /proc/loadavg (/proc/cpuinfo is the GuestAbi's).
 #pragma once
 
 #include <string>
@@ -28,7 +28,6 @@ class ProcInfo final : public fs::ProcessDirectory {
 
   std::string stat_text() const;
   std::string loadavg_text() const;
-  static std::string cpuinfo_text(Arch arch);
 
  private:
   const ProcessTable& tasks_;

@@ -1,5 +1,7 @@
 #include "emu/loader/elf_loader.h"
 
+#include "emu/arch/guest_abi.h"
+
 #include <elf.h>
 
 #include <algorithm>
@@ -42,7 +44,7 @@ bool parse_elf(std::string_view file, ElfImage* out, std::string* error) {
     *error = "not a little-endian ELF file";
     return false;
   }
-  if (eh.e_machine != EM_X86_64 && eh.e_machine != EM_RISCV) {
+  if (!GuestAbi::for_machine(eh.e_machine)) {
     *error = "ELF machine " + std::to_string(eh.e_machine) + " is not x86-64 or riscv64";
     return false;
   }

@@ -19,7 +19,7 @@ struct ElfSegment {
 };
 
 struct ElfImage {
-  uint16_t machine = 0;     // EM_X86_64 or EM_RISCV
+  uint16_t machine = 0;     // e_machine: one GuestAbi::for_machine knows
   bool position_independent = false;  // ET_DYN
   uint64_t entry = 0;
   uint64_t phoff = 0, phnum = 0, phentsize = 0;

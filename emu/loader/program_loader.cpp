@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "emu/arch/guest_abi.h"
 #include "emu/kernel/process.h"
 #include "emu/loader/elf_loader.h"
 
@@ -88,7 +89,7 @@ bool ProgramLoader::load_at_depth(fs::Vfs& vfs, const fs::DirRef& cwd, const std
     if (!interp_image.interpreter.empty() || !interp_image.position_independent || interp_image.machine != image.machine)
       return fail(StopReason::CannotExecute, "interpreter " + image.interpreter + " is not a usable ld.so", ELIBBAD);
   }
-  Arch arch = image.machine == EM_X86_64 ? Arch::X86_64 : Arch::RiscV64;
+  Arch arch = GuestAbi::for_machine(image.machine)->arch;  // parse_elf took only known machines
   if (config_.arch && *config_.arch != arch)
     return fail(StopReason::CannotExecute, std::string("Exec format error: a ") + arch_name(arch) +
                                                " program, but the sandbox runs " + arch_name(*config_.arch));
@@ -123,8 +124,7 @@ bool ProgramLoader::load_at_depth(fs::Vfs& vfs, const fs::DirRef& cwd, const std
                   interp.error());
     start_pc = interp->entry;
   }
-  if (arch == Arch::RiscV64 && !map_riscv_sigreturn_trampoline(mem).ok())
-    return fail(StopReason::SandboxError, "cannot map the signal trampoline");
+  if (!cpu.map_signal_trampoline(mem)) return fail(StopReason::SandboxError, "cannot map the signal trampoline");
 
   // The main stack.
   uint64_t stack_lo = layout.stack_top - layout.stack_size;
@@ -249,9 +249,8 @@ std::optional<Arch> ProgramLoader::probe_arch(fs::Vfs& vfs, const std::string& c
   auto got = opened.value()->pread(hdr, sizeof hdr, 0);
   if (!got.ok() || got.value() < sizeof hdr || std::memcmp(hdr, ELFMAG, SELFMAG) != 0) return std::nullopt;
   unsigned machine = hdr[EI_DATA] == ELFDATA2LSB ? hdr[18] | (hdr[19] << 8) : 0;
-  if (machine == EM_X86_64) return Arch::X86_64;
-  if (machine == EM_RISCV) return Arch::RiscV64;
-  return std::nullopt;
+  const GuestAbi* abi = GuestAbi::for_machine(static_cast<uint16_t>(machine));
+  return abi ? std::optional<Arch>(abi->arch) : std::nullopt;
 }
 
 // execvp(3)'s search: each PATH element in turn (an empty one is the

@@ -24,6 +24,7 @@ namespace vmrun {
 enum class Arch { X86_64, RiscV64 };
 const char* arch_name(Arch arch);
 std::optional<Arch> parse_arch(const std::string& name);
+std::vector<Arch> all_arches();  // every guest architecture vmrun runs
 
 // Why a run ended. Each limit is its own reason.
 enum class StopReason {
