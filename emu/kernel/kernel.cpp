@@ -108,7 +108,7 @@ void Kernel::on_syscall() {
     meter_.stop();
     return;
   }
-  cpu().write_syscall_result(uc, r.value);
+  complete_syscall(p, r.value);
   // A signal sent to ourselves (kill, raise) is delivered before the next
   // instruction, as Linux does on return from the syscall.
   if (p.signals.all_pending() & ~p.signals.mask) {

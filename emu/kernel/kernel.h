@@ -193,6 +193,10 @@ class Kernel final : public CpuEvents {
   void install_image(Process& p, std::shared_ptr<ProcessImage> image);
   void drop_image(Process& p);
   bool switch_in(Process& p);  // put p's registers into its engine
+  // The one place a syscall's result reaches a task's result register:
+  // at once when the task's registers are in its engine, otherwise when
+  // the task is switched in (before any signal is delivered to it).
+  void complete_syscall(Process& p, uint64_t value);
 
   void stop_cpu();
   void stop_run(StopReason reason, const std::string& message);

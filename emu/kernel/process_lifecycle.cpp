@@ -38,6 +38,15 @@ void Kernel::drop_image(Process& p) {
   p.saved_regs.reset();
 }
 
+void Kernel::complete_syscall(Process& p, uint64_t value) {
+  if (p.image && p.image->loaded == &p) {
+    cpu().write_syscall_result(p.uc, value);
+    return;
+  }
+  p.has_result_on_resume = true;
+  p.result_on_resume = value;
+}
+
 bool Kernel::switch_in(Process& p) {
   ProcessImage& img = *p.image;
   if (img.loaded == &p) return true;
@@ -91,13 +100,13 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
     uc_struct* uc = parent.uc;
     SavedCpu mine;
     if (!mine.save(uc) || !c.saved_regs.save(uc)) return Err{ENOMEM};
-    cpu().write_syscall_result(uc, 0);
     cpu().set_pc(uc, parent.resume_pc);
     if (child_stack) cpu().set_stack_pointer(uc, child_stack);
     if (flags & kCloneSettls) cpu().set_tls(uc, tls);
     c.saved_regs.save(uc);
     mine.restore(uc);
     c.image = parent.image;
+    complete_syscall(c, 0);  // the child's fork returns 0
     c.uc = parent.uc;
     c.mem = parent.mem;
     if (flags & kCloneVfork) {
@@ -109,9 +118,8 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
         Process* child_now = find_process(pid);
         return !child_now || child_now->vfork_parent == 0;
       };
-      parent.wait.on_wake = [pp, pid] {
-        pp->has_result_on_resume = true;
-        pp->result_on_resume = static_cast<uint64_t>(pid);
+      parent.wait.on_wake = [this, pp, pid] {
+        complete_syscall(*pp, static_cast<uint64_t>(pid));
       };
       yield_requested_ = true;
       stop_cpu();
@@ -135,7 +143,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
     image->mmap_top = parent.image->mmap_top;
     image->loaded = &c;
     install_image(c, std::move(image));
-    cpu().write_syscall_result(uc, 0);
+    complete_syscall(c, 0);
     if (child_stack) cpu().set_stack_pointer(uc, child_stack);
     if (flags & kCloneSettls) cpu().set_tls(uc, tls);
   }

@@ -93,12 +93,8 @@ bool Kernel::wake_blocked() {
       if (r.blocked) continue;  // still waiting (the wait was renewed)
       p->in_syscall = false;
       if (p->state == ProcState::Blocked) p->state = ProcState::Runnable;
-      // Another task of the same engine may hold the registers now: the
-      // result is written when this one is switched in.
-      if (p->state == ProcState::Runnable && !yield_requested_) {
-        p->has_result_on_resume = true;
-        p->result_on_resume = r.value;
-      }
+      // (Another task of the same engine may hold the registers now.)
+      if (p->state == ProcState::Runnable && !yield_requested_) complete_syscall(*p, r.value);
     } else if (ready) {
       if (p->wait.on_wake) p->wait.on_wake();
       if (p->state == ProcState::Blocked) p->state = ProcState::Runnable;

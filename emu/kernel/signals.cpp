@@ -150,10 +150,10 @@ void Kernel::deliver_pending_signals(Process& p) {
         p.resume_pc -= cpu().syscall_insn_size();
       } else if (p.io_progress) {
         // A write interrupted after moving some bytes returns that count.
-        cpu().write_syscall_result(p.uc, p.io_progress);
+        complete_syscall(p, p.io_progress);
         p.io_progress = 0;
       } else {
-        cpu().write_syscall_result(p.uc, static_cast<uint64_t>(-EINTR));
+        complete_syscall(p, static_cast<uint64_t>(-EINTR));
         if (def && def->on_interrupt && sleep_deadline >= 0)
           def->on_interrupt(*p.mem, p.pending.args, sleep_deadline - monotonic_ns());
       }
