@@ -33,6 +33,8 @@ struct uc_tb;
 
 namespace vmrun {
 
+class UnixSocketSpace;
+
 // Where guest stdio goes: host fds (streamed) or capture buffers.
 struct StdioSpec {
   std::string stdin_data;
@@ -103,6 +105,9 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   uint64_t group_cpu_ns(const Process& p) const;
   Process* find_process(int pid);
   const std::map<int, std::unique_ptr<Process>>& processes() const { return procs_; }
+  // The run's AF_UNIX socket state (abstract names; emu/unix_socket.cpp),
+  // made on first use.
+  const std::shared_ptr<UnixSocketSpace>& unix_sockets();
 
   // Block the current process until `wait` is ready; the handler is called
   // again then. Returns the value handlers pass up (Err{kErrBlock}).
@@ -292,6 +297,7 @@ class Kernel final : public CpuEvents, public fs::ProcessDirectory {
   uint64_t fault_addr_ = 0;
   uint64_t syscalls_ = 0;
   std::string last_fault_message_;
+  std::shared_ptr<UnixSocketSpace> unix_sockets_;
 };
 
 }  // namespace vmrun
