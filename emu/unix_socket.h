@@ -185,6 +185,7 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   // Socket options kept per socket.
   bool pass_cred = false;
   int sndbuf = kQueueBytes, rcvbuf = kQueueBytes;
+  int64_t rcvtimeo_ns = 0, sndtimeo_ns = 0;  // SO_RCVTIMEO/SO_SNDTIMEO; 0: wait for ever
 
   // fs::File
   Result<size_t> read(void* buf, size_t n) override;

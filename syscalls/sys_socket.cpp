@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <functional>
 #include <cstring>
 
 #include "emu/unix_socket.h"
@@ -29,6 +30,8 @@ constexpr uint64_t kMaxControl = 65536;  // control buffer of one sendmsg (Linux
 constexpr uint64_t kMaxIov = 1024;       // UIO_MAXIOV
 constexpr uint64_t kSockaddrUnSize = sizeof(sockaddr_un);  // 110
 constexpr uint64_t kCmsgHeader = 16;     // struct cmsghdr on both 64-bit guests
+// The 64-bit-time_t names of SO_RCVTIMEO/SO_SNDTIMEO (same layout here).
+constexpr int kSoRcvTimeoNew = 66, kSoSndTimeoNew = 67;
 constexpr uint64_t cmsg_align(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
 
 // struct msghdr of both 64-bit guests.
@@ -274,6 +277,23 @@ Result<uint64_t> control_out(Kernel& k, UnixSocket& s, UnixSocket::Received& r, 
   return out.size();
 }
 
+// Park the caller until `ready`; with a socket timeout (SO_RCVTIMEO,
+// SO_SNDTIMEO) EAGAIN once it has passed, the deadline kept across re-runs.
+Result<uint64_t> block_on(Kernel& k, std::function<bool()> ready, int64_t timeout_ns) {
+  if (timeout_ns <= 0) return k.block(wait_until(std::move(ready)));
+  Process& p = k.proc();
+  int64_t now = k.monotonic_ns();
+  if (!k.restarted() || p.sleep_deadline_ns < 0)
+    p.sleep_deadline_ns = timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+  if (now >= p.sleep_deadline_ns) {
+    p.sleep_deadline_ns = -1;
+    return Err{EAGAIN};
+  }
+  Wait w = wait_until(std::move(ready));
+  w.deadline_ns = p.sleep_deadline_ns;
+  return k.block(std::move(w));
+}
+
 // --- sending and receiving, shared by send*, recv*, read, write
 
 struct SendArgs {
@@ -322,10 +342,10 @@ Result<uint64_t> do_send(Kernel& k, const std::shared_ptr<UnixSocket>& s, const 
       std::weak_ptr<UnixSocket> weak_to = to;
       bool had_to = to != nullptr;
       uint64_t need = total - done;
-      return k.block(wait_until([s, weak_to, had_to, need] {
+      return block_on(k, [s, weak_to, had_to, need] {
         auto t = weak_to.lock();
         return (had_to && !t) || s->send_ready(need, t);
-      }));
+      }, s->sndtimeo_ns);
     }
     if (done) return done;
     if (r.error() == EPIPE && s->type() == SOCK_STREAM && !(a.flags & MSG_NOSIGNAL)) raise_sigpipe(k);
@@ -351,8 +371,7 @@ Result<uint64_t> do_recv(Kernel& k, const std::shared_ptr<UnixSocket>& s, const 
   if (total && !room) return Err{EFAULT};
   auto r = s->receive(std::min<uint64_t>(room, total), flags & MSG_PEEK);
   if (!r.ok()) {
-    if (r.error() == EAGAIN && !nonblock)
-      return k.block(wait_until([s] { return s->recv_ready(); }));
+    if (r.error() == EAGAIN && !nonblock) return block_on(k, [s] { return s->recv_ready(); }, s->rcvtimeo_ns);
     return Err{r.error()};
   }
   UnixSocket::Received& got = r.value();
@@ -491,7 +510,7 @@ Result<uint64_t> do_accept(Kernel& k, const SyscallArgs& a, int flags) {
   auto r = s->accept();
   if (!r.ok()) {
     if (r.error() == EAGAIN && !(s->flags & O_NONBLOCK))
-      return k.block(wait_until([s] { return s->recv_ready(); }));
+      return block_on(k, [s] { return s->recv_ready(); }, s->rcvtimeo_ns);
     return Err{r.error()};
   }
   auto conn = r.value();
@@ -602,7 +621,10 @@ Result<uint64_t> sys_getsockopt(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   if (a.i32(1) != SOL_SOCKET) return Err{EOPNOTSUPP};
   int32_t v = 0;
-  switch (a.i32(2)) {
+  int opt = a.i32(2);
+  if (opt == kSoRcvTimeoNew) opt = SO_RCVTIMEO;
+  if (opt == kSoSndTimeoNew) opt = SO_SNDTIMEO;
+  switch (opt) {
     case SO_TYPE: v = s->type(); break;
     case SO_DOMAIN: v = AF_UNIX; break;
     case SO_PROTOCOL: v = 0; break;
@@ -612,6 +634,12 @@ Result<uint64_t> sys_getsockopt(Kernel& k, const SyscallArgs& a) {
     case SO_ACCEPTCONN: v = s->state() == UnixSocket::State::kListening; break;
     case SO_PASSCRED: v = s->pass_cred; break;
     case SO_REUSEADDR: case SO_KEEPALIVE: case SO_BROADCAST: case SO_OOBINLINE: case SO_DONTROUTE: v = 0; break;
+    case SO_RCVTIMEO:
+    case SO_SNDTIMEO: {
+      int64_t ns = opt == SO_RCVTIMEO ? s->rcvtimeo_ns : s->sndtimeo_ns;
+      int64_t tv[2] = {ns / 1000000000, ns % 1000000000 / 1000};
+      return option_out(k, a, tv, sizeof tv);
+    }
     case SO_PEERCRED: {
       UnixCred c = s->peer_cred();
       int32_t ucred[3] = {c.pid, static_cast<int32_t>(c.uid), static_cast<int32_t>(c.gid)};
@@ -626,6 +654,18 @@ Result<uint64_t> sys_setsockopt(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   if (a.i32(1) != SOL_SOCKET) return Err{EOPNOTSUPP};
   int opt = a.i32(2);
+  if (opt == kSoRcvTimeoNew) opt = SO_RCVTIMEO;
+  if (opt == kSoSndTimeoNew) opt = SO_SNDTIMEO;
+  if (opt == SO_RCVTIMEO || opt == SO_SNDTIMEO) {
+    // struct timeval (the 64-bit layout: SO_*TIMEO_OLD and _NEW agree).
+    if (static_cast<int32_t>(a[4]) < 16) return Err{EINVAL};
+    int64_t tv[2];
+    TRY_VOID(k.mem().copy_in({a[3]}, tv, sizeof tv));
+    if (tv[1] < 0 || tv[1] >= 1000000) return Err{EDOM};
+    int64_t ns = tv[0] < 0 ? 0 : tv[0] > INT64_MAX / 2000000000 ? INT64_MAX / 2 : tv[0] * 1000000000 + tv[1] * 1000;
+    (opt == SO_RCVTIMEO ? s->rcvtimeo_ns : s->sndtimeo_ns) = ns;
+    return 0;
+  }
   if (static_cast<int32_t>(a[4]) < 4) return Err{EINVAL};
   TRY_ASSIGN(int32_t v, k.mem().read<int32_t>({a[3]}));
   // As Linux: the value doubled (for its bookkeeping), within
@@ -662,9 +702,9 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("getsockname", sys_getsockname, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("getpeername", sys_getpeername, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("setsockopt", sys_setsockopt, Support::Partial, "fddpu",
-                "SOL_SOCKET: SO_SNDBUF/RCVBUF recorded (queues stay 208 KiB), SO_PASSCRED; a few others accepted without effect"),
+                "SOL_SOCKET: SO_SNDBUF/RCVBUF recorded (queues stay 208 KiB), SO_RCVTIMEO/SNDTIMEO, SO_PASSCRED; a few others accepted without effect"),
     SYSCALL_DEF("getsockopt", sys_getsockopt, Support::Partial, "fddpp",
-                "SOL_SOCKET: SO_TYPE/DOMAIN/PROTOCOL/ERROR/SNDBUF/RCVBUF/ACCEPTCONN/PASSCRED/PEERCRED"),
+                "SOL_SOCKET: SO_TYPE/DOMAIN/PROTOCOL/ERROR/SNDBUF/RCVBUF/RCVTIMEO/SNDTIMEO/ACCEPTCONN/PASSCRED/PEERCRED"),
 };
 
 }  // namespace

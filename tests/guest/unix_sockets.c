@@ -382,6 +382,13 @@ static void pairs(void) {
   struct pollfd pf[2] = {{sp[0], POLLIN | POLLOUT | POLLRDHUP, 0}, {sp[1], POLLIN | POLLOUT | POLLRDHUP, 0}};
   poll(pf, 2, 0);
   printf("poll half closed: %#x %#x\n", pf[0].revents, pf[1].revents);
+  struct timeval tv = {0, 40000};  /* a whole number of jiffies at HZ 100, 250 and 1000 */
+  printf("rcvtimeo: %s\n", res(setsockopt(sp[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv)));
+  struct timeval tv_back;
+  socklen_t tvl = sizeof tv_back;
+  getsockopt(sp[0], SOL_SOCKET, SO_RCVTIMEO, &tv_back, &tvl);
+  printf("rcvtimeo back: %ld.%06ld len=%u\n", (long)tv_back.tv_sec, (long)tv_back.tv_usec, tvl);
+  printf("recv timed out: %s\n", res(recv(sp[0], buf, sizeof buf, 0)));
   close(sp[0]);
   close(sp[1]);
 
