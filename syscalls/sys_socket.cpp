@@ -133,8 +133,9 @@ Result<void> scatter(Kernel& k, const std::vector<Iov>& iovs, const std::string&
 // or at the length (a path without one is taken whole); a leading NUL is
 // an abstract name of exactly the remaining bytes. A bare family (length
 // 2) is returned unnamed: bind autobinds it, the others refuse it.
-Result<UnixAddress> address_arg(Kernel& k, uint64_t addr, uint64_t len) {
-  if (len < 2 || len > kSockaddrUnSize) return Err{EINVAL};
+Result<UnixAddress> address_arg(Kernel& k, uint64_t addr, uint64_t len_arg) {
+  int32_t len = static_cast<int32_t>(len_arg);  // an int in the ABI: the upper half is not looked at
+  if (len < 2 || static_cast<uint64_t>(len) > kSockaddrUnSize) return Err{EINVAL};
   char buf[kSockaddrUnSize];
   TRY_VOID(k.mem().copy_in({addr}, buf, len));
   uint16_t family;
@@ -503,7 +504,7 @@ Result<uint64_t> do_accept(Kernel& k, const SyscallArgs& a, int flags) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Err{EINVAL};
   if (s->type() == SOCK_DGRAM) return Err{EOPNOTSUPP};
-  if (a[2]) {
+  if (a[1]) {
     TRY_ASSIGN(int32_t len, k.mem().read<int32_t>({a[2]}));
     if (len < 0) return Err{EINVAL};
   }
@@ -516,7 +517,7 @@ Result<uint64_t> do_accept(Kernel& k, const SyscallArgs& a, int flags) {
   auto conn = r.value();
   if (flags & SOCK_NONBLOCK) conn->flags |= O_NONBLOCK;
   TRY_ASSIGN(int fd, k.proc().fds->install(conn, flags & SOCK_CLOEXEC));
-  auto w = address_out(k, conn->peer_address().value().sockaddr(), a[1], a[2]);
+  auto w = a[1] ? address_out(k, conn->peer_address().value().sockaddr(), a[1], a[2]) : Result<void>(Ok());
   if (!w.ok()) {
     // Linux keeps the connection and returns EFAULT; the descriptor goes.
     (void)k.proc().fds->close(fd);
@@ -533,7 +534,7 @@ Result<uint64_t> sys_sendto(Kernel& k, const SyscallArgs& a) {
   SendArgs sa;
   sa.iovs = {Iov{a[1], std::min(a[2], kMaxTransfer)}};
   sa.flags = a.i32(3);
-  if (a[4]) {
+  if (a[4] && static_cast<int32_t>(a[5]) != 0) {  // a zero length: no address, as Linux
     TRY_ASSIGN(sa.dest, address_arg(k, a[4], a[5]));
     sa.has_dest = true;
   }
