@@ -156,7 +156,7 @@ Result<void> UnixSocket::connect_to(const std::shared_ptr<UnixSocket>& listener,
                                     uint64_t new_inode) {
   // Linux's order: the listener first, then this socket's own state.
   if (listener->type_ != type_) return Err{EPROTOTYPE};
-  if (listener->state_ != State::kListening) return Err{ECONNREFUSED};
+  if (listener->state_ != State::kListening || (listener->shut_ & kShutRead)) return Err{ECONNREFUSED};
   if (listener->backlog_full()) return Err{EAGAIN};
   if (state_ == State::kConnected) return Err{EISCONN};
   if (state_ == State::kListening) return Err{EINVAL};

@@ -363,28 +363,60 @@ struct RecvOut {
   std::string from;
 };
 
-Result<uint64_t> do_recv(Kernel& k, const std::shared_ptr<UnixSocket>& s, const std::vector<Iov>& iovs, int flags,
+// The iovecs from byte `skip` on.
+std::vector<Iov> iovs_from(const std::vector<Iov>& iovs, uint64_t skip) {
+  std::vector<Iov> out;
+  for (auto& iov : iovs) {
+    if (skip >= iov.len) {
+      skip -= iov.len;
+      continue;
+    }
+    out.push_back(Iov{iov.base + skip, iov.len - skip});
+    skip = 0;
+  }
+  return out;
+}
+
+Result<uint64_t> do_recv(Kernel& k, const std::shared_ptr<UnixSocket>& s, const std::vector<Iov>& all_iovs, int flags,
                          RecvOut& out) {
   bool nonblock = (s->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
   if (flags & MSG_OOB) return Err{EOPNOTSUPP};
+  // MSG_WAITALL on a stream: fill the whole buffer, waiting between pieces
+  // (the bytes already read are kept across the waits), unless end of
+  // file, an error or descriptors end it first.
+  bool waitall = (flags & MSG_WAITALL) && s->type() == SOCK_STREAM && !(flags & MSG_PEEK) && !nonblock;
+  Process& p = k.proc();
+  uint64_t done = waitall && k.restarted() ? p.io_progress : 0;
+  p.io_progress = 0;
+  std::vector<Iov> iovs = done ? iovs_from(all_iovs, done) : all_iovs;
   uint64_t total = iov_total(iovs);
   uint64_t room = scatter_room(k, iovs);
-  if (total && !room) return Err{EFAULT};
+  if (total && !room) return done ? Result<uint64_t>(done) : Err{EFAULT};
   auto r = s->receive(std::min<uint64_t>(room, total), flags & MSG_PEEK);
   if (!r.ok()) {
-    if (r.error() == EAGAIN && !nonblock) return block_on(k, [s] { return s->recv_ready(); }, s->rcvtimeo_ns);
+    if (r.error() == EAGAIN && !nonblock) {
+      p.io_progress = done;
+      return block_on(k, [s] { return s->recv_ready(); }, s->rcvtimeo_ns);
+    }
+    if (done) return done;
     return Err{r.error()};
   }
   UnixSocket::Received& got = r.value();
   TRY_VOID(scatter(k, iovs, got.data));
   if (got.full_len > got.data.size()) out.msg_flags |= MSG_TRUNC;
   out.from = received_from(got.from);
+  bool had_fds = !got.fds.empty();
   if (out.want_control) {
     TRY_ASSIGN(out.control_used, control_out(k, *s, got, out.control, out.control_len, flags & MSG_CMSG_CLOEXEC,
                                              &out.msg_flags));
   }
   if (s->type() != SOCK_STREAM && (flags & MSG_TRUNC)) return got.full_len;
-  return got.data.size();
+  done += got.data.size();
+  if (waitall && !got.data.empty() && !had_fds && got.data.size() < std::min(room, total)) {
+    p.io_progress = done;
+    return block_on(k, [s] { return s->recv_ready(); }, s->rcvtimeo_ns);
+  }
+  return done;
 }
 
 // --- the syscalls
@@ -695,10 +727,10 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("accept", sys_accept, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("accept4", sys_accept4, Support::Full, "fppT", nullptr),
     SYSCALL_DEF("sendto", sys_sendto, Support::Partial, "fpuxpu", "MSG_MORE and MSG_EOR ignored; MSG_OOB EOPNOTSUPP (as without CONFIG_AF_UNIX_OOB)"),
-    SYSCALL_DEF("recvfrom", sys_recvfrom, Support::Partial, "fpuxpp", "MSG_WAITALL returns what is there (as without it); no MSG_OOB"),
+    SYSCALL_DEF("recvfrom", sys_recvfrom, Support::Partial, "fpuxpp", "MSG_OOB EOPNOTSUPP (as without CONFIG_AF_UNIX_OOB)"),
     SYSCALL_DEF("sendmsg", sys_sendmsg, Support::Partial, "fpx", "SCM_RIGHTS and SCM_CREDENTIALS (checked); MSG_OOB EOPNOTSUPP"),
     SYSCALL_DEF("recvmsg", sys_recvmsg, Support::Partial, "fpx",
-                "SCM_RIGHTS, SCM_CREDENTIALS with SO_PASSCRED; MSG_WAITALL returns what is there"),
+                "SCM_RIGHTS, SCM_CREDENTIALS with SO_PASSCRED; MSG_OOB EOPNOTSUPP; MSG_WAITALL interrupted by a signal loses the bytes already read"),
     SYSCALL_DEF("shutdown", sys_shutdown, Support::Full, "fd", nullptr),
     SYSCALL_DEF("getsockname", sys_getsockname, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("getpeername", sys_getpeername, Support::Full, "fpp", nullptr),

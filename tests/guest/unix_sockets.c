@@ -392,6 +392,25 @@ static void pairs(void) {
   close(sp[0]);
   close(sp[1]);
 
+  /* MSG_WAITALL waits for the whole buffer, or for end of file. */
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+  pid_t w = fork();
+  if (w == 0) {
+    write(sp[1], "abc", 3);
+    usleep(20000);
+    write(sp[1], "def", 3);
+    usleep(20000);
+    write(sp[1], "xy", 2);
+    _exit(0);
+  }
+  close(sp[1]);
+  r1 = recv(sp[0], buf, 6, MSG_WAITALL);
+  printf("waitall: %ld %.6s\n", r1, buf);
+  r1 = recv(sp[0], buf, 10, MSG_WAITALL);
+  printf("waitall until eof: %ld %.2s\n", r1, buf);
+  waitpid(w, NULL, 0);
+  close(sp[0]);
+
   /* Three descriptors, room for one: MSG_CTRUNC, the others closed. */
   socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
   int p[2];
