@@ -183,6 +183,7 @@ void UnixSocket::pair(const std::shared_ptr<UnixSocket>& a, const std::shared_pt
   for (auto [x, y] : {std::pair{a, b}, std::pair{b, a}}) {
     x->state_ = State::kConnected;
     x->was_connected_ = true;
+    x->dgram_connected_ = true;
     x->peer_ = y;
     x->peer_cred_ = cred;
   }

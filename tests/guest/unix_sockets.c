@@ -362,6 +362,20 @@ static void pairs(void) {
   printf("seqpacket eof: %s\n", res(recv(sp[1], buf, sizeof buf, 0)));
   close(sp[1]);
 
+  printf("dgram pair: %s\n", res(socketpair(AF_UNIX, SOCK_DGRAM, 0, sp)));
+  send(sp[0], "d1", 2, 0);
+  send(sp[0], "d22", 3, 0);
+  r1 = recv(sp[1], buf, sizeof buf, 0);
+  r2 = recv(sp[1], buf, sizeof buf, 0);
+  printf("dgram pair messages: %ld %ld\n", r1, r2);
+  struct sockaddr_un pn;
+  socklen_t pnl = sizeof pn;
+  int pr = getpeername(sp[0], (struct sockaddr *)&pn, &pnl);
+  printf("dgram pair peername: %s len=%u\n", res(pr), pnl);
+  close(sp[1]);
+  printf("dgram pair peer closed: %s\n", res(send(sp[0], "x", 1, 0)));
+  close(sp[0]);
+
   printf("stream pair: %s\n", res(socketpair(AF_UNIX, SOCK_STREAM, 0, sp)));
   struct ucred cr;
   socklen_t crl = sizeof cr;

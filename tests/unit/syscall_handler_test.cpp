@@ -259,3 +259,41 @@ TEST_CASE("brk grows, shrinks and never overlaps other mappings") {
         static_cast<int64_t>(above));
   CHECK(p.call("brk", above + 8192) == start + 10);
 }
+
+TEST_CASE("AF_UNIX: descriptors in flight are bounded, and a socket sent over itself is freed with the run") {
+  for (Arch arch : kArches) {
+    Prepared p(arch);
+    uint64_t page = p.page_before_hole();
+    REQUIRE(p.call("socketpair", AF_UNIX, SOCK_DGRAM, 0, page) == 0);
+    int32_t fds[2];
+    REQUIRE(p.k->mem().peek(page, fds, sizeof fds).ok());
+    std::weak_ptr<fs::File> first = p.k->proc().fds->get(fds[0]);
+    // A message carrying both ends of the pair, sent into the pair: a cycle
+    // only the end of the run can break.
+    struct {
+      uint64_t len;
+      int32_t level, type;
+      int32_t fd[2];
+    } cmsg = {24, SOL_SOCKET, SCM_RIGHTS, {fds[0], fds[1]}};
+    uint64_t iov[2] = {page + 64, 1};
+    uint64_t msg[7] = {0, 0, page + 128, 1, page + 256, sizeof cmsg, 0};
+    REQUIRE(p.k->mem().poke(page + 128, iov, sizeof iov).ok());
+    REQUIRE(p.k->mem().poke(page + 256, &cmsg, sizeof cmsg).ok());
+    REQUIRE(p.k->mem().poke(page + 512, msg, sizeof msg).ok());
+    int64_t r = 0;
+    int sent = 0;
+    for (int i = 0; i < 100000 && r >= 0; i++) {
+      r = p.call("sendmsg", fds[0], page + 512, MSG_DONTWAIT);
+      if (r == 1) sent++;
+    }
+    // Not more descriptors in flight than the open-file limit.
+    CHECK(r == -ETOOMANYREFS);
+    CHECK(sent * 2 <= static_cast<int>(p.k->proc().fds->limit()));
+    CHECK(sent > 0);
+    CHECK(p.call("close", fds[0]) == 0);
+    CHECK(p.call("close", fds[1]) == 0);
+    CHECK(!first.expired());  // kept alive by its own queue
+    p.k.reset();
+    CHECK(first.expired());
+  }
+}
