@@ -167,6 +167,8 @@ Result<void> UnixSocket::connect_to(const std::shared_ptr<UnixSocket>& listener,
   server_side->peer_ = shared_from_this();
   server_side->peer_cred_ = cred;
   server_side->addr_ = listener->addr_;
+  server_side->owner_uid = listener->owner_uid;
+  server_side->owner_gid = listener->owner_gid;
   server_side->peer_addr_ = addr_;
   peer_addr_ = listener->addr_;
   peer_ = server_side;
@@ -324,6 +326,8 @@ Result<fs::Attr> UnixSocket::stat() {
   a.mode = S_IFSOCK | 0777;
   a.dev = 0x8;
   a.ino = inode_;
+  a.uid = owner_uid;
+  a.gid = owner_gid;
   return a;
 }
 

@@ -186,6 +186,7 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   bool pass_cred = false;
   int sndbuf = kQueueBytes, rcvbuf = kQueueBytes;
   int64_t rcvtimeo_ns = 0, sndtimeo_ns = 0;  // SO_RCVTIMEO/SO_SNDTIMEO; 0: wait for ever
+  uint32_t owner_uid = 0, owner_gid = 0;     // what fstat reports: the creator's ids
 
   // fs::File
   Result<size_t> read(void* buf, size_t n) override;

@@ -437,6 +437,8 @@ Result<uint64_t> sys_socket(Kernel& k, const SyscallArgs& a) {
   if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET) return Err{ESOCKTNOSUPPORT};
   auto s = std::make_shared<UnixSocket>(type, k.new_inode_number(), k.unix_sockets());
   if (flags & SOCK_NONBLOCK) s->flags |= O_NONBLOCK;
+  s->owner_uid = k.config().uid;
+  s->owner_gid = k.config().gid;
   k.unix_sockets()->track(s);
   TRY_ASSIGN(int fd, k.proc().fds->install(s, flags & SOCK_CLOEXEC));
   return static_cast<uint64_t>(fd);
@@ -455,6 +457,8 @@ Result<uint64_t> sys_socketpair(Kernel& k, const SyscallArgs& a) {
   UnixSocket::pair(s0, s1, current_cred(k));
   for (auto& s : {s0, s1}) {
     if (flags & SOCK_NONBLOCK) s->flags |= O_NONBLOCK;
+    s->owner_uid = k.config().uid;
+    s->owner_gid = k.config().gid;
     k.unix_sockets()->track(s);
   }
   TRY_ASSIGN(int fd0, k.proc().fds->install(s0, flags & SOCK_CLOEXEC));
