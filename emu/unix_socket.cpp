@@ -147,6 +147,7 @@ Result<void> UnixSocket::listen(int backlog, const UnixCred& cred) {
   backlog_ = backlog;
   state_ = State::kListening;
   listen_cred_ = cred;
+  peer_cred_ = cred;  // SO_PEERCRED on a listener: its own, as Linux
   return Ok();
 }
 

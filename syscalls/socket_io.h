@@ -7,7 +7,7 @@
 
 namespace vmrun {
 
-// The file's socket, if it is one (nullptr otherwise).
+// Whether the file is a socket.
 bool is_socket(const fs::FileRef& f);
 // read(2)/write(2) of `len` bytes at `buf`.
 Result<uint64_t> socket_read_write(Kernel& k, const fs::FileRef& f, uint64_t buf, uint64_t len, bool write);

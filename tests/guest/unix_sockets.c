@@ -152,6 +152,10 @@ static void server_and_client(void) {
   socklen_t vl = sizeof v;
   getsockopt(l, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl);
   printf("acceptconn: %d\n", v);
+  struct ucred lcr;
+  socklen_t lcrl = sizeof lcr;
+  getsockopt(l, SOL_SOCKET, SO_PEERCRED, &lcr, &lcrl);
+  printf("listener peercred: self=%d\n", lcr.pid == getpid());
   getsockopt(l, SOL_SOCKET, SO_TYPE, &v, &vl);
   printf("so_type: %d\n", v);
   struct pollfd pf = {l, POLLIN | POLLOUT, 0};
