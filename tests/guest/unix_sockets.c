@@ -91,6 +91,12 @@ static int is_fifo(int fd) {
   return fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode);
 }
 
+static volatile sig_atomic_t sigpipes;
+static void on_sigpipe(int sig) {
+  (void)sig;
+  sigpipes++;
+}
+
 static void child_client(void) {
   int c = socket(AF_UNIX, SOCK_STREAM, 0);
   struct sockaddr_un a;
@@ -394,7 +400,11 @@ static void pairs(void) {
   printf("shutdown bad how: %s\n", res(shutdown(sp[0], 7)));
   printf("shutdown wr: %s\n", res(shutdown(sp[0], SHUT_WR)));
   printf("read eof: %s\n", res(read(sp[1], buf, sizeof buf)));
+  signal(SIGPIPE, on_sigpipe);
   printf("write after shutdown: %s\n", res(write(sp[0], "x", 1)));
+  printf("send MSG_NOSIGNAL after shutdown: %s\n", res(send(sp[0], "x", 1, MSG_NOSIGNAL)));
+  printf("sigpipe count: %d\n", (int)sigpipes);
+  signal(SIGPIPE, SIG_IGN);
   printf("reverse still open: %s\n", res(write(sp[1], "back", 4)));
   printf("reverse read: %s\n", res(read(sp[0], buf, sizeof buf)));
   struct pollfd pf[2] = {{sp[0], POLLIN | POLLOUT | POLLRDHUP, 0}, {sp[1], POLLIN | POLLOUT | POLLRDHUP, 0}};
