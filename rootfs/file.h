@@ -48,6 +48,7 @@ enum : uint32_t {
   kPollErr = 0x008,
   kPollHup = 0x010,
   kPollNval = 0x020,
+  kPollRdHup = 0x2000,  // the peer shut its writing half (sockets)
 };
 
 // A directory itself rather than its name, as a Linux dentry is: what a
@@ -74,6 +75,15 @@ class DirHandle {
 };
 
 using DirRef = std::shared_ptr<DirHandle>;
+
+// A bound AF_UNIX socket as the filesystem sees it: what a socket node
+// made by bind(2) names, opaque here (emu/files/unix_socket.h has the socket).
+// The node refers to it weakly: once the socket is closed, connecting to
+// the name is refused, as on Linux.
+class SocketEndpoint {
+ public:
+  virtual ~SocketEndpoint() = default;
+};
 
 class File {
  public:

@@ -26,7 +26,7 @@ constexpr uint64_t kMaxMemFileSize = 1ull << 31;
 enum FsId : int { kFsOverlay = 0, kFsDev = 1, kFsShm = 2, kFsProc = 3, kFsMountBase = 16 };
 inline uint64_t dev_for_fsid(int fsid) { return 0x800 + static_cast<uint64_t>(fsid); }
 
-enum class NodeKind : uint8_t { kDir, kReg, kSymlink, kFifo, kCharDev, kProcDir, kProcFile, kWhiteout };
+enum class NodeKind : uint8_t { kDir, kReg, kSymlink, kFifo, kSocket, kCharDev, kProcDir, kProcFile, kWhiteout };
 enum class DevKind : uint8_t { kNone, kNull, kZero, kFull, kRandom, kURandom, kTty };
 enum class ProcDirKind : uint8_t { kRoot, kPid, kFd };
 
@@ -77,6 +77,9 @@ struct MemNode {
   // kFifo: the pipe buffer while the FIFO is open anywhere (its contents
   // go when the last end closes, as on Linux).
   std::weak_ptr<PipeBuffer> fifo;
+  // kSocket: the socket bound to this name, while it is open (none for a
+  // node made by mknod, or once the socket is closed).
+  std::weak_ptr<SocketEndpoint> socket;
 
   std::shared_ptr<VfsShared> shared;
 

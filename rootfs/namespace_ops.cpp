@@ -37,22 +37,47 @@ Result<void> OverlayVfs::mkdir(std::string_view base, std::string_view path, uin
 Result<void> OverlayVfs::mknod(std::string_view base, std::string_view path, uint32_t mode, uint64_t dev) {
   uint32_t type = mode & S_IFMT;
   if (type == 0) type = S_IFREG;
-  if (type != S_IFREG && type != S_IFIFO) return Err{EPERM};
+  if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK) return Err{EPERM};
   TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{false, false}));
   if (w.final) return Err{EEXIST};
   if (w.trailing_slash) return Err{ENOENT};
   TRY_ASSIGN(auto target, core_->prepare_create(w));
   uint32_t perm = mode & 07777;
   if (target.host) {
-    // Host FIFOs could block us on open; only regular files reach the host.
+    // Host FIFOs could block us on open, host sockets reach outside the
+    // sandbox; only regular files reach the host.
     if (type != S_IFREG) return Err{EPERM};
     int fd = ::openat(target.host->get(), w.name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, perm);
     if (fd < 0) return Err{errno};
     ::close(fd);
     return Ok();
   }
-  NodeRef n = core_->new_node(type == S_IFREG ? NodeKind::kReg : NodeKind::kFifo, type | perm, target.mem->fsid);
+  NodeKind kind = type == S_IFREG ? NodeKind::kReg : type == S_IFIFO ? NodeKind::kFifo : NodeKind::kSocket;
+  NodeRef n = core_->new_node(kind, type | perm, target.mem->fsid);
   return core_->insert_child(target.mem, w.name, std::move(n));
+}
+
+Result<void> OverlayVfs::bind_socket(std::string_view base, std::string_view path, uint32_t mode,
+                                     std::weak_ptr<SocketEndpoint> socket) {
+  TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{false, false}));
+  if (w.final) return Err{EADDRINUSE};  // whatever it is, even a dangling symlink
+  if (w.trailing_slash) return Err{ENOENT};
+  TRY_ASSIGN(auto target, core_->prepare_create(w));
+  if (target.host) return Err{EPERM};  // a rw mount: the name would be a host socket
+  NodeRef n = core_->new_node(NodeKind::kSocket, S_IFSOCK | (mode & 07777), target.mem->fsid);
+  n->socket = std::move(socket);
+  return core_->insert_child(target.mem, w.name, std::move(n));
+}
+
+Result<std::shared_ptr<SocketEndpoint>> OverlayVfs::find_socket(std::string_view base, std::string_view path) {
+  TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{true, false}));
+  if (!w.final) return Err{ENOENT};
+  const Entry& e = *w.final;
+  TRY_VOID(core_->check_access(e.attr(), kW));
+  if (!e.mem || e.mem->kind != NodeKind::kSocket) return Err{ECONNREFUSED};
+  auto s = e.mem->socket.lock();
+  if (!s) return Err{ECONNREFUSED};
+  return s;
 }
 
 Result<void> OverlayVfs::rmdir(std::string_view base, std::string_view path) {

@@ -114,6 +114,7 @@ Result<FileRef> OverlayVfs::open_existing(Walk& w, int flags) {
       }
       return with_identity(make_mem_file(n, flags), canon, flags);
     case NodeKind::kFifo: return with_identity(make_fifo_file(n, flags), canon, flags);
+    case NodeKind::kSocket: return Err{ENXIO};  // sockets are reached by connect(2), not open(2)
     case NodeKind::kCharDev: {
       TRY_ASSIGN(FileRef f, core_->open_device(n, flags));
       return with_identity(std::move(f), canon, flags);

@@ -21,6 +21,9 @@ class OverlayVfs final : public Vfs {
   Result<void> access(std::string_view base, std::string_view path, int amode, bool follow) override;
   Result<void> mkdir(std::string_view base, std::string_view path, uint32_t mode) override;
   Result<void> mknod(std::string_view base, std::string_view path, uint32_t mode, uint64_t dev) override;
+  Result<void> bind_socket(std::string_view base, std::string_view path, uint32_t mode,
+                           std::weak_ptr<SocketEndpoint> socket) override;
+  Result<std::shared_ptr<SocketEndpoint>> find_socket(std::string_view base, std::string_view path) override;
   Result<void> rmdir(std::string_view base, std::string_view path) override;
   Result<void> unlink(std::string_view base, std::string_view path) override;
   Result<void> rename(std::string_view old_base, std::string_view old_path, std::string_view new_base,

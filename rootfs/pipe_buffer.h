@@ -1,4 +1,4 @@
-// The byte queue behind every pipe-like file: anonymous pipes (emu/kernel/pipe.cpp)
+// The byte queue behind every pipe-like file: anonymous pipes (emu/files/pipe.cpp)
 // and named FIFOs (memory_layer.cpp). One implementation, so both have the
 // same capacity rules, PIPE_BUF atomicity and end-of-file/EPIPE logic.
 #pragma once

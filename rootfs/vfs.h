@@ -119,6 +119,16 @@ class Vfs {
   virtual Result<void> access(std::string_view base, std::string_view path, int amode, bool follow) = 0;
   virtual Result<void> mkdir(std::string_view base, std::string_view path, uint32_t mode) = 0;
   virtual Result<void> mknod(std::string_view base, std::string_view path, uint32_t mode, uint64_t dev) = 0;
+  // bind(2) of an AF_UNIX socket to a path: a new socket node (mode has
+  // S_IFSOCK and the umask applied) naming `socket`, in the in-memory layer
+  // only: EADDRINUSE if the name exists, EROFS in a read-only place, EPERM
+  // in a read-write mount (a guest socket never becomes a host socket).
+  virtual Result<void> bind_socket(std::string_view base, std::string_view path, uint32_t mode,
+                                   std::weak_ptr<SocketEndpoint> socket) = 0;
+  // connect(2)/sendto(2) to a path: the socket bound to it. ENOENT if no
+  // such name, EACCES without write permission on it, ECONNREFUSED if it is
+  // not a socket node (host sockets included) or its socket is closed.
+  virtual Result<std::shared_ptr<SocketEndpoint>> find_socket(std::string_view base, std::string_view path) = 0;
   virtual Result<void> rmdir(std::string_view base, std::string_view path) = 0;
   virtual Result<void> unlink(std::string_view base, std::string_view path) = 0;
   // flags: RENAME_NOREPLACE (1), RENAME_EXCHANGE (2) may give EINVAL if unsupported.

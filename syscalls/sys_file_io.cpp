@@ -13,8 +13,9 @@
 #include <csignal>
 
 #include "emu/arch/guest_abi.h"
-#include "emu/kernel/pipe.h"
+#include "emu/files/pipe.h"
 #include "emu/kernel/terminal.h"
+#include "syscalls/socket_io.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {
@@ -94,12 +95,14 @@ Result<uint64_t> block_if_needed(Kernel& k, const fs::FileRef& f, Result<uint64_
 Result<uint64_t> sys_read(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (!can_read(*f)) return Err{EBADF};
+  if (is_socket(f)) return socket_read_write(k, f, a[1], a[2], false);
   return block_if_needed(k, f, read_into(k, *f, a[1], a[2], -1), false);
 }
 
 Result<uint64_t> sys_write(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (!can_write(*f)) return Err{EBADF};
+  if (is_socket(f)) return socket_read_write(k, f, a[1], a[2], true);
   uint64_t count = std::min(a[2], kMaxTransfer);
   bool bounded = f->write_capacity() != SIZE_MAX;  // a pipe: writes may be partial
   if (!bounded || (f->flags & O_NONBLOCK)) return block_if_needed(k, f, write_from(k, *f, a[1], count, -1), true);
@@ -175,10 +178,12 @@ Result<uint64_t> vector_io(Kernel& k, const SyscallArgs& a, bool is_write, bool 
 
 Result<uint64_t> sys_readv(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  if (is_socket(f)) return socket_vector_io(k, f, a[1], a[2], false);
   return block_if_needed(k, f, vector_io(k, a, false, false), false);
 }
 Result<uint64_t> sys_writev(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  if (is_socket(f)) return socket_vector_io(k, f, a[1], a[2], true);
   return block_if_needed(k, f, vector_io(k, a, true, false), true);
 }
 Result<uint64_t> sys_preadv(Kernel& k, const SyscallArgs& a) { return vector_io(k, a, false, true); }

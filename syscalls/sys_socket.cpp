@@ -1,96 +1,466 @@
-// No network: no socket can reach anything outside the sandbox. Internet,
-// netlink and packet sockets fail with EAFNOSUPPORT ("Address family not
-// supported by protocol"). The one kind offered is the connected pair of
-// AF_UNIX stream sockets socketpair() makes (asyncio, multiprocessing),
-// built from two pipe buffers; named AF_UNIX sockets are not offered.
+// Sockets. No network: no socket can reach anything outside the sandbox.
+// Internet, netlink and packet sockets fail with EAFNOSUPPORT ("Address
+// family not supported by protocol"). AF_UNIX stream, datagram and
+// seqpacket sockets exist inside the run only (emu/files/unix_socket.h): named by
+// socket nodes of the in-memory filesystem layer or by the run's abstract
+// namespace, connected to each other, passing bytes and descriptors
+// (SCM_RIGHTS) through bounded queues. socketpair(2) makes the same
+// sockets, already connected.
+#include "syscalls/socket_io.h"
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <functional>
 #include <cstring>
 
-#include "emu/kernel/pipe.h"
+#include "emu/files/unix_socket.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {
 namespace {
 
-class SocketEnd final : public fs::File {
- public:
-  SocketEnd(fs::FileRef in, fs::FileRef out, int type, uint64_t inode)
-      : in_(std::move(in)), out_(std::move(out)), type_(type), inode_(inode) {
-    flags = O_RDWR;
-    path = "socket:[" + std::to_string(inode) + "]";
-  }
-  Result<size_t> read(void* buf, size_t n) override {
-    if (shut_rd_) return size_t{0};
-    return in_->read(buf, n);
-  }
-  Result<size_t> write(const void* buf, size_t n) override {
-    if (shut_wr_) return Err{EPIPE};
-    return out_->write(buf, n);
-  }
-  Result<fs::Attr> stat() override {
-    fs::Attr a;
-    a.mode = S_IFSOCK | 0777;
-    a.dev = 0x8;
-    a.ino = inode_;
-    return a;
-  }
-  uint32_t poll_ready() override {
-    uint32_t r = in_->poll_ready() & (fs::kPollIn | fs::kPollHup);
-    uint32_t w = out_->poll_ready();
-    if (w & fs::kPollOut) r |= fs::kPollOut;
-    if (w & fs::kPollErr) r |= fs::kPollHup;
-    return r;
-  }
-  size_t write_capacity() override { return out_->write_capacity(); }
-  Result<int64_t> bytes_available() override { return in_->bytes_available(); }
-  void shutdown(int how) {
-    if (how == SHUT_RD || how == SHUT_RDWR) shut_rd_ = true;
-    if (how == SHUT_WR || how == SHUT_RDWR) {
-      shut_wr_ = true;
-      out_.reset();  // the peer sees end of file
-      out_ = std::make_shared<ClosedEnd>();
-    }
-  }
-  int type() const { return type_; }
+constexpr int kTypeMask = 0xf;
+constexpr int kScmMaxFd = 253;          // SCM_MAX_FD: descriptors in one message
+constexpr uint64_t kMaxControl = 65536;  // control buffer of one sendmsg (Linux: optmem_max)
+constexpr uint64_t kMaxIov = 1024;       // UIO_MAXIOV
+constexpr uint64_t kSockaddrUnSize = sizeof(sockaddr_un);  // 110
+constexpr uint64_t kCmsgHeader = 16;     // struct cmsghdr on both 64-bit guests
+// The 64-bit-time_t names of SO_RCVTIMEO/SO_SNDTIMEO (same layout here).
+constexpr int kSoRcvTimeoNew = 66, kSoSndTimeoNew = 67;
+constexpr uint64_t cmsg_align(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
 
- private:
-  class ClosedEnd final : public fs::File {
-   public:
-    Result<size_t> write(const void*, size_t) override { return Err{EPIPE}; }
-    Result<fs::Attr> stat() override { return fs::Attr{}; }
-    uint32_t poll_ready() override { return fs::kPollErr; }
-  };
-  fs::FileRef in_, out_;
-  int type_;
-  uint64_t inode_;  // sockfs inode number, also in the socket:[N] name
-  bool shut_rd_ = false, shut_wr_ = false;
+// struct msghdr of both 64-bit guests.
+struct GuestMsghdr {
+  uint64_t name;
+  uint32_t namelen, pad0;
+  uint64_t iov, iovlen;
+  uint64_t control, controllen;
+  int32_t flags, pad1;
+};
+static_assert(sizeof(GuestMsghdr) == 56);
+constexpr uint64_t kMsgNamelenOffset = 8, kMsgControllenOffset = 40, kMsgFlagsOffset = 48;
+
+static_assert(sizeof(UnixCred) == 12, "struct ucred");
+
+struct Iov {
+  uint64_t base, len;
 };
 
-Result<uint64_t> sys_socket(Kernel& k, const SyscallArgs& a) {
-  static thread_local bool told = false;
-  if (!told && (a.i32(0) == AF_INET || a.i32(0) == AF_INET6)) {
-    spdlog::info("guest tried to open a network socket: the sandbox has no network");
-    told = true;
+UnixCred current_cred(Kernel& k) {
+  return UnixCred{k.proc().tgid, k.config().uid, k.config().gid};
+}
+
+Result<std::shared_ptr<UnixSocket>> socket_arg(Kernel& k, int fd) {
+  TRY_ASSIGN(auto f, file_arg(k, fd));
+  auto s = as_unix_socket(f);
+  if (!s) return Err{ENOTSOCK};
+  return s;
+}
+
+Result<std::vector<Iov>> iovecs_arg(Kernel& k, uint64_t addr, uint64_t count, int too_many) {
+  if (count > kMaxIov) return Err{too_many};
+  std::vector<Iov> v(count);
+  if (count) TRY_VOID(k.mem().copy_in({addr}, v.data(), count * sizeof(Iov)));
+  uint64_t total = 0;
+  for (auto& i : v) {
+    if (static_cast<int64_t>(i.len) < 0 || total + i.len < total) return Err{EINVAL};
+    total += i.len;
   }
-  return Err{EAFNOSUPPORT};
+  return v;
+}
+
+uint64_t iov_total(const std::vector<Iov>& iovs) {
+  uint64_t t = 0;
+  for (auto& i : iovs) t += i.len;
+  return std::min(t, kMaxTransfer);
+}
+
+// Up to `max` bytes of the guest's iovecs, from byte `skip` on. EFAULT if
+// the first byte wanted cannot be read; a fault further on shortens it.
+Result<std::string> gather(Kernel& k, const std::vector<Iov>& iovs, uint64_t skip, uint64_t max) {
+  std::string out;
+  for (auto& iov : iovs) {
+    if (out.size() >= max) break;
+    if (skip >= iov.len) {
+      skip -= iov.len;
+      continue;
+    }
+    uint64_t want = std::min(iov.len - skip, max - out.size());
+    uint64_t ok = k.mem().accessible_prefix(iov.base + skip, want, kProtRead);
+    size_t at = out.size();
+    out.resize(at + ok);
+    if (ok) TRY_VOID(k.mem().copy_in({iov.base + skip}, out.data() + at, ok));
+    skip = 0;
+    if (ok < want) {
+      if (out.empty()) return Err{EFAULT};
+      break;
+    }
+  }
+  return out;
+}
+
+// Bytes the iovecs can take now (the writable prefix), for checking before
+// a receive consumes anything.
+uint64_t scatter_room(Kernel& k, const std::vector<Iov>& iovs) {
+  uint64_t room = 0;
+  for (auto& iov : iovs) {
+    if (!iov.len) continue;
+    uint64_t ok = k.mem().accessible_prefix(iov.base, iov.len, kProtWrite);
+    room += ok;
+    if (ok < iov.len) break;
+  }
+  return room;
+}
+
+Result<void> scatter(Kernel& k, const std::vector<Iov>& iovs, const std::string& data) {
+  size_t done = 0;
+  for (auto& iov : iovs) {
+    if (done >= data.size()) break;
+    size_t n = std::min<uint64_t>(iov.len, data.size() - done);
+    if (n) TRY_VOID(k.mem().copy_out({iov.base}, data.data() + done, n));
+    done += n;
+  }
+  return Ok();
+}
+
+// A sockaddr_un from the guest. Linux's rules: the length covers at least
+// the family and at most sizeof(sockaddr_un); a path ends at its first NUL
+// or at the length (a path without one is taken whole); a leading NUL is
+// an abstract name of exactly the remaining bytes. A bare family (length
+// 2) is returned unnamed: bind autobinds it, the others refuse it.
+Result<UnixAddress> address_arg(Kernel& k, uint64_t addr, uint64_t len_arg) {
+  int32_t len = static_cast<int32_t>(len_arg);  // an int in the ABI: the upper half is not looked at
+  if (len < 2 || static_cast<uint64_t>(len) > kSockaddrUnSize) return Err{EINVAL};
+  char buf[kSockaddrUnSize];
+  TRY_VOID(k.mem().copy_in({addr}, buf, len));
+  uint16_t family;
+  std::memcpy(&family, buf, 2);
+  if (family != AF_UNIX) return Err{EINVAL};
+  UnixAddress a;
+  if (len == 2) return a;
+  if (buf[2] == '\0') {
+    a.kind = UnixAddress::kAbstract;
+    a.name.assign(buf + 3, len - 3);
+  } else {
+    a.kind = UnixAddress::kPath;
+    a.name.assign(buf + 2, strnlen(buf + 2, len - 2));
+  }
+  return a;
+}
+
+// The socket a name refers to, of the caller's type. A path to a socket of
+// another type is EPROTOTYPE; an abstract name only matches its own type.
+Result<std::shared_ptr<UnixSocket>> find_target(Kernel& k, const UnixAddress& a, int type) {
+  std::shared_ptr<UnixSocket> s;
+  if (a.kind == UnixAddress::kPath) {
+    TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, a.name));
+    TRY_ASSIGN(auto endpoint, k.vfs().find_socket(base, a.name));
+    s = std::dynamic_pointer_cast<UnixSocket>(endpoint);
+    if (!s) return Err{ECONNREFUSED};
+    if (s->type() != type) return Err{EPROTOTYPE};
+    return s;
+  }
+  if (a.kind != UnixAddress::kAbstract) return Err{EINVAL};
+  s = k.unix_sockets()->find_abstract(a.name);
+  if (!s || s->type() != type) return Err{ECONNREFUSED};
+  return s;
+}
+
+// Linux's move_addr_to_user: as much of the address as the guest's length
+// allows, and the full length written back. `len_addr` 0: nothing.
+Result<void> address_out(Kernel& k, const std::string& sa, uint64_t addr, uint64_t len_addr) {
+  if (!len_addr) return Ok();
+  TRY_ASSIGN(int32_t len, k.mem().read<int32_t>({len_addr}));
+  if (len < 0) return Err{EINVAL};
+  uint64_t n = std::min<uint64_t>(static_cast<uint64_t>(len), sa.size());
+  if (n) TRY_VOID(k.mem().copy_out({addr}, sa.data(), n));
+  return k.mem().write<uint32_t>({len_addr}, static_cast<uint32_t>(sa.size()));
+}
+
+std::string received_from(const UnixAddress& a) {
+  return a.kind == UnixAddress::kUnnamed ? std::string() : a.sockaddr();
+}
+
+void raise_sigpipe(Kernel& k) {
+  SignalInfo info;
+  info.signo = SIGPIPE;
+  info.pid = k.proc().tgid;
+  k.post_signal(k.proc(), SIGPIPE, info);
+}
+
+// The descriptors of a sendmsg's SCM_RIGHTS messages (and a check of its
+// SCM_CREDENTIALS, which must be the sender's own).
+Result<std::vector<fs::FileRef>> control_in(Kernel& k, uint64_t addr, uint64_t len) {
+  std::vector<fs::FileRef> files;
+  if (!len) return files;
+  if (len > kMaxControl) return Err{ENOBUFS};
+  std::string buf(len, '\0');
+  TRY_VOID(k.mem().copy_in({addr}, buf.data(), len));
+  for (uint64_t off = 0; off + kCmsgHeader <= len;) {
+    uint64_t clen;
+    int32_t level, type;
+    std::memcpy(&clen, buf.data() + off, 8);
+    std::memcpy(&level, buf.data() + off + 8, 4);
+    std::memcpy(&type, buf.data() + off + 12, 4);
+    if (clen < kCmsgHeader || clen > len - off) return Err{EINVAL};
+    if (level == SOL_SOCKET) {
+      if (type == SCM_RIGHTS) {
+        uint64_t n = (clen - kCmsgHeader) / 4;
+        if (files.size() + n > kScmMaxFd) return Err{EINVAL};
+        for (uint64_t i = 0; i < n; i++) {
+          int32_t fd;
+          std::memcpy(&fd, buf.data() + off + kCmsgHeader + 4 * i, 4);
+          TRY_ASSIGN(auto f, file_arg(k, fd));
+          files.push_back(std::move(f));
+        }
+      } else if (type == SCM_CREDENTIALS) {
+        if (clen != kCmsgHeader + 12) return Err{EINVAL};
+        UnixCred c;
+        std::memcpy(&c, buf.data() + off + kCmsgHeader, 12);
+        UnixCred me = current_cred(k);
+        if (c.pid != me.pid || c.uid != me.uid || c.gid != me.gid) return Err{EPERM};
+      } else {
+        return Err{EINVAL};
+      }
+    }
+    off += cmsg_align(clen);
+  }
+  return files;
+}
+
+// What recvmsg puts in the control buffer: credentials if asked for
+// (SO_PASSCRED), then the descriptors as many as fit (the others are
+// closed and MSG_CTRUNC set). Returns the bytes used; flags gets MSG_CTRUNC.
+Result<uint64_t> control_out(Kernel& k, UnixSocket& s, UnixSocket::Received& r, uint64_t addr, uint64_t len,
+                             bool cloexec, int* flags) {
+  std::string out;
+  auto put = [&](int type, const void* data, uint64_t n) {
+    uint64_t clen = kCmsgHeader + n;
+    std::string c(cmsg_align(clen), '\0');
+    int32_t level = SOL_SOCKET;
+    std::memcpy(c.data(), &clen, 8);
+    std::memcpy(c.data() + 8, &level, 4);
+    std::memcpy(c.data() + 12, &type, 4);
+    std::memcpy(c.data() + kCmsgHeader, data, n);
+    // The last one may lose its padding, never its data.
+    if (out.size() + c.size() > len) c.resize(clen);
+    out += c;
+  };
+  if (s.pass_cred) {
+    if (out.size() + kCmsgHeader + 12 > len) *flags |= MSG_CTRUNC;
+    else put(SCM_CREDENTIALS, &r.cred, 12);
+  }
+  if (!r.fds.empty()) {
+    uint64_t room = len > out.size() + kCmsgHeader ? (len - out.size() - kCmsgHeader) / 4 : 0;
+    std::vector<int32_t> fds;
+    for (auto& f : r.fds) {
+      if (fds.size() >= room) break;
+      auto fd = k.proc().fds->install(f, cloexec);
+      if (!fd.ok()) break;
+      fds.push_back(fd.value());
+    }
+    if (fds.size() < r.fds.size()) *flags |= MSG_CTRUNC;
+    if (!fds.empty()) put(SCM_RIGHTS, fds.data(), fds.size() * 4);
+    r.fds.clear();  // the ones not installed are closed
+    auto w = out.empty() ? Result<void>(Ok()) : k.mem().copy_out({addr}, out.data(), out.size());
+    if (!w.ok()) {
+      for (int32_t fd : fds) (void)k.proc().fds->close(fd);
+      return Err{w.error()};
+    }
+    return out.size();
+  }
+  if (!out.empty()) TRY_VOID(k.mem().copy_out({addr}, out.data(), out.size()));
+  return out.size();
+}
+
+// Park the caller until `ready`; with a socket timeout (SO_RCVTIMEO,
+// SO_SNDTIMEO) EAGAIN once it has passed, the deadline kept across re-runs.
+Result<uint64_t> block_on(Kernel& k, std::function<bool()> ready, int64_t timeout_ns) {
+  if (timeout_ns <= 0) return k.block(wait_until(std::move(ready)));
+  Process& p = k.proc();
+  int64_t now = k.monotonic_ns();
+  if (!k.restarted() || p.sleep_deadline_ns < 0)
+    p.sleep_deadline_ns = timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+  if (now >= p.sleep_deadline_ns) {
+    p.sleep_deadline_ns = -1;
+    return Err{EAGAIN};
+  }
+  Wait w = wait_until(std::move(ready));
+  w.deadline_ns = p.sleep_deadline_ns;
+  return k.block(std::move(w));
+}
+
+// --- sending and receiving, shared by send*, recv*, read, write
+
+struct SendArgs {
+  std::vector<Iov> iovs;
+  int flags = 0;
+  bool has_dest = false;
+  UnixAddress dest;
+  uint64_t control = 0, control_len = 0;
+};
+
+Result<uint64_t> do_send(Kernel& k, const std::shared_ptr<UnixSocket>& s, const SendArgs& a) {
+  bool nonblock = (s->flags & O_NONBLOCK) || (a.flags & MSG_DONTWAIT);
+  if (a.flags & MSG_OOB) return Err{EOPNOTSUPP};
+  std::shared_ptr<UnixSocket> to;
+  if (a.has_dest) {
+    if (s->type() == SOCK_STREAM) return Err{s->state() == UnixSocket::State::kConnected ? EISCONN : EOPNOTSUPP};
+    if (s->type() == SOCK_DGRAM) {
+      if (a.dest.kind == UnixAddress::kUnnamed) return Err{EINVAL};
+      TRY_ASSIGN(to, find_target(k, a.dest, s->type()));
+    }
+  }
+  uint64_t total = iov_total(a.iovs);
+  if (s->type() != SOCK_STREAM && total > UnixSocket::kMaxMessage) return Err{EMSGSIZE};
+  Process& p = k.proc();
+  uint64_t done = k.restarted() ? p.io_progress : 0;
+  p.io_progress = 0;
+  TRY_ASSIGN(auto files, control_in(k, a.control, a.control_len));
+  InFlightFds fds;
+  if (!files.empty() && done == 0) {
+    auto& space = k.unix_sockets();
+    if (space->inflight + files.size() > p.fds->limit()) return Err{ETOOMANYREFS};
+    fds = InFlightFds(std::move(files), space);
+  }
+  for (;;) {
+    uint64_t want = s->type() == SOCK_STREAM ? std::min<uint64_t>(total - done, UnixSocket::kQueueBytes) : total;
+    TRY_ASSIGN(std::string data, want ? gather(k, a.iovs, done, want) : std::string());
+    auto r = s->send(data, fds, current_cred(k), to);
+    if (r.ok()) {
+      done += r.value();
+      if (done >= total || s->type() != SOCK_STREAM) return done;
+      if (data.size() < want && r.value() == data.size()) return done;  // a fault ended the buffer
+      continue;
+    }
+    if (r.error() == EAGAIN && !nonblock) {
+      p.io_progress = done;
+      std::weak_ptr<UnixSocket> weak_to = to;
+      bool had_to = to != nullptr;
+      uint64_t need = total - done;
+      return block_on(k, [s, weak_to, had_to, need] {
+        auto t = weak_to.lock();
+        return (had_to && !t) || s->send_ready(need, t);
+      }, s->sndtimeo_ns);
+    }
+    if (done) return done;
+    if (r.error() == EPIPE && s->type() == SOCK_STREAM && !(a.flags & MSG_NOSIGNAL)) raise_sigpipe(k);
+    return Err{r.error()};
+  }
+}
+
+struct RecvOut {
+  uint64_t name = 0, name_len_addr = 0;  // where the sender's address goes (recvfrom)
+  uint64_t control = 0, control_len = 0;
+  bool want_control = false;
+  int msg_flags = 0;
+  uint64_t control_used = 0;
+  std::string from;
+};
+
+// The iovecs from byte `skip` on.
+std::vector<Iov> iovs_from(const std::vector<Iov>& iovs, uint64_t skip) {
+  std::vector<Iov> out;
+  for (auto& iov : iovs) {
+    if (skip >= iov.len) {
+      skip -= iov.len;
+      continue;
+    }
+    out.push_back(Iov{iov.base + skip, iov.len - skip});
+    skip = 0;
+  }
+  return out;
+}
+
+Result<uint64_t> do_recv(Kernel& k, const std::shared_ptr<UnixSocket>& s, const std::vector<Iov>& all_iovs, int flags,
+                         RecvOut& out) {
+  bool nonblock = (s->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
+  if (flags & MSG_OOB) return Err{EOPNOTSUPP};
+  // MSG_WAITALL on a stream: fill the whole buffer, waiting between pieces
+  // (the bytes already read are kept across the waits), unless end of
+  // file, an error or descriptors end it first.
+  bool waitall = (flags & MSG_WAITALL) && s->type() == SOCK_STREAM && !(flags & MSG_PEEK) && !nonblock;
+  Process& p = k.proc();
+  uint64_t done = waitall && k.restarted() ? p.io_progress : 0;
+  p.io_progress = 0;
+  std::vector<Iov> iovs = done ? iovs_from(all_iovs, done) : all_iovs;
+  uint64_t total = iov_total(iovs);
+  uint64_t room = scatter_room(k, iovs);
+  if (total && !room) return done ? Result<uint64_t>(done) : Err{EFAULT};
+  auto r = s->receive(std::min<uint64_t>(room, total), flags & MSG_PEEK);
+  if (!r.ok()) {
+    if (r.error() == EAGAIN && !nonblock) {
+      p.io_progress = done;
+      return block_on(k, [s] { return s->recv_ready(); }, s->rcvtimeo_ns);
+    }
+    if (done) return done;
+    return Err{r.error()};
+  }
+  UnixSocket::Received& got = r.value();
+  TRY_VOID(scatter(k, iovs, got.data));
+  if (got.full_len > got.data.size()) out.msg_flags |= MSG_TRUNC;
+  out.from = received_from(got.from);
+  bool had_fds = !got.fds.empty();
+  if (out.want_control) {
+    TRY_ASSIGN(out.control_used, control_out(k, *s, got, out.control, out.control_len, flags & MSG_CMSG_CLOEXEC,
+                                             &out.msg_flags));
+  }
+  if (s->type() != SOCK_STREAM && (flags & MSG_TRUNC)) return got.full_len;
+  done += got.data.size();
+  if (waitall && !got.data.empty() && !had_fds && got.data.size() < std::min(room, total)) {
+    p.io_progress = done;
+    return block_on(k, [s] { return s->recv_ready(); }, s->rcvtimeo_ns);
+  }
+  return done;
+}
+
+// --- the syscalls
+
+Result<uint64_t> sys_socket(Kernel& k, const SyscallArgs& a) {
+  int domain = a.i32(0), type = a.i32(1) & kTypeMask, flags = a.i32(1) & ~kTypeMask;
+  if (domain != AF_UNIX) {
+    static thread_local bool told = false;
+    if (!told && (domain == AF_INET || domain == AF_INET6)) {
+      spdlog::info("guest tried to open a network socket: the sandbox has no network");
+      told = true;
+    }
+    return Err{EAFNOSUPPORT};
+  }
+  if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Err{EINVAL};
+  if (a.i32(2) != 0 && a.i32(2) != PF_UNIX) return Err{EPROTONOSUPPORT};
+  if (type == SOCK_RAW) type = SOCK_DGRAM;  // as Linux's unix_create
+  if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET) return Err{ESOCKTNOSUPPORT};
+  auto s = std::make_shared<UnixSocket>(type, k.new_inode_number(), k.unix_sockets());
+  if (flags & SOCK_NONBLOCK) s->flags |= O_NONBLOCK;
+  s->owner_uid = k.config().uid;
+  s->owner_gid = k.config().gid;
+  k.unix_sockets()->track(s);
+  TRY_ASSIGN(int fd, k.proc().fds->install(s, flags & SOCK_CLOEXEC));
+  return static_cast<uint64_t>(fd);
 }
 
 Result<uint64_t> sys_socketpair(Kernel& k, const SyscallArgs& a) {
-  int domain = a.i32(0), type = a.i32(1) & 0xf, flags = a.i32(1) & ~0xf;
+  int domain = a.i32(0), type = a.i32(1) & kTypeMask, flags = a.i32(1) & ~kTypeMask;
   if (domain != AF_UNIX) return Err{EAFNOSUPPORT};
-  if (type != SOCK_STREAM) return Err{EOPNOTSUPP};
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Err{EINVAL};
+  if (a.i32(2) != 0 && a.i32(2) != PF_UNIX) return Err{EPROTONOSUPPORT};
+  if (type == SOCK_RAW) type = SOCK_DGRAM;
+  if (type != SOCK_STREAM && type != SOCK_DGRAM && type != SOCK_SEQPACKET) return Err{ESOCKTNOSUPPORT};
   if (k.mem().accessible_prefix(a[3], 8, kProtWrite) != 8) return Err{EFAULT};
-  auto [r1, w1] = make_pipe(0);
-  auto [r2, w2] = make_pipe(0);
-  auto s0 = std::make_shared<SocketEnd>(r1, w2, type, k.new_inode_number());
-  auto s1 = std::make_shared<SocketEnd>(r2, w1, type, k.new_inode_number());
-  for (auto& s : {s0, s1}) s->flags |= flags & SOCK_NONBLOCK ? O_NONBLOCK : 0;
+  auto s0 = std::make_shared<UnixSocket>(type, k.new_inode_number(), k.unix_sockets());
+  auto s1 = std::make_shared<UnixSocket>(type, k.new_inode_number(), k.unix_sockets());
+  UnixSocket::pair(s0, s1, current_cred(k));
+  for (auto& s : {s0, s1}) {
+    if (flags & SOCK_NONBLOCK) s->flags |= O_NONBLOCK;
+    s->owner_uid = k.config().uid;
+    s->owner_gid = k.config().gid;
+    k.unix_sockets()->track(s);
+  }
   TRY_ASSIGN(int fd0, k.proc().fds->install(s0, flags & SOCK_CLOEXEC));
   auto fd1 = k.proc().fds->install(s1, flags & SOCK_CLOEXEC);
   if (!fd1.ok()) {
@@ -102,116 +472,307 @@ Result<uint64_t> sys_socketpair(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<std::shared_ptr<SocketEnd>> socket_arg(Kernel& k, int fd) {
-  TRY_ASSIGN(auto f, file_arg(k, fd));
-  auto s = std::dynamic_pointer_cast<SocketEnd>(f);
-  if (!s) return Err{ENOTSOCK};
-  return s;
+Result<uint64_t> sys_bind(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
+  TRY_ASSIGN(UnixAddress addr, address_arg(k, a[1], a[2]));
+  auto& space = k.unix_sockets();
+  if (addr.kind == UnixAddress::kPath) {
+    // Linux makes the node first: a taken name is EADDRINUSE even for a
+    // socket already bound.
+    TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, addr.name));
+    if (s->address().kind == UnixAddress::kUnnamed) {
+      uint32_t mode = S_IFSOCK | (0777 & ~k.proc().umask);
+      TRY_VOID(k.vfs().bind_socket(base, addr.name, mode, std::weak_ptr<fs::SocketEndpoint>(s)));
+    } else {
+      return Err{k.vfs().stat(base, addr.name, false).ok() ? EADDRINUSE : EINVAL};
+    }
+    TRY_VOID(s->set_address(std::move(addr)));
+    return 0;
+  }
+  if (s->address().kind != UnixAddress::kUnnamed) return Err{EINVAL};
+  if (addr.kind == UnixAddress::kUnnamed) {
+    addr.kind = UnixAddress::kAbstract;
+    TRY_ASSIGN(addr.name, space->autobind_name());
+  }
+  TRY_VOID(space->bind_abstract(addr.name, s));
+  TRY_VOID(s->set_address(std::move(addr)));
+  return 0;
 }
 
-// send/recv on a socket pair are write/read (flags other than
-// MSG_DONTWAIT/MSG_NOSIGNAL are ignored; no addresses).
+Result<uint64_t> sys_listen(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
+  TRY_VOID(s->listen(a.i32(1), current_cred(k)));
+  return 0;
+}
+
+Result<uint64_t> sys_connect(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
+  if (s->type() == SOCK_DGRAM && a[2] >= 2) {
+    uint16_t family;
+    TRY_VOID(k.mem().copy_in({a[1]}, &family, 2));
+    if (family == AF_UNSPEC) {  // dissolve the association
+      s->disconnect_dgram();
+      return 0;
+    }
+  }
+  TRY_ASSIGN(UnixAddress addr, address_arg(k, a[1], a[2]));
+  if (addr.kind == UnixAddress::kUnnamed) return Err{EINVAL};
+  TRY_ASSIGN(auto target, find_target(k, addr, s->type()));
+  if (s->type() == SOCK_DGRAM) {
+    s->connect_dgram(target);
+    return 0;
+  }
+  auto r = s->connect_to(target, current_cred(k), k.new_inode_number());
+  if (!r.ok() && r.error() == EAGAIN) {
+    // The backlog is full: wait for room (a non-blocking connect: EAGAIN).
+    if (s->flags & O_NONBLOCK) return Err{EAGAIN};
+    std::weak_ptr<UnixSocket> weak = target;
+    return k.block(wait_until([weak] {
+      auto t = weak.lock();
+      return !t || t->state() != UnixSocket::State::kListening || !t->backlog_full();
+    }));
+  }
+  TRY_VOID(r);
+  return 0;
+}
+
+Result<uint64_t> do_accept(Kernel& k, const SyscallArgs& a, int flags) {
+  TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
+  if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Err{EINVAL};
+  if (s->type() == SOCK_DGRAM) return Err{EOPNOTSUPP};
+  if (a[1]) {
+    TRY_ASSIGN(int32_t len, k.mem().read<int32_t>({a[2]}));
+    if (len < 0) return Err{EINVAL};
+  }
+  auto r = s->accept();
+  if (!r.ok()) {
+    if (r.error() == EAGAIN && !(s->flags & O_NONBLOCK))
+      return block_on(k, [s] { return s->recv_ready(); }, s->rcvtimeo_ns);
+    return Err{r.error()};
+  }
+  auto conn = r.value();
+  if (flags & SOCK_NONBLOCK) conn->flags |= O_NONBLOCK;
+  TRY_ASSIGN(int fd, k.proc().fds->install(conn, flags & SOCK_CLOEXEC));
+  auto w = a[1] ? address_out(k, conn->peer_address().value().sockaddr(), a[1], a[2]) : Result<void>(Ok());
+  if (!w.ok()) {
+    // Linux keeps the connection and returns EFAULT; the descriptor goes.
+    (void)k.proc().fds->close(fd);
+    return Err{w.error()};
+  }
+  return static_cast<uint64_t>(fd);
+}
+
+Result<uint64_t> sys_accept(Kernel& k, const SyscallArgs& a) { return do_accept(k, a, 0); }
+Result<uint64_t> sys_accept4(Kernel& k, const SyscallArgs& a) { return do_accept(k, a, a.i32(3)); }
+
 Result<uint64_t> sys_sendto(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
-  if (a[4]) return Err{EISCONN};
-  uint64_t n = std::min(a[2], kMaxTransfer);
-  if (n == 0) return 0;
-  uint64_t avail = k.mem().accessible_prefix(a[1], n, kProtRead);
-  if (avail == 0) return Err{EFAULT};
-  std::vector<uint8_t> buf(std::min<uint64_t>(avail, 1 << 20));
-  TRY_VOID(k.mem().copy_in({a[1]}, buf.data(), buf.size()));
-  auto w = s->write(buf.data(), buf.size());
-  if (!w.ok() && w.error() == EAGAIN && !(s->flags & O_NONBLOCK) && !(a.i32(3) & MSG_DONTWAIT))
-    return k.block(wait_until([s] { return (s->poll_ready() & (fs::kPollOut | fs::kPollHup)) != 0; }));
-  if (!w.ok() && w.error() == EPIPE && !(a.i32(3) & MSG_NOSIGNAL)) {
-    SignalInfo info;
-    info.signo = SIGPIPE;
-    k.post_signal(k.proc(), SIGPIPE, info);
+  SendArgs sa;
+  sa.iovs = {Iov{a[1], std::min(a[2], kMaxTransfer)}};
+  sa.flags = a.i32(3);
+  if (a[4] && static_cast<int32_t>(a[5]) != 0) {  // a zero length: no address, as Linux
+    TRY_ASSIGN(sa.dest, address_arg(k, a[4], a[5]));
+    sa.has_dest = true;
   }
-  if (!w.ok()) return Err{w.error()};
-  return w.value();
+  return do_send(k, s, sa);
+}
+
+Result<uint64_t> sys_sendmsg(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
+  TRY_ASSIGN(GuestMsghdr m, k.mem().read<GuestMsghdr>({a[1]}));
+  SendArgs sa;
+  TRY_ASSIGN(sa.iovs, iovecs_arg(k, m.iov, m.iovlen, EMSGSIZE));
+  sa.flags = a.i32(2);
+  if (m.name && m.namelen) {
+    TRY_ASSIGN(sa.dest, address_arg(k, m.name, m.namelen));
+    sa.has_dest = true;
+  }
+  if (m.controllen > INT32_MAX) return Err{ENOBUFS};
+  sa.control = m.control;
+  sa.control_len = m.controllen;
+  return do_send(k, s, sa);
 }
 
 Result<uint64_t> sys_recvfrom(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
-  uint64_t n = std::min(a[2], kMaxTransfer);
-  if (n == 0) return 0;
-  uint64_t room = k.mem().accessible_prefix(a[1], n, kProtWrite);
-  if (room == 0) return Err{EFAULT};
-  std::vector<uint8_t> buf(std::min<uint64_t>(room, 1 << 20));
-  auto r = s->read(buf.data(), buf.size());
-  if (!r.ok() && r.error() == EAGAIN && !(s->flags & O_NONBLOCK) && !(a.i32(3) & MSG_DONTWAIT))
-    return k.block(wait_until([s] { return (s->poll_ready() & (fs::kPollIn | fs::kPollHup)) != 0; }));
-  if (!r.ok()) return Err{r.error()};
-  TRY_VOID(k.mem().copy_out({a[1]}, buf.data(), r.value()));
-  if (a[4] && a[5]) TRY_VOID(k.mem().write<uint32_t>({a[5]}, 0));  // no peer address
-  return r.value();
+  std::vector<Iov> iovs{Iov{a[1], std::min(a[2], kMaxTransfer)}};
+  RecvOut out;
+  TRY_ASSIGN(uint64_t n, do_recv(k, s, iovs, a.i32(3), out));
+  if (a[4]) {
+    if (!a[5]) return Err{EFAULT};
+    TRY_VOID(address_out(k, out.from, a[4], a[5]));
+  }
+  return n;
+}
+
+Result<uint64_t> sys_recvmsg(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
+  TRY_ASSIGN(GuestMsghdr m, k.mem().read<GuestMsghdr>({a[1]}));
+  TRY_ASSIGN(auto iovs, iovecs_arg(k, m.iov, m.iovlen, EMSGSIZE));
+  if (m.name && static_cast<int32_t>(m.namelen) < 0) return Err{EINVAL};
+  RecvOut out;
+  out.msg_flags = a.i32(2) & MSG_CMSG_CLOEXEC;  // Linux echoes it
+  out.want_control = true;
+  out.control = m.control;
+  out.control_len = m.control ? std::min<uint64_t>(m.controllen, INT32_MAX) : 0;
+  TRY_ASSIGN(uint64_t n, do_recv(k, s, iovs, a.i32(2), out));
+  if (m.name) TRY_VOID(address_out(k, out.from, m.name, a[1] + kMsgNamelenOffset));
+  TRY_VOID(k.mem().write<uint64_t>({a[1] + kMsgControllenOffset}, out.control_used));
+  TRY_VOID(k.mem().write<int32_t>({a[1] + kMsgFlagsOffset}, out.msg_flags));
+  return n;
 }
 
 Result<uint64_t> sys_shutdown(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
-  if (a.i32(1) < SHUT_RD || a.i32(1) > SHUT_RDWR) return Err{EINVAL};
-  s->shutdown(a.i32(1));
+  TRY_VOID(s->shutdown(a.i32(1)));
+  return 0;
+}
+
+Result<uint64_t> sys_getsockname(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
+  if (!a[2]) return Err{EFAULT};
+  TRY_VOID(address_out(k, s->address().sockaddr(), a[1], a[2]));
+  return 0;
+}
+
+Result<uint64_t> sys_getpeername(Kernel& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
+  if (!a[2]) return Err{EFAULT};
+  TRY_ASSIGN(UnixAddress peer, s->peer_address());
+  TRY_VOID(address_out(k, peer.sockaddr(), a[1], a[2]));
+  return 0;
+}
+
+// Linux's sock_getsockopt: at most the option's size is copied, and the
+// size written back.
+Result<uint64_t> option_out(Kernel& k, const SyscallArgs& a, const void* v, uint32_t size) {
+  TRY_ASSIGN(int32_t len, k.mem().read<int32_t>({a[4]}));
+  if (len < 0) return Err{EINVAL};
+  uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(len), size);
+  if (n) TRY_VOID(k.mem().copy_out({a[3]}, v, n));
+  TRY_VOID(k.mem().write<uint32_t>({a[4]}, n));
   return 0;
 }
 
 Result<uint64_t> sys_getsockopt(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
-  if (a.i32(1) != SOL_SOCKET) return Err{ENOPROTOOPT};
-  int32_t v;
-  switch (a.i32(2)) {
+  if (a.i32(1) != SOL_SOCKET) return Err{EOPNOTSUPP};
+  int32_t v = 0;
+  int opt = a.i32(2);
+  if (opt == kSoRcvTimeoNew) opt = SO_RCVTIMEO;
+  if (opt == kSoSndTimeoNew) opt = SO_SNDTIMEO;
+  switch (opt) {
     case SO_TYPE: v = s->type(); break;
     case SO_DOMAIN: v = AF_UNIX; break;
-    case SO_ERROR: v = 0; break;
-    case SO_RCVBUF: case SO_SNDBUF: v = static_cast<int32_t>(kPipeCapacity); break;
-    case SO_ACCEPTCONN: v = 0; break;
+    case SO_PROTOCOL: v = 0; break;
+    case SO_ERROR: v = s->take_error(); break;
+    case SO_SNDBUF: v = s->sndbuf; break;
+    case SO_RCVBUF: v = s->rcvbuf; break;
+    case SO_ACCEPTCONN: v = s->state() == UnixSocket::State::kListening; break;
+    case SO_PASSCRED: v = s->pass_cred; break;
+    case SO_REUSEADDR: case SO_KEEPALIVE: case SO_BROADCAST: case SO_OOBINLINE: case SO_DONTROUTE: v = 0; break;
+    case SO_RCVTIMEO:
+    case SO_SNDTIMEO: {
+      int64_t ns = opt == SO_RCVTIMEO ? s->rcvtimeo_ns : s->sndtimeo_ns;
+      int64_t tv[2] = {ns / 1000000000, ns % 1000000000 / 1000};
+      return option_out(k, a, tv, sizeof tv);
+    }
+    case SO_PEERCRED: {
+      UnixCred c = s->peer_cred();
+      int32_t ucred[3] = {c.pid, static_cast<int32_t>(c.uid), static_cast<int32_t>(c.gid)};
+      return option_out(k, a, ucred, sizeof ucred);
+    }
     default: return Err{ENOPROTOOPT};
   }
-  TRY_ASSIGN(uint32_t len, k.mem().read<uint32_t>({a[4]}));
-  if (len < 4) return Err{EINVAL};
-  TRY_VOID(k.mem().write<int32_t>({a[3]}, v));
-  TRY_VOID(k.mem().write<uint32_t>({a[4]}, 4));
-  return 0;
+  return option_out(k, a, &v, sizeof v);
 }
 
 Result<uint64_t> sys_setsockopt(Kernel& k, const SyscallArgs& a) {
-  TRY_VOID(socket_arg(k, a.fd(0)));
-  return 0;  // buffer sizes and the like: accepted, fixed
-}
-
-Result<uint64_t> sys_getsockname(Kernel& k, const SyscallArgs& a) {
-  TRY_VOID(socket_arg(k, a.fd(0)));
-  // An unnamed AF_UNIX socket: just the family.
-  TRY_ASSIGN(uint32_t len, k.mem().read<uint32_t>({a[2]}));
-  uint16_t family = AF_UNIX;
-  if (len >= 2) TRY_VOID(k.mem().write<uint16_t>({a[1]}, family));
-  TRY_VOID(k.mem().write<uint32_t>({a[2]}, 2));
-  return 0;
-}
-
-Result<uint64_t> not_connectable(Kernel& k, const SyscallArgs& a) {
-  TRY_VOID(socket_arg(k, a.fd(0)));
-  return Err{EOPNOTSUPP};
+  TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
+  if (a.i32(1) != SOL_SOCKET) return Err{EOPNOTSUPP};
+  int opt = a.i32(2);
+  if (opt == kSoRcvTimeoNew) opt = SO_RCVTIMEO;
+  if (opt == kSoSndTimeoNew) opt = SO_SNDTIMEO;
+  if (opt == SO_RCVTIMEO || opt == SO_SNDTIMEO) {
+    // struct timeval (the 64-bit layout: SO_*TIMEO_OLD and _NEW agree).
+    if (static_cast<int32_t>(a[4]) < 16) return Err{EINVAL};
+    int64_t tv[2];
+    TRY_VOID(k.mem().copy_in({a[3]}, tv, sizeof tv));
+    if (tv[1] < 0 || tv[1] >= 1000000) return Err{EDOM};
+    int64_t ns = tv[0] < 0 ? 0 : tv[0] > INT64_MAX / 2000000000 ? INT64_MAX / 2 : tv[0] * 1000000000 + tv[1] * 1000;
+    (opt == SO_RCVTIMEO ? s->rcvtimeo_ns : s->sndtimeo_ns) = ns;
+    return 0;
+  }
+  if (static_cast<int32_t>(a[4]) < 4) return Err{EINVAL};
+  TRY_ASSIGN(int32_t v, k.mem().read<int32_t>({a[3]}));
+  // As Linux: the value doubled (for its bookkeeping), within
+  // [minimum, wmem_max/rmem_max * 2].
+  uint32_t clamped = std::min<uint32_t>(static_cast<uint32_t>(v), UnixSocket::kQueueBytes);
+  switch (opt) {
+    case SO_SNDBUF: s->sndbuf = static_cast<int>(std::max<uint32_t>(clamped * 2, 4608)); return 0;
+    case SO_RCVBUF: s->rcvbuf = static_cast<int>(std::max<uint32_t>(clamped * 2, 2304)); return 0;
+    case SO_PASSCRED: s->pass_cred = v != 0; return 0;
+    case SO_REUSEADDR: case SO_KEEPALIVE: case SO_BROADCAST: case SO_OOBINLINE: case SO_DONTROUTE:
+    case SO_LINGER: case SO_RCVLOWAT: case SO_SNDLOWAT: case SO_PRIORITY:
+      return 0;  // accepted; no effect on a unix socket here
+    default: return Err{ENOPROTOOPT};
+  }
 }
 
 const SyscallDef kDefs[] = {
-    SYSCALL_DEF("socket", sys_socket, Support::Partial, "DTd", "no address family is available: the sandbox has no network"),
-    SYSCALL_DEF("socketpair", sys_socketpair, Support::Partial, "DTdp", "AF_UNIX SOCK_STREAM pairs only"),
-    SYSCALL_DEF("connect", not_connectable, Support::Refused, "fpu", "no network and no socket addresses: EOPNOTSUPP (socket pairs have no address)"),
-    SYSCALL_DEF("bind", not_connectable, Support::Refused, "fpu", "no network and no socket addresses: EOPNOTSUPP (socket pairs have no address)"),
-    SYSCALL_DEF("listen", not_connectable, Support::Refused, "fd", "no network and no socket addresses: EOPNOTSUPP (socket pairs have no address)"),
-    SYSCALL_DEF("accept", not_connectable, Support::Refused, "fpp", "no network and no socket addresses: EOPNOTSUPP (socket pairs have no address)"),
-    SYSCALL_DEF("accept4", not_connectable, Support::Refused, "fppT", "no network and no socket addresses: EOPNOTSUPP (socket pairs have no address)"),
-    SYSCALL_DEF("sendto", sys_sendto, Support::Partial, "fpuxpu", "socket pairs: no addresses, flags other than DONTWAIT/NOSIGNAL ignored"),
-    SYSCALL_DEF("recvfrom", sys_recvfrom, Support::Partial, "fpuxpp", "socket pairs: no addresses, flags other than DONTWAIT ignored"),
+    SYSCALL_DEF("socket", sys_socket, Support::Partial, "DTd",
+                "AF_UNIX stream, datagram and seqpacket sockets inside the run; every other family EAFNOSUPPORT (no network)"),
+    SYSCALL_DEF("socketpair", sys_socketpair, Support::Partial, "DTdp", "AF_UNIX only (the one family there is)"),
+    SYSCALL_DEF("bind", sys_bind, Support::Partial, "fpu",
+                "AF_UNIX: paths (a socket node in the in-memory layer; EPERM in a read-write mount: never a host "
+                "socket), abstract names per run, autobind"),
+    SYSCALL_DEF("listen", sys_listen, Support::Full, "fd", nullptr),
+    SYSCALL_DEF("connect", sys_connect, Support::Partial, "fpu", "AF_UNIX; no autobind of SO_PASSCRED sockets"),
+    SYSCALL_DEF("accept", sys_accept, Support::Full, "fpp", nullptr),
+    SYSCALL_DEF("accept4", sys_accept4, Support::Full, "fppT", nullptr),
+    SYSCALL_DEF("sendto", sys_sendto, Support::Partial, "fpuxpu", "MSG_MORE and MSG_EOR ignored; MSG_OOB EOPNOTSUPP (as without CONFIG_AF_UNIX_OOB)"),
+    SYSCALL_DEF("recvfrom", sys_recvfrom, Support::Partial, "fpuxpp", "MSG_OOB EOPNOTSUPP (as without CONFIG_AF_UNIX_OOB)"),
+    SYSCALL_DEF("sendmsg", sys_sendmsg, Support::Partial, "fpx", "SCM_RIGHTS and SCM_CREDENTIALS (checked); MSG_OOB EOPNOTSUPP"),
+    SYSCALL_DEF("recvmsg", sys_recvmsg, Support::Partial, "fpx",
+                "SCM_RIGHTS, SCM_CREDENTIALS with SO_PASSCRED; MSG_OOB EOPNOTSUPP; MSG_WAITALL interrupted by a signal loses the bytes already read"),
     SYSCALL_DEF("shutdown", sys_shutdown, Support::Full, "fd", nullptr),
     SYSCALL_DEF("getsockname", sys_getsockname, Support::Full, "fpp", nullptr),
-    SYSCALL_DEF("getpeername", sys_getsockname, Support::Full, "fpp", nullptr),
-    SYSCALL_DEF("setsockopt", sys_setsockopt, Support::Partial, "fddpu", "accepted without effect"),
-    SYSCALL_DEF("getsockopt", sys_getsockopt, Support::Partial, "fddpp", "SOL_SOCKET: SO_TYPE/DOMAIN/ERROR/RCVBUF/SNDBUF"),
+    SYSCALL_DEF("getpeername", sys_getpeername, Support::Full, "fpp", nullptr),
+    SYSCALL_DEF("setsockopt", sys_setsockopt, Support::Partial, "fddpu",
+                "SOL_SOCKET: SO_SNDBUF/RCVBUF recorded (queues stay 208 KiB), SO_RCVTIMEO/SNDTIMEO, SO_PASSCRED; a few others accepted without effect"),
+    SYSCALL_DEF("getsockopt", sys_getsockopt, Support::Partial, "fddpp",
+                "SOL_SOCKET: SO_TYPE/DOMAIN/PROTOCOL/ERROR/SNDBUF/RCVBUF/RCVTIMEO/SNDTIMEO/ACCEPTCONN/PASSCRED/PEERCRED"),
 };
 
 }  // namespace
+
+bool is_socket(const fs::FileRef& f) { return as_unix_socket(f) != nullptr; }
+
+Result<uint64_t> socket_read_write(Kernel& k, const fs::FileRef& f, uint64_t buf, uint64_t len, bool write) {
+  auto s = as_unix_socket(f);
+  std::vector<Iov> iovs{Iov{buf, std::min(len, kMaxTransfer)}};
+  if (write) {
+    SendArgs sa;
+    sa.iovs = std::move(iovs);
+    return do_send(k, s, sa);
+  }
+  if (len == 0) return 0;
+  RecvOut out;
+  return do_recv(k, s, iovs, 0, out);
+}
+
+Result<uint64_t> socket_vector_io(Kernel& k, const fs::FileRef& f, uint64_t iov, uint64_t count, bool write) {
+  auto s = as_unix_socket(f);
+  TRY_ASSIGN(auto iovs, iovecs_arg(k, iov, count, EINVAL));
+  if (write) {
+    SendArgs sa;
+    sa.iovs = std::move(iovs);
+    return do_send(k, s, sa);
+  }
+  if (iov_total(iovs) == 0) return 0;
+  RecvOut out;
+  return do_recv(k, s, iovs, 0, out);
+}
 
 std::span<const SyscallDef> socket_syscalls() { return kDefs; }
 

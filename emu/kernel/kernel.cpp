@@ -14,7 +14,7 @@
 #include <cstring>
 
 #include "emu/loader/elf_loader.h"
-#include "emu/kernel/stdio_files.h"
+#include "emu/files/stdio_files.h"
 
 namespace vmrun {
 namespace {

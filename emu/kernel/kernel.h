@@ -38,6 +38,8 @@
 
 namespace vmrun {
 
+class UnixSocketSpace;
+
 // Where guest stdio goes: host fds (streamed) or capture buffers.
 struct StdioSpec {
   std::string stdin_data;
@@ -105,6 +107,9 @@ class Kernel final : public CpuEvents {
   uint64_t group_cpu_ns(const Process& p) const;
   Process* find_process(int pid);
   const ProcessTable::Map& processes() const { return procs_.all(); }
+  // The run's AF_UNIX socket state (abstract names; emu/files/unix_socket.cpp),
+  // made on first use.
+  const std::shared_ptr<UnixSocketSpace>& unix_sockets();
 
   // Block the current process until `wait` is ready; the handler is called
   // again then. Returns the value handlers pass up (Err{kErrBlock}).
@@ -243,6 +248,7 @@ class Kernel final : public CpuEvents {
   ProgramLoader loader_;
   SyscallDispatcher dispatcher_;
   ProcInfo proc_info_;  // /proc's view of the run
+  std::shared_ptr<UnixSocketSpace> unix_sockets_;
 };
 
 }  // namespace vmrun

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -148,6 +150,64 @@ static int fds(void) {
   return 0;
 }
 
+/* AF_UNIX abuse: sockets sent over themselves (cycles only the end of the
+ * run frees), queues filled, a listener's backlog flooded, names taken by
+ * the thousand. Everything must be refused at a bound, then still work. */
+static int send_fds(int s, int a, int b) {
+  char ctl[CMSG_SPACE(2 * sizeof(int))] = {0};
+  struct iovec iov = {"x", 1};
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(2 * sizeof(int));
+  memcpy(CMSG_DATA(c), (int[]){a, b}, 2 * sizeof(int));
+  return sendmsg(s, &m, MSG_DONTWAIT);
+}
+
+static int sockets(void) {
+  int sp[2], cycles = 0, err = 0;
+  for (int i = 0; i < 100000; i++) {
+    if (socketpair(AF_UNIX, SOCK_DGRAM, 0, sp) < 0) {
+      err = errno;
+      break;
+    }
+    int r = send_fds(sp[0], sp[0], sp[1]);
+    if (r < 0) err = errno;
+    close(sp[0]);
+    close(sp[1]);
+    if (r < 0) break;
+    cycles++;
+  }
+  printf("self-referencing sockets stopped by %s\n", en(err));
+  socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sp);
+  static char chunk[65536];
+  long queued = 0, w;
+  while ((w = write(sp[0], chunk, sizeof chunk)) > 0) queued += w;
+  printf("stream queue full: %s after %ld KiB\n", en(errno), queued / 1024);
+  close(sp[0]);
+  close(sp[1]);
+  int l = socket(AF_UNIX, SOCK_STREAM, 0);
+  struct sockaddr_un a = {.sun_family = AF_UNIX, .sun_path = "/tmp/flood.sock"};
+  bind(l, (struct sockaddr *)&a, sizeof a);
+  listen(l, 100000);
+  int n = 0, c;
+  while ((c = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0)) >= 0 && connect(c, (struct sockaddr *)&a, sizeof a) == 0) n++;
+  printf("connections refused after the backlog or the fd limit: %s\n", en(errno));
+  for (int fd = 4; fd < 100000; fd++) close(fd);
+  int names = 0;
+  for (int i = 0; i < 100000; i++) {
+    int s = socket(AF_UNIX, SOCK_DGRAM, 0);
+    if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(sa_family_t)) < 0) break;
+    names++;
+  }
+  printf("autobind stopped by %s\n", en(errno));
+  for (int fd = 3; fd < 100000; fd++) close(fd);
+  int ok = socketpair(AF_UNIX, SOCK_STREAM, 0, sp) == 0 && write(sp[0], "y", 1) == 1 && read(sp[1], chunk, 1) == 1;
+  printf("sockets still usable: %s\n", ok ? "yes" : "no");
+  return 0;
+}
+
 static int depth;
 static int recurse(int x) {
   volatile char pad[256];
@@ -233,6 +293,7 @@ int main(int argc, char **argv) {
   if (!strcmp(m, "brk")) return brk_loop();
   if (!strcmp(m, "mappings")) return mappings();
   if (!strcmp(m, "fds")) return fds();
+  if (!strcmp(m, "sockets")) return sockets();
   if (!strcmp(m, "recursion")) return recursion(0);
   if (!strcmp(m, "recursion_altstack")) return recursion(1);
   if (!strcmp(m, "handler_loop")) return handler_loop();

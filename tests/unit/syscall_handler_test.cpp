@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <filesystem>
 
 #include "emu/kernel/kernel.h"
 #include "test_support.h"
@@ -28,9 +29,10 @@ struct Prepared {
   Arch arch;
   std::string out, err;
   std::unique_ptr<Kernel> k;
-  explicit Prepared(Arch a, uint64_t max_memory = 0) : arch(a) {
+  explicit Prepared(Arch a, uint64_t max_memory = 0, std::vector<Mount> extra_mounts = {}) : arch(a) {
     Config c = test::config_for(a);
     c.limits.max_memory = max_memory;
+    for (auto& m : extra_mounts) c.mounts.push_back(m);
     StdioSpec io;
     io.stdout_capture = &out;
     io.stderr_capture = &err;
@@ -146,14 +148,86 @@ TEST_CASE("the report of unknown syscalls stays bounded whatever the guest calls
   CHECK(un.at("out_of_range") >= 5000);  // every number beyond the table shares one entry
 }
 
-TEST_CASE("sockets are refused for every family") {
+TEST_CASE("sockets are refused for every family but AF_UNIX") {
   for (Arch arch : kArches) {
     Prepared p(arch);
-    for (int family : {AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, AF_UNIX})
+    for (int family : {AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, 200, -1})
       CHECK(p.call("socket", family, SOCK_STREAM, 0) == -EAFNOSUPPORT);
+    CHECK(p.call("socket", AF_UNIX, SOCK_STREAM, 0) >= 3);
     CHECK(p.call("connect", 1, 0, 0) == -ENOTSOCK);
     CHECK(p.call("connect", 77, 0, 0) == -EBADF);
   }
+}
+
+namespace {
+
+// A sockaddr_un for `path` at guest address `at`; returns its length.
+uint64_t put_unix_address(Prepared& p, uint64_t at, const std::string& path) {
+  std::string sa(2, '\0');
+  sa[0] = AF_UNIX;
+  sa += path;
+  REQUIRE(p.k->mem().poke(at, sa.data(), sa.size()).ok());
+  return sa.size();
+}
+
+}  // namespace
+
+TEST_CASE("AF_UNIX bind: names live in the in-memory layer only, hostile arguments are refused") {
+  for (Arch arch : kArches) {
+    Prepared p(arch);
+    uint64_t page = p.page_before_hole();
+    int64_t s = p.call("socket", AF_UNIX, SOCK_STREAM, 0);
+    REQUIRE(s >= 3);
+    // The read-only mount of the guest programs: EROFS, as Linux in a
+    // read-only filesystem; nothing appears on the host.
+    uint64_t len = put_unix_address(p, page, "/t/sock");
+    CHECK(p.call("bind", s, page, len) == -EROFS);
+    CHECK(p.call("bind", s, page, 1) == -EINVAL);
+    CHECK(p.call("bind", s, page, 111) == -EINVAL);
+    // An address running into the unmapped page: EFAULT, never a crash.
+    CHECK(p.call("bind", s, page + 4096 - 20, 110) == -EFAULT);
+    CHECK(p.call("connect", s, page + 4096 - 1, 3) == -EFAULT);
+    len = put_unix_address(p, page, "/tmp/s");
+    CHECK(p.call("bind", s, page, len) == 0);
+    p.put_string(page + 512, "/tmp/s");
+    CHECK(p.call("mknodat", static_cast<uint64_t>(AT_FDCWD), page + 512, 0140644, 0) == -EEXIST);
+    CHECK(p.call("listen", s, -5) == 0);  // as Linux: a huge backlog is somaxconn
+    // sendmsg/recvmsg: a msghdr in the hole, too many iovecs, a huge
+    // control buffer.
+    int64_t sp = page + 1024;
+    REQUIRE(p.call("socketpair", AF_UNIX, SOCK_DGRAM, 0, sp) == 0);
+    int32_t fds[2];
+    REQUIRE(p.k->mem().peek(sp, fds, sizeof fds).ok());
+    CHECK(p.call("sendmsg", fds[0], page + 4096 - 8, 0) == -EFAULT);
+    uint64_t msg[7] = {0, 0, page + 2048, 2000, 0, 0, 0};
+    REQUIRE(p.k->mem().poke(page + 1100, msg, sizeof msg).ok());
+    CHECK(p.call("sendmsg", fds[0], page + 1100, 0) == -EMSGSIZE);
+    uint64_t msg2[7] = {0, 0, page + 2048, 0, page, 1ull << 40, 0};
+    REQUIRE(p.k->mem().poke(page + 1100, msg2, sizeof msg2).ok());
+    CHECK(p.call("sendmsg", fds[0], page + 1100, 0) == -ENOBUFS);
+    // A datagram larger than the queue: EMSGSIZE before any copy.
+    CHECK(p.call("sendto", fds[0], page, 1u << 20, 0, 0, 0) == -EMSGSIZE);
+    CHECK(p.call("recvfrom", fds[1], page, 16, MSG_DONTWAIT, 0, 0) == -EAGAIN);
+    int32_t four = 4;
+    REQUIRE(p.k->mem().poke(page + 16, &four, 4).ok());
+    CHECK(p.call("getsockopt", fds[0], SOL_SOCKET, SO_TYPE, page + 4096 - 2, page + 16) == -EFAULT);
+    CHECK(p.call("getsockopt", fds[0], SOL_SOCKET, SO_TYPE, page + 32, page + 4096 - 2) == -EFAULT);
+  }
+}
+
+TEST_CASE("AF_UNIX bind in a read-write mount is refused: a guest socket never becomes a host socket") {
+  std::string dir = std::string(VMRUN_BINARY_DIR) + "/unix-socket-rw-mount";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  Prepared p(Arch::X86_64, 0, {Mount{dir, "/rw", true}});
+  uint64_t page = p.page_before_hole();
+  int64_t s = p.call("socket", AF_UNIX, SOCK_STREAM, 0);
+  uint64_t len = put_unix_address(p, page, "/rw/s");
+  CHECK(p.call("bind", s, page, len) == -EPERM);
+  p.put_string(page + 512, "/rw/n");
+  CHECK(p.call("mknodat", static_cast<uint64_t>(AT_FDCWD), page + 512, 0140644, 0) == -EPERM);
+  CHECK(std::filesystem::is_empty(dir));
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("fds: dup2, fcntl and cloexec follow Linux") {
@@ -184,4 +258,42 @@ TEST_CASE("brk grows, shrinks and never overlaps other mappings") {
   CHECK(p.call("mmap", above, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, ~0ull, 0) ==
         static_cast<int64_t>(above));
   CHECK(p.call("brk", above + 8192) == start + 10);
+}
+
+TEST_CASE("AF_UNIX: descriptors in flight are bounded, and a socket sent over itself is freed with the run") {
+  for (Arch arch : kArches) {
+    Prepared p(arch);
+    uint64_t page = p.page_before_hole();
+    REQUIRE(p.call("socketpair", AF_UNIX, SOCK_DGRAM, 0, page) == 0);
+    int32_t fds[2];
+    REQUIRE(p.k->mem().peek(page, fds, sizeof fds).ok());
+    std::weak_ptr<fs::File> first = p.k->proc().fds->get(fds[0]);
+    // A message carrying both ends of the pair, sent into the pair: a cycle
+    // only the end of the run can break.
+    struct {
+      uint64_t len;
+      int32_t level, type;
+      int32_t fd[2];
+    } cmsg = {24, SOL_SOCKET, SCM_RIGHTS, {fds[0], fds[1]}};
+    uint64_t iov[2] = {page + 64, 1};
+    uint64_t msg[7] = {0, 0, page + 128, 1, page + 256, sizeof cmsg, 0};
+    REQUIRE(p.k->mem().poke(page + 128, iov, sizeof iov).ok());
+    REQUIRE(p.k->mem().poke(page + 256, &cmsg, sizeof cmsg).ok());
+    REQUIRE(p.k->mem().poke(page + 512, msg, sizeof msg).ok());
+    int64_t r = 0;
+    int sent = 0;
+    for (int i = 0; i < 100000 && r >= 0; i++) {
+      r = p.call("sendmsg", fds[0], page + 512, MSG_DONTWAIT);
+      if (r == 1) sent++;
+    }
+    // Not more descriptors in flight than the open-file limit.
+    CHECK(r == -ETOOMANYREFS);
+    CHECK(sent * 2 <= static_cast<int>(p.k->proc().fds->limit()));
+    CHECK(sent > 0);
+    CHECK(p.call("close", fds[0]) == 0);
+    CHECK(p.call("close", fds[1]) == 0);
+    CHECK(!first.expired());  // kept alive by its own queue
+    p.k.reset();
+    CHECK(first.expired());
+  }
 }

@@ -35,8 +35,10 @@ TEST_CASE("rows that always fail or do nothing say so") {
       if (!e.def) continue;
       std::string name = e.def->name;
       INFO(arch_name(arch) << " " << name);
+      // AF_UNIX sockets made these real (they were refused while no
+      // socket had an address).
       if (name == "connect" || name == "bind" || name == "listen" || name == "accept" || name == "accept4")
-        CHECK(e.def->support == Support::Refused);
+        CHECK(e.def->support != Support::Refused);
       if (name == "mlock" || name == "munlock") CHECK(e.def->support == Support::Stub);
       if (e.def->support != Support::Full) CHECK(e.def->note != nullptr);
     }

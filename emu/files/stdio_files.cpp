@@ -1,6 +1,6 @@
-#include "emu/kernel/stdio_files.h"
+#include "emu/files/stdio_files.h"
 
-#include "emu/kernel/pipe.h"
+#include "emu/files/pipe.h"
 
 #include <fcntl.h>
 #include <sys/ioctl.h>

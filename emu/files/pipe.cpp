@@ -1,4 +1,4 @@
-#include "emu/kernel/pipe.h"
+#include "emu/files/pipe.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
