@@ -39,6 +39,18 @@ Result<std::string> file_path(const fs::FileRef& f) {
   return f->path;
 }
 
+Result<std::vector<Iov>> iovecs_arg(Kernel& k, uint64_t addr, uint64_t count, int too_many) {
+  if (count > kIovMax) return Err{too_many};
+  std::vector<Iov> v(count);
+  if (count) TRY_VOID(k.mem().copy_in({addr}, v.data(), count * sizeof(Iov)));
+  uint64_t total = 0;
+  for (auto& i : v) {
+    if (static_cast<int64_t>(i.len) < 0 || total + i.len < total) return Err{EINVAL};
+    total += i.len;
+  }
+  return v;
+}
+
 Result<fs::FileRef> file_arg(Kernel& k, int fd) {
   fs::FileRef f = k.proc().fds->get(fd);
   if (!f) return Err{EBADF};

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 
 #include <string>
+#include <vector>
 
 #include "emu/kernel/kernel.h"
 #include "syscalls/syscall_table.h"
@@ -32,6 +33,12 @@ Result<std::string> path_arg(Kernel& k, uint64_t addr);
 // (EBADF, ENOTDIR; ENOENT once the directory was removed).
 Result<std::string> dir_base(Kernel& k, int dirfd, const std::string& path);
 Result<fs::FileRef> file_arg(Kernel& k, int fd);
+// A guest struct iovec array (readv, writev, sendmsg, vmsplice): `too_many`
+// past UIO_MAXIOV; EINVAL for a negative length or a total that overflows.
+struct Iov {
+  uint64_t base, len;
+};
+Result<std::vector<Iov>> iovecs_arg(Kernel& k, uint64_t addr, uint64_t count, int too_many = EINVAL);
 // The path an f*() call (fchmod, fchown, futimens, fstatfs) reaches the
 // description's file by: a directory's current path (ENOENT once removed),
 // else the path it was opened by.

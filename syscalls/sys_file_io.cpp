@@ -139,26 +139,10 @@ Result<uint64_t> sys_pwrite64(Kernel& k, const SyscallArgs& a) {
   return write_from(k, *f, a[1], a[2], static_cast<int64_t>(a[3]));
 }
 
-struct Iov {
-  uint64_t base, len;
-};
-
-Result<std::vector<Iov>> read_iovecs(Kernel& k, uint64_t addr, uint64_t count) {
-  if (count > kIovMax) return Err{EINVAL};
-  std::vector<Iov> v(count);
-  if (count) TRY_VOID(k.mem().copy_in({addr}, v.data(), count * sizeof(Iov)));
-  uint64_t total = 0;
-  for (auto& i : v) {
-    if (static_cast<int64_t>(i.len) < 0 || total + i.len < total) return Err{EINVAL};
-    total += i.len;
-  }
-  return v;
-}
-
 Result<uint64_t> vector_io(Kernel& k, const SyscallArgs& a, bool is_write, bool positional) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (is_write ? !can_write(*f) : !can_read(*f)) return Err{EBADF};
-  TRY_ASSIGN(auto iovs, read_iovecs(k, a[1], a[2]));
+  TRY_ASSIGN(auto iovs, iovecs_arg(k, a[1], a[2]));
   int64_t pos = positional ? static_cast<int64_t>(a[3]) : -1;
   if (positional && pos < 0) return Err{EINVAL};
   uint64_t done = 0;

@@ -27,7 +27,6 @@ namespace {
 constexpr int kTypeMask = 0xf;
 constexpr int kScmMaxFd = 253;          // SCM_MAX_FD: descriptors in one message
 constexpr uint64_t kMaxControl = 65536;  // control buffer of one sendmsg (Linux: optmem_max)
-constexpr uint64_t kMaxIov = 1024;       // UIO_MAXIOV
 constexpr uint64_t kSockaddrUnSize = sizeof(sockaddr_un);  // 110
 constexpr uint64_t kCmsgHeader = 16;     // struct cmsghdr on both 64-bit guests
 // The 64-bit-time_t names of SO_RCVTIMEO/SO_SNDTIMEO (same layout here).
@@ -47,10 +46,6 @@ constexpr uint64_t kMsgNamelenOffset = 8, kMsgControllenOffset = 40, kMsgFlagsOf
 
 static_assert(sizeof(UnixCred) == 12, "struct ucred");
 
-struct Iov {
-  uint64_t base, len;
-};
-
 UnixCred current_cred(Kernel& k) {
   return UnixCred{k.proc().tgid, k.config().uid, k.config().gid};
 }
@@ -60,18 +55,6 @@ Result<std::shared_ptr<UnixSocket>> socket_arg(Kernel& k, int fd) {
   auto s = as_unix_socket(f);
   if (!s) return Err{ENOTSOCK};
   return s;
-}
-
-Result<std::vector<Iov>> iovecs_arg(Kernel& k, uint64_t addr, uint64_t count, int too_many) {
-  if (count > kMaxIov) return Err{too_many};
-  std::vector<Iov> v(count);
-  if (count) TRY_VOID(k.mem().copy_in({addr}, v.data(), count * sizeof(Iov)));
-  uint64_t total = 0;
-  for (auto& i : v) {
-    if (static_cast<int64_t>(i.len) < 0 || total + i.len < total) return Err{EINVAL};
-    total += i.len;
-  }
-  return v;
 }
 
 uint64_t iov_total(const std::vector<Iov>& iovs) {
