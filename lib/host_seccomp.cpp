@@ -42,7 +42,9 @@ void on_refused_syscall(int, siginfo_t* info, void*) {
 
 }  // namespace
 
-bool install_host_syscall_filter(std::string* error) {
+namespace {
+
+bool install_filter(std::string* error, bool holder) {
   struct sigaction sa;
   std::memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_refused_syscall;
@@ -86,15 +88,26 @@ bool install_host_syscall_filter(std::string* error) {
            SCMP_SYS(prlimit64), SCMP_SYS(getrlimit), SCMP_SYS(uname), SCMP_SYS(sysinfo)})
     allow(nr);
 
-  // Signals only to this process (abort, raise).
-  const scmp_datum_t self = static_cast<scmp_datum_t>(getpid());
-  if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, self));
-  if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, SCMP_A0(SCMP_CMP_EQ, self));
-  // Threads only (the watchdog): never a new process. clone3's flags are
-  // behind a pointer, so it is refused with ENOSYS and glibc falls back.
-  if (rc == 0)
-    rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                          SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+  if (holder) {
+    // A template's holder: forks a spawn per request, waits for it and
+    // signals it, passes descriptors; a spawn child redirects its stdio,
+    // asks to die with the holder and stacks the strict filter.
+    for (int nr : {SCMP_SYS(clone), SCMP_SYS(wait4), SCMP_SYS(waitid), SCMP_SYS(pidfd_open),
+                   SCMP_SYS(pidfd_send_signal), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(dup2),
+                   SCMP_SYS(prctl), SCMP_SYS(seccomp), SCMP_SYS(getppid), SCMP_SYS(kill), SCMP_SYS(tgkill)})
+      allow(nr);
+  } else {
+    // Signals only to this process (abort, raise).
+    const scmp_datum_t self = static_cast<scmp_datum_t>(getpid());
+    if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, self));
+    if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, SCMP_A0(SCMP_CMP_EQ, self));
+    // Threads only (the watchdog): never a new process.
+    if (rc == 0)
+      rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+                            SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+  }
+  // clone3's flags are behind a pointer, so it is refused with ENOSYS and
+  // glibc falls back to clone.
   if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
   // Opens only relative to a directory fd we hold: never by a path from
   // the current directory or the host's root.
@@ -117,6 +130,11 @@ bool install_host_syscall_filter(std::string* error) {
   }
   return true;
 }
+
+}  // namespace
+
+bool install_host_syscall_filter(std::string* error) { return install_filter(error, false); }
+bool install_template_holder_filter(std::string* error) { return install_filter(error, true); }
 
 std::string probe_forbidden_host_syscall(const std::string& which) {
   auto result = [](long r) { return r < 0 ? std::string(strerrorname_np(errno)) : std::string("allowed"); };

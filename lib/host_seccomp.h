@@ -18,6 +18,16 @@ namespace vmrun {
 // refused the filter.
 bool install_host_syscall_filter(std::string* error);
 
+// The filter of a template's holder process (lib/template.cpp): the same
+// allowlist, and besides what the holder does to serve spawns — fork (clone
+// of a process), waiting for and signalling its children (and signals to
+// any process: a spawn's abort must still reach itself), passing
+// descriptors over its control socket, dup2, prctl and installing the
+// spawn's own filter. Each spawn installs install_host_syscall_filter's
+// on top (filters stack; the stricter answer wins), before any input of
+// the spawn reaches the guest.
+bool install_template_holder_filter(std::string* error);
+
 // Test seam: make host system calls the filter must refuse, from inside a
 // process that installed it. Returns a description of what happened to the
 // ones that return (the fatal ones do not return).

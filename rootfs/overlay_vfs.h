@@ -39,6 +39,10 @@ class OverlayVfs final : public Vfs {
   Result<std::string> resolve_dir(std::string_view base, std::string_view path) override;
   Result<DirRef> open_dir(std::string_view base, std::string_view path) override;
   Result<FsStats> statfs(std::string_view base, std::string_view path) override;
+  void begin_spawn(uint64_t max_upper_bytes, uint64_t random_seed) override {
+    core_->shared->max = max_upper_bytes ? core_->shared->used + max_upper_bytes : 0;
+    core_->shared->rng = random_seed;
+  }
   uint64_t upper_bytes() const override { return core_->shared->used; }
   std::vector<ChangedFile> changed_files() const override { return core_->changed_files(); }
   Result<std::string> read_whole_file(std::string_view path, uint64_t max_bytes) override;

@@ -150,6 +150,9 @@ class Vfs {
   // statfs(2) numbers of the filesystem holding a path (mount_table.cpp).
   virtual Result<FsStats> statfs(std::string_view base, std::string_view path) = 0;
 
+  // A template's spawn starts here: the quota allows `max_upper_bytes`
+  // more from now (0: none), /dev/urandom is reseeded.
+  virtual void begin_spawn(uint64_t max_upper_bytes, uint64_t random_seed) = 0;
   // Bytes currently held by the upper layer (for the quota and the report).
   virtual uint64_t upper_bytes() const = 0;
   // What the guest created, modified or deleted in the upper layer.

@@ -43,7 +43,18 @@ class InstructionMeter {
 
   uint64_t executed() const { return executed_; }
   const uint64_t* executed_counter() const { return &executed_; }
-  uint64_t budget() const { return budget_; }
+  // The budget, counted from the last rebase (the run's start).
+  uint64_t budget() const { return budget_ ? budget_ - base_ : 0; }
+  uint64_t since_base() const { return executed_ - base_; }
+  // A new run continues from here (a template's spawn): the run's count
+  // and its budget start now, while executed() (virtual time's source)
+  // goes on.
+  void rebase(uint64_t budget) {
+    base_ = executed_;
+    budget_ = budget ? executed_ + budget : 0;
+    budget_exhausted_ = false;
+    tail_mode_ = false;
+  }
   // Instructions of the current (or just ended) turn not yet charged to a
   // task; charge_turn() hands them out once.
   uint64_t uncharged() const { return executed_ - charged_; }
@@ -69,7 +80,8 @@ class InstructionMeter {
 
   uint64_t executed_ = 0;
   uint64_t charged_ = 0;
-  const uint64_t budget_;
+  uint64_t base_ = 0;
+  uint64_t budget_;  // absolute: stop when executed_ reaches it (0: none)
   uint64_t slice_left_ = 0;
   uint64_t stopped_before_block_ = ~0ull;
   const std::atomic<bool>* stop_now_;

@@ -322,6 +322,7 @@ RunResult Kernel::run(const RunRequest& request) {
   if (config_.hang_emulator_for_testing)
     for (;;) pause();
   clock_.boot();
+  run_started_ = clock_.booted_at();
   if (double t = config_.limits.effective_timeout(); t > 0) {
     control_.set_deadline(clock_.booted_at() + t, config_.limits.kill_after_seconds);
   }
@@ -345,6 +346,10 @@ RunResult Kernel::run(const RunRequest& request) {
       run_with_watchdog(request.cancel_fd);
     }
   }
+  return finish_result();
+}
+
+RunResult Kernel::finish_result() {
   if (control_.timed_out() && (result_.stop_reason == StopReason::Exited || result_.stop_reason == StopReason::Signaled)) {
     // It ended within the kill-after grace: still a time-out, as timeout(1).
     result_.message = fmt::format("wall-clock limit of {:g} s reached; the guest then ended ({}) after SIGTERM",
@@ -354,10 +359,10 @@ RunResult Kernel::run(const RunRequest& request) {
                                       : "signal " + std::to_string(result_.signal));
     result_.stop_reason = StopReason::TimeLimit;
   }
-  result_.instructions = meter_.executed();
-  result_.syscalls = dispatcher_.count();
+  result_.instructions = meter_.since_base();
+  result_.syscalls = dispatcher_.count() - syscalls_base_;
   result_.peak_guest_memory = memory_.peak;
-  result_.wall_seconds = Clock::host_seconds() - clock_.booted_at();
+  result_.wall_seconds = Clock::host_seconds() - run_started_;
   result_.output_truncated = output_.exceeded;
   return result_;
 }

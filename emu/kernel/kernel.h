@@ -84,6 +84,29 @@ class Kernel final : public CpuEvents {
   bool stopped() const { return stopped_; }
   const RunResult& partial_result() const { return result_; }
 
+  // Warm templates (emu/kernel/spawn.cpp; docs/LIBRARY.md, "Templates").
+  // With `on`, run() returns at the ready point: every live guest task is
+  // blocked reading the (empty, still open) host stdin. at_ready_point()
+  // then says so, and a forked copy of this process can go on with
+  // begin_spawn() and resume().
+  void set_stop_at_ready_point(bool on) { stop_at_ready_point_ = on; }
+  bool at_ready_point() const { return paused_at_ready_; }
+  struct SpawnSettings {
+    Limits limits;
+    uint64_t seed = 0;                   // randomness, when Config::deterministic
+    std::vector<std::string> env, args;  // written to kSpawnEnvPath / kSpawnArgsPath
+  };
+  static constexpr const char* kSpawnEnvPath = "/run/vmrun/env";
+  static constexpr const char* kSpawnArgsPath = "/run/vmrun/args";
+  // Make this (forked) copy of a kernel paused at its ready point a run of
+  // its own: limits, clocks of the run and counters start now; fresh
+  // randomness; MAP_SHARED guest memory stops being shared with the copy
+  // it was forked from.
+  void begin_spawn(const SpawnSettings& settings);
+  // Run from the ready point to the end (the host fds behind stdio are the
+  // caller's to have replaced).
+  RunResult resume(int cancel_fd);
+
   // --- for syscall handlers ---
   Process& proc() { return *current_; }
   AddressSpace& mem() { return *current_->mem; }
@@ -205,6 +228,9 @@ class Kernel final : public CpuEvents {
 
   void stop_cpu();
   void stop_run(StopReason reason, const std::string& message);
+  bool ready_point_reached() const;  // emu/kernel/spawn.cpp
+  void unshare_host_memory();
+  RunResult finish_result();         // the counters into result_, at a run's end
 
   Config config_;
   StdioSpec stdio_;
@@ -235,6 +261,10 @@ class Kernel final : public CpuEvents {
 
   // Stop state of the whole run.
   bool stopped_ = false;
+  bool stop_at_ready_point_ = false, paused_at_ready_ = false;
+  bool spawned_ = false;        // a template's spawn (begin_spawn): its process ends with the run
+  double run_started_ = 0;     // host seconds: the run's (or spawn's) start, for its wall clock
+  uint64_t syscalls_base_ = 0;  // syscalls before the spawn began
   RunResult result_;
   // The deadline and cancels (the watchdog's flag stops the meter).
   RunControl control_;

@@ -113,6 +113,7 @@ struct ProcessImage {
   uint64_t code_tag = 0;         // program_tag of the program whose code it holds (emu/engine/engine_pool.h)
   uint64_t brk_start = 0, brk_current = 0, brk_mapped_end = 0;
   uint64_t mmap_top = 0;
+  uint64_t at_random = 0;        // guest address of the AT_RANDOM bytes (0: none)
 };
 
 enum class ProcState { Runnable, Blocked, Stopped, Zombie };

@@ -141,6 +141,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
     image->brk_current = parent.image->brk_current;
     image->brk_mapped_end = parent.image->brk_mapped_end;
     image->mmap_top = parent.image->mmap_top;
+    image->at_random = parent.image->at_random;
     image->loaded = &c;
     install_image(c, std::move(image));
     complete_syscall(c, 0);

@@ -21,6 +21,14 @@ class RunControl {
     grace_ = grace;
   }
   double deadline() const { return deadline_; }
+  // A new run from here (a template's spawn): flags down, a new deadline.
+  void rearm(double deadline, double grace) {
+    stop_now_ = false;
+    cancel_signal_ = 0;
+    term_sent_ = false;
+    timed_out_ = false;
+    set_deadline(deadline, grace);
+  }
   double grace() const { return grace_; }
 
   // Stop as Cancelled (host signal `sig`, 0 for none). Async-signal-safe.

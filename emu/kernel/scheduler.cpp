@@ -58,7 +58,7 @@ void Kernel::stop_as_requested() {
                                             : "cancelled");
     return;
   }
-  stop_run(StopReason::TimeLimit, "wall-clock limit of " + seconds_text(control_.deadline() - clock_.booted_at()) + " s reached" +
+  stop_run(StopReason::TimeLimit, "wall-clock limit of " + seconds_text(control_.deadline() - run_started_) + " s reached" +
                                       (control_.timed_out() ? " (SIGTERM sent, still running " + seconds_text(control_.grace()) + " s later)" : ""));
 }
 
@@ -304,12 +304,18 @@ void Kernel::run_loop() {
     if (stopped_) break;
     Process* p = pick_next();
     if (!p) {
+      if (stop_at_ready_point_ && ready_point_reached()) {
+        paused_at_ready_ = true;  // a template's ready point: the run pauses here
+        break;
+      }
       idle_wait();
       continue;
     }
     run_slice(*p);
   }
-  reap_retired();
+  // A spawn's process ends with its run: parking its engines would only
+  // copy pages shared with the template (docs/LIBRARY.md, "Templates").
+  if (!spawned_) reap_retired();
 }
 
 }  // namespace vmrun

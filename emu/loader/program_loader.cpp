@@ -152,6 +152,7 @@ bool ProgramLoader::load_at_depth(fs::Vfs& vfs, const fs::DirRef& cwd, const std
   uint64_t random_off = strings.size();
   for (int i = 0; i < 16; i++) strings += static_cast<char>((*rng_)() & 0xff);
   uint64_t strings_addr = (layout.stack_top - 16 - strings.size()) & ~15ull;
+  new_image->at_random = strings_addr + random_off;
 
   std::vector<uint64_t> words;
   words.push_back(argv.size());

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -159,10 +160,61 @@ std::string unicorn_version();
 // `rootfs_by_arch` entry when it is empty.
 std::vector<std::string> rootfs_candidates(const Config& config);
 
+// One run started from a Template (docs/LIBRARY.md, "Templates").
+struct SpawnRequest {
+  std::string stdin_data;             // bytes fed to the guest's stdin ...
+  int stdin_fd = -1;                  // ... or a host fd to read from (>= 0)
+  int stdout_fd = -1;                 // stream guest stdout to this host fd instead of capturing
+  int stderr_fd = -1;                 // likewise for stderr
+  int cancel_fd = -1;                 // readable: stop as StopReason::Cancelled (as RunRequest's)
+  std::optional<Limits> limits;       // default: the template's Config::limits; counted from the spawn
+  // For a guest that is already running, the spawn's additions to its
+  // environment and arguments are files it may read once its stdin has
+  // something: /run/vmrun/env ("KEY=VALUE" entries) and
+  // /run/vmrun/args, each entry followed by a NUL byte (as
+  // /proc/self/environ). Both files exist, maybe empty, in every spawn.
+  std::vector<std::string> env;
+  std::vector<std::string> args;
+  std::optional<uint64_t> seed;       // deterministic templates: default Config::seed
+};
+
+// A program run up to its ready point (every guest task blocked reading
+// its empty, still open stdin) and frozen in a holder process; each spawn
+// is a fork of that process and an independent run from there. Movable;
+// destroying it ends the holder and any spawn still running. spawn() may
+// be called from several threads at once.
+class Template {
+ public:
+  Template();
+  Template(Template&& other) noexcept;
+  Template& operator=(Template&& other) noexcept;
+  ~Template();
+
+  // The program reached its ready point: spawn() can be used.
+  bool ready() const { return holder_ != nullptr; }
+  // How the preparation went: with ready(), the statistics (instructions,
+  // wall_seconds, output) up to the ready point; otherwise the run's own
+  // result (it ended, failed or was stopped before the ready point).
+  const RunResult& prepare_result() const { return prepared_; }
+  RunResult spawn(const SpawnRequest& request) const;
+  // The holder process's host pid (0 when not ready).
+  int holder_pid() const;
+
+ private:
+  friend class Sandbox;
+  struct Holder;
+  std::unique_ptr<Holder> holder_;
+  RunResult prepared_;
+};
+
 class Sandbox {
  public:
   explicit Sandbox(Config config);
   RunResult run(const RunRequest& request) const;
+  // Run `request` (its stdin is the template's own, empty and open: the
+  // request's stdin fields are not used) up to the ready point and keep it
+  // there. Needs Config::contain.
+  Template prepare(const RunRequest& request) const;
   const Config& config() const { return config_; }
 
  private:

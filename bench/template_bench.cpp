@@ -1,0 +1,117 @@
+// Spawn latency of warm templates against cold runs (docs/LIBRARY.md,
+// "Templates"; figures in bench/RESULTS.md).
+//
+//   template_bench ROOTFS_BASE [--arch x86_64|riscv64] [--reps N] [--only python|sh]
+//
+// For each workload: N cold Sandbox::run calls and N Template::spawn calls
+// of the same program and input, interleaved, and the time to prepare the
+// template; prints medians and quartiles in milliseconds (wall clock around
+// the library call, so the supervisor's work is included).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "vmrun/sandbox.h"
+
+namespace {
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+struct Stats {
+  double median, q1, q3;
+};
+
+Stats stats(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  auto at = [&](double q) { return v[static_cast<size_t>(q * (v.size() - 1) + 0.5)]; };
+  return {at(0.5), at(0.25), at(0.75)};
+}
+
+struct Workload {
+  const char* name;
+  std::vector<std::string> template_argv;  // reads its program from stdin
+  std::vector<std::string> cold_argv;      // the same program, cold
+  std::string input;                       // the spawn's stdin
+  std::string expected;                    // stdout of both
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s ROOTFS_BASE [--arch x86_64|riscv64] [--reps N] [--only python|sh]\n", argv[0]);
+    return 2;
+  }
+  std::string base = argv[1], arch_name = "x86_64", only;
+  int reps = 30;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--arch")) arch_name = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--reps")) reps = std::max(1, std::atoi(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
+  }
+  vmrun::Config config;
+  config.rootfs = base + "/" + arch_name;
+  config.limits.timeout_seconds = 60;
+  vmrun::Sandbox sandbox(config);
+
+  // The python driver imports what it should before its ready point, then
+  // reads its program from stdin; the template's `random` would otherwise
+  // be shared by every spawn, so it is reseeded after the read.
+  const std::string driver =
+      "import sys, os, random\n"
+      "src = sys.stdin.read()\n"
+      "random.seed()\n"
+      "exec(compile(src, '<stdin>', 'exec'))\n";
+  std::vector<Workload> workloads = {
+      {"python3 print(1)", {"/usr/bin/python3", "-c", driver}, {"/usr/bin/python3", "-c", "print(1)"}, "print(1)\n",
+       "1\n"},
+      {"busybox sh script", {"/bin/busybox", "sh"}, {"/bin/busybox", "sh", "-c", "echo hi; x=$((6*7)); echo $x"},
+       "echo hi; x=$((6*7)); echo $x\n", "hi\n42\n"},
+  };
+  std::printf("arch %s, %d repetitions, interleaved; milliseconds: median [q1, q3]\n", arch_name.c_str(), reps);
+  std::printf("| workload | prepare | cold run | spawn | cold/spawn |\n| --- | ---: | ---: | ---: | ---: |\n");
+  int failures = 0;
+  for (const Workload& w : workloads) {
+    if (!only.empty() && std::string(w.name).find(only) == std::string::npos) continue;
+    vmrun::RunRequest prep;
+    prep.argv = w.template_argv;
+    auto t0 = std::chrono::steady_clock::now();
+    vmrun::Template tpl = sandbox.prepare(prep);
+    double prepare_ms = ms_since(t0);
+    if (!tpl.ready()) {
+      std::fprintf(stderr, "%s: not ready: %s %s\n", w.name, vmrun::stop_reason_name(tpl.prepare_result().stop_reason),
+                   tpl.prepare_result().message.c_str());
+      failures++;
+      continue;
+    }
+    std::vector<double> cold, warm;
+    for (int i = 0; i < reps; i++) {
+      vmrun::RunRequest req;
+      req.argv = w.cold_argv;
+      t0 = std::chrono::steady_clock::now();
+      vmrun::RunResult c = sandbox.run(req);
+      cold.push_back(ms_since(t0));
+      vmrun::SpawnRequest sr;
+      sr.stdin_data = w.input;
+      t0 = std::chrono::steady_clock::now();
+      vmrun::RunResult s = tpl.spawn(sr);
+      warm.push_back(ms_since(t0));
+      if (c.stdout_data != w.expected || s.stdout_data != w.expected) {
+        std::fprintf(stderr, "%s: unexpected output: cold %s %s [%s], spawn %s %s [%s]\n", w.name,
+                     vmrun::stop_reason_name(c.stop_reason), c.message.c_str(), c.stdout_data.c_str(),
+                     vmrun::stop_reason_name(s.stop_reason), s.message.c_str(), s.stdout_data.c_str());
+        failures++;
+        break;
+      }
+    }
+    Stats c = stats(cold), s = stats(warm);
+    std::printf("| %s | %.1f | %.1f [%.1f, %.1f] | %.2f [%.2f, %.2f] | %.0f× |\n", w.name, prepare_ms, c.median, c.q1,
+                c.q3, s.median, s.q1, s.q3, c.median / s.median);
+  }
+  return failures ? 1 : 0;
+}

@@ -1,0 +1,139 @@
+// Warm templates: a run paused at its ready point, and the per-spawn reset
+// that turns a forked copy of it into a run of its own (lib/template.cpp
+// does the forking; docs/LIBRARY.md, "Templates", says what a spawn gets).
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <cstring>
+#include <set>
+
+#include "emu/kernel/kernel.h"
+
+namespace vmrun {
+namespace {
+
+std::string nul_joined(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& s : items) {
+    text += s;
+    text += '\0';
+  }
+  return text;
+}
+
+}  // namespace
+
+// Every live task waits in a syscall for the host stdin alone (no timer, no
+// signal to deliver), and stdin has nothing to read: from here only input
+// can move the guest on, so the whole state can be frozen and copied.
+bool Kernel::ready_point_reached() const {
+  const int in = stdio_.stdin_fd;
+  if (in < 0) return false;
+  bool any = false;
+  for (auto& [pid, p] : procs_) {
+    if (p->state == ProcState::Zombie) continue;
+    if (p->state != ProcState::Blocked || !p->in_syscall || p->wait.host_fd != in || p->wait.deadline_ns >= 0 ||
+        p->alarm_deadline_ns >= 0 || (p->signals.all_pending() & ~p->signals.mask))
+      return false;
+    any = true;
+  }
+  if (!any) return false;
+  pollfd fd{in, POLLIN, 0};
+  return poll(&fd, 1, 0) == 0;
+}
+
+// Guest MAP_SHARED memory is host MAP_SHARED memory, which a host fork
+// shares: give this process its own copy at the same host address (the
+// engines' registrations stay valid), so a spawn's writes reach neither
+// the template nor other spawns.
+void Kernel::unshare_host_memory() {
+  std::set<uint8_t*> done;
+  std::vector<uint8_t> copy;
+  for (auto& [pid, p] : procs_) {
+    if (!p->image || !p->image->mem) continue;
+    for (auto& [start, v] : p->image->mem->vmas()) {
+      if (!v.backing || !done.insert(v.backing.get()).second) continue;
+      uint8_t* base = v.backing.get();
+      copy.assign(base, base + v.backing_len);
+      void* again = mmap(base, v.backing_len, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE,
+                         -1, 0);
+      if (again == MAP_FAILED) std::abort();  // the spawn must not run on shared memory; the supervisor reports it
+      std::memcpy(base, copy.data(), copy.size());
+    }
+  }
+}
+
+void Kernel::begin_spawn(const SpawnSettings& settings) {
+  config_.limits = settings.limits;
+  if (config_.deterministic) {
+    rng_.seed(settings.seed);
+  } else {
+    // getrandom(2) itself: the spawn runs under the holder's seccomp
+    // filter already, where std::random_device may want to open a file.
+    uint64_t seed = 0;
+    if (getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = static_cast<uint64_t>(Clock::host_seconds() * 1e9);
+    rng_.seed(seed);
+  }
+  unshare_host_memory();
+  // New AT_RANDOM bytes for whoever reads them from now on (what the C
+  // library derived from them at start-up stays the template's).
+  std::set<const ProcessImage*> seen;
+  for (auto& [pid, p] : procs_) {
+    if (!p->image || !p->image->at_random || !seen.insert(p->image.get()).second) continue;
+    uint8_t bytes[16];
+    for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng_());
+    (void)p->image->mem->poke(p->image->at_random, bytes, sizeof bytes);
+  }
+
+  // What the spawn adds to the environment and arguments, for a guest
+  // already running: files it reads after its stdin (docs/LIBRARY.md).
+  (void)vfs_->mkdir("/", "/run", 0755);
+  (void)vfs_->mkdir("/", "/run/vmrun", 0755);
+  auto write_file = [&](const char* path, const std::string& text) {
+    auto f = vfs_->open("/", path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (f.ok()) (void)f.value()->pwrite(text.data(), text.size(), 0);
+  };
+  write_file(kSpawnEnvPath, nul_joined(settings.env));
+  write_file(kSpawnArgsPath, nul_joined(settings.args));
+  vfs_->begin_spawn(settings.limits.max_disk, rng_());
+
+  output_ = OutputBudget{};
+  output_.limit = settings.limits.max_output;
+  memory_.limit = settings.limits.max_memory;
+  memory_.peak = memory_.used;
+  meter_.rebase(settings.limits.max_instructions);
+  syscalls_base_ = dispatcher_.count();
+
+  Arch arch = result_.arch.value_or(Arch::X86_64);
+  std::string program = result_.program;
+  std::vector<std::string> argv = result_.argv;
+  result_.unimplemented_syscalls.clear();  // the dispatcher holds this map: keep it, empty
+  result_.stop_reason = StopReason::SandboxError;
+  result_.message.clear();
+  result_.exit_code = result_.signal = 0;
+  result_.arch = arch;
+  result_.program = program;
+  result_.argv = argv;
+  result_.limits = settings.limits;
+  timespec now;
+  clock_gettime(CLOCK_REALTIME, &now);
+  result_.started_at = now.tv_sec + now.tv_nsec * 1e-9;
+
+  stopped_ = false;
+  spawned_ = true;
+  paused_at_ready_ = false;
+  stop_at_ready_point_ = false;
+  run_started_ = Clock::host_seconds();
+  double t = settings.limits.effective_timeout();
+  control_.rearm(t > 0 ? run_started_ + t : 0, settings.limits.kill_after_seconds);
+}
+
+RunResult Kernel::resume(int cancel_fd) {
+  run_with_watchdog(cancel_fd);
+  return finish_result();
+}
+
+}  // namespace vmrun
