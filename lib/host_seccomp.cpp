@@ -96,6 +96,9 @@ bool install_filter(std::string* error, bool holder) {
                    SCMP_SYS(pidfd_send_signal), SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(dup2),
                    SCMP_SYS(prctl), SCMP_SYS(seccomp), SCMP_SYS(getppid), SCMP_SYS(kill), SCMP_SYS(tgkill)})
       allow(nr);
+    // A standby spawn's request socket: a pair of unix sockets, nothing else.
+    if (rc == 0)
+      rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1, SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
   } else {
     // Signals only to this process (abort, raise).
     const scmp_datum_t self = static_cast<scmp_datum_t>(getpid());

@@ -22,7 +22,7 @@ bool install_host_syscall_filter(std::string* error);
 // allowlist, and besides what the holder does to serve spawns — fork (clone
 // of a process), waiting for and signalling its children (and signals to
 // any process: a spawn's abort must still reach itself), passing
-// descriptors over its control socket, dup2, prctl and installing the
+// descriptors over its control socket and unix socket pairs, dup2, prctl and installing the
 // spawn's own filter. Each spawn installs install_host_syscall_filter's
 // on top (filters stack; the stricter answer wins), before any input of
 // the spawn reaches the guest.

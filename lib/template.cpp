@@ -12,7 +12,9 @@
 // own descriptors on the fd numbers the template's stdio files use, makes
 // itself a run of its own (Kernel::begin_spawn), stacks the strict seccomp
 // filter and resumes the guest; its result goes back as JSON, like a
-// contained run's.
+// contained run's. The holder keeps one standby spawn forked ahead (its
+// fork and detach_from_template are off the request's path); the request
+// and descriptors are handed to it over a socket pair.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -260,13 +262,102 @@ struct LiveSpawn {
   int status_fd;
 };
 
-// The holder's service loop: one fork per request until the control
+// A spawn forked ahead of its request, waiting on `sock` for it.
+struct Standby {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int sock = -1;
+};
+
+// The spawn's side, once it has its request and descriptors (stdin,
+// stdout, stderr, result): put them where the template's stdio files look,
+// become a run of its own, stack the strict filter and run to the end.
+[[noreturn]] void run_spawn(Kernel& kernel, const Config& config, const Kernel::SpawnSettings& settings,
+                            const int fds[4], const HolderStdio& stdio) {
+  const int in = fds[0], out = fds[1], err = fds[2], result = fds[3];
+  if (dup2(in, stdio.in_read) < 0 || dup2(out, stdio.out) < 0 || dup2(err, stdio.err) < 0) _exit(1);
+  close(in);
+  close(out);
+  close(err);
+  // Termination signals were blocked since the holder's ready point; one
+  // sent to this spawn is pending and acts once the handler has the kernel.
+  g_early_cancel.store(0);
+  g_kernel.store(&kernel);
+  sigset_t term_sigs;
+  sigemptyset(&term_sigs);
+  for (int sig : {SIGTERM, SIGHUP, SIGINT}) sigaddset(&term_sigs, sig);
+  pthread_sigmask(SIG_UNBLOCK, &term_sigs, nullptr);
+  kernel.begin_spawn(settings);
+  RunResult r;
+  if (std::string why; config.host_syscall_filter && !install_host_syscall_filter(&why)) {
+    r = kernel.partial_result();
+    r.stop_reason = StopReason::SandboxError;
+    r.message = why;
+  } else {
+    r = kernel.resume(-1);  // the embedder watches the cancel fd and signals us
+  }
+  write_all(result, r.to_json());
+  _exit(0);
+}
+
+// The holder's service loop: one spawn per request until the control
 // socket closes (the Template was destroyed, or the embedder died); then
-// its spawns are killed and reaped.
+// its spawns are killed and reaped. A standby spawn, forked ahead, takes
+// the next request; without one (it could not be made, or died) the
+// holder forks for the request itself.
 [[noreturn]] void serve(Kernel& kernel, const Config& config, int ctl, const HolderStdio& stdio) {
   std::map<int, LiveSpawn> live;  // by pidfd
+  Standby standby;
   std::vector<char> buf(kMaxRequestBytes);
   pid_t holder = getpid();
+  // In a new child: nothing of the other spawns and nothing of the
+  // holder's service stays open.
+  auto leave_holder = [&] {
+    close(ctl);
+    for (auto& [pidfd, s] : live) {
+      close(pidfd);
+      close(s.status_fd);
+    }
+    if (standby.sock >= 0) close(standby.sock);
+    if (standby.pidfd >= 0) close(standby.pidfd);
+    close(stdio.in_write);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != holder) _exit(1);
+  };
+  auto end_standby = [&] {
+    if (standby.pidfd >= 0) pidfd_signal(standby.pidfd, SIGKILL);
+    if (standby.pid > 0) waitpid(standby.pid, nullptr, 0);
+    for (int fd : {standby.pidfd, standby.sock})
+      if (fd >= 0) close(fd);
+    standby = Standby{};
+  };
+  auto start_standby = [&] {
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) != 0) return;
+    pid_t pid = fork();
+    if (pid == 0) {
+      close(sp[0]);
+      leave_holder();
+      kernel.detach_from_template();
+      std::vector<int> fds;
+      ssize_t n = receive_with_fds(sp[1], buf.data(), buf.size(), &fds);
+      Kernel::SpawnSettings settings;
+      if (n <= 0 || fds.size() != 4 || !decode_request(buf.data(), n, &settings)) _exit(0);
+      close(sp[1]);
+      run_spawn(kernel, config, settings, fds.data(), stdio);
+    }
+    close(sp[1]);
+    int pidfd = pid > 0 ? pidfd_open(pid) : -1;
+    if (pid < 0 || pidfd < 0) {
+      close(sp[0]);
+      if (pid > 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, nullptr, 0);
+      }
+      return;
+    }
+    standby = Standby{pid, pidfd, sp[0]};
+  };
   auto finish_spawn = [&](int pidfd) {
     LiveSpawn s = live.at(pidfd);
     int status = 0;
@@ -282,6 +373,7 @@ struct LiveSpawn {
     close(pidfd);
     live.erase(pidfd);
   };
+  start_standby();
   for (;;) {
     std::vector<pollfd> p;
     p.push_back({ctl, POLLIN, 0});
@@ -306,47 +398,26 @@ struct LiveSpawn {
       for (int fd : fds) close(fd);
       continue;
     }
-    const int status_fd = fds[0], in = fds[1], out = fds[2], err = fds[3], result = fds[4];
-    pid_t pid = fork();
-    if (pid == 0) {
-      // The spawn. Nothing of the other spawns' and nothing of the
-      // holder's service stays open here.
-      close(ctl);
-      for (auto& [pidfd, s] : live) {
-        close(pidfd);
-        close(s.status_fd);
+    const int status_fd = fds[0];
+    const int* spawn_fds = fds.data() + 1;  // stdin, stdout, stderr, result
+    pid_t pid = -1;
+    int pidfd = -1;
+    if (standby.pid > 0 && send_with_fds(standby.sock, buf.data(), n, spawn_fds, 4)) {
+      pid = standby.pid;
+      pidfd = standby.pidfd;
+      close(standby.sock);
+      standby = Standby{};
+    } else {
+      end_standby();
+      pid = fork();
+      if (pid == 0) {
+        close(status_fd);
+        leave_holder();
+        run_spawn(kernel, config, settings, spawn_fds, stdio);
       }
-      close(status_fd);
-      close(stdio.in_write);
-      prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (getppid() != holder) _exit(1);
-      if (dup2(in, stdio.in_read) < 0 || dup2(out, stdio.out) < 0 || dup2(err, stdio.err) < 0) _exit(1);
-      close(in);
-      close(out);
-      close(err);
-      g_early_cancel.store(0);
-      g_kernel.store(&kernel);
-      sigset_t term_sigs;
-      sigemptyset(&term_sigs);
-      for (int sig : {SIGTERM, SIGHUP, SIGINT}) sigaddset(&term_sigs, sig);
-      pthread_sigmask(SIG_UNBLOCK, &term_sigs, nullptr);
-      kernel.begin_spawn(settings);
-      RunResult r;
-      if (std::string why; config.host_syscall_filter && !install_host_syscall_filter(&why)) {
-        r = kernel.partial_result();
-        r.stop_reason = StopReason::SandboxError;
-        r.message = why;
-      } else {
-        r = kernel.resume(-1);  // the embedder watches the cancel fd and signals us
-      }
-      write_all(result, r.to_json());
-      _exit(0);
+      pidfd = pid > 0 ? pidfd_open(pid) : -1;
     }
-    close(in);
-    close(out);
-    close(err);
-    close(result);
-    int pidfd = pid > 0 ? pidfd_open(pid) : -1;
+    for (int i = 0; i < 4; i++) close(spawn_fds[i]);
     if (pid < 0 || pidfd < 0) {
       StatusMessage m{StatusMessage::kFailed, 0, errno, 0, 0};
       send_with_fds(status_fd, &m, sizeof m, nullptr, 0);
@@ -360,7 +431,9 @@ struct LiveSpawn {
     StatusMessage m{StatusMessage::kStarted, pid, 0, 0, 0};
     send_with_fds(status_fd, &m, sizeof m, &pidfd, 1);
     live[pidfd] = {pid, status_fd};
+    start_standby();
   }
+  end_standby();
   for (auto& [pidfd, s] : live) pidfd_signal(pidfd, SIGKILL);
   while (!live.empty()) finish_spawn(live.begin()->first);
   _exit(0);

@@ -100,9 +100,11 @@ class Kernel final : public CpuEvents {
   static constexpr const char* kSpawnArgsPath = "/run/vmrun/args";
   // Make this (forked) copy of a kernel paused at its ready point a run of
   // its own: limits, clocks of the run and counters start now; fresh
-  // randomness; MAP_SHARED guest memory stops being shared with the copy
-  // it was forked from.
+  // randomness; detach_from_template() if not done yet.
   void begin_spawn(const SpawnSettings& settings);
+  // The part of begin_spawn that needs no request (a standby spawn does it
+  // ahead): MAP_SHARED guest memory stops being shared with the template.
+  void detach_from_template();
   // Run from the ready point to the end (the host fds behind stdio are the
   // caller's to have replaced).
   RunResult resume(int cancel_fd);
@@ -263,6 +265,7 @@ class Kernel final : public CpuEvents {
   bool stopped_ = false;
   bool stop_at_ready_point_ = false, paused_at_ready_ = false;
   bool spawned_ = false;        // a template's spawn (begin_spawn): its process ends with the run
+  bool detached_ = false;       // detach_from_template done
   double run_started_ = 0;     // host seconds: the run's (or spawn's) start, for its wall clock
   uint64_t syscalls_base_ = 0;  // syscalls before the spawn began
   RunResult result_;

@@ -66,7 +66,14 @@ void Kernel::unshare_host_memory() {
   }
 }
 
+void Kernel::detach_from_template() {
+  if (detached_) return;
+  detached_ = true;
+  unshare_host_memory();
+}
+
 void Kernel::begin_spawn(const SpawnSettings& settings) {
+  detach_from_template();
   config_.limits = settings.limits;
   if (config_.deterministic) {
     rng_.seed(settings.seed);
@@ -77,7 +84,6 @@ void Kernel::begin_spawn(const SpawnSettings& settings) {
     if (getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = static_cast<uint64_t>(Clock::host_seconds() * 1e9);
     rng_.seed(seed);
   }
-  unshare_host_memory();
   // New AT_RANDOM bytes for whoever reads them from now on (what the C
   // library derived from them at start-up stays the template's).
   std::set<const ProcessImage*> seen;
