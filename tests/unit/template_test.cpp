@@ -368,3 +368,43 @@ TEST_CASE("a spawn streams to the caller's fds and reads stdin from one") {
   CHECK(r.stdout_data.empty());
   CHECK(std::string(buf, n > 0 ? n : 0) == "streamed\n");
 }
+
+TEST_CASE("a hostile spawn is classified and contained; a cancelled one stops; the template lives on") {
+  Config c = test::config_for(Arch::X86_64);
+  c.limits.timeout_seconds = 30;
+  c.limits.max_processes = 20;
+  Sandbox box(c);
+  Template t = box.prepare(test::request({"/bin/busybox", "sh"}));
+  REQUIRE(t.ready());
+  const int holder = t.holder_pid();
+
+  // A fork bomb inside its process limit and instruction budget.
+  SpawnRequest bomb = input("b() { b | b & }; b; sleep 1; echo done\n");
+  bomb.limits = c.limits;
+  bomb.limits->max_instructions = 50'000'000;
+  RunResult r = t.spawn(bomb);
+  INFO(r.message);
+  CHECK((r.stop_reason == StopReason::InstructionLimit || r.stop_reason == StopReason::Exited ||
+         r.stop_reason == StopReason::Deadlock));
+  CHECK(process_exists(holder));
+
+  // The embedder's cancel fd stops a busy spawn with its statistics so far.
+  int cancel[2];
+  REQUIRE(pipe(cancel) == 0);
+  SpawnRequest busy = input("while :; do :; done\n");
+  busy.cancel_fd = cancel[0];
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    REQUIRE(write(cancel[1], "x", 1) == 1);
+  });
+  RunResult cancelled = t.spawn(busy);
+  canceller.join();
+  close(cancel[0]);
+  close(cancel[1]);
+  CHECK(cancelled.stop_reason == StopReason::Cancelled);
+  CHECK(cancelled.instructions > 0);
+
+  RunResult next = t.spawn(input("echo still here\n"));
+  CHECK(next.stop_reason == StopReason::Exited);
+  CHECK(next.stdout_data == "still here\n");
+}
