@@ -35,6 +35,9 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include "emu/engine/unicorn_version.h"
 #include "emu/kernel/kernel.h"
 #include "lib/host_landlock.h"
@@ -727,6 +730,10 @@ Template Sandbox::prepare(const RunRequest& request) const {
     child_signal_setup();
     pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
     close_other_fds({ctl[1], res[1], out[1], err[1]});
+    // The default logger's sinks may have written to descriptors just
+    // closed, whose numbers the holder reuses: it logs to stderr only.
+    spdlog::default_logger()->sinks().clear();
+    spdlog::default_logger()->sinks().push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
     holder_main(config_, request, ctl[1], res[1], out[1], err[1]);
   }
   pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);
