@@ -134,8 +134,8 @@ class X86_64Cpu final : public GuestCpu {
     const uint64_t frame[5] = {entry, kUserCs, 0x202, sp, kUserSs};  // RIP CS RFLAGS RSP SS
     const uint8_t iretq[2] = {0x48, 0xcf};
     if (!mem.map_fixed(scratch, kPageSize, kProtRead | kProtWrite | kProtExec, "").ok()) return false;
-    bool ok = mem.poke(scratch, iretq, sizeof iretq).ok() && mem.poke(scratch + kGdtOff, gdt, sizeof gdt).ok() &&
-              mem.poke(scratch + kFrameOff, frame, sizeof frame).ok();
+    bool ok = mem.fill(scratch, iretq, sizeof iretq).ok() && mem.fill(scratch + kGdtOff, gdt, sizeof gdt).ok() &&
+              mem.fill(scratch + kFrameOff, frame, sizeof frame).ok();
     uc_x86_mmr gdtr{};
     gdtr.base = scratch + kGdtOff;
     gdtr.limit = sizeof gdt - 1;
@@ -205,7 +205,7 @@ class X86_64Cpu final : public GuestCpu {
     const uint8_t hlt = 0xf4;
     uc_context *before = nullptr, *after = nullptr;
     if (uc_context_alloc(uc, &before) == UC_ERR_OK && uc_context_alloc(uc, &after) == UC_ERR_OK &&
-        mem.poke(scratch + 0x10, &hlt, 1).ok() && uc_context_save(uc, before) == UC_ERR_OK) {
+        mem.fill(scratch + 0x10, &hlt, 1).ok() && uc_context_save(uc, before) == UC_ERR_OK) {
       uc_emu_start(uc, scratch + 0x10, scratch + 0x11, 0, 0);
       if (uc_context_save(uc, after) == UC_ERR_OK) {
         const auto* a = reinterpret_cast<const uint8_t*>(before);
