@@ -2,8 +2,10 @@
 // sees; see docs/UNICORN.md for each fix made here and why.
 #include <unicorn/unicorn.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstring>
+#include <mutex>
 
 #include "emu/arch/guest_cpu.h"
 #include "emu/mm/guest_memory.h"
@@ -58,7 +60,8 @@ const CpuidLeaf* find_leaf(uint32_t leaf, uint32_t subleaf) {
 
 constexpr uint64_t kUserCs = 0x33, kUserSs = 0x2b;  // Linux's __USER_CS / __USER_DS
 
-const char* g_old_exception_method = "";  // x86_old_exception_method()
+// x86_old_exception_method(); engines may be set up on several host threads.
+std::atomic<const char*> g_old_exception_method{""};
 
 class X86_64Cpu final : public GuestCpu {
  public:
@@ -190,7 +193,11 @@ class X86_64Cpu final : public GuestCpu {
   //     registers back through the register API. Slower (about seventy
   //     register calls per fault), same result.
   void find_old_exception(uc_struct* uc, AddressSpace& mem, uint64_t scratch) {
-    static long offset = -2;  // -2 unknown, -1 not usable; the layout is the library's
+    // Probed once per host process (the layout is the library's), by the
+    // first engine set up; others wait for its answer.
+    static std::mutex probe_mutex;
+    static long offset = -2;  // -2 unknown, -1 not usable
+    std::lock_guard<std::mutex> lock(probe_mutex);
     if (offset != -2) {
       old_exception_offset_ = offset;
       return;
@@ -473,6 +480,6 @@ class X86_64Cpu final : public GuestCpu {
 
 std::unique_ptr<GuestCpu> make_x86_64_cpu() { return std::make_unique<X86_64Cpu>(); }
 
-const char* x86_old_exception_method() { return g_old_exception_method; }
+const char* x86_old_exception_method() { return g_old_exception_method.load(); }
 
 }  // namespace vmrun
