@@ -4,7 +4,7 @@
 #
 #   bin/vmrun                        the CLI (RUNPATH to the Unicorn below)
 #   include/vmrun/*.h                the public API, nothing internal
-#   LIBDIR/libvmrun.a                the library (vmrun_engine + vmrun_core + vmrun_rootfs)
+#   LIBDIR/libvmrun.a                the library (every floor: rootfs, engine, kernel, syscalls, core)
 #   LIBDIR/vmrun/libunicorn.so.2     a private copy of the Unicorn (2.1.4) the
 #                                    library was built against
 #                                    (VMRUN_BUNDLE_UNICORN, default ON)

@@ -48,6 +48,7 @@
 #include <vector>
 
 #include "emu/kernel/kernel.h"
+#include "syscalls/syscall_table.h"
 #include "fuzz/fuzz_support.h"
 
 using namespace vmrun;
@@ -174,7 +175,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   io.stdin_data = "some input\nline two\n";
   io.stdout_capture = &out;
   io.stderr_capture = &err;
-  Kernel k(cfg, std::move(io));
+  Kernel k(cfg, std::move(io), linux_syscalls());
   RunRequest req;
   req.argv = {ai.program, "arg1"};
   std::string error;
@@ -189,8 +190,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     fail("cannot map the scratch area");
   size_t scratch_len = std::min<size_t>(16u * in.byte(), in.n);
   if (scratch_len) {
-    if (!k.mem().poke(kScratch, in.p, scratch_len).ok() ||
-        !k.mem().poke(kScratch + 0x3000, in.p, std::min<size_t>(scratch_len, 0x1000)).ok())
+    if (!k.mem().fill(kScratch, in.p, scratch_len).ok() ||
+        !k.mem().fill(kScratch + 0x3000, in.p, std::min<size_t>(scratch_len, 0x1000)).ok())
       fail("cannot fill the scratch area");
     in.p += scratch_len;
     in.n -= scratch_len;
@@ -225,18 +226,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     int64_t ret = call(k, nr, args);
     if (g_trace) std::fprintf(stderr, " = %lld\n", static_cast<long long>(ret));
-    if (ret < 0 && ret != -kErrBlock && ret < -4095) fail("a syscall returned a bad negative value");
+    if (ret < 0 && ret != Kernel::kInvokeBlocked && ret < -4095) fail("a syscall returned a bad negative value");
     results.push_back(static_cast<uint64_t>(ret));
     if (k.stopped()) break;
     Process& p = k.proc();
     if (p.state != ProcState::Runnable || !p.mem) break;
     if (ret == -kErrBlock) {
       // Parked; as if a signal interrupted the wait (EINTR).
-      p.wait = Wait{};
-      p.in_syscall = false;
-      p.sleep_deadline_ns = -1;
-      p.futex_waiting = p.futex_woken = false;
-      p.io_progress = 0;
+      p.call.wait = Wait{};
+      p.call.active = false;
+      p.call.deadline_ns = -1;
+      p.call.futex.waiting = p.call.futex.woken = false;
+      p.call.progress = 0;
     }
   }
   return 0;

@@ -23,6 +23,7 @@
 #include "emu/engine/unicorn_version.h"
 #include "lib/host_landlock.h"
 #include "lib/host_seccomp.h"
+#include "syscalls/syscall_table.h"
 #include "vmrun/sandbox.h"
 
 namespace vmrun {
@@ -51,7 +52,7 @@ RunResult run_here(const Config& config, const RunRequest& req) {
   if (req.stderr_fd < 0) stdio.stderr_capture = &err;
   RunResult r;
   {
-    Kernel kernel(config, std::move(stdio));
+    Kernel kernel(config, std::move(stdio), linux_syscalls());
     r = kernel.run(req);
   }
   r.stdout_data = std::move(out);
@@ -184,7 +185,7 @@ RunResult run_contained(const Config& config, const RunRequest& req) {
     child_req.cancel_fd = -1;  // the caller watches it and signals us
     RunResult r;
     {
-      Kernel kernel(config, std::move(stdio));
+      Kernel kernel(config, std::move(stdio), linux_syscalls());
       if (config.host_syscall_filter) kernel.set_before_guest_code(harden_emulator_process(config));
       g_child_kernel.store(&kernel);
       // A request that came while the kernel was being made still counts.

@@ -42,6 +42,7 @@
 #include "emu/kernel/kernel.h"
 #include "lib/host_landlock.h"
 #include "lib/host_seccomp.h"
+#include "syscalls/syscall_table.h"
 #include "vmrun/sandbox.h"
 
 namespace vmrun {
@@ -467,7 +468,7 @@ struct Standby {
   req.stdin_data.clear();
   req.stdin_fd = -1;
   req.stdout_fd = req.stderr_fd = -1;
-  Kernel* kernel = new Kernel(config, std::move(spec));  // lives until the holder exits
+  Kernel* kernel = new Kernel(config, std::move(spec), linux_syscalls());  // lives until the holder exits
   kernel->set_stop_at_ready_point(true);
   if (config.host_syscall_filter) {
     std::vector<LandlockPath> paths;

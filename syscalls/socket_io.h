@@ -10,8 +10,8 @@ namespace vmrun {
 // Whether the file is a socket.
 bool is_socket(const fs::FileRef& f);
 // read(2)/write(2) of `len` bytes at `buf`.
-Result<uint64_t> socket_read_write(Kernel& k, const fs::FileRef& f, uint64_t buf, uint64_t len, bool write);
+SyscallResult socket_read_write(SyscallContext& k, const fs::FileRef& f, uint64_t buf, uint64_t len, bool write);
 // readv(2)/writev(2) with the guest's iovec array.
-Result<uint64_t> socket_vector_io(Kernel& k, const fs::FileRef& f, uint64_t iov, uint64_t count, bool write);
+SyscallResult socket_vector_io(SyscallContext& k, const fs::FileRef& f, uint64_t iov, uint64_t count, bool write);
 
 }  // namespace vmrun

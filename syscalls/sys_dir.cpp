@@ -14,14 +14,14 @@ namespace {
 struct At {
   std::string base, path;
 };
-Result<At> at_arg(Kernel& k, int dirfd, uint64_t path_addr) {
-  TRY_ASSIGN(std::string path, path_arg(k, path_addr));
+Result<At> at_arg(SyscallContext& k, int dirfd, uint64_t path_addr) {
+  TRY_ASSIGN(std::string path, path_at(k.mem(), {path_addr}));
   if (path.empty()) return Err{ENOENT};
   TRY_ASSIGN(std::string base, dir_base(k, dirfd, path));
   return At{std::move(base), std::move(path)};
 }
 
-Result<uint64_t> sys_getdents64(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_getdents64(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   uint64_t buf = a[1], size = std::min<uint64_t>(a[2], 1 << 20);
   if (!f->dir_snapshot) {
@@ -51,35 +51,35 @@ Result<uint64_t> sys_getdents64(Kernel& k, const SyscallArgs& a) {
   return out.size();
 }
 
-Result<uint64_t> do_mkdir(Kernel& k, int dirfd, uint64_t p, uint32_t mode) {
+Result<uint64_t> do_mkdir(SyscallContext& k, int dirfd, uint64_t p, uint32_t mode) {
   TRY_ASSIGN(At at, at_arg(k, dirfd, p));
-  TRY_VOID(k.vfs().mkdir(at.base, at.path, mode & 07777 & ~k.proc().umask));
+  TRY_VOID(k.vfs().mkdir(at.base, at.path, mode & 07777 & ~k.proc().fs.umask));
   return 0;
 }
-Result<uint64_t> sys_mkdir(Kernel& k, const SyscallArgs& a) { return do_mkdir(k, AT_FDCWD, a[0], a.i32(1)); }
-Result<uint64_t> sys_mkdirat(Kernel& k, const SyscallArgs& a) { return do_mkdir(k, a.i32(0), a[1], a.i32(2)); }
+SyscallResult sys_mkdir(SyscallContext& k, const SyscallArgs& a) { return do_mkdir(k, AT_FDCWD, a[0], a.i32(1)); }
+SyscallResult sys_mkdirat(SyscallContext& k, const SyscallArgs& a) { return do_mkdir(k, a.i32(0), a[1], a.i32(2)); }
 
-Result<uint64_t> do_mknod(Kernel& k, int dirfd, uint64_t p, uint32_t mode, uint64_t dev) {
+Result<uint64_t> do_mknod(SyscallContext& k, int dirfd, uint64_t p, uint32_t mode, uint64_t dev) {
   TRY_ASSIGN(At at, at_arg(k, dirfd, p));
   uint32_t type = mode & S_IFMT;
   if (type == 0) type = S_IFREG;
-  TRY_VOID(k.vfs().mknod(at.base, at.path, type | (mode & 07777 & ~k.proc().umask), dev));
+  TRY_VOID(k.vfs().mknod(at.base, at.path, type | (mode & 07777 & ~k.proc().fs.umask), dev));
   return 0;
 }
-Result<uint64_t> sys_mknod(Kernel& k, const SyscallArgs& a) { return do_mknod(k, AT_FDCWD, a[0], a.i32(1), a[2]); }
-Result<uint64_t> sys_mknodat(Kernel& k, const SyscallArgs& a) { return do_mknod(k, a.i32(0), a[1], a.i32(2), a[3]); }
+SyscallResult sys_mknod(SyscallContext& k, const SyscallArgs& a) { return do_mknod(k, AT_FDCWD, a[0], a.i32(1), a[2]); }
+SyscallResult sys_mknodat(SyscallContext& k, const SyscallArgs& a) { return do_mknod(k, a.i32(0), a[1], a.i32(2), a[3]); }
 
-Result<uint64_t> sys_rmdir(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_rmdir(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(At at, at_arg(k, AT_FDCWD, a[0]));
   TRY_VOID(k.vfs().rmdir(at.base, at.path));
   return 0;
 }
-Result<uint64_t> sys_unlink(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_unlink(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(At at, at_arg(k, AT_FDCWD, a[0]));
   TRY_VOID(k.vfs().unlink(at.base, at.path));
   return 0;
 }
-Result<uint64_t> sys_unlinkat(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_unlinkat(SyscallContext& k, const SyscallArgs& a) {
   int flags = a.i32(2);
   if (flags & ~AT_REMOVEDIR) return Err{EINVAL};
   TRY_ASSIGN(At at, at_arg(k, a.i32(0), a[1]));
@@ -88,84 +88,84 @@ Result<uint64_t> sys_unlinkat(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> do_rename(Kernel& k, int olddir, uint64_t oldp, int newdir, uint64_t newp, unsigned flags) {
+Result<uint64_t> do_rename(SyscallContext& k, int olddir, uint64_t oldp, int newdir, uint64_t newp, unsigned flags) {
   if (flags & ~7u) return Err{EINVAL};
   TRY_ASSIGN(At from, at_arg(k, olddir, oldp));
   TRY_ASSIGN(At to, at_arg(k, newdir, newp));
   TRY_VOID(k.vfs().rename(from.base, from.path, to.base, to.path, flags));
   return 0;
 }
-Result<uint64_t> sys_rename(Kernel& k, const SyscallArgs& a) { return do_rename(k, AT_FDCWD, a[0], AT_FDCWD, a[1], 0); }
-Result<uint64_t> sys_renameat(Kernel& k, const SyscallArgs& a) { return do_rename(k, a.i32(0), a[1], a.i32(2), a[3], 0); }
-Result<uint64_t> sys_renameat2(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_rename(SyscallContext& k, const SyscallArgs& a) { return do_rename(k, AT_FDCWD, a[0], AT_FDCWD, a[1], 0); }
+SyscallResult sys_renameat(SyscallContext& k, const SyscallArgs& a) { return do_rename(k, a.i32(0), a[1], a.i32(2), a[3], 0); }
+SyscallResult sys_renameat2(SyscallContext& k, const SyscallArgs& a) {
   return do_rename(k, a.i32(0), a[1], a.i32(2), a[3], static_cast<unsigned>(a[4]));
 }
 
-Result<uint64_t> do_link(Kernel& k, int olddir, uint64_t oldp, int newdir, uint64_t newp, int flags) {
+Result<uint64_t> do_link(SyscallContext& k, int olddir, uint64_t oldp, int newdir, uint64_t newp, int flags) {
   if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH)) return Err{EINVAL};
   TRY_ASSIGN(At from, at_arg(k, olddir, oldp));
   TRY_ASSIGN(At to, at_arg(k, newdir, newp));
   TRY_VOID(k.vfs().link(from.base, from.path, to.base, to.path, flags & AT_SYMLINK_FOLLOW));
   return 0;
 }
-Result<uint64_t> sys_link(Kernel& k, const SyscallArgs& a) { return do_link(k, AT_FDCWD, a[0], AT_FDCWD, a[1], 0); }
-Result<uint64_t> sys_linkat(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_link(SyscallContext& k, const SyscallArgs& a) { return do_link(k, AT_FDCWD, a[0], AT_FDCWD, a[1], 0); }
+SyscallResult sys_linkat(SyscallContext& k, const SyscallArgs& a) {
   return do_link(k, a.i32(0), a[1], a.i32(2), a[3], a.i32(4));
 }
 
-Result<uint64_t> do_symlink(Kernel& k, uint64_t target_addr, int dirfd, uint64_t p) {
-  TRY_ASSIGN(std::string target, path_arg(k, target_addr));
+Result<uint64_t> do_symlink(SyscallContext& k, uint64_t target_addr, int dirfd, uint64_t p) {
+  TRY_ASSIGN(std::string target, path_at(k.mem(), {target_addr}));
   if (target.empty()) return Err{ENOENT};
   TRY_ASSIGN(At at, at_arg(k, dirfd, p));
   TRY_VOID(k.vfs().symlink(target, at.base, at.path));
   return 0;
 }
-Result<uint64_t> sys_symlink(Kernel& k, const SyscallArgs& a) { return do_symlink(k, a[0], AT_FDCWD, a[1]); }
-Result<uint64_t> sys_symlinkat(Kernel& k, const SyscallArgs& a) { return do_symlink(k, a[0], a.i32(1), a[2]); }
+SyscallResult sys_symlink(SyscallContext& k, const SyscallArgs& a) { return do_symlink(k, a[0], AT_FDCWD, a[1]); }
+SyscallResult sys_symlinkat(SyscallContext& k, const SyscallArgs& a) { return do_symlink(k, a[0], a.i32(1), a[2]); }
 
-Result<uint64_t> sys_chdir(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_chdir(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(At at, at_arg(k, AT_FDCWD, a[0]));
   TRY_ASSIGN(fs::DirRef dir, k.vfs().open_dir(at.base, at.path));
-  k.proc().cwd_dir = std::move(dir);
+  k.proc().fs.cwd = std::move(dir);
   return 0;
 }
-Result<uint64_t> sys_fchdir(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_fchdir(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   // The directory the description refers to, wherever it is now; a removed
   // one too (Linux allows it; getcwd then fails with ENOENT).
   if (!f->dir) return Err{ENOTDIR};
   if (!f->dir->removed()) TRY_VOID(k.vfs().access("/", f->dir->path(), X_OK, true));
-  k.proc().cwd_dir = f->dir;
+  k.proc().fs.cwd = f->dir;
   return 0;
 }
-Result<uint64_t> sys_getcwd(Kernel& k, const SyscallArgs& a) {
-  const fs::DirRef& dir = k.proc().cwd_dir;
+SyscallResult sys_getcwd(SyscallContext& k, const SyscallArgs& a) {
+  const fs::DirRef& dir = k.proc().fs.cwd;
   if (dir && dir->removed()) return Err{ENOENT};  // Linux: the cwd is unlinked
   std::string cwd = dir ? dir->path() : std::string("/");
   if (cwd.size() + 1 > kPathMax) return Err{ENAMETOOLONG};
   if (a[1] < cwd.size() + 1) return Err{ERANGE};
-  TRY_VOID(k.mem().copy_out({a[0]}, cwd.c_str(), cwd.size() + 1));
+  TRY_VOID(k.mem().copy_out(a.addr(0), cwd.c_str(), cwd.size() + 1));
   return cwd.size() + 1;
 }
 
-Result<uint64_t> do_chmod(Kernel& k, int dirfd, uint64_t p, uint32_t mode, int flags) {
+Result<uint64_t> do_chmod(SyscallContext& k, int dirfd, uint64_t p, uint32_t mode, int flags) {
   TRY_ASSIGN(At at, at_arg(k, dirfd, p));
   TRY_VOID(k.vfs().chmod(at.base, at.path, mode & 07777, !(flags & AT_SYMLINK_NOFOLLOW)));
   return 0;
 }
-Result<uint64_t> sys_chmod(Kernel& k, const SyscallArgs& a) { return do_chmod(k, AT_FDCWD, a[0], a.i32(1), 0); }
-Result<uint64_t> sys_fchmodat(Kernel& k, const SyscallArgs& a) { return do_chmod(k, a.i32(0), a[1], a.i32(2), 0); }
-Result<uint64_t> sys_fchmod(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_chmod(SyscallContext& k, const SyscallArgs& a) { return do_chmod(k, AT_FDCWD, a[0], a.i32(1), 0); }
+SyscallResult sys_fchmodat(SyscallContext& k, const SyscallArgs& a) { return do_chmod(k, a.i32(0), a[1], a.i32(2), 0); }
+SyscallResult sys_fchmod(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   TRY_ASSIGN(std::string path, file_path(f));
   TRY_VOID(k.vfs().chmod("/", path, a.i32(1) & 07777, true));
   return 0;
 }
 
-Result<uint64_t> do_chown(Kernel& k, int dirfd, uint64_t p, uint64_t uid, uint64_t gid, int flags) {
+Result<uint64_t> do_chown(SyscallContext& k, int dirfd, uint64_t p, uint64_t uid, uint64_t gid, int flags) {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return Err{EINVAL};
   auto id = [](uint64_t v) { return static_cast<int32_t>(v) == -1 ? int64_t(-1) : int64_t(static_cast<uint32_t>(v)); };
-  TRY_ASSIGN(std::string path, path_arg(k, p));
+  TRY_ASSIGN(std::string path, path_at(k.mem(), {p}));
   if (path.empty()) {
     if (!(flags & AT_EMPTY_PATH)) return Err{ENOENT};
     TRY_ASSIGN(auto f, file_arg(k, dirfd));
@@ -177,14 +177,14 @@ Result<uint64_t> do_chown(Kernel& k, int dirfd, uint64_t p, uint64_t uid, uint64
   TRY_VOID(k.vfs().chown(base, path, id(uid), id(gid), !(flags & AT_SYMLINK_NOFOLLOW)));
   return 0;
 }
-Result<uint64_t> sys_chown(Kernel& k, const SyscallArgs& a) { return do_chown(k, AT_FDCWD, a[0], a[1], a[2], 0); }
-Result<uint64_t> sys_lchown(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_chown(SyscallContext& k, const SyscallArgs& a) { return do_chown(k, AT_FDCWD, a[0], a[1], a[2], 0); }
+SyscallResult sys_lchown(SyscallContext& k, const SyscallArgs& a) {
   return do_chown(k, AT_FDCWD, a[0], a[1], a[2], AT_SYMLINK_NOFOLLOW);
 }
-Result<uint64_t> sys_fchownat(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_fchownat(SyscallContext& k, const SyscallArgs& a) {
   return do_chown(k, a.i32(0), a[1], a[2], a[3], a.i32(4));
 }
-Result<uint64_t> sys_fchown(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_fchown(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   auto id = [](uint64_t v) { return static_cast<int32_t>(v) == -1 ? int64_t(-1) : int64_t(static_cast<uint32_t>(v)); };
   TRY_ASSIGN(std::string path, file_path(f));
@@ -192,13 +192,13 @@ Result<uint64_t> sys_fchown(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> sys_utimensat(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_utimensat(SyscallContext& k, const SyscallArgs& a) {
   int flags = a.i32(3);
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return Err{EINVAL};
   fs::Timespec times[2] = {{0, fs::kUtimeNow}, {0, fs::kUtimeNow}};
   if (a[2]) {
     int64_t raw[4];
-    TRY_VOID(k.mem().copy_in({a[2]}, raw, sizeof raw));
+    TRY_VOID(k.mem().copy_in(a.addr(2), raw, sizeof raw));
     for (int i = 0; i < 2; i++) {
       times[i] = {raw[2 * i], raw[2 * i + 1]};
       int64_t ns = times[i].nsec;
@@ -218,11 +218,11 @@ Result<uint64_t> sys_utimensat(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> sys_utimes(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_utimes(SyscallContext& k, const SyscallArgs& a) {
   fs::Timespec times[2] = {{0, fs::kUtimeNow}, {0, fs::kUtimeNow}};
   if (a[1]) {
     int64_t tv[4];
-    TRY_VOID(k.mem().copy_in({a[1]}, tv, sizeof tv));
+    TRY_VOID(k.mem().copy_in(a.addr(1), tv, sizeof tv));
     for (int i = 0; i < 2; i++) {
       if (tv[2 * i + 1] < 0 || tv[2 * i + 1] >= 1000000) return Err{EINVAL};
       times[i] = {tv[2 * i], tv[2 * i + 1] * 1000};
@@ -233,9 +233,9 @@ Result<uint64_t> sys_utimes(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> sys_umask(Kernel& k, const SyscallArgs& a) {
-  uint32_t old = k.proc().umask;
-  k.proc().umask = a[0] & 0777;
+SyscallResult sys_umask(SyscallContext& k, const SyscallArgs& a) {
+  uint32_t old = k.proc().fs.umask;
+  k.proc().fs.umask = a[0] & 0777;
   return old;
 }
 

@@ -9,54 +9,13 @@
 #include <memory>
 
 #include "emu/arch/guest_abi.h"
+#include "emu/files/epoll_file.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {
 namespace {
 
-class EpollFile final : public fs::File {
- public:
-  struct Interest {
-    std::weak_ptr<fs::File> file;
-    uint32_t events;
-    uint64_t data;
-    bool armed = true;
-  };
-  std::map<int, Interest> interests;  // by guest fd
-
-  Result<fs::Attr> stat() override {
-    fs::Attr a;
-    a.mode = 0600;  // anon inode
-    a.dev = 0xd;
-    a.ino = kAnonInode;
-    return a;
-  }
-  uint32_t poll_ready() override { return ready_count() ? fs::kPollIn : 0; }
-
-  // Ready (events, data) pairs, at most `max`.
-  std::vector<std::pair<uint32_t, uint64_t>> collect(size_t max, bool consume) {
-    std::vector<std::pair<uint32_t, uint64_t>> out;
-    for (auto it = interests.begin(); it != interests.end() && out.size() < max;) {
-      auto f = it->second.file.lock();
-      if (!f) {  // the description was closed: Linux drops it from the set
-        it = interests.erase(it);
-        continue;
-      }
-      Interest& in = it->second;
-      uint32_t want = (in.events & (EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP)) | EPOLLERR | EPOLLHUP;
-      uint32_t got = f->poll_ready() & want;
-      if (in.armed && got) {
-        out.push_back({got, in.data});
-        if (consume && (in.events & EPOLLONESHOT)) in.armed = false;
-      }
-      ++it;
-    }
-    return out;
-  }
-  size_t ready_count() { return collect(1, false).size(); }
-};
-
-Result<uint64_t> sys_epoll_create1(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_epoll_create1(SyscallContext& k, const SyscallArgs& a) {
   if (a.i32(0) & ~EPOLL_CLOEXEC) return Err{EINVAL};
   auto ep = std::make_shared<EpollFile>();
   ep->path = "anon_inode:[eventpoll]";
@@ -65,13 +24,12 @@ Result<uint64_t> sys_epoll_create1(Kernel& k, const SyscallArgs& a) {
   return static_cast<uint64_t>(fd);
 }
 
-Result<uint64_t> sys_epoll_create(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_epoll_create(SyscallContext& k, const SyscallArgs& a) {
   if (a.i32(0) <= 0) return Err{EINVAL};
-  SyscallArgs b;
-  return sys_epoll_create1(k, b);
+  return sys_epoll_create1(k, a.with(0, 0));
 }
 
-Result<std::shared_ptr<EpollFile>> epoll_arg(Kernel& k, int fd) {
+Result<std::shared_ptr<EpollFile>> epoll_arg(SyscallContext& k, int fd) {
   TRY_ASSIGN(auto f, file_arg(k, fd));
   auto ep = std::dynamic_pointer_cast<EpollFile>(f);
   if (!ep) return Err{EINVAL};
@@ -81,7 +39,7 @@ Result<std::shared_ptr<EpollFile>> epoll_arg(Kernel& k, int fd) {
 // struct epoll_event is packed (12 bytes) on x86-64 and 16 bytes on riscv64.
 size_t event_size(Arch arch) { return GuestAbi::of(arch).epoll_event_size; }
 
-Result<uint64_t> sys_epoll_ctl(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_epoll_ctl(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto ep, epoll_arg(k, a.fd(0)));
   int op = a.i32(1), fd = a.fd(2);
   TRY_ASSIGN(auto target, file_arg(k, fd));
@@ -90,7 +48,7 @@ Result<uint64_t> sys_epoll_ctl(Kernel& k, const SyscallArgs& a) {
   uint64_t data = 0;
   if (op != EPOLL_CTL_DEL) {
     uint8_t raw[16] = {};
-    TRY_VOID(k.mem().copy_in({a[3]}, raw, event_size(k.arch())));
+    TRY_VOID(k.mem().copy_in(a.addr(3), raw, event_size(k.arch())));
     std::memcpy(&events, raw, 4);
     std::memcpy(&data, raw + GuestAbi::of(k.arch()).epoll_data_offset, 8);
   }
@@ -119,23 +77,23 @@ Result<uint64_t> sys_epoll_ctl(Kernel& k, const SyscallArgs& a) {
   }
 }
 
-Result<uint64_t> do_epoll_wait(Kernel& k, int epfd, uint64_t events_addr, int max, int64_t timeout_ns) {
+SyscallResult do_epoll_wait(SyscallContext& k, int epfd, uint64_t events_addr, int max, int64_t timeout_ns) {
   if (max <= 0 || max > 65536) return Err{EINVAL};
   TRY_ASSIGN(auto ep, epoll_arg(k, epfd));
   Process& p = k.proc();
   int64_t now = k.monotonic_ns();
-  if (!k.restarted() || p.sleep_deadline_ns < 0)
-    p.sleep_deadline_ns = timeout_ns < 0 ? INT64_MAX : (timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns);
+  if (!k.restarted() || p.call.deadline_ns < 0)
+    p.call.deadline_ns = timeout_ns < 0 ? INT64_MAX : (timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns);
   auto ready = ep->collect(static_cast<size_t>(max), true);
-  if (ready.empty() && timeout_ns != 0 && now < p.sleep_deadline_ns) {
+  if (ready.empty() && timeout_ns != 0 && now < p.call.deadline_ns) {
     int host_fd = -1;
     for (auto& [fd, in] : ep->interests)
       if (auto f = in.file.lock(); f && f->host_fd() >= 0) host_fd = f->host_fd();
     Wait w = wait_until([ep] { return ep->ready_count() > 0; }, host_fd);
-    w.deadline_ns = p.sleep_deadline_ns == INT64_MAX ? -1 : p.sleep_deadline_ns;
+    w.deadline_ns = p.call.deadline_ns == INT64_MAX ? -1 : p.call.deadline_ns;
     return k.block(std::move(w));
   }
-  p.sleep_deadline_ns = -1;
+  p.call.deadline_ns = -1;
   size_t sz = event_size(k.arch());
   std::vector<uint8_t> out(ready.size() * sz, 0);
   for (size_t i = 0; i < ready.size(); i++) {
@@ -146,12 +104,12 @@ Result<uint64_t> do_epoll_wait(Kernel& k, int epfd, uint64_t events_addr, int ma
   return ready.size();
 }
 
-Result<uint64_t> sys_epoll_wait(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_epoll_wait(SyscallContext& k, const SyscallArgs& a) {
   int ms = a.i32(3);
   return do_epoll_wait(k, a.fd(0), a[1], a.i32(2), ms < 0 ? -1 : int64_t(ms) * 1000000);
 }
 
-Result<uint64_t> sys_epoll_pwait(Kernel& k, const SyscallArgs& a) { return sys_epoll_wait(k, a); }
+SyscallResult sys_epoll_pwait(SyscallContext& k, const SyscallArgs& a) { return sys_epoll_wait(k, a); }
 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("epoll_create", sys_epoll_create, Support::Full, "d", nullptr),

@@ -16,6 +16,7 @@
 #include "emu/files/pipe.h"
 #include "emu/kernel/terminal.h"
 #include "syscalls/socket_io.h"
+#include "emu/files/eventfd_file.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {
@@ -33,7 +34,7 @@ bool can_write(const fs::File& f) {
 // Read into guest memory in bounded chunks. `pos` < 0 means the file's own
 // offset. A buffer that is only partly writable gets a short transfer, as
 // Linux gives; no writable byte at all gives EFAULT.
-Result<uint64_t> read_into(Kernel& k, fs::File& f, uint64_t buf, uint64_t count, int64_t pos) {
+Result<uint64_t> read_into(SyscallContext& k, fs::File& f, uint64_t buf, uint64_t count, int64_t pos) {
   count = std::min(count, kMaxTransfer);
   if (count == 0) return 0;
   uint64_t room = k.mem().accessible_prefix(buf, count, kProtWrite);
@@ -55,7 +56,7 @@ Result<uint64_t> read_into(Kernel& k, fs::File& f, uint64_t buf, uint64_t count,
   return done;
 }
 
-Result<uint64_t> write_from(Kernel& k, fs::File& f, uint64_t buf, uint64_t count, int64_t pos) {
+Result<uint64_t> write_from(SyscallContext& k, fs::File& f, uint64_t buf, uint64_t count, int64_t pos) {
   count = std::min(count, kMaxTransfer);
   if (count == 0) return 0;
   uint64_t avail = k.mem().accessible_prefix(buf, count, kProtRead);
@@ -78,7 +79,7 @@ Result<uint64_t> write_from(Kernel& k, fs::File& f, uint64_t buf, uint64_t count
 
 // A read or write that would block suspends the process (unless the
 // description is non-blocking) until the file is ready, then runs again.
-Result<uint64_t> block_if_needed(Kernel& k, const fs::FileRef& f, Result<uint64_t> r, bool for_write) {
+SyscallResult block_if_needed(SyscallContext& k, const fs::FileRef& f, Result<uint64_t> r, bool for_write) {
   if (r.ok() || r.error() != EAGAIN || (f->flags & O_NONBLOCK)) {
     if (!r.ok() && r.error() == EPIPE && for_write) {
       SignalInfo info;
@@ -92,14 +93,14 @@ Result<uint64_t> block_if_needed(Kernel& k, const fs::FileRef& f, Result<uint64_
   return k.block(wait_until([f, want] { return (f->poll_ready() & want) != 0; }, f->host_fd()));
 }
 
-Result<uint64_t> sys_read(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_read(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (!can_read(*f)) return Err{EBADF};
   if (is_socket(f)) return socket_read_write(k, f, a[1], a[2], false);
   return block_if_needed(k, f, read_into(k, *f, a[1], a[2], -1), false);
 }
 
-Result<uint64_t> sys_write(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_write(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (!can_write(*f)) return Err{EBADF};
   if (is_socket(f)) return socket_read_write(k, f, a[1], a[2], true);
@@ -109,12 +110,12 @@ Result<uint64_t> sys_write(Kernel& k, const SyscallArgs& a) {
   // A blocking write to a pipe moves everything, waiting for the reader
   // between pieces, as Linux does; progress survives the waits.
   Process& p = k.proc();
-  uint64_t done = k.restarted() ? p.io_progress : 0;
-  p.io_progress = 0;
+  uint64_t done = k.restarted() ? p.call.progress : 0;
+  p.call.progress = 0;
   auto r = done < count ? write_from(k, *f, a[1] + done, count - done, -1) : Result<uint64_t>(uint64_t{0});
   if (r.ok()) done += r.value();
   if ((r.ok() || r.error() == EAGAIN) && done < count) {
-    p.io_progress = done;
+    p.call.progress = done;
     // A small rest (at most PIPE_BUF) goes in one piece: wait for room for all of it.
     size_t need = count - done <= kPipeAtomicBytes ? count - done : 1;
     return k.block(wait_until([f, need] {
@@ -125,24 +126,24 @@ Result<uint64_t> sys_write(Kernel& k, const SyscallArgs& a) {
   return done;
 }
 
-Result<uint64_t> sys_pread64(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_pread64(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (!can_read(*f)) return Err{EBADF};
   if (static_cast<int64_t>(a[3]) < 0) return Err{EINVAL};
   return read_into(k, *f, a[1], a[2], static_cast<int64_t>(a[3]));
 }
 
-Result<uint64_t> sys_pwrite64(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_pwrite64(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (!can_write(*f)) return Err{EBADF};
   if (static_cast<int64_t>(a[3]) < 0) return Err{EINVAL};
   return write_from(k, *f, a[1], a[2], static_cast<int64_t>(a[3]));
 }
 
-Result<uint64_t> vector_io(Kernel& k, const SyscallArgs& a, bool is_write, bool positional) {
+Result<uint64_t> vector_io(SyscallContext& k, const SyscallArgs& a, bool is_write, bool positional) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (is_write ? !can_write(*f) : !can_read(*f)) return Err{EBADF};
-  TRY_ASSIGN(auto iovs, iovecs_arg(k, a[1], a[2]));
+  TRY_ASSIGN(auto iovs, a.iovecs(1, a[2]));
   int64_t pos = positional ? static_cast<int64_t>(a[3]) : -1;
   if (positional && pos < 0) return Err{EINVAL};
   uint64_t done = 0;
@@ -160,20 +161,20 @@ Result<uint64_t> vector_io(Kernel& k, const SyscallArgs& a, bool is_write, bool 
   return done;
 }
 
-Result<uint64_t> sys_readv(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_readv(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (is_socket(f)) return socket_vector_io(k, f, a[1], a[2], false);
   return block_if_needed(k, f, vector_io(k, a, false, false), false);
 }
-Result<uint64_t> sys_writev(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_writev(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (is_socket(f)) return socket_vector_io(k, f, a[1], a[2], true);
   return block_if_needed(k, f, vector_io(k, a, true, false), true);
 }
-Result<uint64_t> sys_preadv(Kernel& k, const SyscallArgs& a) { return vector_io(k, a, false, true); }
-Result<uint64_t> sys_pwritev(Kernel& k, const SyscallArgs& a) { return vector_io(k, a, true, true); }
+SyscallResult sys_preadv(SyscallContext& k, const SyscallArgs& a) { return vector_io(k, a, false, true); }
+SyscallResult sys_pwritev(SyscallContext& k, const SyscallArgs& a) { return vector_io(k, a, true, true); }
 
-Result<uint64_t> sys_lseek(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_lseek(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (f->flags & O_PATH) return Err{EBADF};
   int whence = a.i32(2);
@@ -192,11 +193,11 @@ Result<uint64_t> sys_lseek(Kernel& k, const SyscallArgs& a) {
   return static_cast<uint64_t>(pos);
 }
 
-Result<uint64_t> do_open(Kernel& k, int dirfd, uint64_t path_addr, int flags, uint32_t mode) {
-  TRY_ASSIGN(std::string path, path_arg(k, path_addr));
+SyscallResult do_open(SyscallContext& k, int dirfd, uint64_t path_addr, int flags, uint32_t mode) {
+  TRY_ASSIGN(std::string path, path_at(k.mem(), {path_addr}));
   if (path.empty()) return Err{ENOENT};
   TRY_ASSIGN(std::string base, dir_base(k, dirfd, path));
-  uint32_t eff_mode = mode & 07777 & ~k.proc().umask;
+  uint32_t eff_mode = mode & 07777 & ~k.proc().fs.umask;
   TRY_ASSIGN(fs::FileRef f, k.vfs().open(base, path, flags, eff_mode));
   if (!f->fifo_peer_ready()) {
     // A FIFO's read-only open waits for a writer, a write-only one for a
@@ -212,18 +213,18 @@ Result<uint64_t> do_open(Kernel& k, int dirfd, uint64_t path_addr, int flags, ui
   return static_cast<uint64_t>(fd);
 }
 
-Result<uint64_t> sys_open(Kernel& k, const SyscallArgs& a) { return do_open(k, AT_FDCWD, a[0], a.i32(1), a.i32(2)); }
-Result<uint64_t> sys_openat(Kernel& k, const SyscallArgs& a) { return do_open(k, a.i32(0), a[1], a.i32(2), a.i32(3)); }
-Result<uint64_t> sys_creat(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_open(SyscallContext& k, const SyscallArgs& a) { return do_open(k, AT_FDCWD, a[0], a.i32(1), a.i32(2)); }
+SyscallResult sys_openat(SyscallContext& k, const SyscallArgs& a) { return do_open(k, a.i32(0), a[1], a.i32(2), a.i32(3)); }
+SyscallResult sys_creat(SyscallContext& k, const SyscallArgs& a) {
   return do_open(k, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, a.i32(1));
 }
 
-Result<uint64_t> sys_close(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_close(SyscallContext& k, const SyscallArgs& a) {
   TRY_VOID(k.proc().fds->close(a.fd(0)));
   return 0;
 }
 
-Result<uint64_t> sys_close_range(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_close_range(SyscallContext& k, const SyscallArgs& a) {
   constexpr uint32_t kUnshare = 2, kCloexec = 4;
   uint32_t first = static_cast<uint32_t>(a[0]), last = static_cast<uint32_t>(a[1]);
   uint32_t flags = static_cast<uint32_t>(a[2]);
@@ -236,20 +237,20 @@ Result<uint64_t> sys_close_range(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> sys_dup(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_dup(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   TRY_ASSIGN(int fd, k.proc().fds->install(f, false));
   return static_cast<uint64_t>(fd);
 }
 
-Result<uint64_t> do_dup3(Kernel& k, int oldfd, int newfd, int flags) {
+Result<uint64_t> do_dup3(SyscallContext& k, int oldfd, int newfd, int flags) {
   if (flags & ~O_CLOEXEC) return Err{EINVAL};
   TRY_ASSIGN(auto f, file_arg(k, oldfd));
   TRY_ASSIGN(int fd, k.proc().fds->install_at(newfd, f, flags & O_CLOEXEC));
   return static_cast<uint64_t>(fd);
 }
 
-Result<uint64_t> sys_dup2(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_dup2(SyscallContext& k, const SyscallArgs& a) {
   if (a.fd(0) == a.fd(1)) {
     TRY_VOID(file_arg(k, a.fd(0)));
     return static_cast<uint64_t>(a.fd(1));
@@ -257,12 +258,12 @@ Result<uint64_t> sys_dup2(Kernel& k, const SyscallArgs& a) {
   return do_dup3(k, a.fd(0), a.fd(1), 0);
 }
 
-Result<uint64_t> sys_dup3(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_dup3(SyscallContext& k, const SyscallArgs& a) {
   if (a.fd(0) == a.fd(1)) return Err{EINVAL};
   return do_dup3(k, a.fd(0), a.fd(1), a.i32(2));
 }
 
-Result<uint64_t> sys_fcntl(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_fcntl(SyscallContext& k, const SyscallArgs& a) {
   int fd = a.fd(0);
   TRY_ASSIGN(auto f, file_arg(k, fd));
   switch (a.i32(1)) {
@@ -301,14 +302,14 @@ Result<uint64_t> sys_fcntl(Kernel& k, const SyscallArgs& a) {
     }
     case F_OFD_GETLK: {
       int16_t unlck = F_UNLCK;
-      TRY_VOID(k.mem().write({a[2]}, unlck));
+      TRY_VOID(k.mem().write(a.addr(2), unlck));
       return 0;
     }
     default: return Err{EINVAL};
   }
 }
 
-Result<uint64_t> sys_ioctl(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_ioctl(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   uint64_t req = a[1] & 0xffffffff;
   uint64_t arg = a[2];
@@ -351,7 +352,7 @@ Result<uint64_t> sys_ioctl(Kernel& k, const SyscallArgs& a) {
       return 0;
     case TIOCGPGRP: {
       if (!f->is_tty()) return Err{ENOTTY};
-      int32_t pgrp = k.terminal() ? k.terminal()->foreground_pgrp : k.proc().pgid;
+      int32_t pgrp = k.terminal() ? k.terminal()->foreground_pgrp : k.proc().ids.pgid;
       TRY_VOID(k.mem().write({arg}, pgrp));
       return 0;
     }
@@ -361,14 +362,14 @@ Result<uint64_t> sys_ioctl(Kernel& k, const SyscallArgs& a) {
       if (pgrp <= 0) return Err{EINVAL};
       bool exists = false;
       for (auto& [pid, q] : k.processes())
-        if (q->pgid == pgrp && q->sid == k.proc().sid) exists = true;
+        if (q->ids.pgid == pgrp && q->ids.sid == k.proc().ids.sid) exists = true;
       if (!exists) return Err{EPERM};
       if (k.terminal()) k.terminal()->foreground_pgrp = pgrp;
       return 0;
     }
     case TIOCGSID: {
       if (!f->is_tty()) return Err{ENOTTY};
-      int32_t sid = k.terminal() ? k.terminal()->session : k.proc().sid;
+      int32_t sid = k.terminal() ? k.terminal()->session : k.proc().ids.sid;
       TRY_VOID(k.mem().write({arg}, sid));
       return 0;
     }
@@ -393,7 +394,7 @@ Result<uint64_t> sys_ioctl(Kernel& k, const SyscallArgs& a) {
   }
 }
 
-Result<uint64_t> sys_ftruncate(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_ftruncate(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (static_cast<int64_t>(a[1]) < 0) return Err{EINVAL};
   if (!can_write(*f)) return Err{EINVAL};
@@ -401,8 +402,8 @@ Result<uint64_t> sys_ftruncate(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> sys_truncate(Kernel& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, path_arg(k, a[0]));
+SyscallResult sys_truncate(SyscallContext& k, const SyscallArgs& a) {
+  TRY_ASSIGN(std::string path, a.path(0));
   if (path.empty()) return Err{ENOENT};
   if (static_cast<int64_t>(a[1]) < 0) return Err{EINVAL};
   TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, path));
@@ -410,7 +411,7 @@ Result<uint64_t> sys_truncate(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> sys_fsync(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_fsync(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   TRY_VOID(f->sync());
   return 0;
@@ -418,13 +419,13 @@ Result<uint64_t> sys_fsync(Kernel& k, const SyscallArgs& a) {
 
 // sync/syncfs: the in-memory layers have nothing to write back; files of rw
 // mounts are written through host fds at once (fsync on one syncs it).
-Result<uint64_t> sys_sync(Kernel&, const SyscallArgs&) { return 0; }
-Result<uint64_t> sys_syncfs(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_sync(SyscallContext&, const SyscallArgs&) { return 0; }
+SyscallResult sys_syncfs(SyscallContext& k, const SyscallArgs& a) {
   TRY_VOID(file_arg(k, a.fd(0)));
   return 0;
 }
 
-Result<uint64_t> sys_sendfile(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_sendfile(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto out, file_arg(k, a.fd(0)));
   TRY_ASSIGN(auto in, file_arg(k, a.fd(1)));
   if (!can_read(*in) || !can_write(*out)) return Err{EBADF};
@@ -467,7 +468,7 @@ Result<uint64_t> sys_sendfile(Kernel& k, const SyscallArgs& a) {
   return done;
 }
 
-Result<uint64_t> do_pipe2(Kernel& k, uint64_t fds_addr, int flags) {
+Result<uint64_t> do_pipe2(SyscallContext& k, uint64_t fds_addr, int flags) {
   if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return Err{EINVAL};
   // Check the destination first so a bad pointer leaks no descriptors.
   if (k.mem().accessible_prefix(fds_addr, 8, kProtWrite) != 8) return Err{EFAULT};
@@ -485,54 +486,17 @@ Result<uint64_t> do_pipe2(Kernel& k, uint64_t fds_addr, int flags) {
   TRY_VOID(k.mem().copy_out({fds_addr}, pair, sizeof pair));
   return 0;
 }
-Result<uint64_t> sys_pipe(Kernel& k, const SyscallArgs& a) { return do_pipe2(k, a[0], 0); }
-Result<uint64_t> sys_pipe2(Kernel& k, const SyscallArgs& a) { return do_pipe2(k, a[0], a.i32(1)); }
+SyscallResult sys_pipe(SyscallContext& k, const SyscallArgs& a) { return do_pipe2(k, a[0], 0); }
+SyscallResult sys_pipe2(SyscallContext& k, const SyscallArgs& a) { return do_pipe2(k, a[0], a.i32(1)); }
 
-Result<uint64_t> sys_flock(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_flock(SyscallContext& k, const SyscallArgs& a) {
   TRY_VOID(file_arg(k, a.fd(0)));
   int op = a.i32(1) & ~LOCK_NB;
   if (op != LOCK_SH && op != LOCK_EX && op != LOCK_UN) return Err{EINVAL};
   return 0;  // see fcntl: locks are advisory and always granted
 }
 
-// eventfd: a 64-bit counter; read blocks while it is zero.
-class EventFd final : public fs::File {
- public:
-  EventFd(uint64_t initial, bool semaphore) : value_(initial), semaphore_(semaphore) { flags = O_RDWR; }
-  Result<size_t> read(void* buf, size_t n) override {
-    if (n < 8) return Err{EINVAL};
-    if (value_ == 0) return Err{EAGAIN};
-    uint64_t v = semaphore_ ? 1 : value_;
-    value_ -= v;
-    std::memcpy(buf, &v, 8);
-    return size_t{8};
-  }
-  Result<size_t> write(const void* buf, size_t n) override {
-    if (n < 8) return Err{EINVAL};
-    uint64_t v;
-    std::memcpy(&v, buf, 8);
-    if (v == ~0ull) return Err{EINVAL};
-    if (value_ + v >= ~0ull || value_ + v < value_) return Err{EAGAIN};
-    value_ += v;
-    return size_t{8};
-  }
-  Result<fs::Attr> stat() override {
-    fs::Attr a;
-    a.mode = 0600;
-    a.dev = 0xd;
-    a.ino = kAnonInode;
-    return a;
-  }
-  // Writable while a write of 1 would not block (the counter's maximum is
-  // 2^64 - 2).
-  uint32_t poll_ready() override { return (value_ ? fs::kPollIn : 0) | (value_ < ~0ull - 1 ? fs::kPollOut : 0); }
-
- private:
-  uint64_t value_;
-  bool semaphore_;
-};
-
-Result<uint64_t> sys_eventfd2(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_eventfd2(SyscallContext& k, const SyscallArgs& a) {
   constexpr int kSemaphore = 1;
   int flags = a.i32(1);
   if (flags & ~(O_CLOEXEC | O_NONBLOCK | kSemaphore)) return Err{EINVAL};
@@ -542,19 +506,17 @@ Result<uint64_t> sys_eventfd2(Kernel& k, const SyscallArgs& a) {
   TRY_ASSIGN(int fd, k.proc().fds->install(f, flags & O_CLOEXEC));
   return static_cast<uint64_t>(fd);
 }
-Result<uint64_t> sys_eventfd(Kernel& k, const SyscallArgs& a) {
-  SyscallArgs b = a;
-  b.a[1] = 0;
-  return sys_eventfd2(k, b);
+SyscallResult sys_eventfd(SyscallContext& k, const SyscallArgs& a) {
+  return sys_eventfd2(k, a.with(1, 0));
 }
 
 // memfd_create: an anonymous in-memory file (the Vfs makes it). Sealing
 // is not offered: F_ADD_SEALS is refused like any unknown fcntl.
-Result<uint64_t> sys_memfd_create(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_memfd_create(SyscallContext& k, const SyscallArgs& a) {
   constexpr unsigned kCloexec = 1, kAllowSealing = 2, kNoexecSeal = 8, kExec = 0x10;
   unsigned flags = static_cast<unsigned>(a[1]);
   if (flags & ~(kCloexec | kAllowSealing | kNoexecSeal | kExec)) return Err{EINVAL};
-  TRY_ASSIGN(std::string name, path_arg(k, a[0]));
+  TRY_ASSIGN(std::string name, a.path(0));
   if (name.size() > 249) return Err{EINVAL};  // NAME_MAX minus "memfd:"
   auto f = k.vfs().create_memfd(name);
   TRY_ASSIGN(int fd, k.proc().fds->install(f, flags & kCloexec));
@@ -563,42 +525,42 @@ Result<uint64_t> sys_memfd_create(Kernel& k, const SyscallArgs& a) {
 
 // Extended attributes: none exist in the sandbox's filesystems. The l*
 // variants look at a symlink itself (a dangling one included).
-Result<void> xattr_target(Kernel& k, const std::string& path, bool follow) {
+Result<void> xattr_target(SyscallContext& k, const std::string& path, bool follow) {
   TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, path));
   TRY_VOID(k.vfs().stat(base, path, follow));
   return Ok();
 }
-Result<uint64_t> sys_listxattr(Kernel& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, path_arg(k, a[0]));
+SyscallResult sys_listxattr(SyscallContext& k, const SyscallArgs& a) {
+  TRY_ASSIGN(std::string path, a.path(0));
   TRY_VOID(xattr_target(k, path, true));
   return 0;  // an empty list
 }
-Result<uint64_t> sys_llistxattr(Kernel& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, path_arg(k, a[0]));
+SyscallResult sys_llistxattr(SyscallContext& k, const SyscallArgs& a) {
+  TRY_ASSIGN(std::string path, a.path(0));
   TRY_VOID(xattr_target(k, path, false));
   return 0;
 }
-Result<uint64_t> sys_lgetxattr(Kernel& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, path_arg(k, a[0]));
+SyscallResult sys_lgetxattr(SyscallContext& k, const SyscallArgs& a) {
+  TRY_ASSIGN(std::string path, a.path(0));
   TRY_VOID(xattr_target(k, path, false));
   return Err{ENODATA};
 }
-Result<uint64_t> sys_flistxattr(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_flistxattr(SyscallContext& k, const SyscallArgs& a) {
   TRY_VOID(file_arg(k, a.fd(0)));
   return 0;
 }
-Result<uint64_t> sys_getxattr(Kernel& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, path_arg(k, a[0]));
+SyscallResult sys_getxattr(SyscallContext& k, const SyscallArgs& a) {
+  TRY_ASSIGN(std::string path, a.path(0));
   TRY_VOID(xattr_target(k, path, true));
   return Err{ENODATA};
 }
-Result<uint64_t> sys_fgetxattr(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_fgetxattr(SyscallContext& k, const SyscallArgs& a) {
   TRY_VOID(file_arg(k, a.fd(0)));
   return Err{ENODATA};
 }
-Result<uint64_t> sys_setxattr(Kernel& k, const SyscallArgs& a) { return Err{ENOTSUP}; }
+SyscallResult sys_setxattr(SyscallContext& k, const SyscallArgs& a) { return Err{ENOTSUP}; }
 
-Result<uint64_t> sys_fadvise64(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_fadvise64(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   auto attr = f->stat();
   if (attr.ok() && S_ISFIFO(attr->mode)) return Err{ESPIPE};
@@ -606,7 +568,7 @@ Result<uint64_t> sys_fadvise64(Kernel& k, const SyscallArgs& a) {
   return 0;  // advice only
 }
 
-Result<uint64_t> sys_fallocate(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_fallocate(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   int64_t off = static_cast<int64_t>(a[2]), len = static_cast<int64_t>(a[3]);
   if (off < 0 || len <= 0) return Err{EINVAL};

@@ -10,30 +10,30 @@
 namespace vmrun {
 namespace {
 
-Result<uint32_t> load_word(Kernel& k, uint64_t addr) {
+Result<uint32_t> load_word(SyscallContext& k, uint64_t addr) {
   if (addr & 3) return Err{EINVAL};
   return k.mem().read<uint32_t>({addr});
 }
 
-Result<uint64_t> futex_wait(Kernel& k, uint64_t addr, uint32_t val, uint64_t timeout_addr, uint32_t bitset,
+SyscallResult futex_wait(SyscallContext& k, uint64_t addr, uint32_t val, uint64_t timeout_addr, uint32_t bitset,
                             bool absolute, bool realtime) {
   Process& p = k.proc();
-  if (k.restarted() && p.futex_waiting) {
-    if (p.futex_woken) {
-      p.futex_waiting = p.futex_woken = false;
-      p.sleep_deadline_ns = -1;
+  if (k.restarted() && p.call.futex.waiting) {
+    if (p.call.futex.woken) {
+      p.call.futex.waiting = p.call.futex.woken = false;
+      p.call.deadline_ns = -1;
       return 0;
     }
-    if (p.sleep_deadline_ns >= 0 && k.monotonic_ns() >= p.sleep_deadline_ns) {
-      p.futex_waiting = false;
-      p.sleep_deadline_ns = -1;
+    if (p.call.deadline_ns >= 0 && k.monotonic_ns() >= p.call.deadline_ns) {
+      p.call.futex.waiting = false;
+      p.call.deadline_ns = -1;
       return Err{ETIMEDOUT};
     }
   } else {
     if (bitset == 0) return Err{EINVAL};
     TRY_ASSIGN(uint32_t cur, load_word(k, addr));
     if (cur != val) return Err{EAGAIN};
-    p.sleep_deadline_ns = -1;
+    p.call.deadline_ns = -1;
     if (timeout_addr) {
       int64_t ts[2];
       TRY_VOID(k.mem().copy_in({timeout_addr}, ts, sizeof ts));
@@ -44,21 +44,21 @@ Result<uint64_t> futex_wait(Kernel& k, uint64_t addr, uint32_t val, uint64_t tim
         int64_t now_ns = now.sec * 1000000000 + now.nsec;
         ns = ns > now_ns ? ns - now_ns : 0;
       }
-      p.sleep_deadline_ns = k.monotonic_ns() + ns;
+      p.call.deadline_ns = k.monotonic_ns() + ns;
       if (ns == 0) return Err{ETIMEDOUT};
     }
-    p.futex_addr = k.mem().host_key(addr);
-    p.futex_bitset = bitset;
-    p.futex_waiting = true;
-    p.futex_woken = false;
+    p.call.futex.addr = k.mem().host_key(addr);
+    p.call.futex.bitset = bitset;
+    p.call.futex.waiting = true;
+    p.call.futex.woken = false;
   }
   Process* self = &p;
-  Wait w = wait_until([self] { return self->futex_woken; });
-  w.deadline_ns = p.sleep_deadline_ns;
+  Wait w = wait_until([self] { return self->call.futex.woken; });
+  w.deadline_ns = p.call.deadline_ns;
   return k.block(std::move(w));
 }
 
-Result<uint64_t> sys_futex(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_futex(SyscallContext& k, const SyscallArgs& a) {
   uint64_t addr = a[0];
   int op = a.i32(1);
   int cmd = op & ~(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
@@ -130,29 +130,5 @@ const SyscallDef kDefs[] = {
 }  // namespace
 
 std::span<const SyscallDef> futex_syscalls() { return kDefs; }
-
-int Kernel::futex_wake(const ProcessImage* image, uint64_t addr, int count, uint32_t bitset) {
-  int woken = 0;
-  for (auto& [tid, t] : procs_) {
-    if (woken >= count) break;
-    if (t->futex_waiting && !t->futex_woken && t->futex_addr == addr && (t->futex_bitset & bitset)) {
-      t->futex_woken = true;
-      woken++;
-    }
-  }
-  return woken;
-}
-
-int Kernel::futex_requeue(const ProcessImage* image, uint64_t from, uint64_t to, int wake, int move) {
-  int woken = futex_wake(image, from, wake, ~0u), moved = 0;
-  for (auto& [tid, t] : procs_) {
-    if (moved >= move) break;
-    if (t->futex_waiting && !t->futex_woken && t->futex_addr == from) {
-      t->futex_addr = to;
-      moved++;
-    }
-  }
-  return woken + moved;
-}
 
 }  // namespace vmrun

@@ -12,7 +12,7 @@
 namespace vmrun {
 namespace {
 
-Result<uint64_t> sys_uname(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_uname(SyscallContext& k, const SyscallArgs& a) {
   char u[6][65] = {};
   auto set = [&](int i, const std::string& s) { std::strncpy(u[i], s.c_str(), 64); };
   set(0, "Linux");
@@ -21,12 +21,12 @@ Result<uint64_t> sys_uname(Kernel& k, const SyscallArgs& a) {
   set(3, "#1 SMP PREEMPT_DYNAMIC vmrun");
   set(4, k.cpu().uname_machine());
   set(5, "(none)");
-  TRY_VOID(k.mem().copy_out({a[0]}, u, sizeof u));
+  TRY_VOID(k.mem().copy_out(a.addr(0), u, sizeof u));
   return 0;
 }
 
-Result<uint64_t> sys_getuid(Kernel& k, const SyscallArgs&) { return k.config().uid; }
-Result<uint64_t> sys_getgid(Kernel& k, const SyscallArgs&) { return k.config().gid; }
+SyscallResult sys_getuid(SyscallContext& k, const SyscallArgs&) { return k.config().uid; }
+SyscallResult sys_getgid(SyscallContext& k, const SyscallArgs&) { return k.config().gid; }
 
 // Identity changes succeed only when they change nothing: the sandbox's
 // identity is fixed by its configuration.
@@ -35,44 +35,44 @@ Result<uint64_t> set_same_id(uint32_t current, std::initializer_list<uint64_t> w
     if (static_cast<int32_t>(w) != -1 && static_cast<uint32_t>(w) != current) return Err{EPERM};
   return 0;
 }
-Result<uint64_t> sys_setuid(Kernel& k, const SyscallArgs& a) { return set_same_id(k.config().uid, {a[0]}); }
-Result<uint64_t> sys_setgid(Kernel& k, const SyscallArgs& a) { return set_same_id(k.config().gid, {a[0]}); }
-Result<uint64_t> sys_setreuid(Kernel& k, const SyscallArgs& a) { return set_same_id(k.config().uid, {a[0], a[1]}); }
-Result<uint64_t> sys_setregid(Kernel& k, const SyscallArgs& a) { return set_same_id(k.config().gid, {a[0], a[1]}); }
-Result<uint64_t> sys_setresuid(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_setuid(SyscallContext& k, const SyscallArgs& a) { return set_same_id(k.config().uid, {a[0]}); }
+SyscallResult sys_setgid(SyscallContext& k, const SyscallArgs& a) { return set_same_id(k.config().gid, {a[0]}); }
+SyscallResult sys_setreuid(SyscallContext& k, const SyscallArgs& a) { return set_same_id(k.config().uid, {a[0], a[1]}); }
+SyscallResult sys_setregid(SyscallContext& k, const SyscallArgs& a) { return set_same_id(k.config().gid, {a[0], a[1]}); }
+SyscallResult sys_setresuid(SyscallContext& k, const SyscallArgs& a) {
   return set_same_id(k.config().uid, {a[0], a[1], a[2]});
 }
-Result<uint64_t> sys_setresgid(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_setresgid(SyscallContext& k, const SyscallArgs& a) {
   return set_same_id(k.config().gid, {a[0], a[1], a[2]});
 }
 // Supplementary groups: kept per task (glibc's setgroups reaches every
 // thread), sorted as Linux keeps them; only root may change them.
-Result<uint64_t> sys_setgroups(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_setgroups(SyscallContext& k, const SyscallArgs& a) {
   constexpr int64_t kNgroupsMax = 65536;
   int64_t n = static_cast<int64_t>(a[0]);
   if (n < 0 || n > kNgroupsMax) return Err{EINVAL};
   if (k.config().uid != 0) return Err{EPERM};
   std::vector<uint32_t> groups(static_cast<size_t>(n));
-  if (n) TRY_VOID(k.mem().copy_in({a[1]}, groups.data(), groups.size() * sizeof(uint32_t)));
+  if (n) TRY_VOID(k.mem().copy_in(a.addr(1), groups.data(), groups.size() * sizeof(uint32_t)));
   std::sort(groups.begin(), groups.end());
-  k.proc().groups = std::move(groups);
+  k.proc().creds.groups = std::move(groups);
   return 0;
 }
 
-Result<uint64_t> get_res(Kernel& k, const SyscallArgs& a, uint32_t id) {
-  for (int i = 0; i < 3; i++) TRY_VOID(k.mem().write<uint32_t>({a[i]}, id));
+Result<uint64_t> get_res(SyscallContext& k, const SyscallArgs& a, uint32_t id) {
+  for (int i = 0; i < 3; i++) TRY_VOID(k.mem().store(a.ptr<uint32_t>(i), id));
   return 0;
 }
-Result<uint64_t> sys_getresuid(Kernel& k, const SyscallArgs& a) { return get_res(k, a, k.config().uid); }
-Result<uint64_t> sys_getresgid(Kernel& k, const SyscallArgs& a) { return get_res(k, a, k.config().gid); }
+SyscallResult sys_getresuid(SyscallContext& k, const SyscallArgs& a) { return get_res(k, a, k.config().uid); }
+SyscallResult sys_getresgid(SyscallContext& k, const SyscallArgs& a) { return get_res(k, a, k.config().gid); }
 
-Result<uint64_t> sys_getgroups(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_getgroups(SyscallContext& k, const SyscallArgs& a) {
   int size = a.i32(0);
-  const std::vector<uint32_t>& groups = k.proc().groups;
+  const std::vector<uint32_t>& groups = k.proc().creds.groups;
   if (size < 0) return Err{EINVAL};
   if (size == 0) return groups.size();
   if (static_cast<size_t>(size) < groups.size()) return Err{EINVAL};
-  if (!groups.empty()) TRY_VOID(k.mem().copy_out({a[1]}, groups.data(), groups.size() * sizeof(uint32_t)));
+  if (!groups.empty()) TRY_VOID(k.mem().copy_out(a.addr(1), groups.data(), groups.size() * sizeof(uint32_t)));
   return groups.size();
 }
 
@@ -82,7 +82,7 @@ struct Rlimit {
 };
 constexpr uint64_t kInf = ~0ull;
 
-Rlimit limit_of(Kernel& k, int resource) {
+Rlimit limit_of(SyscallContext& k, int resource) {
   const Limits& l = k.config().limits;
   switch (resource) {
     case RLIMIT_STACK: return {8ull << 20, kInf};
@@ -95,7 +95,7 @@ Rlimit limit_of(Kernel& k, int resource) {
   }
 }
 
-Result<uint64_t> do_prlimit(Kernel& k, int resource, uint64_t new_addr, uint64_t old_addr) {
+Result<uint64_t> do_prlimit(SyscallContext& k, int resource, uint64_t new_addr, uint64_t old_addr) {
   if (resource < 0 || resource >= RLIM_NLIMITS) return Err{EINVAL};
   Rlimit cur = limit_of(k, resource);
   if (new_addr) {
@@ -109,14 +109,14 @@ Result<uint64_t> do_prlimit(Kernel& k, int resource, uint64_t new_addr, uint64_t
   if (old_addr) TRY_VOID(k.mem().write({old_addr}, cur));
   return 0;
 }
-Result<uint64_t> sys_getrlimit(Kernel& k, const SyscallArgs& a) { return do_prlimit(k, a.i32(0), 0, a[1]); }
-Result<uint64_t> sys_setrlimit(Kernel& k, const SyscallArgs& a) { return do_prlimit(k, a.i32(0), a[1], 0); }
-Result<uint64_t> sys_prlimit64(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_getrlimit(SyscallContext& k, const SyscallArgs& a) { return do_prlimit(k, a.i32(0), 0, a[1]); }
+SyscallResult sys_setrlimit(SyscallContext& k, const SyscallArgs& a) { return do_prlimit(k, a.i32(0), a[1], 0); }
+SyscallResult sys_prlimit64(SyscallContext& k, const SyscallArgs& a) {
   if (a.i32(0) != 0 && a.i32(0) != k.proc().pid()) return Err{ESRCH};
   return do_prlimit(k, a.i32(1), a[2], a[3]);
 }
 
-Result<uint64_t> sys_getrandom(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_getrandom(SyscallContext& k, const SyscallArgs& a) {
   if (a.i32(2) & ~7) return Err{EINVAL};
   // Like Linux: fill what is writable, EFAULT only if nothing is.
   uint64_t len = k.mem().accessible_prefix(a[0], std::min<uint64_t>(a[1], 33554431), kProtWrite);
@@ -129,14 +129,14 @@ Result<uint64_t> sys_getrandom(Kernel& k, const SyscallArgs& a) {
       uint64_t r = k.rng()();
       std::memcpy(bytes.data() + i, &r, std::min<uint64_t>(8, n - i));
     }
-    auto w = k.mem().copy_out({a[0] + done}, bytes.data(), n);
+    auto w = k.mem().copy_out(a.addr(0) + done, bytes.data(), n);
     if (!w.ok()) return done ? Result<uint64_t>(done) : Result<uint64_t>(Err{EFAULT});
     done += n;
   }
   return done;
 }
 
-Result<uint64_t> sys_sysinfo(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_sysinfo(SyscallContext& k, const SyscallArgs& a) {
   abi::Writer w(112);
   uint64_t total = k.config().limits.max_memory ? k.config().limits.max_memory : (4ull << 30);
   // Uptime is the sandbox's own (as /proc/uptime), not the host's.
@@ -148,7 +148,7 @@ Result<uint64_t> sys_sysinfo(Kernel& k, const SyscallArgs& a) {
     if (p->state != ProcState::Zombie) procs++;
   w.put<uint16_t>(80, static_cast<uint16_t>(std::clamp(procs, 1, 65535)));  // procs
   w.put<uint32_t>(104, 1);  // mem_unit
-  TRY_VOID(k.mem().copy_out({a[0]}, w.bytes().data(), w.bytes().size()));
+  TRY_VOID(k.mem().copy_out(a.addr(0), w.bytes().data(), w.bytes().size()));
   return 0;
 }
 
@@ -156,7 +156,7 @@ Result<uint64_t> sys_sysinfo(Kernel& k, const SyscallArgs& a) {
 // still gets the same share of the one emulated CPU. The processes `which`
 // and `who` name (PRIO_PROCESS: a task, PRIO_PGRP: a process group,
 // PRIO_USER: everyone, since all run as the one configured uid).
-Result<std::vector<Process*>> priority_targets(Kernel& k, int which, int who) {
+Result<std::vector<Process*>> priority_targets(SyscallContext& k, int which, int who) {
   std::vector<Process*> out;
   Process& self = k.proc();
   switch (which) {
@@ -167,8 +167,8 @@ Result<std::vector<Process*>> priority_targets(Kernel& k, int which, int who) {
     case PRIO_USER:
       for (auto& [pid, task] : k.processes()) {
         Process* p = task.get();
-        if (p->tgid != pid || p->state == ProcState::Zombie) continue;
-        bool match = which == PRIO_PGRP ? p->pgid == (who == 0 ? self.pgid : who)
+        if (p->ids.tgid != pid || p->state == ProcState::Zombie) continue;
+        bool match = which == PRIO_PGRP ? p->ids.pgid == (who == 0 ? self.ids.pgid : who)
                                         : (who == 0 || static_cast<uint32_t>(who) == k.config().uid);
         if (match) out.push_back(p);
       }
@@ -179,35 +179,35 @@ Result<std::vector<Process*>> priority_targets(Kernel& k, int which, int who) {
   return out;
 }
 
-Result<uint64_t> sys_getpriority(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_getpriority(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto targets, priority_targets(k, a.i32(0), a.i32(1)));
   int best = 19;
-  for (Process* p : targets) best = std::min(best, p->nice);
+  for (Process* p : targets) best = std::min(best, p->creds.nice);
   return static_cast<uint64_t>(20 - best);  // the raw call returns 20 - nice (1..40)
 }
 
-Result<uint64_t> sys_setpriority(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_setpriority(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto targets, priority_targets(k, a.i32(0), a.i32(1)));
   int nice = std::clamp(a.i32(2), -20, 19);
   for (Process* p : targets)
     // Raising priority needs CAP_SYS_NICE: only the sandbox's root has it.
-    if (nice < p->nice && k.config().uid != 0) return Err{EACCES};
-  for (Process* p : targets) p->nice = nice;
+    if (nice < p->creds.nice && k.config().uid != 0) return Err{EACCES};
+  for (Process* p : targets) p->creds.nice = nice;
   return 0;
 }
 
-Result<uint64_t> sys_times(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_times(SyscallContext& k, const SyscallArgs& a) {
   uint64_t ticks = k.group_cpu_ns(k.proc()) / 10000000;  // 100 Hz at 1 instruction per ns
   uint64_t child_ticks = k.proc().group_times->children_cpu_ns / 10000000;
   if (a[0]) {
     int64_t t[4] = {static_cast<int64_t>(ticks), 0, static_cast<int64_t>(child_ticks), 0};
-    TRY_VOID(k.mem().copy_out({a[0]}, t, sizeof t));
+    TRY_VOID(k.mem().copy_out(a.addr(0), t, sizeof t));
   }
   fs::Timespec m = k.monotonic();
   return static_cast<uint64_t>(m.sec * 100 + m.nsec / 10000000);
 }
 
-Result<uint64_t> sys_getrusage(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_getrusage(SyscallContext& k, const SyscallArgs& a) {
   constexpr int kSelf = 0, kChildren = -1, kThread = 1;
   int who = a.i32(0);
   if (who != kSelf && who != kChildren && who != kThread) return Err{EINVAL};
@@ -218,7 +218,7 @@ Result<uint64_t> sys_getrusage(Kernel& k, const SyscallArgs& a) {
   w.put<int64_t>(0, ns / 1000000000);
   w.put<int64_t>(8, (ns % 1000000000) / 1000);
   if (who != kChildren) w.put<int64_t>(32, static_cast<int64_t>(k.mem().peak_bytes() / 1024));  // ru_maxrss (KiB)
-  TRY_VOID(k.mem().copy_out({a[1]}, w.bytes().data(), w.bytes().size()));
+  TRY_VOID(k.mem().copy_out(a.addr(1), w.bytes().data(), w.bytes().size()));
   return 0;
 }
 

@@ -9,7 +9,7 @@
 namespace vmrun {
 namespace {
 
-Result<uint64_t> sys_brk(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_brk(SyscallContext& k, const SyscallArgs& a) {
   ProcessImage& p = *k.proc().image;
   uint64_t want = a[0];
   if (want < p.brk_start) return p.brk_current;
@@ -30,7 +30,7 @@ Result<uint64_t> sys_brk(Kernel& k, const SyscallArgs& a) {
 
 constexpr uint64_t kMapTypeMask = 0x0f;
 
-Result<uint64_t> sys_mmap(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_mmap(SyscallContext& k, const SyscallArgs& a) {
   uint64_t addr = a[0], len = a[1];
   uint32_t prot = static_cast<uint32_t>(a[2]);
   int flags = a.i32(3), fd = a.fd(4);
@@ -72,7 +72,7 @@ Result<uint64_t> sys_mmap(Kernel& k, const SyscallArgs& a) {
     // Another live mapping of the same file range: share its memory.
     auto attr = file->stat();
     if (attr.ok()) {
-      Kernel::SharedFileKey key{attr->dev, attr->ino, off, plen};
+      SharedFileKey key{attr->dev, attr->ino, off, plen};
       auto& registry = k.shared_file_memory();
       if (auto it = registry.find(key); it != registry.end()) {
         if (auto backing = it->second.lock()) {
@@ -101,7 +101,7 @@ Result<uint64_t> sys_mmap(Kernel& k, const SyscallArgs& a) {
         return Err{r.error() == ESPIPE ? ENODEV : r.error()};
       }
       if (r.value() == 0) break;
-      TRY_VOID(k.mem().poke(where + done, tmp.data(), r.value()));
+      TRY_VOID(k.mem().fill(where + done, tmp.data(), r.value()));
       done += r.value();
     }
     if (shared && (file->flags & O_ACCMODE) == O_RDWR) k.mem().set_shared_file(where, plen, file, off);
@@ -110,25 +110,25 @@ Result<uint64_t> sys_mmap(Kernel& k, const SyscallArgs& a) {
       auto attr = file->stat();
       const Vma* v = k.mem().vma_at(where);
       if (attr.ok() && v && v->backing)
-        k.shared_file_memory()[Kernel::SharedFileKey{attr->dev, attr->ino, off, plen}] = v->backing;
+        k.shared_file_memory()[SharedFileKey{attr->dev, attr->ino, off, plen}] = v->backing;
     }
   }
   return where;
 }
 
-Result<uint64_t> sys_munmap(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_munmap(SyscallContext& k, const SyscallArgs& a) {
   TRY_VOID(k.mem().unmap(a[0], a[1]));
   return 0;
 }
 
-Result<uint64_t> sys_mprotect(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_mprotect(SyscallContext& k, const SyscallArgs& a) {
   uint32_t prot = static_cast<uint32_t>(a[2]);
   if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC | PROT_GROWSDOWN | PROT_GROWSUP)) return Err{EINVAL};
   TRY_VOID(k.mem().protect(a[0], a[1], prot & 7));
   return 0;
 }
 
-Result<uint64_t> sys_mremap(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_mremap(SyscallContext& k, const SyscallArgs& a) {
   uint64_t old_addr = a[0], old_size = page_up(a[1]), new_size = page_up(a[2]);
   int flags = a.i32(3);
   if ((old_addr & (kPageSize - 1)) || new_size == 0) return Err{EINVAL};
@@ -150,18 +150,12 @@ Result<uint64_t> sys_mremap(Kernel& k, const SyscallArgs& a) {
   if (!(flags & MREMAP_MAYMOVE)) return Err{ENOMEM};
   TRY_ASSIGN(uint64_t where, k.mem().find_free(new_size, k.proc().image->mmap_top));
   TRY_VOID(k.mem().map_fixed(where, new_size, prot, name));
-  std::vector<uint8_t> tmp(std::min<uint64_t>(old_size, 1 << 20));
-  for (uint64_t done = 0; done < old_size;) {
-    uint64_t n = std::min<uint64_t>(tmp.size(), old_size - done);
-    TRY_VOID(k.mem().peek(old_addr + done, tmp.data(), n));
-    TRY_VOID(k.mem().poke(where + done, tmp.data(), n));
-    done += n;
-  }
+  TRY_VOID(k.mem().move_contents(old_addr, where, old_size));
   TRY_VOID(k.mem().unmap(old_addr, old_size));
   return where;
 }
 
-Result<uint64_t> sys_madvise(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_madvise(SyscallContext& k, const SyscallArgs& a) {
   uint64_t addr = a[0], len = page_up(a[1]);
   if (addr & (kPageSize - 1)) return Err{EINVAL};
   if (a.i32(2) == MADV_DONTNEED) {
@@ -171,14 +165,14 @@ Result<uint64_t> sys_madvise(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> sys_msync(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_msync(SyscallContext& k, const SyscallArgs& a) {
   if (a[0] & (kPageSize - 1)) return Err{EINVAL};
   if (k.mem().accessible_prefix(a[0], page_up(a[1]), 0) != page_up(a[1])) return Err{ENOMEM};
   k.mem().write_back(a[0], page_up(a[1]));
   return 0;
 }
 
-Result<uint64_t> sys_mlock(Kernel& k, const SyscallArgs& a) { return 0; }
+SyscallResult sys_mlock(SyscallContext& k, const SyscallArgs& a) { return 0; }
 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("brk", sys_brk, Support::Full, "p", nullptr),

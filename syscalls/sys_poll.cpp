@@ -16,7 +16,7 @@ struct PollFd {
 };
 
 // Evaluate readiness once; returns the number of ready entries.
-int scan(Kernel& k, std::vector<PollFd>& fds) {
+int scan(SyscallContext& k, std::vector<PollFd>& fds) {
   int ready = 0;
   for (auto& p : fds) {
     p.revents = 0;
@@ -35,14 +35,14 @@ int scan(Kernel& k, std::vector<PollFd>& fds) {
 
 // Block until one of `fds` is ready or the call's own deadline passes. The
 // handler runs again on wake-up and re-scans.
-Result<int> wait_ready(Kernel& k, std::vector<PollFd>& fds, int64_t timeout_ns) {
+Outcome<int> wait_ready(SyscallContext& k, std::vector<PollFd>& fds, int64_t timeout_ns) {
   Process& p = k.proc();
   int64_t now = k.monotonic_ns();
-  if (!k.restarted() || p.sleep_deadline_ns < 0)
-    p.sleep_deadline_ns = timeout_ns < 0 ? INT64_MAX : (timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns);
+  if (!k.restarted() || p.call.deadline_ns < 0)
+    p.call.deadline_ns = timeout_ns < 0 ? INT64_MAX : (timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns);
   int n = scan(k, fds);
-  if (n || timeout_ns == 0 || now >= p.sleep_deadline_ns) {
-    p.sleep_deadline_ns = -1;
+  if (n || timeout_ns == 0 || now >= p.call.deadline_ns) {
+    p.call.deadline_ns = -1;
     return n;
   }
   std::vector<std::pair<fs::FileRef, uint32_t>> watch;
@@ -60,11 +60,11 @@ Result<int> wait_ready(Kernel& k, std::vector<PollFd>& fds, int64_t timeout_ns) 
     return false;
   };
   w.host_fd = host_fd;
-  w.deadline_ns = p.sleep_deadline_ns == INT64_MAX ? -1 : p.sleep_deadline_ns;
+  w.deadline_ns = p.call.deadline_ns == INT64_MAX ? -1 : p.call.deadline_ns;
   return k.block(std::move(w));
 }
 
-Result<int64_t> timeout_from_timespec(Kernel& k, uint64_t addr) {
+Result<int64_t> timeout_from_timespec(SyscallContext& k, uint64_t addr) {
   if (!addr) return -1;
   int64_t ts[2];
   TRY_VOID(k.mem().copy_in({addr}, ts, sizeof ts));
@@ -72,26 +72,26 @@ Result<int64_t> timeout_from_timespec(Kernel& k, uint64_t addr) {
   return ts[0] > 1000000000 ? int64_t(1) << 62 : ts[0] * 1000000000 + ts[1];
 }
 
-Result<uint64_t> do_poll(Kernel& k, uint64_t addr, uint64_t nfds, int64_t timeout_ns) {
+SyscallResult do_poll(SyscallContext& k, uint64_t addr, uint64_t nfds, int64_t timeout_ns) {
   if (nfds > k.proc().fds->limit() || nfds > 65536) return Err{EINVAL};
   std::vector<PollFd> fds(nfds);
   if (nfds) TRY_VOID(k.mem().copy_in({addr}, fds.data(), nfds * sizeof(PollFd)));
-  TRY_ASSIGN(int n, wait_ready(k, fds, timeout_ns));
+  TRY_OUTCOME(int n, wait_ready(k, fds, timeout_ns));
   if (nfds) TRY_VOID(k.mem().copy_out({addr}, fds.data(), nfds * sizeof(PollFd)));
   return static_cast<uint64_t>(n);
 }
 
-Result<uint64_t> sys_poll(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_poll(SyscallContext& k, const SyscallArgs& a) {
   int ms = a.i32(2);
   return do_poll(k, a[0], a[1], ms < 0 ? -1 : int64_t(ms) * 1000000);
 }
 
-Result<uint64_t> sys_ppoll(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_ppoll(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(int64_t t, timeout_from_timespec(k, a[2]));
   return do_poll(k, a[0], a[1], t);
 }
 
-Result<uint64_t> do_select(Kernel& k, int nfds, uint64_t rd, uint64_t wr, uint64_t ex, int64_t timeout_ns) {
+SyscallResult do_select(SyscallContext& k, int nfds, uint64_t rd, uint64_t wr, uint64_t ex, int64_t timeout_ns) {
   if (nfds < 0 || nfds > 1024) return Err{EINVAL};
   size_t bytes = (static_cast<size_t>(nfds) + 63) / 64 * 8;
   uint64_t sets[3][16] = {};
@@ -109,7 +109,7 @@ Result<uint64_t> do_select(Kernel& k, int nfds, uint64_t rd, uint64_t wr, uint64
       fds.push_back({fd, ev, 0});
     }
   }
-  TRY_VOID(wait_ready(k, fds, timeout_ns));
+  TRY_OUTCOME([[maybe_unused]] int n, wait_ready(k, fds, timeout_ns));
   uint64_t out[3][16] = {};
   int count = 0;
   for (auto& p : fds) {
@@ -123,18 +123,18 @@ Result<uint64_t> do_select(Kernel& k, int nfds, uint64_t rd, uint64_t wr, uint64
   return static_cast<uint64_t>(count);
 }
 
-Result<uint64_t> sys_select(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_select(SyscallContext& k, const SyscallArgs& a) {
   int64_t t = -1;
   if (a[4]) {
     int64_t tv[2];
-    TRY_VOID(k.mem().copy_in({a[4]}, tv, sizeof tv));
+    TRY_VOID(k.mem().copy_in(a.addr(4), tv, sizeof tv));
     if (tv[0] < 0 || tv[1] < 0 || tv[1] > 999999) return Err{EINVAL};
     t = tv[0] > 1000000000 ? int64_t(1) << 62 : tv[0] * 1000000000 + tv[1] * 1000;
   }
   return do_select(k, a.i32(0), a[1], a[2], a[3], t);
 }
 
-Result<uint64_t> sys_pselect6(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_pselect6(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(int64_t t, timeout_from_timespec(k, a[4]));
   return do_select(k, a.i32(0), a[1], a[2], a[3], t);
 }

@@ -15,27 +15,27 @@ namespace {
 
 constexpr uint64_t kMaxArgs = 65536;
 
-Result<uint64_t> sys_exit(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_exit(SyscallContext& k, const SyscallArgs& a) {
   k.exit_thread(a.i32(0));
   return 0;
 }
 
-Result<uint64_t> sys_exit_group(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_exit_group(SyscallContext& k, const SyscallArgs& a) {
   k.exit_group(a.i32(0));
   return 0;
 }
 
-Result<uint64_t> sys_fork(Kernel& k, const SyscallArgs&) {
+SyscallResult sys_fork(SyscallContext& k, const SyscallArgs&) {
   TRY_ASSIGN(int pid, k.fork_current(SIGCHLD, 0, 0));
   return static_cast<uint64_t>(pid);
 }
 
-Result<uint64_t> sys_vfork(Kernel& k, const SyscallArgs&) {
+SyscallResult sys_vfork(SyscallContext& k, const SyscallArgs&) {
   TRY_ASSIGN(int pid, k.fork_current(0x100 | 0x4000 | SIGCHLD, 0, 0));  // CLONE_VM | CLONE_VFORK
   return static_cast<uint64_t>(pid);
 }
 
-Result<uint64_t> sys_clone(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_clone(SyscallContext& k, const SyscallArgs& a) {
   // x86-64: flags, stack, parent_tid, child_tid, tls; riscv64: flags,
   // stack, parent_tid, tls, child_tid.
   uint64_t flags = a[0], stack = a[1], parent_tid = a[2];
@@ -53,7 +53,7 @@ Result<uint64_t> sys_clone(Kernel& k, const SyscallArgs& a) {
 }
 
 // A NULL-terminated array of string pointers, bounded in count and bytes.
-Result<std::vector<std::string>> string_array(Kernel& k, uint64_t addr, uint64_t* total) {
+Result<std::vector<std::string>> string_array(SyscallContext& k, uint64_t addr, uint64_t* total) {
   std::vector<std::string> out;
   if (!addr) return out;
   for (uint64_t i = 0;; i++) {
@@ -69,10 +69,10 @@ Result<std::vector<std::string>> string_array(Kernel& k, uint64_t addr, uint64_t
   return out;
 }
 
-Result<uint64_t> do_execve(Kernel& k, int dirfd, uint64_t path_addr, uint64_t argv_addr, uint64_t envp_addr,
+Result<uint64_t> do_execve(SyscallContext& k, int dirfd, uint64_t path_addr, uint64_t argv_addr, uint64_t envp_addr,
                            int flags) {
   if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) return Err{EINVAL};
-  TRY_ASSIGN(std::string path, path_arg(k, path_addr));
+  TRY_ASSIGN(std::string path, path_at(k.mem(), {path_addr}));
   if (path.empty()) {
     if (!(flags & AT_EMPTY_PATH)) return Err{ENOENT};
     TRY_ASSIGN(auto f, file_arg(k, dirfd));
@@ -88,13 +88,13 @@ Result<uint64_t> do_execve(Kernel& k, int dirfd, uint64_t path_addr, uint64_t ar
   return 0;
 }
 
-Result<uint64_t> sys_execve(Kernel& k, const SyscallArgs& a) { return do_execve(k, AT_FDCWD, a[0], a[1], a[2], 0); }
-Result<uint64_t> sys_execveat(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_execve(SyscallContext& k, const SyscallArgs& a) { return do_execve(k, AT_FDCWD, a[0], a[1], a[2], 0); }
+SyscallResult sys_execveat(SyscallContext& k, const SyscallArgs& a) {
   return do_execve(k, a.i32(0), a[1], a[2], a[3], a.i32(4));
 }
 
 // struct rusage with the user time only (guest instructions, 1 ns each).
-Result<uint64_t> put_rusage(Kernel& k, uint64_t addr, uint64_t cpu_ns) {
+Result<uint64_t> put_rusage(SyscallContext& k, uint64_t addr, uint64_t cpu_ns) {
   if (!addr) return 0;
   abi::Writer w(144);
   w.put<int64_t>(0, static_cast<int64_t>(cpu_ns / 1000000000));
@@ -103,21 +103,21 @@ Result<uint64_t> put_rusage(Kernel& k, uint64_t addr, uint64_t cpu_ns) {
   return 0;
 }
 
-Result<uint64_t> sys_wait4(Kernel& k, const SyscallArgs& a) {
-  TRY_ASSIGN(Kernel::Reaped r, k.wait_child(a.i32(0), a.i32(2)));
-  if (r.pid && a[1]) TRY_VOID(k.mem().write<int32_t>({a[1]}, r.status));
+SyscallResult sys_wait4(SyscallContext& k, const SyscallArgs& a) {
+  TRY_OUTCOME(Reaped r, k.wait_child(a.i32(0), a.i32(2)));
+  if (r.pid && a[1]) TRY_VOID(k.mem().store(a.ptr<int32_t>(1), r.status));
   if (r.pid) TRY_VOID(put_rusage(k, a[3], r.cpu_ns));
   return static_cast<uint64_t>(r.pid);
 }
 
-Result<uint64_t> sys_waitid(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_waitid(SyscallContext& k, const SyscallArgs& a) {
   int idtype = a.i32(0), id = a.i32(1), options = a.i32(3);
   // Linux: a P_PID id must be positive, a P_PGID one not negative.
   if ((idtype == P_PID && id <= 0) || (idtype == P_PGID && id < 0)) return Err{EINVAL};
   int pid = idtype == P_ALL ? -1 : idtype == P_PID ? id : idtype == P_PGID ? (id ? -id : 0) : -2;
   if (pid == -2 || !(options & (WEXITED | WSTOPPED | WCONTINUED))) return Err{EINVAL};
   int wopts = (options & WNOHANG) | (options & WSTOPPED ? WUNTRACED : 0) | (options & WNOWAIT);
-  TRY_ASSIGN(Kernel::Reaped r, k.wait_child(pid, wopts));
+  TRY_OUTCOME(Reaped r, k.wait_child(pid, wopts));
   if (a[2]) {
     abi::Writer w(128);
     if (r.pid) {
@@ -131,63 +131,63 @@ Result<uint64_t> sys_waitid(Kernel& k, const SyscallArgs& a) {
       w.put<uint32_t>(20, k.config().uid);
       w.put<int32_t>(24, status);
     }
-    TRY_VOID(k.mem().copy_out({a[2]}, w.bytes().data(), w.bytes().size()));
+    TRY_VOID(k.mem().copy_out(a.addr(2), w.bytes().data(), w.bytes().size()));
   }
   TRY_VOID(put_rusage(k, a[4], r.cpu_ns));
   return 0;
 }
 
-Result<uint64_t> sys_getpid(Kernel& k, const SyscallArgs&) { return k.proc().tgid; }
-Result<uint64_t> sys_gettid(Kernel& k, const SyscallArgs&) { return k.proc().pid(); }
-Result<uint64_t> sys_getppid(Kernel& k, const SyscallArgs&) { return k.proc().ppid; }
+SyscallResult sys_getpid(SyscallContext& k, const SyscallArgs&) { return k.proc().ids.tgid; }
+SyscallResult sys_gettid(SyscallContext& k, const SyscallArgs&) { return k.proc().pid(); }
+SyscallResult sys_getppid(SyscallContext& k, const SyscallArgs&) { return k.proc().ids.ppid; }
 
-Process* target_or_self(Kernel& k, int pid) { return pid == 0 ? &k.proc() : k.find_process(pid); }
+Process* target_or_self(SyscallContext& k, int pid) { return pid == 0 ? &k.proc() : k.find_process(pid); }
 
-Result<uint64_t> sys_getpgid(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_getpgid(SyscallContext& k, const SyscallArgs& a) {
   Process* p = target_or_self(k, a.i32(0));
   if (!p) return Err{ESRCH};
-  return p->pgid;
+  return p->ids.pgid;
 }
-Result<uint64_t> sys_getpgrp(Kernel& k, const SyscallArgs&) { return k.proc().pgid; }
-Result<uint64_t> sys_getsid(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_getpgrp(SyscallContext& k, const SyscallArgs&) { return k.proc().ids.pgid; }
+SyscallResult sys_getsid(SyscallContext& k, const SyscallArgs& a) {
   Process* p = target_or_self(k, a.i32(0));
   if (!p) return Err{ESRCH};
-  return p->sid;
+  return p->ids.sid;
 }
 
-Result<uint64_t> sys_setpgid(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_setpgid(SyscallContext& k, const SyscallArgs& a) {
   int pid = a.i32(0), pgid = a.i32(1);
   if (pgid < 0) return Err{EINVAL};
   Process* p = target_or_self(k, pid);
-  if (!p || (p != &k.proc() && p->ppid != k.proc().tgid)) return Err{ESRCH};
+  if (!p || (p != &k.proc() && p->ids.ppid != k.proc().ids.tgid)) return Err{ESRCH};
   if (p != &k.proc() && p->did_exec) return Err{EACCES};
-  if (p->sid != k.proc().sid) return Err{EPERM};
-  if (p->pid() == p->sid) return Err{EPERM};  // a session leader keeps its group
+  if (p->ids.sid != k.proc().ids.sid) return Err{EPERM};
+  if (p->pid() == p->ids.sid) return Err{EPERM};  // a session leader keeps its group
   if (pgid == 0) pgid = p->pid();
   if (pgid != p->pid()) {
     bool exists = false;
     for (auto& [id, q] : k.processes())
-      if (q->pgid == pgid && q->sid == p->sid) exists = true;
+      if (q->ids.pgid == pgid && q->ids.sid == p->ids.sid) exists = true;
     if (!exists) return Err{EPERM};
   }
-  p->pgid = pgid;
+  p->ids.pgid = pgid;
   return 0;
 }
 
-Result<uint64_t> sys_setsid(Kernel& k, const SyscallArgs&) {
+SyscallResult sys_setsid(SyscallContext& k, const SyscallArgs&) {
   Process& p = k.proc();
   for (auto& [id, q] : k.processes())
-    if (q->pgid == p.pid()) return Err{EPERM};  // already a group leader
-  p.sid = p.pgid = p.pid();
+    if (q->ids.pgid == p.pid()) return Err{EPERM};  // already a group leader
+  p.ids.sid = p.ids.pgid = p.pid();
   return p.pid();
 }
 
-Result<uint64_t> sys_set_tid_address(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_set_tid_address(SyscallContext& k, const SyscallArgs& a) {
   k.proc().clear_child_tid = a[0];
   return k.proc().pid();
 }
 
-Result<uint64_t> sys_arch_prctl(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_arch_prctl(SyscallContext& k, const SyscallArgs& a) {
   constexpr int kSetGs = 0x1001, kSetFs = 0x1002, kGetFs = 0x1003, kGetGs = 0x1004;
   using Base = GuestCpu::SegmentBase;
   uc_struct* uc = k.proc().uc;
@@ -201,16 +201,16 @@ Result<uint64_t> sys_arch_prctl(Kernel& k, const SyscallArgs& a) {
     case kGetFs:
     case kGetGs:
       if (!k.cpu().segment_base(uc, a.i32(0) == kGetFs ? Base::Fs : Base::Gs, &v)) return Err{EINVAL};
-      TRY_VOID(k.mem().write<uint64_t>({a[1]}, v));
+      TRY_VOID(k.mem().store(a.ptr<uint64_t>(1), v));
       return 0;
     default: return Err{EINVAL};
   }
 }
 
-Result<uint64_t> sys_prctl(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_prctl(SyscallContext& k, const SyscallArgs& a) {
   switch (a.i32(0)) {
     case PR_SET_NAME: {
-      auto s = k.mem().copy_in_string({a[1]}, 4096);
+      auto s = k.mem().copy_in_string(a.addr(1), 4096);
       if (!s.ok()) return Err{EFAULT};
       k.proc().name = s.value().substr(0, 15);
       return 0;
@@ -218,7 +218,7 @@ Result<uint64_t> sys_prctl(Kernel& k, const SyscallArgs& a) {
     case PR_GET_NAME: {
       char name[16] = {};
       std::memcpy(name, k.proc().name.data(), std::min<size_t>(15, k.proc().name.size()));
-      TRY_VOID(k.mem().copy_out({a[1]}, name, 16));
+      TRY_VOID(k.mem().copy_out(a.addr(1), name, 16));
       return 0;
     }
     case PR_GET_DUMPABLE: return 1;
@@ -230,56 +230,56 @@ Result<uint64_t> sys_prctl(Kernel& k, const SyscallArgs& a) {
   }
 }
 
-Result<uint64_t> sys_set_robust_list(Kernel&, const SyscallArgs& a) {
+SyscallResult sys_set_robust_list(SyscallContext&, const SyscallArgs& a) {
   return a[1] == 24 ? Result<uint64_t>(0) : Result<uint64_t>(Err{EINVAL});
 }
 
-Result<uint64_t> sys_sched_yield(Kernel&, const SyscallArgs&) { return 0; }
+SyscallResult sys_sched_yield(SyscallContext&, const SyscallArgs&) { return 0; }
 
-Result<uint64_t> sys_sched_getaffinity(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_sched_getaffinity(SyscallContext& k, const SyscallArgs& a) {
   if (a.i32(0) != 0 && !k.find_process(a.i32(0))) return Err{ESRCH};
   uint64_t size = a[1];
   if (size < 8 || (size & 7)) return Err{EINVAL};
   uint64_t mask = 1;  // one virtual CPU
-  TRY_VOID(k.mem().write<uint64_t>({a[2]}, mask));
+  TRY_VOID(k.mem().store(a.ptr<uint64_t>(2), mask));
   return 8;
 }
 
-Result<uint64_t> sys_sched_setaffinity(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_sched_setaffinity(SyscallContext& k, const SyscallArgs& a) {
   if (a.i32(0) != 0 && !k.find_process(a.i32(0))) return Err{ESRCH};
   if (a[1] < 8) return Err{EINVAL};
-  TRY_ASSIGN(uint64_t mask, k.mem().read<uint64_t>({a[2]}));
+  TRY_ASSIGN(uint64_t mask, k.mem().load(a.ptr<uint64_t>(2)));
   if (!(mask & 1)) return Err{EINVAL};  // must include the one CPU there is
   return 0;
 }
 
 // Scheduling policies: every task is SCHED_OTHER; the real-time ranges are
 // reported as Linux does.
-Result<uint64_t> sys_sched_get_priority_max(Kernel&, const SyscallArgs& a) {
+SyscallResult sys_sched_get_priority_max(SyscallContext&, const SyscallArgs& a) {
   int policy = a.i32(0);
   if (policy == SCHED_FIFO || policy == SCHED_RR) return 99;
   if (policy == SCHED_OTHER || policy == SCHED_BATCH || policy == SCHED_IDLE) return 0;
   return Err{EINVAL};
 }
-Result<uint64_t> sys_sched_get_priority_min(Kernel&, const SyscallArgs& a) {
+SyscallResult sys_sched_get_priority_min(SyscallContext&, const SyscallArgs& a) {
   int policy = a.i32(0);
   if (policy == SCHED_FIFO || policy == SCHED_RR) return 1;
   if (policy == SCHED_OTHER || policy == SCHED_BATCH || policy == SCHED_IDLE) return 0;
   return Err{EINVAL};
 }
-Result<uint64_t> sys_sched_getscheduler(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_sched_getscheduler(SyscallContext& k, const SyscallArgs& a) {
   if (a.i32(0) < 0) return Err{EINVAL};
   if (a.i32(0) != 0 && !k.find_process(a.i32(0))) return Err{ESRCH};
   return SCHED_OTHER;
 }
-Result<uint64_t> sys_sched_getparam(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_sched_getparam(SyscallContext& k, const SyscallArgs& a) {
   if (a.i32(0) < 0 || !a[1]) return Err{EINVAL};
   if (a.i32(0) != 0 && !k.find_process(a.i32(0))) return Err{ESRCH};
-  TRY_VOID(k.mem().write<int32_t>({a[1]}, 0));
+  TRY_VOID(k.mem().store(a.ptr<int32_t>(1), 0));
   return 0;
 }
 // Only the normal policies exist; setting one with priority 0 is accepted.
-Result<uint64_t> set_policy(Kernel& k, int pid, int policy, uint64_t param_addr) {
+Result<uint64_t> set_policy(SyscallContext& k, int pid, int policy, uint64_t param_addr) {
   if (pid < 0 || !param_addr) return Err{EINVAL};
   if (pid != 0 && !k.find_process(pid)) return Err{ESRCH};
   TRY_ASSIGN(int32_t prio, k.mem().read<int32_t>({param_addr}));
@@ -288,34 +288,34 @@ Result<uint64_t> set_policy(Kernel& k, int pid, int policy, uint64_t param_addr)
   if (prio != 0) return Err{EINVAL};
   return 0;
 }
-Result<uint64_t> sys_sched_setscheduler(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_sched_setscheduler(SyscallContext& k, const SyscallArgs& a) {
   return set_policy(k, a.i32(0), a.i32(1) & ~0x40000000 /* SCHED_RESET_ON_FORK */, a[2]);
 }
-Result<uint64_t> sys_sched_setparam(Kernel& k, const SyscallArgs& a) { return set_policy(k, a.i32(0), -1, a[1]); }
+SyscallResult sys_sched_setparam(SyscallContext& k, const SyscallArgs& a) { return set_policy(k, a.i32(0), -1, a[1]); }
 
-Result<uint64_t> sys_sched_rr_get_interval(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_sched_rr_get_interval(SyscallContext& k, const SyscallArgs& a) {
   if (a.i32(0) < 0) return Err{EINVAL};
   if (a.i32(0) != 0 && !k.find_process(a.i32(0))) return Err{ESRCH};
   int64_t ts[2] = {0, 100000000};
-  TRY_VOID(k.mem().copy_out({a[1]}, ts, sizeof ts));
+  TRY_VOID(k.mem().copy_out(a.addr(1), ts, sizeof ts));
   return 0;
 }
 
-Result<uint64_t> sys_getcpu(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_getcpu(SyscallContext& k, const SyscallArgs& a) {
   uint32_t zero = 0;
-  if (a[0]) TRY_VOID(k.mem().write({a[0]}, zero));
-  if (a[1]) TRY_VOID(k.mem().write({a[1]}, zero));
+  if (a[0]) TRY_VOID(k.mem().write(a.addr(0), zero));
+  if (a[1]) TRY_VOID(k.mem().write(a.addr(1), zero));
   return 0;
 }
 
-Result<uint64_t> sys_riscv_flush_icache(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_riscv_flush_icache(SyscallContext& k, const SyscallArgs& a) {
   // Unicorn already notices stores into translated code (self-modifying
   // code works), so there is nothing to do; flushing everything would zero
   // the whole translation buffer.
   return 0;
 }
 
-SignalInfo user_signal(Kernel& k, int sig) {
+SignalInfo user_signal(SyscallContext& k, int sig) {
   SignalInfo info;
   info.signo = sig;
   info.code = 0;  // SI_USER
@@ -324,16 +324,16 @@ SignalInfo user_signal(Kernel& k, int sig) {
   return info;
 }
 
-Result<uint64_t> sys_kill(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_kill(SyscallContext& k, const SyscallArgs& a) {
   int sig = a.i32(1);
   TRY_VOID(k.send_signal(a.i32(0), sig, user_signal(k, sig)));
   return 0;
 }
 
-Result<uint64_t> sys_tgkill(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_tgkill(SyscallContext& k, const SyscallArgs& a) {
   if (a.i32(0) <= 0 || a.i32(1) <= 0) return Err{EINVAL};
   Process* t = k.find_process(a.i32(1));
-  if (!t || t->tgid != a.i32(0)) return Err{ESRCH};
+  if (!t || t->ids.tgid != a.i32(0)) return Err{ESRCH};
   int sig = a.i32(2);
   SignalInfo info = user_signal(k, sig);
   info.code = -6;  // SI_TKILL
@@ -341,7 +341,7 @@ Result<uint64_t> sys_tgkill(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> sys_tkill(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_tkill(SyscallContext& k, const SyscallArgs& a) {
   if (a.i32(0) <= 0) return Err{EINVAL};
   int sig = a.i32(1);
   SignalInfo info = user_signal(k, sig);

@@ -28,7 +28,7 @@ void encode(Arch arch, const SigAction& a, uint64_t* w) {
   if (abi.sigaction_restorer_word >= 0) w[abi.sigaction_restorer_word] = a.restorer;
 }
 
-Result<uint64_t> sys_rt_sigaction(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_rt_sigaction(SyscallContext& k, const SyscallArgs& a) {
   int sig = a.i32(0);
   if (sig < 1 || sig > SignalState::kNsig || a[3] != kSigsetSize) return Err{EINVAL};
   size_t n = sigaction_size(k.arch());
@@ -38,7 +38,7 @@ Result<uint64_t> sys_rt_sigaction(Kernel& k, const SyscallArgs& a) {
   if (a[1]) {
     if (sig == SIGKILL || sig == SIGSTOP) return Err{EINVAL};
     uint64_t w[4] = {};
-    TRY_VOID(k.mem().copy_in({a[1]}, w, n));
+    TRY_VOID(k.mem().copy_in(a.addr(1), w, n));
     SigAction act = decode(k.arch(), w);
     act.mask &= ~kUnblockable;
     s.actions()[sig] = act;
@@ -51,16 +51,16 @@ Result<uint64_t> sys_rt_sigaction(Kernel& k, const SyscallArgs& a) {
       s.shared->set &= ~(1ull << (sig - 1));
     }
   }
-  if (a[2]) TRY_VOID(k.mem().copy_out({a[2]}, old, n));
+  if (a[2]) TRY_VOID(k.mem().copy_out(a.addr(2), old, n));
   return 0;
 }
 
-Result<uint64_t> sys_rt_sigprocmask(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_rt_sigprocmask(SyscallContext& k, const SyscallArgs& a) {
   if (a[3] != kSigsetSize) return Err{EINVAL};
   SignalState& s = k.proc().signals;
   uint64_t old = s.mask;
   if (a[1]) {
-    TRY_ASSIGN(uint64_t set, k.mem().read<uint64_t>({a[1]}));
+    TRY_ASSIGN(uint64_t set, k.mem().load(a.ptr<uint64_t>(1)));
     switch (a.i32(0)) {
       case SIG_BLOCK: s.mask |= set; break;
       case SIG_UNBLOCK: s.mask &= ~set; break;
@@ -69,11 +69,11 @@ Result<uint64_t> sys_rt_sigprocmask(Kernel& k, const SyscallArgs& a) {
     }
     s.mask &= ~kUnblockable;
   }
-  if (a[2]) TRY_VOID(k.mem().write<uint64_t>({a[2]}, old));
+  if (a[2]) TRY_VOID(k.mem().store(a.ptr<uint64_t>(2), old));
   return 0;
 }
 
-Result<uint64_t> sys_sigaltstack(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_sigaltstack(SyscallContext& k, const SyscallArgs& a) {
   AltStack& alt = k.proc().signals.altstack;
   uint64_t sp = k.cpu().stack_pointer(k.proc().uc);
   bool on_stack = !(alt.flags & SS_DISABLE) && sp - alt.sp < alt.size;
@@ -84,7 +84,7 @@ Result<uint64_t> sys_sigaltstack(Kernel& k, const SyscallArgs& a) {
   std::memcpy(old + 16, &alt.size, 8);
   if (a[0]) {
     uint8_t ss[24];
-    TRY_VOID(k.mem().copy_in({a[0]}, ss, 24));
+    TRY_VOID(k.mem().copy_in(a.addr(0), ss, 24));
     AltStack next;
     std::memcpy(&next.sp, ss, 8);
     std::memcpy(&next.flags, ss + 8, 4);
@@ -99,34 +99,34 @@ Result<uint64_t> sys_sigaltstack(Kernel& k, const SyscallArgs& a) {
     next.flags &= SS_DISABLE;
     alt = next;
   }
-  if (a[1]) TRY_VOID(k.mem().copy_out({a[1]}, old, 24));
+  if (a[1]) TRY_VOID(k.mem().copy_out(a.addr(1), old, 24));
   return 0;
 }
 
-Result<uint64_t> sys_rt_sigpending(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_rt_sigpending(SyscallContext& k, const SyscallArgs& a) {
   const SignalState& s = k.proc().signals;
-  TRY_VOID(k.mem().write<uint64_t>({a[0]}, s.all_pending() & s.mask));
+  TRY_VOID(k.mem().store(a.ptr<uint64_t>(0), s.all_pending() & s.mask));
   return 0;
 }
 
-Result<uint64_t> sys_rt_sigreturn(Kernel& k, const SyscallArgs&) {
+SyscallResult sys_rt_sigreturn(SyscallContext& k, const SyscallArgs&) {
   TRY_VOID(k.sigreturn());
   return 0;
 }
 
-Result<uint64_t> sys_pause(Kernel& k, const SyscallArgs&) {
+SyscallResult sys_pause(SyscallContext& k, const SyscallArgs&) {
   // Woken only by a signal; delivery turns the wait into EINTR.
   return k.block(wait_until([] { return false; }));
 }
 
-Result<uint64_t> sys_rt_sigsuspend(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_rt_sigsuspend(SyscallContext& k, const SyscallArgs& a) {
   if (a[1] != kSigsetSize) return Err{EINVAL};
   Process& p = k.proc();
-  TRY_ASSIGN(uint64_t mask, k.mem().read<uint64_t>({a[0]}));
+  TRY_ASSIGN(uint64_t mask, k.mem().load(a.ptr<uint64_t>(0)));
   // The handler runs with the temporary mask; its frame saves the old one,
   // so returning from the handler restores it.
-  p.sigsuspend_active = true;
-  p.sigsuspend_saved_mask = p.signals.mask;
+  p.call.sigsuspend = true;
+  p.call.sigsuspend_mask = p.signals.mask;
   p.signals.mask = mask & ~kUnblockable;
   return k.block(wait_until([] { return false; }));
 }
@@ -135,15 +135,15 @@ Result<uint64_t> sys_rt_sigsuspend(Kernel& k, const SyscallArgs& a) {
 // thread's own first, then the group's) instead of delivering it; wait for
 // one until the timeout (EAGAIN), or until a signal outside the set runs
 // a handler (EINTR, never restarted).
-Result<uint64_t> sys_rt_sigtimedwait(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_rt_sigtimedwait(SyscallContext& k, const SyscallArgs& a) {
   if (a[3] != kSigsetSize) return Err{EINVAL};
   Process& p = k.proc();
-  TRY_ASSIGN(uint64_t set, k.mem().read<uint64_t>({a[0]}));
+  TRY_ASSIGN(uint64_t set, k.mem().load(a.ptr<uint64_t>(0)));
   set &= ~kUnblockable;
   int64_t timeout_ns = -1;
   if (a[2]) {
     int64_t ts[2];
-    TRY_VOID(k.mem().copy_in({a[2]}, ts, sizeof ts));
+    TRY_VOID(k.mem().copy_in(a.addr(2), ts, sizeof ts));
     if (ts[0] < 0 || ts[1] < 0 || ts[1] > 999999999) return Err{EINVAL};
     timeout_ns = ts[0] > INT64_MAX / 1000000000 - 1 ? INT64_MAX : ts[0] * 1000000000 + ts[1];
   }
@@ -151,26 +151,26 @@ Result<uint64_t> sys_rt_sigtimedwait(Kernel& k, const SyscallArgs& a) {
     uint64_t own = p.signals.pending & set;
     int sig = __builtin_ctzll(own ? own : ready) + 1;
     SignalInfo info = p.signals.take(sig);
-    p.sleep_deadline_ns = -1;
+    p.call.deadline_ns = -1;
     if (a[1]) {
       uint8_t raw[128];
       sigframe::encode_siginfo(info, raw);
-      TRY_VOID(k.mem().copy_out({a[1]}, raw, sizeof raw));
+      TRY_VOID(k.mem().copy_out(a.addr(1), raw, sizeof raw));
     }
     return static_cast<uint64_t>(sig);
   }
   // The deadline survives the re-runs of the wait.
   int64_t now = k.monotonic_ns();
-  if (timeout_ns >= 0 && (!k.restarted() || p.sleep_deadline_ns < 0))
-    p.sleep_deadline_ns = timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
-  if (timeout_ns >= 0 && now >= p.sleep_deadline_ns) {
-    p.sleep_deadline_ns = -1;
+  if (timeout_ns >= 0 && (!k.restarted() || p.call.deadline_ns < 0))
+    p.call.deadline_ns = timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+  if (timeout_ns >= 0 && now >= p.call.deadline_ns) {
+    p.call.deadline_ns = -1;
     return Err{EAGAIN};
   }
   Wait w;
   Process* self = &p;
   w.ready = [self, set] { return (self->signals.all_pending() & set) != 0; };
-  if (timeout_ns >= 0) w.deadline_ns = p.sleep_deadline_ns;
+  if (timeout_ns >= 0) w.deadline_ns = p.call.deadline_ns;
   return k.block(std::move(w));
 }
 

@@ -46,11 +46,11 @@ constexpr uint64_t kMsgNamelenOffset = 8, kMsgControllenOffset = 40, kMsgFlagsOf
 
 static_assert(sizeof(UnixCred) == 12, "struct ucred");
 
-UnixCred current_cred(Kernel& k) {
-  return UnixCred{k.proc().tgid, k.config().uid, k.config().gid};
+UnixCred current_cred(SyscallContext& k) {
+  return UnixCred{k.proc().ids.tgid, k.config().uid, k.config().gid};
 }
 
-Result<std::shared_ptr<UnixSocket>> socket_arg(Kernel& k, int fd) {
+Result<std::shared_ptr<UnixSocket>> socket_arg(SyscallContext& k, int fd) {
   TRY_ASSIGN(auto f, file_arg(k, fd));
   auto s = as_unix_socket(f);
   if (!s) return Err{ENOTSOCK};
@@ -65,7 +65,7 @@ uint64_t iov_total(const std::vector<Iov>& iovs) {
 
 // Up to `max` bytes of the guest's iovecs, from byte `skip` on. EFAULT if
 // the first byte wanted cannot be read; a fault further on shortens it.
-Result<std::string> gather(Kernel& k, const std::vector<Iov>& iovs, uint64_t skip, uint64_t max) {
+Result<std::string> gather(SyscallContext& k, const std::vector<Iov>& iovs, uint64_t skip, uint64_t max) {
   std::string out;
   for (auto& iov : iovs) {
     if (out.size() >= max) break;
@@ -89,7 +89,7 @@ Result<std::string> gather(Kernel& k, const std::vector<Iov>& iovs, uint64_t ski
 
 // Bytes the iovecs can take now (the writable prefix), for checking before
 // a receive consumes anything.
-uint64_t scatter_room(Kernel& k, const std::vector<Iov>& iovs) {
+uint64_t scatter_room(SyscallContext& k, const std::vector<Iov>& iovs) {
   uint64_t room = 0;
   for (auto& iov : iovs) {
     if (!iov.len) continue;
@@ -100,7 +100,7 @@ uint64_t scatter_room(Kernel& k, const std::vector<Iov>& iovs) {
   return room;
 }
 
-Result<void> scatter(Kernel& k, const std::vector<Iov>& iovs, const std::string& data) {
+Result<void> scatter(SyscallContext& k, const std::vector<Iov>& iovs, const std::string& data) {
   size_t done = 0;
   for (auto& iov : iovs) {
     if (done >= data.size()) break;
@@ -116,7 +116,7 @@ Result<void> scatter(Kernel& k, const std::vector<Iov>& iovs, const std::string&
 // or at the length (a path without one is taken whole); a leading NUL is
 // an abstract name of exactly the remaining bytes. A bare family (length
 // 2) is returned unnamed: bind autobinds it, the others refuse it.
-Result<UnixAddress> address_arg(Kernel& k, uint64_t addr, uint64_t len_arg) {
+Result<UnixAddress> address_arg(SyscallContext& k, uint64_t addr, uint64_t len_arg) {
   int32_t len = static_cast<int32_t>(len_arg);  // an int in the ABI: the upper half is not looked at
   if (len < 2 || static_cast<uint64_t>(len) > kSockaddrUnSize) return Err{EINVAL};
   char buf[kSockaddrUnSize];
@@ -138,7 +138,7 @@ Result<UnixAddress> address_arg(Kernel& k, uint64_t addr, uint64_t len_arg) {
 
 // The socket a name refers to, of the caller's type. A path to a socket of
 // another type is EPROTOTYPE; an abstract name only matches its own type.
-Result<std::shared_ptr<UnixSocket>> find_target(Kernel& k, const UnixAddress& a, int type) {
+Result<std::shared_ptr<UnixSocket>> find_target(SyscallContext& k, const UnixAddress& a, int type) {
   std::shared_ptr<UnixSocket> s;
   if (a.kind == UnixAddress::kPath) {
     TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, a.name));
@@ -156,7 +156,7 @@ Result<std::shared_ptr<UnixSocket>> find_target(Kernel& k, const UnixAddress& a,
 
 // Linux's move_addr_to_user: as much of the address as the guest's length
 // allows, and the full length written back. `len_addr` 0: nothing.
-Result<void> address_out(Kernel& k, const std::string& sa, uint64_t addr, uint64_t len_addr) {
+Result<void> address_out(SyscallContext& k, const std::string& sa, uint64_t addr, uint64_t len_addr) {
   if (!len_addr) return Ok();
   TRY_ASSIGN(int32_t len, k.mem().read<int32_t>({len_addr}));
   if (len < 0) return Err{EINVAL};
@@ -169,16 +169,16 @@ std::string received_from(const UnixAddress& a) {
   return a.kind == UnixAddress::kUnnamed ? std::string() : a.sockaddr();
 }
 
-void raise_sigpipe(Kernel& k) {
+void raise_sigpipe(SyscallContext& k) {
   SignalInfo info;
   info.signo = SIGPIPE;
-  info.pid = k.proc().tgid;
+  info.pid = k.proc().ids.tgid;
   k.post_signal(k.proc(), SIGPIPE, info);
 }
 
 // The descriptors of a sendmsg's SCM_RIGHTS messages (and a check of its
 // SCM_CREDENTIALS, which must be the sender's own).
-Result<std::vector<fs::FileRef>> control_in(Kernel& k, uint64_t addr, uint64_t len) {
+Result<std::vector<fs::FileRef>> control_in(SyscallContext& k, uint64_t addr, uint64_t len) {
   std::vector<fs::FileRef> files;
   if (!len) return files;
   if (len > kMaxControl) return Err{ENOBUFS};
@@ -219,7 +219,7 @@ Result<std::vector<fs::FileRef>> control_in(Kernel& k, uint64_t addr, uint64_t l
 // What recvmsg puts in the control buffer: credentials if asked for
 // (SO_PASSCRED), then the descriptors as many as fit (the others are
 // closed and MSG_CTRUNC set). Returns the bytes used; flags gets MSG_CTRUNC.
-Result<uint64_t> control_out(Kernel& k, UnixSocket& s, UnixSocket::Received& r, uint64_t addr, uint64_t len,
+Result<uint64_t> control_out(SyscallContext& k, UnixSocket& s, UnixSocket::Received& r, uint64_t addr, uint64_t len,
                              bool cloexec, int* flags) {
   std::string out;
   auto put = [&](int type, const void* data, uint64_t n) {
@@ -263,18 +263,18 @@ Result<uint64_t> control_out(Kernel& k, UnixSocket& s, UnixSocket::Received& r, 
 
 // Park the caller until `ready`; with a socket timeout (SO_RCVTIMEO,
 // SO_SNDTIMEO) EAGAIN once it has passed, the deadline kept across re-runs.
-Result<uint64_t> block_on(Kernel& k, std::function<bool()> ready, int64_t timeout_ns) {
+SyscallResult block_on(SyscallContext& k, std::function<bool()> ready, int64_t timeout_ns) {
   if (timeout_ns <= 0) return k.block(wait_until(std::move(ready)));
   Process& p = k.proc();
   int64_t now = k.monotonic_ns();
-  if (!k.restarted() || p.sleep_deadline_ns < 0)
-    p.sleep_deadline_ns = timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
-  if (now >= p.sleep_deadline_ns) {
-    p.sleep_deadline_ns = -1;
+  if (!k.restarted() || p.call.deadline_ns < 0)
+    p.call.deadline_ns = timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns;
+  if (now >= p.call.deadline_ns) {
+    p.call.deadline_ns = -1;
     return Err{EAGAIN};
   }
   Wait w = wait_until(std::move(ready));
-  w.deadline_ns = p.sleep_deadline_ns;
+  w.deadline_ns = p.call.deadline_ns;
   return k.block(std::move(w));
 }
 
@@ -288,7 +288,7 @@ struct SendArgs {
   uint64_t control = 0, control_len = 0;
 };
 
-Result<uint64_t> do_send(Kernel& k, const std::shared_ptr<UnixSocket>& s, const SendArgs& a) {
+SyscallResult do_send(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, const SendArgs& a) {
   bool nonblock = (s->flags & O_NONBLOCK) || (a.flags & MSG_DONTWAIT);
   if (a.flags & MSG_OOB) return Err{EOPNOTSUPP};
   std::shared_ptr<UnixSocket> to;
@@ -302,8 +302,8 @@ Result<uint64_t> do_send(Kernel& k, const std::shared_ptr<UnixSocket>& s, const 
   uint64_t total = iov_total(a.iovs);
   if (s->type() != SOCK_STREAM && total > UnixSocket::kMaxMessage) return Err{EMSGSIZE};
   Process& p = k.proc();
-  uint64_t done = k.restarted() ? p.io_progress : 0;
-  p.io_progress = 0;
+  uint64_t done = k.restarted() ? p.call.progress : 0;
+  p.call.progress = 0;
   TRY_ASSIGN(auto files, control_in(k, a.control, a.control_len));
   InFlightFds fds;
   if (!files.empty() && done == 0) {
@@ -322,7 +322,7 @@ Result<uint64_t> do_send(Kernel& k, const std::shared_ptr<UnixSocket>& s, const 
       continue;
     }
     if (r.error() == EAGAIN && !nonblock) {
-      p.io_progress = done;
+      p.call.progress = done;
       std::weak_ptr<UnixSocket> weak_to = to;
       bool had_to = to != nullptr;
       uint64_t need = total - done;
@@ -360,7 +360,7 @@ std::vector<Iov> iovs_from(const std::vector<Iov>& iovs, uint64_t skip) {
   return out;
 }
 
-Result<uint64_t> do_recv(Kernel& k, const std::shared_ptr<UnixSocket>& s, const std::vector<Iov>& all_iovs, int flags,
+SyscallResult do_recv(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, const std::vector<Iov>& all_iovs, int flags,
                          RecvOut& out) {
   bool nonblock = (s->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
   if (flags & MSG_OOB) return Err{EOPNOTSUPP};
@@ -369,8 +369,8 @@ Result<uint64_t> do_recv(Kernel& k, const std::shared_ptr<UnixSocket>& s, const 
   // file, an error or descriptors end it first.
   bool waitall = (flags & MSG_WAITALL) && s->type() == SOCK_STREAM && !(flags & MSG_PEEK) && !nonblock;
   Process& p = k.proc();
-  uint64_t done = waitall && k.restarted() ? p.io_progress : 0;
-  p.io_progress = 0;
+  uint64_t done = waitall && k.restarted() ? p.call.progress : 0;
+  p.call.progress = 0;
   std::vector<Iov> iovs = done ? iovs_from(all_iovs, done) : all_iovs;
   uint64_t total = iov_total(iovs);
   uint64_t room = scatter_room(k, iovs);
@@ -378,7 +378,7 @@ Result<uint64_t> do_recv(Kernel& k, const std::shared_ptr<UnixSocket>& s, const 
   auto r = s->receive(std::min<uint64_t>(room, total), flags & MSG_PEEK);
   if (!r.ok()) {
     if (r.error() == EAGAIN && !nonblock) {
-      p.io_progress = done;
+      p.call.progress = done;
       return block_on(k, [s] { return s->recv_ready(); }, s->rcvtimeo_ns);
     }
     if (done) return done;
@@ -396,7 +396,7 @@ Result<uint64_t> do_recv(Kernel& k, const std::shared_ptr<UnixSocket>& s, const 
   if (s->type() != SOCK_STREAM && (flags & MSG_TRUNC)) return got.full_len;
   done += got.data.size();
   if (waitall && !got.data.empty() && !had_fds && got.data.size() < std::min(room, total)) {
-    p.io_progress = done;
+    p.call.progress = done;
     return block_on(k, [s] { return s->recv_ready(); }, s->rcvtimeo_ns);
   }
   return done;
@@ -404,7 +404,7 @@ Result<uint64_t> do_recv(Kernel& k, const std::shared_ptr<UnixSocket>& s, const 
 
 // --- the syscalls
 
-Result<uint64_t> sys_socket(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_socket(SyscallContext& k, const SyscallArgs& a) {
   int domain = a.i32(0), type = a.i32(1) & kTypeMask, flags = a.i32(1) & ~kTypeMask;
   if (domain != AF_UNIX) {
     static thread_local bool told = false;
@@ -427,7 +427,7 @@ Result<uint64_t> sys_socket(Kernel& k, const SyscallArgs& a) {
   return static_cast<uint64_t>(fd);
 }
 
-Result<uint64_t> sys_socketpair(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_socketpair(SyscallContext& k, const SyscallArgs& a) {
   int domain = a.i32(0), type = a.i32(1) & kTypeMask, flags = a.i32(1) & ~kTypeMask;
   if (domain != AF_UNIX) return Err{EAFNOSUPPORT};
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Err{EINVAL};
@@ -451,11 +451,11 @@ Result<uint64_t> sys_socketpair(Kernel& k, const SyscallArgs& a) {
     return Err{fd1.error()};
   }
   int32_t pair[2] = {fd0, fd1.value()};
-  TRY_VOID(k.mem().copy_out({a[3]}, pair, sizeof pair));
+  TRY_VOID(k.mem().copy_out(a.addr(3), pair, sizeof pair));
   return 0;
 }
 
-Result<uint64_t> sys_bind(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_bind(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   TRY_ASSIGN(UnixAddress addr, address_arg(k, a[1], a[2]));
   auto& space = k.unix_sockets();
@@ -464,7 +464,7 @@ Result<uint64_t> sys_bind(Kernel& k, const SyscallArgs& a) {
     // socket already bound.
     TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, addr.name));
     if (s->address().kind == UnixAddress::kUnnamed) {
-      uint32_t mode = S_IFSOCK | (0777 & ~k.proc().umask);
+      uint32_t mode = S_IFSOCK | (0777 & ~k.proc().fs.umask);
       TRY_VOID(k.vfs().bind_socket(base, addr.name, mode, std::weak_ptr<fs::SocketEndpoint>(s)));
     } else {
       return Err{k.vfs().stat(base, addr.name, false).ok() ? EADDRINUSE : EINVAL};
@@ -482,17 +482,17 @@ Result<uint64_t> sys_bind(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> sys_listen(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_listen(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   TRY_VOID(s->listen(a.i32(1), current_cred(k)));
   return 0;
 }
 
-Result<uint64_t> sys_connect(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_connect(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   if (s->type() == SOCK_DGRAM && a[2] >= 2) {
     uint16_t family;
-    TRY_VOID(k.mem().copy_in({a[1]}, &family, 2));
+    TRY_VOID(k.mem().copy_in(a.addr(1), &family, 2));
     if (family == AF_UNSPEC) {  // dissolve the association
       s->disconnect_dgram();
       return 0;
@@ -519,12 +519,12 @@ Result<uint64_t> sys_connect(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> do_accept(Kernel& k, const SyscallArgs& a, int flags) {
+SyscallResult do_accept(SyscallContext& k, const SyscallArgs& a, int flags) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Err{EINVAL};
   if (s->type() == SOCK_DGRAM) return Err{EOPNOTSUPP};
   if (a[1]) {
-    TRY_ASSIGN(int32_t len, k.mem().read<int32_t>({a[2]}));
+    TRY_ASSIGN(int32_t len, k.mem().load(a.ptr<int32_t>(2)));
     if (len < 0) return Err{EINVAL};
   }
   auto r = s->accept();
@@ -545,10 +545,10 @@ Result<uint64_t> do_accept(Kernel& k, const SyscallArgs& a, int flags) {
   return static_cast<uint64_t>(fd);
 }
 
-Result<uint64_t> sys_accept(Kernel& k, const SyscallArgs& a) { return do_accept(k, a, 0); }
-Result<uint64_t> sys_accept4(Kernel& k, const SyscallArgs& a) { return do_accept(k, a, a.i32(3)); }
+SyscallResult sys_accept(SyscallContext& k, const SyscallArgs& a) { return do_accept(k, a, 0); }
+SyscallResult sys_accept4(SyscallContext& k, const SyscallArgs& a) { return do_accept(k, a, a.i32(3)); }
 
-Result<uint64_t> sys_sendto(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_sendto(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   SendArgs sa;
   sa.iovs = {Iov{a[1], std::min(a[2], kMaxTransfer)}};
@@ -560,11 +560,11 @@ Result<uint64_t> sys_sendto(Kernel& k, const SyscallArgs& a) {
   return do_send(k, s, sa);
 }
 
-Result<uint64_t> sys_sendmsg(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_sendmsg(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
-  TRY_ASSIGN(GuestMsghdr m, k.mem().read<GuestMsghdr>({a[1]}));
+  TRY_ASSIGN(GuestMsghdr m, k.mem().load(a.ptr<GuestMsghdr>(1)));
   SendArgs sa;
-  TRY_ASSIGN(sa.iovs, iovecs_arg(k, m.iov, m.iovlen, EMSGSIZE));
+  TRY_ASSIGN(sa.iovs, iovecs_at(k.mem(), GuestAddr{m.iov}, m.iovlen, EMSGSIZE));
   sa.flags = a.i32(2);
   if (m.name && m.namelen) {
     TRY_ASSIGN(sa.dest, address_arg(k, m.name, m.namelen));
@@ -576,11 +576,11 @@ Result<uint64_t> sys_sendmsg(Kernel& k, const SyscallArgs& a) {
   return do_send(k, s, sa);
 }
 
-Result<uint64_t> sys_recvfrom(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_recvfrom(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   std::vector<Iov> iovs{Iov{a[1], std::min(a[2], kMaxTransfer)}};
   RecvOut out;
-  TRY_ASSIGN(uint64_t n, do_recv(k, s, iovs, a.i32(3), out));
+  TRY_OUTCOME(uint64_t n, do_recv(k, s, iovs, a.i32(3), out));
   if (a[4]) {
     if (!a[5]) return Err{EFAULT};
     TRY_VOID(address_out(k, out.from, a[4], a[5]));
@@ -588,37 +588,37 @@ Result<uint64_t> sys_recvfrom(Kernel& k, const SyscallArgs& a) {
   return n;
 }
 
-Result<uint64_t> sys_recvmsg(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_recvmsg(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
-  TRY_ASSIGN(GuestMsghdr m, k.mem().read<GuestMsghdr>({a[1]}));
-  TRY_ASSIGN(auto iovs, iovecs_arg(k, m.iov, m.iovlen, EMSGSIZE));
+  TRY_ASSIGN(GuestMsghdr m, k.mem().load(a.ptr<GuestMsghdr>(1)));
+  TRY_ASSIGN(auto iovs, iovecs_at(k.mem(), GuestAddr{m.iov}, m.iovlen, EMSGSIZE));
   if (m.name && static_cast<int32_t>(m.namelen) < 0) return Err{EINVAL};
   RecvOut out;
   out.msg_flags = a.i32(2) & MSG_CMSG_CLOEXEC;  // Linux echoes it
   out.want_control = true;
   out.control = m.control;
   out.control_len = m.control ? std::min<uint64_t>(m.controllen, INT32_MAX) : 0;
-  TRY_ASSIGN(uint64_t n, do_recv(k, s, iovs, a.i32(2), out));
+  TRY_OUTCOME(uint64_t n, do_recv(k, s, iovs, a.i32(2), out));
   if (m.name) TRY_VOID(address_out(k, out.from, m.name, a[1] + kMsgNamelenOffset));
-  TRY_VOID(k.mem().write<uint64_t>({a[1] + kMsgControllenOffset}, out.control_used));
-  TRY_VOID(k.mem().write<int32_t>({a[1] + kMsgFlagsOffset}, out.msg_flags));
+  TRY_VOID(k.mem().write<uint64_t>(a.addr(1) + kMsgControllenOffset, out.control_used));
+  TRY_VOID(k.mem().write<int32_t>(a.addr(1) + kMsgFlagsOffset, out.msg_flags));
   return n;
 }
 
-Result<uint64_t> sys_shutdown(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_shutdown(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   TRY_VOID(s->shutdown(a.i32(1)));
   return 0;
 }
 
-Result<uint64_t> sys_getsockname(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_getsockname(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   if (!a[2]) return Err{EFAULT};
   TRY_VOID(address_out(k, s->address().sockaddr(), a[1], a[2]));
   return 0;
 }
 
-Result<uint64_t> sys_getpeername(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_getpeername(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   if (!a[2]) return Err{EFAULT};
   TRY_ASSIGN(UnixAddress peer, s->peer_address());
@@ -628,16 +628,16 @@ Result<uint64_t> sys_getpeername(Kernel& k, const SyscallArgs& a) {
 
 // Linux's sock_getsockopt: at most the option's size is copied, and the
 // size written back.
-Result<uint64_t> option_out(Kernel& k, const SyscallArgs& a, const void* v, uint32_t size) {
-  TRY_ASSIGN(int32_t len, k.mem().read<int32_t>({a[4]}));
+Result<uint64_t> option_out(SyscallContext& k, const SyscallArgs& a, const void* v, uint32_t size) {
+  TRY_ASSIGN(int32_t len, k.mem().load(a.ptr<int32_t>(4)));
   if (len < 0) return Err{EINVAL};
   uint32_t n = std::min<uint32_t>(static_cast<uint32_t>(len), size);
-  if (n) TRY_VOID(k.mem().copy_out({a[3]}, v, n));
-  TRY_VOID(k.mem().write<uint32_t>({a[4]}, n));
+  if (n) TRY_VOID(k.mem().copy_out(a.addr(3), v, n));
+  TRY_VOID(k.mem().store(a.ptr<uint32_t>(4), n));
   return 0;
 }
 
-Result<uint64_t> sys_getsockopt(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_getsockopt(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   if (a.i32(1) != SOL_SOCKET) return Err{EOPNOTSUPP};
   int32_t v = 0;
@@ -670,7 +670,7 @@ Result<uint64_t> sys_getsockopt(Kernel& k, const SyscallArgs& a) {
   return option_out(k, a, &v, sizeof v);
 }
 
-Result<uint64_t> sys_setsockopt(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_setsockopt(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   if (a.i32(1) != SOL_SOCKET) return Err{EOPNOTSUPP};
   int opt = a.i32(2);
@@ -680,14 +680,14 @@ Result<uint64_t> sys_setsockopt(Kernel& k, const SyscallArgs& a) {
     // struct timeval (the 64-bit layout: SO_*TIMEO_OLD and _NEW agree).
     if (static_cast<int32_t>(a[4]) < 16) return Err{EINVAL};
     int64_t tv[2];
-    TRY_VOID(k.mem().copy_in({a[3]}, tv, sizeof tv));
+    TRY_VOID(k.mem().copy_in(a.addr(3), tv, sizeof tv));
     if (tv[1] < 0 || tv[1] >= 1000000) return Err{EDOM};
     int64_t ns = tv[0] < 0 ? 0 : tv[0] > INT64_MAX / 2000000000 ? INT64_MAX / 2 : tv[0] * 1000000000 + tv[1] * 1000;
     (opt == SO_RCVTIMEO ? s->rcvtimeo_ns : s->sndtimeo_ns) = ns;
     return 0;
   }
   if (static_cast<int32_t>(a[4]) < 4) return Err{EINVAL};
-  TRY_ASSIGN(int32_t v, k.mem().read<int32_t>({a[3]}));
+  TRY_ASSIGN(int32_t v, k.mem().load(a.ptr<int32_t>(3)));
   // As Linux: the value doubled (for its bookkeeping), within
   // [minimum, wmem_max/rmem_max * 2].
   uint32_t clamped = std::min<uint32_t>(static_cast<uint32_t>(v), UnixSocket::kQueueBytes);
@@ -731,7 +731,7 @@ const SyscallDef kDefs[] = {
 
 bool is_socket(const fs::FileRef& f) { return as_unix_socket(f) != nullptr; }
 
-Result<uint64_t> socket_read_write(Kernel& k, const fs::FileRef& f, uint64_t buf, uint64_t len, bool write) {
+SyscallResult socket_read_write(SyscallContext& k, const fs::FileRef& f, uint64_t buf, uint64_t len, bool write) {
   auto s = as_unix_socket(f);
   std::vector<Iov> iovs{Iov{buf, std::min(len, kMaxTransfer)}};
   if (write) {
@@ -744,9 +744,9 @@ Result<uint64_t> socket_read_write(Kernel& k, const fs::FileRef& f, uint64_t buf
   return do_recv(k, s, iovs, 0, out);
 }
 
-Result<uint64_t> socket_vector_io(Kernel& k, const fs::FileRef& f, uint64_t iov, uint64_t count, bool write) {
+SyscallResult socket_vector_io(SyscallContext& k, const fs::FileRef& f, uint64_t iov, uint64_t count, bool write) {
   auto s = as_unix_socket(f);
-  TRY_ASSIGN(auto iovs, iovecs_arg(k, iov, count, EINVAL));
+  TRY_ASSIGN(auto iovs, iovecs_at(k.mem(), GuestAddr{iov}, count, EINVAL));
   if (write) {
     SendArgs sa;
     sa.iovs = std::move(iovs);

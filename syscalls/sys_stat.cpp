@@ -8,7 +8,7 @@
 namespace vmrun {
 namespace {
 
-Result<uint64_t> put_stat(Kernel& k, uint64_t addr, const fs::Attr& attr) {
+Result<uint64_t> put_stat(SyscallContext& k, uint64_t addr, const fs::Attr& attr) {
   std::string bytes = abi::encode_stat(k.arch(), attr);
   TRY_VOID(k.mem().copy_out({addr}, bytes.data(), bytes.size()));
   return 0;
@@ -16,9 +16,9 @@ Result<uint64_t> put_stat(Kernel& k, uint64_t addr, const fs::Attr& attr) {
 
 // Resolve (dirfd, path, flags) to attributes, honouring AT_EMPTY_PATH and
 // AT_SYMLINK_NOFOLLOW.
-Result<fs::Attr> stat_at(Kernel& k, int dirfd, uint64_t path_addr, int flags) {
+Result<fs::Attr> stat_at(SyscallContext& k, int dirfd, uint64_t path_addr, int flags) {
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT | AT_STATX_SYNC_TYPE)) return Err{EINVAL};
-  TRY_ASSIGN(std::string path, path_arg(k, path_addr));
+  TRY_ASSIGN(std::string path, path_at(k.mem(), {path_addr}));
   if (path.empty()) {
     if (!(flags & AT_EMPTY_PATH)) return Err{ENOENT};
     if (dirfd == AT_FDCWD) {
@@ -32,48 +32,48 @@ Result<fs::Attr> stat_at(Kernel& k, int dirfd, uint64_t path_addr, int flags) {
   return k.vfs().stat(base, path, !(flags & AT_SYMLINK_NOFOLLOW));
 }
 
-Result<uint64_t> sys_stat(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_stat(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto attr, stat_at(k, AT_FDCWD, a[0], 0));
   return put_stat(k, a[1], attr);
 }
-Result<uint64_t> sys_lstat(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_lstat(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto attr, stat_at(k, AT_FDCWD, a[0], AT_SYMLINK_NOFOLLOW));
   return put_stat(k, a[1], attr);
 }
-Result<uint64_t> sys_fstat(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_fstat(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   TRY_ASSIGN(auto attr, f->stat());
   return put_stat(k, a[1], attr);
 }
-Result<uint64_t> sys_newfstatat(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_newfstatat(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto attr, stat_at(k, a.i32(0), a[1], a.i32(3)));
   return put_stat(k, a[2], attr);
 }
-Result<uint64_t> sys_statx(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_statx(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto attr, stat_at(k, a.i32(0), a[1], a.i32(2)));
   std::string bytes = abi::encode_statx(attr, static_cast<uint32_t>(a[3]));
-  TRY_VOID(k.mem().copy_out({a[4]}, bytes.data(), bytes.size()));
+  TRY_VOID(k.mem().copy_out(a.addr(4), bytes.data(), bytes.size()));
   return 0;
 }
 
-Result<uint64_t> do_access(Kernel& k, int dirfd, uint64_t path_addr, int mode, int flags) {
+Result<uint64_t> do_access(SyscallContext& k, int dirfd, uint64_t path_addr, int mode, int flags) {
   if (mode & ~(R_OK | W_OK | X_OK)) return Err{EINVAL};
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return Err{EINVAL};
-  TRY_ASSIGN(std::string path, path_arg(k, path_addr));
+  TRY_ASSIGN(std::string path, path_at(k.mem(), {path_addr}));
   if (path.empty()) return Err{ENOENT};
   TRY_ASSIGN(std::string base, dir_base(k, dirfd, path));
   TRY_VOID(k.vfs().access(base, path, mode, !(flags & AT_SYMLINK_NOFOLLOW)));
   return 0;
 }
-Result<uint64_t> sys_access(Kernel& k, const SyscallArgs& a) { return do_access(k, AT_FDCWD, a[0], a.i32(1), 0); }
-Result<uint64_t> sys_faccessat(Kernel& k, const SyscallArgs& a) { return do_access(k, a.i32(0), a[1], a.i32(2), 0); }
-Result<uint64_t> sys_faccessat2(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_access(SyscallContext& k, const SyscallArgs& a) { return do_access(k, AT_FDCWD, a[0], a.i32(1), 0); }
+SyscallResult sys_faccessat(SyscallContext& k, const SyscallArgs& a) { return do_access(k, a.i32(0), a[1], a.i32(2), 0); }
+SyscallResult sys_faccessat2(SyscallContext& k, const SyscallArgs& a) {
   return do_access(k, a.i32(0), a[1], a.i32(2), a.i32(3));
 }
 
-Result<uint64_t> do_readlink(Kernel& k, int dirfd, uint64_t path_addr, uint64_t buf, uint64_t size) {
+Result<uint64_t> do_readlink(SyscallContext& k, int dirfd, uint64_t path_addr, uint64_t buf, uint64_t size) {
   if (static_cast<int64_t>(size) <= 0) return Err{EINVAL};
-  TRY_ASSIGN(std::string path, path_arg(k, path_addr));
+  TRY_ASSIGN(std::string path, path_at(k.mem(), {path_addr}));
   if (path.empty()) return Err{ENOENT};
   TRY_ASSIGN(std::string base, dir_base(k, dirfd, path));
   TRY_ASSIGN(std::string target, k.vfs().readlink(base, path));
@@ -81,13 +81,13 @@ Result<uint64_t> do_readlink(Kernel& k, int dirfd, uint64_t path_addr, uint64_t 
   TRY_VOID(k.mem().copy_out({buf}, target.data(), n));
   return n;
 }
-Result<uint64_t> sys_readlink(Kernel& k, const SyscallArgs& a) { return do_readlink(k, AT_FDCWD, a[0], a[1], a[2]); }
-Result<uint64_t> sys_readlinkat(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_readlink(SyscallContext& k, const SyscallArgs& a) { return do_readlink(k, AT_FDCWD, a[0], a[1], a[2]); }
+SyscallResult sys_readlinkat(SyscallContext& k, const SyscallArgs& a) {
   return do_readlink(k, a.i32(0), a[1], a[2], a[3]);
 }
 
 // struct statfs is laid out the same on x86-64 and riscv64 (120 bytes).
-Result<uint64_t> put_statfs(Kernel& k, uint64_t addr, const fs::FsStats& s) {
+Result<uint64_t> put_statfs(SyscallContext& k, uint64_t addr, const fs::FsStats& s) {
   abi::Writer w(120);
   w.put<int64_t>(0, static_cast<int64_t>(s.type));
   w.put<int64_t>(8, static_cast<int64_t>(s.bsize));
@@ -103,14 +103,14 @@ Result<uint64_t> put_statfs(Kernel& k, uint64_t addr, const fs::FsStats& s) {
   TRY_VOID(k.mem().copy_out({addr}, w.bytes().data(), w.bytes().size()));
   return 0;
 }
-Result<uint64_t> sys_statfs(Kernel& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, path_arg(k, a[0]));
+SyscallResult sys_statfs(SyscallContext& k, const SyscallArgs& a) {
+  TRY_ASSIGN(std::string path, a.path(0));
   if (path.empty()) return Err{ENOENT};
   TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, path));
   TRY_ASSIGN(fs::FsStats s, k.vfs().statfs(base, path));
   return put_statfs(k, a[1], s);
 }
-Result<uint64_t> sys_fstatfs(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_fstatfs(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   auto path = file_path(f);
   auto s = path.ok() ? k.vfs().statfs("/", path.value()) : Result<fs::FsStats>(Err{path.error()});

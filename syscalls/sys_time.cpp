@@ -12,7 +12,7 @@ fs::Timespec ns_time(uint64_t ns) {
   return fs::Timespec{static_cast<int64_t>(ns / 1000000000), static_cast<int64_t>(ns % 1000000000)};
 }
 
-Result<fs::Timespec> read_clock(Kernel& k, int clock) {
+Result<fs::Timespec> read_clock(SyscallContext& k, int clock) {
   switch (clock) {
     case CLOCK_REALTIME:
     case CLOCK_REALTIME_COARSE:
@@ -34,65 +34,65 @@ Result<fs::Timespec> read_clock(Kernel& k, int clock) {
     bool thread = clock & 4;
     const Process* p = pid == 0 ? &k.proc() : k.find_process(pid);
     if (p && thread) return ns_time(k.cpu_ns(*p));
-    if (p && (pid == 0 || p->tgid == pid)) return ns_time(k.group_cpu_ns(*p));
+    if (p && (pid == 0 || p->ids.tgid == pid)) return ns_time(k.group_cpu_ns(*p));
   }
   return Err{EINVAL};
 }
 
-Result<uint64_t> sys_clock_gettime(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_clock_gettime(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(fs::Timespec t, read_clock(k, a.i32(0)));
   int64_t out[2] = {t.sec, t.nsec};
-  TRY_VOID(k.mem().copy_out({a[1]}, out, sizeof out));
+  TRY_VOID(k.mem().copy_out(a.addr(1), out, sizeof out));
   return 0;
 }
 
-Result<uint64_t> sys_clock_getres(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_clock_getres(SyscallContext& k, const SyscallArgs& a) {
   TRY_VOID(read_clock(k, a.i32(0)));
   if (a[1]) {
     int64_t out[2] = {0, 1};
-    TRY_VOID(k.mem().copy_out({a[1]}, out, sizeof out));
+    TRY_VOID(k.mem().copy_out(a.addr(1), out, sizeof out));
   }
   return 0;
 }
 
-Result<uint64_t> sys_gettimeofday(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_gettimeofday(SyscallContext& k, const SyscallArgs& a) {
   fs::Timespec t = k.realtime();
   if (a[0]) {
     int64_t tv[2] = {t.sec, t.nsec / 1000};
-    TRY_VOID(k.mem().copy_out({a[0]}, tv, sizeof tv));
+    TRY_VOID(k.mem().copy_out(a.addr(0), tv, sizeof tv));
   }
   if (a[1]) {
     int32_t tz[2] = {0, 0};
-    TRY_VOID(k.mem().copy_out({a[1]}, tz, sizeof tz));
+    TRY_VOID(k.mem().copy_out(a.addr(1), tz, sizeof tz));
   }
   return 0;
 }
 
 // Setting the clocks needs CAP_SYS_TIME, which the sandbox never has (as in
 // a container): checked arguments first, as Linux does.
-Result<uint64_t> sys_clock_settime(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_clock_settime(SyscallContext& k, const SyscallArgs& a) {
   TRY_VOID(read_clock(k, a.i32(0)));
   int64_t t[2];
-  TRY_VOID(k.mem().copy_in({a[1]}, t, sizeof t));
+  TRY_VOID(k.mem().copy_in(a.addr(1), t, sizeof t));
   if (t[1] < 0 || t[1] > 999999999 || t[0] < 0) return Err{EINVAL};
   return Err{EPERM};
 }
-Result<uint64_t> sys_settimeofday(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_settimeofday(SyscallContext& k, const SyscallArgs& a) {
   if (a[0]) {
     int64_t tv[2];
-    TRY_VOID(k.mem().copy_in({a[0]}, tv, sizeof tv));
+    TRY_VOID(k.mem().copy_in(a.addr(0), tv, sizeof tv));
     if (tv[1] < 0 || tv[1] > 999999 || tv[0] < 0) return Err{EINVAL};
   }
   return Err{EPERM};
 }
 
-Result<uint64_t> sys_time(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_time(SyscallContext& k, const SyscallArgs& a) {
   int64_t now = k.realtime().sec;
-  if (a[0]) TRY_VOID(k.mem().write<int64_t>({a[0]}, now));
+  if (a[0]) TRY_VOID(k.mem().store(a.ptr<int64_t>(0), now));
   return static_cast<uint64_t>(now);
 }
 
-Result<uint64_t> do_sleep(Kernel& k, int clock, bool absolute, uint64_t req_addr, uint64_t rem_addr) {
+SyscallResult do_sleep(SyscallContext& k, int clock, bool absolute, uint64_t req_addr, uint64_t rem_addr) {
   int64_t req[2];
   TRY_VOID(k.mem().copy_in({req_addr}, req, sizeof req));
   if (req[0] < 0 || req[1] < 0 || req[1] > 999999999) return Err{EINVAL};
@@ -107,27 +107,27 @@ Result<uint64_t> do_sleep(Kernel& k, int clock, bool absolute, uint64_t req_addr
   // The process sleeps (others run); the deadline survives re-runs.
   Process& p = k.proc();
   int64_t now = k.monotonic_ns();
-  if (!k.restarted() || p.sleep_deadline_ns < 0)
-    p.sleep_deadline_ns = ns > INT64_MAX - now ? INT64_MAX : now + ns;
-  if (now < p.sleep_deadline_ns) {
+  if (!k.restarted() || p.call.deadline_ns < 0)
+    p.call.deadline_ns = ns > INT64_MAX - now ? INT64_MAX : now + ns;
+  if (now < p.call.deadline_ns) {
     Wait w;
-    w.deadline_ns = p.sleep_deadline_ns;
+    w.deadline_ns = p.call.deadline_ns;
     return k.block(std::move(w));
   }
-  p.sleep_deadline_ns = -1;
+  p.call.deadline_ns = -1;
   (void)rem_addr;  // nothing remains after a full sleep; EINTR paths leave it untouched
   return 0;
 }
 
-Result<uint64_t> sys_nanosleep(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_nanosleep(SyscallContext& k, const SyscallArgs& a) {
   return do_sleep(k, CLOCK_MONOTONIC, false, a[0], a[1]);
 }
 
-Result<uint64_t> sys_clock_nanosleep(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_clock_nanosleep(SyscallContext& k, const SyscallArgs& a) {
   int clock = a.i32(0);
   if (clock == CLOCK_THREAD_CPUTIME_ID || (clock < 0 && (clock & 4))) return Err{EINVAL};
   TRY_VOID(read_clock(k, clock));
-  Result<uint64_t> r = do_sleep(k, clock, a.i32(1) & TIMER_ABSTIME, a[2], a[3]);
+  SyscallResult r = do_sleep(k, clock, a.i32(1) & TIMER_ABSTIME, a[2], a[3]);
   // clock_nanosleep returns the error number itself, not -1/errno; the
   // dispatcher negates, so this is still right for the raw syscall.
   return r;
@@ -143,19 +143,19 @@ struct Itimer {
   int64_t now;  // on the timer's own clock
 };
 
-Result<Itimer> itimer_of(Kernel& k, int which) {
+Result<Itimer> itimer_of(SyscallContext& k, int which) {
   Process& p = k.proc();
   Process::GroupTimes& g = *p.group_times;
   int64_t cpu = static_cast<int64_t>(k.group_cpu_ns(p));
   switch (which) {
-    case ITIMER_REAL: return Itimer{&p.alarm_deadline_ns, &p.alarm_interval_ns, k.monotonic_ns()};
+    case ITIMER_REAL: return Itimer{&p.alarm.deadline_ns, &p.alarm.interval_ns, k.monotonic_ns()};
     case ITIMER_VIRTUAL: return Itimer{&g.virt_deadline, &g.virt_interval, cpu};
     case ITIMER_PROF: return Itimer{&g.prof_deadline, &g.prof_interval, cpu};
     default: return Err{EINVAL};
   }
 }
 
-Result<uint64_t> put_itimer(Kernel& k, uint64_t addr, const Itimer& t) {
+Result<uint64_t> put_itimer(SyscallContext& k, uint64_t addr, const Itimer& t) {
   if (!addr) return 0;
   int64_t left = *t.deadline < 0 ? 0 : std::max<int64_t>(1000, *t.deadline - t.now);
   int64_t v[4] = {*t.interval / 1000000000, (*t.interval % 1000000000) / 1000,
@@ -164,15 +164,15 @@ Result<uint64_t> put_itimer(Kernel& k, uint64_t addr, const Itimer& t) {
   return 0;
 }
 
-Result<uint64_t> sys_getitimer(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_getitimer(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(Itimer t, itimer_of(k, a.i32(0)));
   return put_itimer(k, a[1], t);
 }
 
-Result<uint64_t> sys_setitimer(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_setitimer(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(Itimer t, itimer_of(k, a.i32(0)));
   int64_t v[4] = {0, 0, 0, 0};
-  if (a[1]) TRY_VOID(k.mem().copy_in({a[1]}, v, sizeof v));
+  if (a[1]) TRY_VOID(k.mem().copy_in(a.addr(1), v, sizeof v));
   for (int i = 0; i < 4; i += 2)
     if (v[i] < 0 || v[i + 1] < 0 || v[i + 1] > 999999) return Err{EINVAL};
   TRY_VOID(put_itimer(k, a[2], t));
@@ -186,13 +186,13 @@ Result<uint64_t> sys_setitimer(Kernel& k, const SyscallArgs& a) {
   return 0;
 }
 
-Result<uint64_t> sys_alarm(Kernel& k, const SyscallArgs& a) {
+SyscallResult sys_alarm(SyscallContext& k, const SyscallArgs& a) {
   Process& p = k.proc();
   int64_t now = k.monotonic_ns();
-  uint64_t left = p.alarm_deadline_ns < 0 ? 0 : static_cast<uint64_t>((p.alarm_deadline_ns - now + 999999999) / 1000000000);
+  uint64_t left = p.alarm.deadline_ns < 0 ? 0 : static_cast<uint64_t>((p.alarm.deadline_ns - now + 999999999) / 1000000000);
   uint32_t secs = static_cast<uint32_t>(a[0]);
-  p.alarm_deadline_ns = secs ? now + int64_t(secs) * 1000000000 : -1;
-  p.alarm_interval_ns = 0;
+  p.alarm.deadline_ns = secs ? now + int64_t(secs) * 1000000000 : -1;
+  p.alarm.interval_ns = 0;
   return left;
 }
 

@@ -1,5 +1,7 @@
 #include "syscalls/syscall_table.h"
 
+#include "syscalls/strace_format.h"
+
 #include <cstring>
 #include <map>
 #include <set>
@@ -27,7 +29,7 @@ constexpr NumberedName kRiscV64Newer[] = {{"riscv_hwprobe", 258}};
 
 // Syscalls answered with ENOSYS on purpose: libc probes them and falls
 // back cleanly, so they are not reported as missing.
-Result<uint64_t> sys_enosys(Kernel&, const SyscallArgs&) { return Err{ENOSYS}; }
+SyscallResult sys_enosys(SyscallContext&, const SyscallArgs&) { return Err{ENOSYS}; }
 constexpr SyscallDef kDeliberatelyAbsent[] = {
     {"rseq", sys_enosys, Support::Partial, "pxxx", "ENOSYS: glibc runs without restartable sequences"},
     {"riscv_hwprobe", sys_enosys, Support::Partial, "pupux", "ENOSYS: glibc falls back to AT_HWCAP"},
@@ -35,16 +37,6 @@ constexpr SyscallDef kDeliberatelyAbsent[] = {
 };
 
 }  // namespace
-
-const char* support_name(Support s) {
-  switch (s) {
-    case Support::Full: return "full";
-    case Support::Partial: return "partial";
-    case Support::Stub: return "stub";
-    case Support::Refused: return "refused";
-  }
-  return "?";
-}
 
 std::vector<std::span<const SyscallDef>> all_syscall_families() {
   return {file_io_syscalls(), stat_syscalls(), dir_syscalls(), memory_syscalls(), process_syscalls(),
@@ -104,6 +96,11 @@ const SyscallTable& SyscallTable::for_arch(Arch arch) {
     return t;
   }();
   return tables.at(arch);
+}
+
+const SyscallLayer& linux_syscalls() {
+  static const SyscallLayer layer{&SyscallTable::for_arch, &strace::format_call};
+  return layer;
 }
 
 }  // namespace vmrun

@@ -12,27 +12,10 @@
 #include <vector>
 
 #include "common/result.h"
+#include "emu/kernel/syscall_abi.h"
 #include "vmrun/sandbox.h"
 
 namespace vmrun {
-
-class Kernel;
-
-struct SyscallArgs {
-  uint64_t a[6] = {};
-  uint64_t operator[](int i) const { return a[i]; }
-  int fd(int i) const { return static_cast<int>(a[i]); }
-  int i32(int i) const { return static_cast<int>(a[i]); }
-};
-
-using SyscallHandler = Result<uint64_t> (*)(Kernel& k, const SyscallArgs& args);
-
-// How much of a syscall's Linux behaviour vmrun gives, as docs/SYSCALLS.md
-// says it: Full; Partial (the note says what is missing); Stub (accepted
-// and answered, with no effect: the note says why that is harmless);
-// Refused (always fails with an errno, on purpose: the note says why).
-enum class Support { Full, Partial, Stub, Refused };
-const char* support_name(Support s);
 
 // Argument formats for the strace log: one letter per argument, formatted
 // by syscalls/strace_format.cpp with the guest ABI's names.
@@ -51,26 +34,6 @@ const char* support_name(Support s);
 //   W wait options       D socket domain     T socket type and SOCK_* flags
 //   R prctl option       r arch_prctl code   k clock id      t clock_nanosleep flags
 //   e epoll_ctl operation
-// After a signal handler interrupts a blocked call: under SA_RESTART it
-// is re-executed (AfterHandler), or it returns EINTR whatever the flags say
-// (Never: the sleeps and waits Linux never restarts, signal(7)).
-enum class Restart { AfterHandler, Never };
-
-class AddressSpace;
-// Run when a signal interrupts the call with EINTR, with the call's
-// arguments and, for a sleep, the time it had left (nanosleep's `rem`).
-using InterruptHook = void (*)(AddressSpace& mem, const uint64_t args[6], int64_t time_left_ns);
-
-struct SyscallDef {
-  const char* name;
-  SyscallHandler handler;
-  Support support;
-  const char* args;
-  const char* note;  // what is partial, for the docs
-  Restart restart = Restart::AfterHandler;
-  InterruptHook on_interrupt = nullptr;
-};
-
 // Each family file contributes its definitions.
 std::span<const SyscallDef> file_io_syscalls();
 std::span<const SyscallDef> stat_syscalls();
@@ -92,21 +55,8 @@ std::vector<std::span<const SyscallDef>> all_syscall_families();
 // name given twice (one row would silently win). Empty when all is well.
 std::vector<std::string> syscall_row_problems(const std::vector<std::span<const SyscallDef>>& families);
 
-class SyscallTable {
- public:
-  struct Entry {
-    const char* name = nullptr;  // from the kernel list; null if no such number
-    const SyscallDef* def = nullptr;  // null if not implemented
-  };
-  static const SyscallTable& for_arch(Arch arch);
-  const Entry* lookup(uint64_t nr) const {
-    return nr < entries_.size() && entries_[nr].name ? &entries_[nr] : nullptr;
-  }
-  const std::vector<Entry>& entries() const { return entries_; }
-
- private:
-  std::vector<Entry> entries_;
-  friend SyscallTable build_table(Arch arch);
-};
+// The syscall layer the kernel is given (Kernel's constructor): these
+// tables and the strace formatting of syscalls/strace_format.h.
+const SyscallLayer& linux_syscalls();
 
 }  // namespace vmrun

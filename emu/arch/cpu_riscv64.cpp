@@ -109,7 +109,7 @@ class RiscV64Cpu final : public GuestCpu {
     constexpr uint32_t kMret = 0x30200073;
     uint64_t entry = pc(uc);
     if (!mem.map_fixed(scratch, kPageSize, kProtRead | kProtExec, "").ok()) return false;
-    bool ok = mem.poke(scratch, &kMret, 4).ok();
+    bool ok = mem.fill(scratch, &kMret, 4).ok();
     uint64_t mstatus = 0, zero = 0;
     uc_reg_read(uc, UC_RISCV_REG_MSTATUS, &mstatus);
     mstatus &= ~(3ull << 11);  // MPP = U

@@ -2,8 +2,10 @@
 // sees; see docs/UNICORN.md for each fix made here and why.
 #include <unicorn/unicorn.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstring>
+#include <mutex>
 
 #include "emu/arch/guest_cpu.h"
 #include "emu/mm/guest_memory.h"
@@ -58,7 +60,8 @@ const CpuidLeaf* find_leaf(uint32_t leaf, uint32_t subleaf) {
 
 constexpr uint64_t kUserCs = 0x33, kUserSs = 0x2b;  // Linux's __USER_CS / __USER_DS
 
-const char* g_old_exception_method = "";  // x86_old_exception_method()
+// x86_old_exception_method(); engines may be set up on several host threads.
+std::atomic<const char*> g_old_exception_method{""};
 
 class X86_64Cpu final : public GuestCpu {
  public:
@@ -134,8 +137,8 @@ class X86_64Cpu final : public GuestCpu {
     const uint64_t frame[5] = {entry, kUserCs, 0x202, sp, kUserSs};  // RIP CS RFLAGS RSP SS
     const uint8_t iretq[2] = {0x48, 0xcf};
     if (!mem.map_fixed(scratch, kPageSize, kProtRead | kProtWrite | kProtExec, "").ok()) return false;
-    bool ok = mem.poke(scratch, iretq, sizeof iretq).ok() && mem.poke(scratch + kGdtOff, gdt, sizeof gdt).ok() &&
-              mem.poke(scratch + kFrameOff, frame, sizeof frame).ok();
+    bool ok = mem.fill(scratch, iretq, sizeof iretq).ok() && mem.fill(scratch + kGdtOff, gdt, sizeof gdt).ok() &&
+              mem.fill(scratch + kFrameOff, frame, sizeof frame).ok();
     uc_x86_mmr gdtr{};
     gdtr.base = scratch + kGdtOff;
     gdtr.limit = sizeof gdt - 1;
@@ -190,7 +193,11 @@ class X86_64Cpu final : public GuestCpu {
   //     registers back through the register API. Slower (about seventy
   //     register calls per fault), same result.
   void find_old_exception(uc_struct* uc, AddressSpace& mem, uint64_t scratch) {
-    static long offset = -2;  // -2 unknown, -1 not usable; the layout is the library's
+    // Probed once per host process (the layout is the library's), by the
+    // first engine set up; others wait for its answer.
+    static std::mutex probe_mutex;
+    static long offset = -2;  // -2 unknown, -1 not usable
+    std::lock_guard<std::mutex> lock(probe_mutex);
     if (offset != -2) {
       old_exception_offset_ = offset;
       return;
@@ -205,7 +212,7 @@ class X86_64Cpu final : public GuestCpu {
     const uint8_t hlt = 0xf4;
     uc_context *before = nullptr, *after = nullptr;
     if (uc_context_alloc(uc, &before) == UC_ERR_OK && uc_context_alloc(uc, &after) == UC_ERR_OK &&
-        mem.poke(scratch + 0x10, &hlt, 1).ok() && uc_context_save(uc, before) == UC_ERR_OK) {
+        mem.fill(scratch + 0x10, &hlt, 1).ok() && uc_context_save(uc, before) == UC_ERR_OK) {
       uc_emu_start(uc, scratch + 0x10, scratch + 0x11, 0, 0);
       if (uc_context_save(uc, after) == UC_ERR_OK) {
         const auto* a = reinterpret_cast<const uint8_t*>(before);
@@ -473,6 +480,6 @@ class X86_64Cpu final : public GuestCpu {
 
 std::unique_ptr<GuestCpu> make_x86_64_cpu() { return std::make_unique<X86_64Cpu>(); }
 
-const char* x86_old_exception_method() { return g_old_exception_method; }
+const char* x86_old_exception_method() { return g_old_exception_method.load(); }
 
 }  // namespace vmrun

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "emu/kernel/process.h"
+#include "emu/engine/process_image.h"
 
 namespace vmrun {
 

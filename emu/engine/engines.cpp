@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "emu/kernel/process.h"
+#include "emu/engine/process_image.h"
 
 namespace vmrun {
 

@@ -83,7 +83,7 @@ class HostInput final : public fs::File {
     fd_set set;
     FD_ZERO(&set);
     FD_SET(fd_, &set);
-    return select(fd_ + 1, &set, nullptr, nullptr, &tv) > 0 ? fs::kPollIn : 0;
+    return select(fd_ + 1, &set, nullptr, nullptr, &tv) > 0 ? uint32_t{fs::kPollIn} : 0;
   }
   Result<int64_t> bytes_available() override {
     int n = 0;

@@ -1,7 +1,5 @@
 #include "emu/files/unix_socket.h"
 
-#include "emu/kernel/kernel.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -21,11 +19,6 @@ std::string UnixAddress::sockaddr() const {
 }
 
 // --- UnixSocketSpace
-
-const std::shared_ptr<UnixSocketSpace>& Kernel::unix_sockets() {
-  if (!unix_sockets_) unix_sockets_ = std::make_shared<UnixSocketSpace>();
-  return unix_sockets_;
-}
 
 UnixSocketSpace::~UnixSocketSpace() {
   std::vector<std::shared_ptr<UnixSocket>> live;

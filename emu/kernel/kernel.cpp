@@ -1,5 +1,7 @@
 #include "emu/kernel/kernel.h"
 
+#include "emu/files/unix_socket.h"
+
 #include "emu/arch/guest_abi.h"
 
 #include <elf.h>
@@ -25,14 +27,14 @@ constexpr uint64_t kMaxArgBytes = 2ull << 20;   // argv+envp strings (ARG_MAX-li
 
 }  // namespace
 
-Kernel::Kernel(const Config& config, StdioSpec stdio)
+Kernel::Kernel(const Config& config, StdioSpec stdio, const SyscallLayer& syscalls)
     : config_(config),
-      stdio_(std::move(stdio)),
+      console_{std::move(stdio), {}, nullptr},
       meter_(config.limits.max_instructions, control_.stop_flag()),
       clock_(config.deterministic, meter_.executed_counter()),
       engines_(config.translation_buffer_bytes, &memory_, &meter_, this),
       loader_(config_, &rng_, &engines_),
-      dispatcher_(*this, config.strace, &result_.unimplemented_syscalls),
+      dispatcher_(*this, syscalls, config.strace, &end_.result.unimplemented_syscalls),
       proc_info_(procs_, clock_, meter_, dispatcher_) {
   if (config_.deterministic) {
     rng_.seed(config_.seed);
@@ -40,7 +42,7 @@ Kernel::Kernel(const Config& config, StdioSpec stdio)
     std::random_device rd;
     rng_.seed((static_cast<uint64_t>(rd()) << 32) ^ rd());
   }
-  output_.limit = config_.limits.max_output;
+  console_.output.limit = config_.limits.max_output;
   memory_.limit = config_.limits.max_memory;
 }
 
@@ -55,24 +57,23 @@ uint64_t Kernel::time_counter() { return static_cast<uint64_t>(monotonic_ns() / 
 
 Process* Kernel::find_process(int pid) { return procs_.find(pid); }
 
-Err Kernel::block(Wait wait) {
-  current_->wait = std::move(wait);
-  dispatcher_.mark_blocked();
-  return Err{kErrBlock};
+const std::shared_ptr<UnixSocketSpace>& Kernel::unix_sockets() {
+  if (!objects_.unix_sockets) objects_.unix_sockets = std::make_shared<UnixSocketSpace>();
+  return objects_.unix_sockets;
 }
 
 void Kernel::stop_cpu() { meter_.stop(); }
 
 void Kernel::stop_run(StopReason reason, const std::string& message) {
-  if (stopped_) return;
-  stopped_ = true;
-  result_.stop_reason = reason;
-  result_.message = message;
+  if (end_.stopped) return;
+  end_.stopped = true;
+  end_.result.stop_reason = reason;
+  end_.result.message = message;
   stop_cpu();
 }
 
 void Kernel::output_limit_reached() {
-  stop_run(StopReason::OutputLimit, "output limit of " + std::to_string(output_.limit) + " bytes reached");
+  stop_run(StopReason::OutputLimit, "output limit of " + std::to_string(console_.output.limit) + " bytes reached");
 }
 
 void Kernel::on_fault(int signal, uint64_t addr, const char* what, uint64_t pc) {
@@ -90,14 +91,14 @@ void Kernel::on_syscall() {
   Process& p = *current_;
   uc_struct* uc = p.uc;
   SyscallRegs regs = cpu().read_syscall(uc);
-  p.resume_pc = cpu().syscall_return_pc(uc);
+  p.regs.resume_pc = cpu().syscall_return_pc(uc);
   SyscallDispatcher::Outcome r = dispatcher_.dispatch(regs, false);
-  if (stopped_) return;
+  if (end_.stopped) return;
   if (r.blocked) {
     // Park the process inside the syscall; the scheduler re-runs it when
     // its wait is ready.
-    p.in_syscall = true;
-    p.pending = regs;
+    p.call.active = true;
+    p.call.regs = regs;
     p.state = ProcState::Blocked;
     yield_requested_ = true;
     meter_.stop();
@@ -122,13 +123,13 @@ int64_t Kernel::invoke_syscall(uint64_t nr, const uint64_t args[6]) {
   regs.nr = nr;
   std::memcpy(regs.args, args, sizeof regs.args);
   SyscallDispatcher::Outcome r = dispatcher_.dispatch(regs, false);
-  return r.blocked ? -kErrBlock : static_cast<int64_t>(r.value);
+  return r.blocked ? kInvokeBlocked : static_cast<int64_t>(r.value);
 }
 
 bool Kernel::load_program(Process& p, const std::string& path, const std::vector<std::string>& argv,
                           const std::vector<std::string>& envp, ExecError* error) {
   LoadedProgram prog;
-  if (!loader_.load(*vfs_, p.cwd_dir, path, argv, envp, &prog, error)) return false;
+  if (!loader_.load(*vfs_, p.fs.cwd, path, argv, envp, &prog, error)) return false;
   if (!dispatcher_.selected()) dispatcher_.select(arch());
   // The new image replaces the old one.
   prog.image->loaded = &p;
@@ -136,7 +137,7 @@ bool Kernel::load_program(Process& p, const std::string& path, const std::vector
   p.exe = prog.path;
   p.argv = prog.argv;
   p.name = prog.path.substr(prog.path.rfind('/') + 1).substr(0, 15);
-  p.resume_pc = prog.start_pc;
+  p.regs.resume_pc = prog.start_pc;
   return true;
 }
 
@@ -280,30 +281,30 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
 
   auto init = std::make_unique<Process>(1, config_.limits.max_open_files);
   Process& p = *init;
-  p.pgid = p.sid = 1;
-  p.groups = {config_.gid};
+  p.ids.pgid = p.ids.sid = 1;
+  p.creds.groups = {config_.gid};
   current_ = &p;
   procs_.add(std::move(init));
   vfs_->set_process(&p);
-  p.cwd_dir = cwd_dir;
+  p.fs.cwd = cwd_dir;
 
   // A terminal on stdin becomes the guest's controlling terminal.
-  terminal_ = Terminal::attach(stdio_.stdin_fd);
+  console_.terminal = Terminal::attach(console_.stdio.stdin_fd);
 
   // Standard streams.
   auto on_limit = [this] { output_limit_reached(); };
-  fs::FileRef in = stdio_.stdin_fd >= 0 ? make_host_input(stdio_.stdin_fd) : make_bytes_input(stdio_.stdin_data);
+  fs::FileRef in = console_.stdio.stdin_fd >= 0 ? make_host_input(console_.stdio.stdin_fd) : make_bytes_input(console_.stdio.stdin_data);
   in->path = "pipe:[0]";
-  fs::FileRef out = make_output(stdio_.stdout_fd, stdio_.stdout_capture, &output_, on_limit);
+  fs::FileRef out = make_output(console_.stdio.stdout_fd, console_.stdio.stdout_capture, &console_.output, on_limit);
   out->path = "pipe:[1]";
-  fs::FileRef err = make_output(stdio_.stderr_fd, stdio_.stderr_capture, &output_, on_limit);
+  fs::FileRef err = make_output(console_.stdio.stderr_fd, console_.stdio.stderr_capture, &console_.output, on_limit);
   err->path = "pipe:[2]";
   (void)p.fds->install_at(0, in, false);
   (void)p.fds->install_at(1, out, false);
   (void)p.fds->install_at(2, err, false);
 
-  result_.program = program;
-  result_.argv = argv;
+  end_.result.program = program;
+  end_.result.argv = argv;
   return load_program(p, program, argv, envp, error);
 }
 
@@ -322,26 +323,26 @@ RunResult Kernel::run(const RunRequest& request) {
   if (config_.hang_emulator_for_testing)
     for (;;) pause();
   clock_.boot();
-  run_started_ = clock_.booted_at();
+  template_.run_started = clock_.booted_at();
   if (double t = config_.limits.effective_timeout(); t > 0) {
     control_.set_deadline(clock_.booted_at() + t, config_.limits.kill_after_seconds);
   }
-  result_.limits = config_.limits;
+  end_.result.limits = config_.limits;
   {
     timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    result_.started_at = now.tv_sec + now.tv_nsec * 1e-9;
+    end_.result.started_at = now.tv_sec + now.tv_nsec * 1e-9;
   }
   ExecError err;
   if (!start(request, &err)) {
-    result_.stop_reason = err.reason;
-    result_.message = err.message;
+    end_.result.stop_reason = err.reason;
+    end_.result.message = err.message;
   } else {
-    result_.arch = cpu().arch();
+    end_.result.arch = cpu().arch();
     std::string why;
     if (before_guest_code_ && !before_guest_code_(&why)) {
-      result_.stop_reason = StopReason::SandboxError;
-      result_.message = why;
+      end_.result.stop_reason = StopReason::SandboxError;
+      end_.result.message = why;
     } else {
       run_with_watchdog(request.cancel_fd);
     }
@@ -350,21 +351,21 @@ RunResult Kernel::run(const RunRequest& request) {
 }
 
 RunResult Kernel::finish_result() {
-  if (control_.timed_out() && (result_.stop_reason == StopReason::Exited || result_.stop_reason == StopReason::Signaled)) {
+  if (control_.timed_out() && (end_.result.stop_reason == StopReason::Exited || end_.result.stop_reason == StopReason::Signaled)) {
     // It ended within the kill-after grace: still a time-out, as timeout(1).
-    result_.message = fmt::format("wall-clock limit of {:g} s reached; the guest then ended ({}) after SIGTERM",
+    end_.result.message = fmt::format("wall-clock limit of {:g} s reached; the guest then ended ({}) after SIGTERM",
                                   config_.limits.effective_timeout(),
-                                  result_.stop_reason == StopReason::Exited
-                                      ? "exit status " + std::to_string(result_.exit_code)
-                                      : "signal " + std::to_string(result_.signal));
-    result_.stop_reason = StopReason::TimeLimit;
+                                  end_.result.stop_reason == StopReason::Exited
+                                      ? "exit status " + std::to_string(end_.result.exit_code)
+                                      : "signal " + std::to_string(end_.result.signal));
+    end_.result.stop_reason = StopReason::TimeLimit;
   }
-  result_.instructions = meter_.since_base();
-  result_.syscalls = dispatcher_.count() - syscalls_base_;
-  result_.peak_guest_memory = memory_.peak;
-  result_.wall_seconds = Clock::host_seconds() - run_started_;
-  result_.output_truncated = output_.exceeded;
-  return result_;
+  end_.result.instructions = meter_.since_base();
+  end_.result.syscalls = dispatcher_.count() - template_.syscalls_base;
+  end_.result.peak_guest_memory = memory_.peak;
+  end_.result.wall_seconds = Clock::host_seconds() - template_.run_started;
+  end_.result.output_truncated = console_.output.exceeded;
+  return end_.result;
 }
 
 }  // namespace vmrun

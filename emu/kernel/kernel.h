@@ -32,7 +32,7 @@
 #include "emu/kernel/process_table.h"
 #include "emu/kernel/terminal.h"
 #include "rootfs/vfs.h"
-#include "syscalls/syscall_table.h"
+#include "emu/kernel/syscall_context.h"
 #include "vmrun/sandbox.h"
 
 
@@ -56,13 +56,10 @@ struct OutputBudget {
   bool exceeded = false;
 };
 
-// A handler's way to say "block this process until `wait` is ready, then
-// call me again with the same arguments". Never reaches the guest.
-constexpr int kErrBlock = 10000;
-
-class Kernel final : public CpuEvents {
+class Kernel final : public CpuEvents, public SyscallContext {
  public:
-  Kernel(const Config& config, StdioSpec stdio);
+  // `syscalls`: the syscall layer (syscalls/syscall_table.h: linux_syscalls()).
+  Kernel(const Config& config, StdioSpec stdio, const SyscallLayer& syscalls);
   ~Kernel() override;
   Kernel(const Kernel&) = delete;
   Kernel& operator=(const Kernel&) = delete;
@@ -78,19 +75,21 @@ class Kernel final : public CpuEvents {
   void request_cancel(int sig) noexcept { control_.request_cancel(sig); }
 
   // For handler-level tests and fuzzers: load the program without running
-  // it, then call syscalls directly with chosen arguments.
+  // it, then call syscalls directly with chosen arguments. A call that
+  // would block answers kInvokeBlocked.
+  static constexpr int64_t kInvokeBlocked = -10000;
   bool prepare(const RunRequest& request, std::string* error);
   int64_t invoke_syscall(uint64_t nr, const uint64_t args[6]);
-  bool stopped() const { return stopped_; }
-  const RunResult& partial_result() const { return result_; }
+  bool stopped() const { return end_.stopped; }
+  const RunResult& partial_result() const { return end_.result; }
 
   // Warm templates (emu/kernel/spawn.cpp; docs/LIBRARY.md, "Templates").
   // With `on`, run() returns at the ready point: every live guest task is
   // blocked reading the (empty, still open) host stdin. at_ready_point()
   // then says so, and a forked copy of this process can go on with
   // begin_spawn() and resume().
-  void set_stop_at_ready_point(bool on) { stop_at_ready_point_ = on; }
-  bool at_ready_point() const { return paused_at_ready_; }
+  void set_stop_at_ready_point(bool on) { template_.stop_at_ready_point = on; }
+  bool at_ready_point() const { return template_.paused_at_ready; }
   struct SpawnSettings {
     Limits limits;
     uint64_t seed = 0;                   // randomness, when Config::deterministic
@@ -109,80 +108,51 @@ class Kernel final : public CpuEvents {
   // caller's to have replaced).
   RunResult resume(int cancel_fd);
 
-  // --- for syscall handlers ---
-  Process& proc() { return *current_; }
-  AddressSpace& mem() { return *current_->mem; }
-  fs::Vfs& vfs() { return *vfs_; }
-  GuestCpu& cpu() { return engines_.cpu(); }
-  const Config& config() const { return config_; }
-  Arch arch() const { return engines_.cpu().arch(); }
-  std::mt19937_64& rng() { return rng_; }
-  fs::Timespec realtime() const { return clock_.realtime(); }
-  fs::Timespec monotonic() const { return clock_.monotonic(); }
-  int64_t monotonic_ns() const { return clock_.monotonic_ns(); }
   uint64_t instructions() const { return meter_.executed(); }
-  // Inode numbers for pipes and sockets: unique in the run and the same
-  // from run to run (never derived from host addresses).
-  uint64_t new_inode_number() { return next_inode_number_++; }
-  // Seconds since the sandbox booted (virtual in deterministic mode).
-  double uptime_seconds() const { return clock_.uptime_seconds(); }
-  // CPU time (one ns per guest instruction) of a task and of its thread
-  // group, the current turn's instructions so far included.
-  uint64_t cpu_ns(const Process& p) const;
-  uint64_t group_cpu_ns(const Process& p) const;
-  Process* find_process(int pid);
-  const ProcessTable::Map& processes() const { return procs_.all(); }
-  // The run's AF_UNIX socket state (abstract names; emu/files/unix_socket.cpp),
-  // made on first use.
-  const std::shared_ptr<UnixSocketSpace>& unix_sockets();
 
-  // Block the current process until `wait` is ready; the handler is called
-  // again then. Returns the value handlers pass up (Err{kErrBlock}).
-  Err block(Wait wait);
-  // The current syscall is being re-run after a wake-up.
-  bool restarted() const { return dispatcher_.restarted(); }
+  // SyscallContext (emu/kernel/syscall_context.h): what handlers see.
+  Process& proc() override { return *current_; }
+  GuestCpu& cpu() override { return engines_.cpu(); }
+  Arch arch() const override { return engines_.cpu().arch(); }
+  const Config& config() const override { return config_; }
+  fs::Vfs& vfs() override { return *vfs_; }
+  std::mt19937_64& rng() override { return rng_; }
+  fs::Timespec realtime() const override { return clock_.realtime(); }
+  fs::Timespec monotonic() const override { return clock_.monotonic(); }
+  int64_t monotonic_ns() const override { return clock_.monotonic_ns(); }
+  double uptime_seconds() const override { return clock_.uptime_seconds(); }
+  uint64_t cpu_ns(const Process& p) const override;
+  uint64_t group_cpu_ns(const Process& p) const override;
+  uint64_t new_inode_number() override { return objects_.next_inode_number++; }
+  // Made on first use (abstract names; emu/files/unix_socket.cpp).
+  const std::shared_ptr<UnixSocketSpace>& unix_sockets() override;
+  SharedFileMemory& shared_file_memory() override { return objects_.shared_file_memory; }
+  Terminal* terminal() override { return console_.terminal.get(); }
+  Process* find_process(int pid) override;
+  const ProcessTable::Map& processes() const override { return procs_.all(); }
+  bool restarted() const override { return dispatcher_.restarted(); }
 
   // Process lifecycle (emu/kernel/process_lifecycle.cpp).
-  Result<int> fork_current(uint64_t flags, uint64_t child_stack, uint64_t tls);
-  Result<void> exec(const std::string& path, std::vector<std::string> argv, std::vector<std::string> envp);
-  void exit_current(int wait_status);  // exit or death of the current process
-  void exit_group(int code) { exit_current((code & 0xff) << 8); }
-  void exit_thread(int code);          // exit(2): only the calling thread
+  Result<int> fork_current(uint64_t flags, uint64_t child_stack, uint64_t tls) override;
+  Result<void> exec(const std::string& path, std::vector<std::string> argv, std::vector<std::string> envp) override;
+  void exit_current(int wait_status) override;  // exit or death of the current process
+  void exit_thread(int code) override;          // exit(2): only the calling thread
   // futex: wake up to `count` tasks waiting on `addr` of `image` whose
   // bitset intersects `bitset`; returns how many woke.
-  int futex_wake(const ProcessImage* image, uint64_t addr, int count, uint32_t bitset);
-  int futex_requeue(const ProcessImage* image, uint64_t from, uint64_t to, int wake, int move);
-  // wait4/waitid: the first child matching `pid` (Linux rules) whose state
-  // change is reportable; ECHILD if none can ever match.
-  struct Reaped {
-    int pid = 0;
-    int status = 0;
-    uint64_t cpu_ns = 0;  // an ended child's CPU time and its waited-for children's
-  };
-  Result<Reaped> wait_child(int pid, int options);
+  int futex_wake(const ProcessImage* image, uint64_t addr, int count, uint32_t bitset) override;
+  int futex_requeue(const ProcessImage* image, uint64_t from, uint64_t to, int wake, int move) override;
+  Outcome<Reaped> wait_child(int pid, int options) override;
 
   // Signals (emu/kernel/signals.cpp).
-  // kill(2) semantics for pid; to_thread: tgkill/tkill, for that task alone.
-  Result<void> send_signal(int pid, int sig, const SignalInfo& info, bool to_thread = false);
+  Result<void> send_signal(int pid, int sig, const SignalInfo& info, bool to_thread = false) override;
   // to_group: pending for the whole thread group (SignalState::shared).
-  void post_signal(Process& p, int sig, const SignalInfo& info, bool to_group = false);
+  void post_signal(Process& p, int sig, const SignalInfo& info, bool to_group = false) override;
   // Return from a handler: restore registers and mask from the frame.
-  Result<void> sigreturn();
+  Result<void> sigreturn() override;
   // A fault in the current process: deliver or die.
   void fault_signal(int sig, uint64_t addr, const std::string& why);
 
-  OutputBudget& output_budget() { return output_; }
-  // MAP_SHARED mappings of the same file range share host memory across
-  // processes (semaphores and shared memory in /dev/shm files work).
-  struct SharedFileKey {
-    uint64_t dev, ino, offset, length;
-    bool operator<(const SharedFileKey& o) const {
-      return std::tie(dev, ino, offset, length) < std::tie(o.dev, o.ino, o.offset, o.length);
-    }
-  };
-  std::map<SharedFileKey, std::weak_ptr<uint8_t>>& shared_file_memory() { return shared_file_memory_; }
-  // The host terminal, when stdin is one; nullptr otherwise.
-  Terminal* terminal() { return terminal_.get(); }
+  OutputBudget& output_budget() { return console_.output; }
   void output_limit_reached();
 
   // CpuEvents
@@ -235,16 +205,22 @@ class Kernel final : public CpuEvents {
   RunResult finish_result();         // the counters into result_, at a run's end
 
   Config config_;
-  StdioSpec stdio_;
+  // Guest stdio: where it goes, the output budget, the host terminal.
+  struct Console {
+    StdioSpec stdio;
+    OutputBudget output;
+    std::unique_ptr<Terminal> terminal;
+  } console_;
   std::unique_ptr<fs::Vfs> vfs_;
   std::mt19937_64 rng_;
-  OutputBudget output_;
-
-  std::unique_ptr<Terminal> terminal_;
-  std::map<SharedFileKey, std::weak_ptr<uint8_t>> shared_file_memory_;
+  // What files share across the run (SyscallContext's run-wide objects).
+  struct RunObjects {
+    SharedFileMemory shared_file_memory;
+    uint64_t next_inode_number = 4000;
+    std::shared_ptr<UnixSocketSpace> unix_sockets;
+  } objects_;
   ProcessTable procs_;
   Process* current_ = nullptr;
-  uint64_t next_inode_number_ = 4000;
   bool yield_requested_ = false;  // the running process must leave the CPU (exit, exec, block, sigreturn)
   std::function<bool(std::string*)> before_guest_code_;
   MemoryAccount memory_;
@@ -261,14 +237,20 @@ class Kernel final : public CpuEvents {
     std::string init_message;
   } faults_;
 
-  // Stop state of the whole run.
-  bool stopped_ = false;
-  bool stop_at_ready_point_ = false, paused_at_ready_ = false;
-  bool spawned_ = false;        // a template's spawn (begin_spawn): its process ends with the run
-  bool detached_ = false;       // detach_from_template done
-  double run_started_ = 0;     // host seconds: the run's (or spawn's) start, for its wall clock
-  uint64_t syscalls_base_ = 0;  // syscalls before the spawn began
-  RunResult result_;
+  // How the whole run ended, once it has.
+  struct RunEnd {
+    bool stopped = false;
+    RunResult result;
+  } end_;
+  // A template's state (emu/kernel/spawn.cpp): pausing at the ready point,
+  // and, in a spawn, where its own run began.
+  struct TemplateState {
+    bool stop_at_ready_point = false, paused_at_ready = false;
+    bool spawned = false;         // a template's spawn (begin_spawn): its process ends with the run
+    bool detached = false;        // detach_from_template done
+    double run_started = 0;       // host seconds: the run's (or spawn's) start, for its wall clock
+    uint64_t syscalls_base = 0;   // syscalls before the spawn began
+  } template_;
   // The deadline and cancels (the watchdog's flag stops the meter).
   RunControl control_;
 
@@ -281,7 +263,6 @@ class Kernel final : public CpuEvents {
   ProgramLoader loader_;
   SyscallDispatcher dispatcher_;
   ProcInfo proc_info_;  // /proc's view of the run
-  std::shared_ptr<UnixSocketSpace> unix_sockets_;
 };
 
 }  // namespace vmrun

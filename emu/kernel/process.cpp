@@ -77,13 +77,6 @@ std::string Process::cmdline() const {
   return s;
 }
 
-ProcessImage::ProcessImage(uc_struct* u, std::unique_ptr<AddressSpace> m) : uc(u), mem(std::move(m)) {}
-
-ProcessImage::~ProcessImage() {
-  mem.reset();
-  close_engine(uc);
-}
-
 Process::~Process() = default;
 
 }  // namespace vmrun

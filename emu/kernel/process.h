@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,8 @@
 #include "emu/arch/signal_frame.h"
 #include "emu/engine/block_counts.h"
 #include "emu/engine/cpu_context.h"
+#include "emu/engine/process_image.h"
+#include "emu/kernel/wait.h"
 #include "rootfs/vfs.h"
 
 struct uc_struct;
@@ -81,99 +84,73 @@ struct SignalState {
   }
 };
 
-// What a process blocked in a syscall waits for.
-struct Wait {
-  std::function<bool()> ready;  // re-checked by the scheduler
-  std::function<void()> on_wake;  // for waits outside a syscall (a vfork parent)
-  int host_fd = -1;             // a host fd whose readability may make it ready
-  int64_t deadline_ns = -1;     // monotonic (virtual in deterministic mode)
-};
-
-inline Wait wait_until(std::function<bool()> ready, int host_fd = -1) {
-  Wait w;
-  w.ready = std::move(ready);
-  w.host_fd = host_fd;
-  return w;
-}
-
-// One CPU engine and one address space, shared by the threads of a process
-// (and lent to a vfork child). Only one of them has its registers in the
-// engine at a time; the others keep theirs in a saved context.
-struct ProcessImage {
-  ProcessImage(uc_struct* uc, std::unique_ptr<AddressSpace> mem);
-  ~ProcessImage();
-  ProcessImage(const ProcessImage&) = delete;
-  ProcessImage& operator=(const ProcessImage&) = delete;
-  uc_struct* uc;
-  std::unique_ptr<AddressSpace> mem;
-  class Process* loaded = nullptr;  // whose registers the engine holds
-  BlockCountCache block_counts;
-  bool tail_hook_installed = false;
-  bool hooks_installed = false;  // vmrun's hooks are on the engine (they stay when it is pooled)
-  uint64_t code_tag = 0;         // program_tag of the program whose code it holds (emu/engine/engine_pool.h)
-  uint64_t brk_start = 0, brk_current = 0, brk_mapped_end = 0;
-  uint64_t mmap_top = 0;
-  uint64_t at_random = 0;        // guest address of the AT_RANDOM bytes (0: none)
-};
-
 enum class ProcState { Runnable, Blocked, Stopped, Zombie };
 
 class Process final : public fs::ProcessView {
  public:
-  Process(int pid, uint32_t fd_limit) : pid_(pid), tgid(pid), fds(std::make_shared<FdTable>(fd_limit)) {}
+  Process(int pid, uint32_t fd_limit) : pid_(pid), fds(std::make_shared<FdTable>(fd_limit)) { ids.tgid = pid; }
   ~Process() override;
 
   // fs::ProcessView
   int pid() const override { return pid_; }
   std::string exe_path() const override { return exe; }
-  std::string cwd() const override { return cwd_dir ? cwd_dir->shown_path() : std::string("/"); }
+  std::string cwd() const override { return fs.cwd ? fs.cwd->shown_path() : std::string("/"); }
   std::vector<int> open_fds() const override { return fds->open_fds(); }
   fs::FileRef fd_file(int fd) const override { return fds->get(fd); }
   std::string maps() const override { return mem ? mem->format_maps() : std::string(); }
   std::string cmdline() const override;
-  int thread_group() const override { return tgid; }
-  int parent_pid() const override { return ppid; }
-  int group_id() const override { return pgid; }
-  int session_id() const override { return sid; }
+  int thread_group() const override { return ids.tgid; }
+  int parent_pid() const override { return ids.ppid; }
+  int group_id() const override { return ids.pgid; }
+  int session_id() const override { return ids.sid; }
   char state_code() const override;
   std::string comm() const override { return name; }
   uint64_t vm_bytes() const override;
 
   int pid_;
-  int ppid = 0, pgid = 0, sid = 0;
+  struct Ids {
+    int tgid = 0;  // thread group (the process id getpid returns)
+    int ppid = 0, pgid = 0, sid = 0;
+  } ids;
   ProcState state = ProcState::Runnable;
-  int wait_status = 0;  // Linux wait status once a zombie
-  int stop_signal = 0;  // while Stopped
-  bool reported_stop = false;
-  bool autoreap = false;  // the parent ignores SIGCHLD: no zombie is kept
+  // What the parent's wait sees.
+  struct Report {
+    int wait_status = 0;  // Linux wait status once a zombie
+    int stop_signal = 0;  // while Stopped
+    bool stop_reported = false;
+    bool autoreap = false;  // the parent ignores SIGCHLD: no zombie is kept
+  } report;
   bool did_exec = false;  // setpgid by the parent is refused after execve
 
   // The engine and memory (shared with the other threads of the process).
   std::shared_ptr<ProcessImage> image;
   uc_struct* uc = nullptr;      // image->uc, cached
   AddressSpace* mem = nullptr;  // image->mem, cached
-  SavedCpu saved_regs;  // our registers while another task holds the engine
-  bool has_result_on_resume = false;  // a syscall result to write once our registers are back
-  uint64_t result_on_resume = 0;
-  int tgid = 0;  // thread group (the process id getpid returns)
+  struct Registers {
+    SavedCpu saved;  // ours while another task holds the engine
+    std::optional<uint64_t> result;  // a syscall result to write once they are back
+    uint64_t resume_pc = 0;
+  } regs;
   std::shared_ptr<FdTable> fds;  // shared by CLONE_FILES threads
-  // The working directory itself (null: the root), shared with forked
-  // children until one of them changes directory.
-  fs::DirRef cwd_dir;
-  uint32_t umask = 022;
-  int nice = 0;  // setpriority; recorded and reported, the scheduler ignores it
-  std::vector<uint32_t> groups;  // supplementary group ids (setgroups); start: the configured gid
+  struct FsContext {
+    // The working directory itself (null: the root), shared with forked
+    // children until one of them changes directory.
+    fs::DirRef cwd;
+    uint32_t umask = 022;
+  } fs;
+  struct Credentials {
+    int nice = 0;  // setpriority; recorded and reported, the scheduler ignores it
+    std::vector<uint32_t> groups;  // supplementary group ids (setgroups); start: the configured gid
+  } creds;
   std::string exe;
   std::vector<std::string> argv;
   std::string name;  // comm
   uint64_t clear_child_tid = 0;
   SignalState signals;
-  bool sigsuspend_active = false;  // the frame must save this mask instead
-  uint64_t sigsuspend_saved_mask = 0;
-  int64_t sleep_deadline_ns = -1;  // a blocking call's own deadline across re-runs
-  uint64_t io_progress = 0;  // bytes a blocking pipe write already moved before blocking
-  int64_t alarm_deadline_ns = -1;  // ITIMER_REAL / alarm(): SIGALRM when passed
-  int64_t alarm_interval_ns = 0;
+  struct Alarm {  // ITIMER_REAL / alarm(): SIGALRM when passed
+    int64_t deadline_ns = -1;
+    int64_t interval_ns = 0;
+  } alarm;
   // CPU time is one nanosecond per guest instruction: this task's, and its
   // thread group's (shared by CLONE_THREAD, with the CPU-time interval
   // timers, which count it down).
@@ -186,16 +163,24 @@ class Process final : public fs::ProcessView {
   uint64_t cpu_ns = 0;
   std::shared_ptr<GroupTimes> group_times = std::make_shared<GroupTimes>();
 
-  // Scheduling.
-  uint64_t resume_pc = 0;
-  Wait wait;
-  bool in_syscall = false;        // blocked inside `pending`
-  SyscallRegs pending;            // the syscall to re-run when woken
   int vfork_parent = 0;           // pid suspended until we exec or exit
-  // futex waits
-  uint64_t futex_addr = 0;
-  uint32_t futex_bitset = 0;
-  bool futex_waiting = false, futex_woken = false;
+  // What the task waits for, and the syscall it is blocked in with what
+  // that call keeps across its re-runs.
+  struct BlockedCall {
+    Wait wait;              // also a vfork parent's, outside any syscall
+    bool active = false;    // blocked inside `regs`
+    SyscallRegs regs;       // the syscall to re-run when woken
+    int64_t deadline_ns = -1;  // the call's own deadline (sleeps, timeouts)
+    uint64_t progress = 0;     // bytes a blocking pipe write already moved
+    struct Futex {
+      uint64_t addr = 0;
+      uint32_t bitset = 0;
+      bool waiting = false, woken = false;
+    } futex;
+    // rt_sigsuspend: the signal frame saves this mask, not the temporary one.
+    bool sigsuspend = false;
+    uint64_t sigsuspend_mask = 0;
+  } call;
 };
 
 }  // namespace vmrun

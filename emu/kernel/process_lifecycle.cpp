@@ -35,7 +35,7 @@ void Kernel::drop_image(Process& p) {
   engines_.release(std::move(p.image));
   p.uc = nullptr;
   p.mem = nullptr;
-  p.saved_regs.reset();
+  p.regs.saved.reset();
 }
 
 void Kernel::complete_syscall(Process& p, uint64_t value) {
@@ -43,8 +43,7 @@ void Kernel::complete_syscall(Process& p, uint64_t value) {
     cpu().write_syscall_result(p.uc, value);
     return;
   }
-  p.has_result_on_resume = true;
-  p.result_on_resume = value;
+  p.regs.result = value;
 }
 
 bool Kernel::switch_in(Process& p) {
@@ -52,9 +51,9 @@ bool Kernel::switch_in(Process& p) {
   if (img.loaded == &p) return true;
   if (img.loaded) {
     Process& out = *img.loaded;
-    if (!out.saved_regs.save(img.uc)) return false;
+    if (!out.regs.saved.save(img.uc)) return false;
   }
-  if (!p.saved_regs.restore(img.uc)) return false;
+  if (!p.regs.saved.restore(img.uc)) return false;
   img.loaded = &p;
   return true;
 }
@@ -72,15 +71,15 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   int pid = procs_.next_id();
   auto child = std::make_unique<Process>(pid, parent.fds->limit());
   Process& c = *child;
-  c.tgid = thread ? parent.tgid : pid;
-  c.ppid = thread ? parent.ppid : parent.tgid;
-  c.pgid = parent.pgid;
-  c.sid = parent.sid;
+  c.ids.tgid = thread ? parent.ids.tgid : pid;
+  c.ids.ppid = thread ? parent.ids.ppid : parent.ids.tgid;
+  c.ids.pgid = parent.ids.pgid;
+  c.ids.sid = parent.ids.sid;
   c.fds = (flags & kCloneFiles) ? parent.fds : std::make_shared<FdTable>(*parent.fds);
-  c.cwd_dir = parent.cwd_dir;
-  c.umask = parent.umask;
-  c.nice = parent.nice;
-  c.groups = parent.groups;
+  c.fs.cwd = parent.fs.cwd;
+  c.fs.umask = parent.fs.umask;
+  c.creds.nice = parent.creds.nice;
+  c.creds.groups = parent.creds.groups;
   c.exe = parent.exe;
   c.argv = parent.argv;
   c.name = parent.name;
@@ -90,7 +89,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   if (thread) c.signals.shared = parent.signals.shared;
   if (thread) c.group_times = parent.group_times;
   c.signals.altstack = thread ? AltStack{} : parent.signals.altstack;
-  c.resume_pc = parent.resume_pc;  // just past the syscall instruction
+  c.regs.resume_pc = parent.regs.resume_pc;  // just past the syscall instruction
 
   if (share_vm) {
     // Threads and vfork children run on the parent's engine and memory;
@@ -99,11 +98,11 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
     // parent's back: it is the one running this hook.
     uc_struct* uc = parent.uc;
     SavedCpu mine;
-    if (!mine.save(uc) || !c.saved_regs.save(uc)) return Err{ENOMEM};
-    cpu().set_pc(uc, parent.resume_pc);
+    if (!mine.save(uc) || !c.regs.saved.save(uc)) return Err{ENOMEM};
+    cpu().set_pc(uc, parent.regs.resume_pc);
     if (child_stack) cpu().set_stack_pointer(uc, child_stack);
     if (flags & kCloneSettls) cpu().set_tls(uc, tls);
-    c.saved_regs.save(uc);
+    c.regs.saved.save(uc);
     mine.restore(uc);
     c.image = parent.image;
     complete_syscall(c, 0);  // the child's fork returns 0
@@ -112,13 +111,13 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
     if (flags & kCloneVfork) {
       c.vfork_parent = parent.pid();
       parent.state = ProcState::Blocked;
-      parent.in_syscall = false;
+      parent.call.active = false;
       Process* pp = &parent;
-      parent.wait.ready = [this, pid] {
+      parent.call.wait.ready = [this, pid] {
         Process* child_now = find_process(pid);
         return !child_now || child_now->vfork_parent == 0;
       };
-      parent.wait.on_wake = [this, pp, pid] {
+      parent.call.wait.on_wake = [this, pp, pid] {
         complete_syscall(*pp, static_cast<uint64_t>(pid));
       };
       yield_requested_ = true;
@@ -160,10 +159,10 @@ Result<void> Kernel::exec(const std::string& path, std::vector<std::string> argv
   // returns). Other threads of the process end; close-on-exec descriptors
   // go; caught signals reset.
   for (auto& [tid, t] : procs_)
-    if (t.get() != &p && t->tgid == p.tgid && t->state != ProcState::Zombie) end_thread(*t);
-  if (p.tgid != p.pid()) {
+    if (t.get() != &p && t->ids.tgid == p.ids.tgid && t->state != ProcState::Zombie) end_thread(*t);
+  if (p.ids.tgid != p.pid()) {
     // A thread that execs takes over the thread group's identity.
-    p.tgid = p.pid();
+    p.ids.tgid = p.pid();
   }
   p.fds->close_on_exec();
   p.signals.actions_table = std::make_shared<SignalState::Actions>(p.signals.actions());
@@ -172,7 +171,7 @@ Result<void> Kernel::exec(const std::string& path, std::vector<std::string> argv
   p.signals.altstack = AltStack{};
   p.vfork_parent = 0;  // a vfork parent resumes now
   p.did_exec = true;
-  p.in_syscall = false;
+  p.call.active = false;
   yield_requested_ = true;
   stop_cpu();
   return Ok();
@@ -195,9 +194,9 @@ void Kernel::end_thread(Process& t) {
   // while this task's record lingers (it may still be `current_`).
   if (t.fds) t.fds = std::make_shared<FdTable>(t.fds->limit());
   t.state = ProcState::Zombie;
-  t.autoreap = true;
-  t.in_syscall = false;
-  t.wait = Wait{};
+  t.report.autoreap = true;
+  t.call.active = false;
+  t.call.wait = Wait{};
   if (&t == current_) {
     yield_requested_ = true;
     stop_cpu();
@@ -208,12 +207,12 @@ void Kernel::exit_thread(int code) {
   Process& t = *current_;
   bool others = false;
   for (auto& [tid, q] : procs_)
-    if (q.get() != &t && q->tgid == t.tgid && q->state != ProcState::Zombie) others = true;
+    if (q.get() != &t && q->ids.tgid == t.ids.tgid && q->state != ProcState::Zombie) others = true;
   if (!others) {
     terminate(t, (code & 0xff) << 8);  // the last thread: the process exits
     return;
   }
-  if (t.pid() == t.tgid) {
+  if (t.pid() == t.ids.tgid) {
     // The leader leaves first: Linux keeps it as a zombie until the group
     // ends; here it stays a silent task so pid, waits and ids keep working.
     t.clear_child_tid = t.clear_child_tid;
@@ -228,23 +227,23 @@ void Kernel::terminate(Process& p, int wait_status) {
   // task whose pid is the tgid (wait4 and init's end of the run look only
   // at leaders), even when the leader left early with exit(2) and stayed
   // as a silent zombie (reap_retired keeps it while the group lives).
-  Process* leader = find_process(p.tgid);
+  Process* leader = find_process(p.ids.tgid);
   Process& q = leader ? *leader : p;
   for (auto& [tid, t] : procs_)
-    if (t.get() != &p && t.get() != &q && t->tgid == p.tgid && t->state != ProcState::Zombie) end_thread(*t);
+    if (t.get() != &p && t.get() != &q && t->ids.tgid == p.ids.tgid && t->state != ProcState::Zombie) end_thread(*t);
   if (&q != &p) end_thread(p);
-  q.autoreap = false;  // set again below if the parent ignores SIGCHLD
+  q.report.autoreap = false;  // set again below if the parent ignores SIGCHLD
   q.vfork_parent = 0;
   q.fds = std::make_shared<FdTable>(q.fds->limit());  // closes pipes: readers see EOF
   drop_image(q);
   q.state = ProcState::Zombie;
-  q.wait_status = wait_status;
-  q.in_syscall = false;
-  q.wait = Wait{};
+  q.report.wait_status = wait_status;
+  q.call.active = false;
+  q.call.wait = Wait{};
   q.signals.pending = 0;
   q.signals.shared->set = 0;
   for (auto& [pid, c] : procs_)
-    if (c->ppid == q.tgid && c->tgid == c->pid()) c->ppid = 1;
+    if (c->ids.ppid == q.ids.tgid && c->ids.tgid == c->pid()) c->ids.ppid = 1;
   if (&q == current_ || &p == current_) {
     yield_requested_ = true;
     stop_cpu();
@@ -253,19 +252,19 @@ void Kernel::terminate(Process& p, int wait_status) {
     // The first program is init: when it ends, the run ends.
     if (WIFEXITED(wait_status)) {
       stop_run(StopReason::Exited, "");
-      result_.exit_code = WEXITSTATUS(wait_status);
+      end_.result.exit_code = WEXITSTATUS(wait_status);
     } else {
       int sig = WTERMSIG(wait_status);
       stop_run(StopReason::Signaled, faults_.init_message.empty() ? std::string(strsignal(sig)) : faults_.init_message);
-      result_.signal = sig;
+      end_.result.signal = sig;
     }
     return;
   }
-  Process* parent = find_process(q.ppid);
+  Process* parent = find_process(q.ids.ppid);
   if (!parent) return;
   const SigAction& act = parent->signals.actions()[SIGCHLD];
   constexpr uint64_t kSaNoCldWait = 2;
-  if (act.handler == 1 /* SIG_IGN */ || (act.flags & kSaNoCldWait)) q.autoreap = true;
+  if (act.handler == 1 /* SIG_IGN */ || (act.flags & kSaNoCldWait)) q.report.autoreap = true;
   SignalInfo info;
   info.signo = SIGCHLD;
   info.pid = q.pid();
@@ -280,7 +279,7 @@ void Kernel::terminate(Process& p, int wait_status) {
   post_signal(*parent, SIGCHLD, info, /*to_group=*/true);
 }
 
-Result<Kernel::Reaped> Kernel::wait_child(int pid, int options) {
+Outcome<Reaped> Kernel::wait_child(int pid, int options) {
   if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOWAIT | __WALL | __WCLONE | __WNOTHREAD | WEXITED))
     return Err{EINVAL};
   // Linux: -INT_MIN names no process group (kernel_wait4).
@@ -290,16 +289,16 @@ Result<Kernel::Reaped> Kernel::wait_child(int pid, int options) {
   // group run is a silent zombie: the child exists, but has nothing to
   // report until its whole group ends (terminate makes it reportable).
   auto silent = [this](const Process& c) {
-    if (c.state != ProcState::Zombie || !c.autoreap || c.pid() != c.tgid) return false;
+    if (c.state != ProcState::Zombie || !c.report.autoreap || c.pid() != c.ids.tgid) return false;
     for (auto& [tid, t] : procs_)
-      if (t->tgid == c.tgid && t->state != ProcState::Zombie) return true;
+      if (t->ids.tgid == c.ids.tgid && t->state != ProcState::Zombie) return true;
     return false;
   };
   auto matches = [&](const Process& c) {
-    if (c.ppid != self.tgid || (c.autoreap && !silent(c)) || c.tgid != c.pid()) return false;
+    if (c.ids.ppid != self.ids.tgid || (c.report.autoreap && !silent(c)) || c.ids.tgid != c.pid()) return false;
     if (pid > 0) return c.pid() == pid;
-    if (pid == 0) return c.pgid == self.pgid;
-    if (pid < -1) return c.pgid == -pid;
+    if (pid == 0) return c.ids.pgid == self.ids.pgid;
+    if (pid < -1) return c.ids.pgid == -pid;
     return true;
   };
   bool any = false;
@@ -308,7 +307,7 @@ Result<Kernel::Reaped> Kernel::wait_child(int pid, int options) {
     if (&c == &self || !matches(c)) continue;
     any = true;
     if (c.state == ProcState::Zombie && !silent(c)) {
-      Reaped r{c.pid(), c.wait_status, c.group_times->cpu_ns + c.group_times->children_cpu_ns};
+      Reaped r{c.pid(), c.report.wait_status, c.group_times->cpu_ns + c.group_times->children_cpu_ns};
       if (!(options & WNOWAIT)) {
         // As on Linux, a child's times join its parent's children times
         // when it is waited for.
@@ -317,28 +316,28 @@ Result<Kernel::Reaped> Kernel::wait_child(int pid, int options) {
       }
       return r;
     }
-    if ((options & WUNTRACED) && c.state == ProcState::Stopped && !c.reported_stop) {
-      c.reported_stop = true;
-      return Reaped{c.pid(), (c.stop_signal << 8) | 0x7f};
+    if ((options & WUNTRACED) && c.state == ProcState::Stopped && !c.report.stop_reported) {
+      c.report.stop_reported = true;
+      return Reaped{c.pid(), (c.report.stop_signal << 8) | 0x7f};
     }
   }
   if (!any) return Err{ECHILD};
   if (options & WNOHANG) return Reaped{0, 0};
-  int self_pid = self.pid(), self_tgid = self.tgid;
-  return block(wait_until([this, silent, self_pid, self_tgid, pid, options] {
+  int self_pid = self.pid(), self_tgid = self.ids.tgid;
+  return Blocked{wait_until([this, silent, self_pid, self_tgid, pid, options] {
     Process* me = find_process(self_pid);
     if (!me) return true;
     bool any = false;
     for (auto& [cpid, c] : procs_) {
-      if (c->ppid != self_tgid || (c->autoreap && !silent(*c)) || c->tgid != cpid) continue;
-      bool m = pid > 0 ? cpid == pid : pid == 0 ? c->pgid == me->pgid : pid < -1 ? c->pgid == -pid : true;
+      if (c->ids.ppid != self_tgid || (c->report.autoreap && !silent(*c)) || c->ids.tgid != cpid) continue;
+      bool m = pid > 0 ? cpid == pid : pid == 0 ? c->ids.pgid == me->ids.pgid : pid < -1 ? c->ids.pgid == -pid : true;
       if (!m) continue;
       any = true;
       if (c->state == ProcState::Zombie && !silent(*c)) return true;
-      if ((options & WUNTRACED) && c->state == ProcState::Stopped && !c->reported_stop) return true;
+      if ((options & WUNTRACED) && c->state == ProcState::Stopped && !c->report.stop_reported) return true;
     }
     return !any;  // nothing left to wait for: the re-run answers ECHILD
-  }));
+  })};
 }
 
 }  // namespace vmrun

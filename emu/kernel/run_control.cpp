@@ -6,12 +6,31 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <thread>
 
 #include "emu/kernel/clock.h"
+#include "vmrun/sandbox.h"
 
 namespace vmrun {
+
+// The public Limits' rules for time (include/vmrun/sandbox.h), kept with
+// the code that enforces them.
+double Limits::effective_timeout() const {
+  if (!(timeout_seconds > 0) || timeout_seconds > kMaxTimeoutSeconds) return 0;  // also +inf
+  return timeout_seconds;
+}
+
+std::string Limits::invalid_reason() const {
+  if (std::isnan(timeout_seconds) || timeout_seconds < 0)
+    return "the time limit must be a number of seconds >= 0 (0 or infinity: none)";
+  if (std::isnan(kill_after_seconds) || kill_after_seconds < 0 || kill_after_seconds > kMaxTimeoutSeconds)
+    return "the kill-after grace must be a number of seconds >= 0";
+  if (max_open_files < 3) return "the open-file limit must be at least 3";
+  if (max_processes < 1) return "the process limit must be at least 1";
+  return "";
+}
 
 bool RunControl::begin_grace() {
   if (cancel_signal() || grace_ <= 0 || term_sent_.load()) return false;

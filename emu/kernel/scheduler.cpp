@@ -48,17 +48,17 @@ void Kernel::stop_as_requested() {
     info.signo = SIGTERM;
     info.code = 0x80;  // SI_KERNEL
     for (auto& [pid, q] : procs_)
-      if (q->tgid == pid && q->state != ProcState::Zombie) post_signal(*q, SIGTERM, info, /*to_group=*/true);
+      if (q->ids.tgid == pid && q->state != ProcState::Zombie) post_signal(*q, SIGTERM, info, /*to_group=*/true);
     return;
   }
   if (sig) {
-    result_.signal = sig > 0 ? sig : 0;
+    end_.result.signal = sig > 0 ? sig : 0;
     stop_run(StopReason::Cancelled, sig > 0 ? std::string("cancelled by signal ") + std::to_string(sig) + " (" +
                                                   strsignal(sig) + ")"
                                             : "cancelled");
     return;
   }
-  stop_run(StopReason::TimeLimit, "wall-clock limit of " + seconds_text(control_.deadline() - run_started_) + " s reached" +
+  stop_run(StopReason::TimeLimit, "wall-clock limit of " + seconds_text(control_.deadline() - template_.run_started) + " s reached" +
                                       (control_.timed_out() ? " (SIGTERM sent, still running " + seconds_text(control_.grace()) + " s later)" : ""));
 }
 
@@ -80,31 +80,31 @@ bool Kernel::wake_blocked() {
   for (auto& [pid, p] : procs_)
     if (p->state == ProcState::Blocked) blocked.push_back(p.get());
   for (Process* p : blocked) {
-    if (stopped_) break;
+    if (end_.stopped) break;
     if (p->state != ProcState::Blocked) continue;  // changed by an earlier wake
     bool signal_ready = (p->signals.all_pending() & ~p->signals.mask) != 0;
-    bool ready = (p->wait.ready && p->wait.ready()) || (p->wait.deadline_ns >= 0 && now >= p->wait.deadline_ns);
+    bool ready = (p->call.wait.ready && p->call.wait.ready()) || (p->call.wait.deadline_ns >= 0 && now >= p->call.wait.deadline_ns);
     if (!ready && !signal_ready) continue;
     current_ = p;
     vfs_->set_process(p);
-    if (p->in_syscall && ready) {
+    if (p->call.active && ready) {
       yield_requested_ = false;
-      SyscallDispatcher::Outcome r = dispatcher_.dispatch(p->pending, true);
+      SyscallDispatcher::Outcome r = dispatcher_.dispatch(p->call.regs, true);
       if (r.blocked) continue;  // still waiting (the wait was renewed)
-      p->in_syscall = false;
+      p->call.active = false;
       if (p->state == ProcState::Blocked) p->state = ProcState::Runnable;
       // (Another task of the same engine may hold the registers now.)
       if (p->state == ProcState::Runnable && !yield_requested_) complete_syscall(*p, r.value);
     } else if (ready) {
-      if (p->wait.on_wake) p->wait.on_wake();
+      if (p->call.wait.on_wake) p->call.wait.on_wake();
       if (p->state == ProcState::Blocked) p->state = ProcState::Runnable;
     } else {
       // A signal arrived for a process blocked in a syscall: the delivery
       // code decides between EINTR and restarting.
-      if (p->state == ProcState::Blocked && p->in_syscall) p->state = ProcState::Runnable;
+      if (p->state == ProcState::Blocked && p->call.active) p->state = ProcState::Runnable;
       else continue;  // e.g. a vfork parent: signals wait until it resumes
     }
-    p->wait = Wait{};
+    p->call.wait = Wait{};
     woke = true;
   }
   return woke;
@@ -117,13 +117,13 @@ void Kernel::idle_wait() {
   std::vector<pollfd> fds;
   bool any_blocked = false;
   for (auto& [pid, p] : procs_) {
-    if (p->alarm_deadline_ns >= 0 && p->state != ProcState::Zombie &&
-        (earliest < 0 || p->alarm_deadline_ns < earliest))
-      earliest = p->alarm_deadline_ns;
+    if (p->alarm.deadline_ns >= 0 && p->state != ProcState::Zombie &&
+        (earliest < 0 || p->alarm.deadline_ns < earliest))
+      earliest = p->alarm.deadline_ns;
     if (p->state != ProcState::Blocked) continue;
     any_blocked = true;
-    if (p->wait.deadline_ns >= 0 && (earliest < 0 || p->wait.deadline_ns < earliest)) earliest = p->wait.deadline_ns;
-    if (p->wait.host_fd >= 0) fds.push_back({p->wait.host_fd, POLLIN, 0});
+    if (p->call.wait.deadline_ns >= 0 && (earliest < 0 || p->call.wait.deadline_ns < earliest)) earliest = p->call.wait.deadline_ns;
+    if (p->call.wait.host_fd >= 0) fds.push_back({p->call.wait.host_fd, POLLIN, 0});
   }
   if (!any_blocked) {
     stop_run(StopReason::SandboxError, "no runnable guest process");
@@ -132,7 +132,7 @@ void Kernel::idle_wait() {
   // A wait may have become ready after wake_blocked looked at it (another
   // wake-up in the same pass filled the pipe it waits on): go round again.
   for (auto& [pid, p] : procs_)
-    if (p->state == ProcState::Blocked && p->wait.ready && p->wait.ready()) return;
+    if (p->state == ProcState::Blocked && p->call.wait.ready && p->call.wait.ready()) return;
   if (config_.deterministic && earliest >= 0 && fds.empty()) {
     // Virtual time: jump straight to the next timer.
     clock_.sleep_until(earliest);
@@ -186,8 +186,8 @@ uint64_t Kernel::group_cpu_ns(const Process& p) const {
 void Kernel::fire_timers() {
   int64_t now = monotonic_ns();
   for (auto& [pid, p] : procs_) {
-    if (p->alarm_deadline_ns < 0 || now < p->alarm_deadline_ns || p->state == ProcState::Zombie) continue;
-    p->alarm_deadline_ns = p->alarm_interval_ns > 0 ? now + p->alarm_interval_ns : -1;
+    if (p->alarm.deadline_ns < 0 || now < p->alarm.deadline_ns || p->state == ProcState::Zombie) continue;
+    p->alarm.deadline_ns = p->alarm.interval_ns > 0 ? now + p->alarm.interval_ns : -1;
     SignalInfo info;
     info.signo = SIGALRM;
     info.code = 0x80;  // SI_KERNEL
@@ -202,12 +202,12 @@ void Kernel::reap_retired() {
   // group's exit status is reported through it (terminate).
   auto group_alive = [this](int tgid) {
     for (auto& [pid, t] : procs_)
-      if (t->tgid == tgid && t->state != ProcState::Zombie) return true;
+      if (t->ids.tgid == tgid && t->state != ProcState::Zombie) return true;
     return false;
   };
   for (auto it = procs_.begin(); it != procs_.end();) {
     Process& z = *it->second;
-    if (z.state == ProcState::Zombie && z.autoreap && &z != current_ && !(z.pid() == z.tgid && group_alive(z.tgid)))
+    if (z.state == ProcState::Zombie && z.report.autoreap && &z != current_ && !(z.pid() == z.ids.tgid && group_alive(z.ids.tgid)))
       it = procs_.erase(it);
     else
       ++it;
@@ -222,26 +222,26 @@ void Kernel::run_slice(Process& p) {
     terminate(p, SIGSEGV);
     return;
   }
-  if (p.has_result_on_resume) {
-    cpu().write_syscall_result(p.uc, p.result_on_resume);
-    p.has_result_on_resume = false;
+  if (p.regs.result) {
+    cpu().write_syscall_result(p.uc, *p.regs.result);
+    p.regs.result.reset();
   }
   deliver_pending_signals(p);
-  if (stopped_ || p.state != ProcState::Runnable) return;
+  if (end_.stopped || p.state != ProcState::Runnable) return;
   yield_requested_ = false;
   faults_.pending = {};
   uint64_t fault_addr = 0;
   AddressSpace::Fault refused;
   if (p.mem) p.mem->take_fault(&refused);  // one left by a probe or a lookup
   uc_struct* uc = p.uc;
-  int e = (meter_.run_turn(uc, &p.image->block_counts, &p.image->tail_hook_installed, p.resume_pc,
+  int e = (meter_.run_turn(uc, &p.image->block_counts, &p.image->tail_hook_installed, p.regs.resume_pc,
                                                kQuantum, Terminal::host_signal_pending()));
   charge_cpu(p);
-  if (stopped_) return;
+  if (end_.stopped) return;
   bool grace_began = false;  // the kill-after grace began: this turn just ends
   if (control_.stop_requested()) {
     stop_as_requested();
-    if (stopped_) return;
+    if (end_.stopped) return;
     grace_began = true;
   }
   if (meter_.budget_exhausted()) {
@@ -252,9 +252,9 @@ void Kernel::run_slice(Process& p) {
       p.state == ProcState::Stopped)
     return;  // exit, exec, block, sigreturn or vfork set resume_pc themselves
   if (p.uc != uc) return;  // the image was replaced
-  p.resume_pc = meter_.stopped_before() != ~0ull ? meter_.stopped_before() : cpu().pc(uc);
+  p.regs.resume_pc = meter_.stopped_before() != ~0ull ? meter_.stopped_before() : cpu().pc(uc);
   if (faults_.pending.signal) {
-    if (faults_.pending.pc != ~0ull) p.resume_pc = faults_.pending.pc;
+    if (faults_.pending.pc != ~0ull) p.regs.resume_pc = faults_.pending.pc;
     fault_signal(faults_.pending.signal, faults_.pending.addr, faults_.pending.what);
     return;
   }
@@ -264,31 +264,31 @@ void Kernel::run_slice(Process& p) {
     if (how == EngineStop::RefusedAccess && p.mem && p.mem->take_fault(&refused)) {
       fault_addr = refused.addr;
       std::snprintf(buf, sizeof buf, "invalid memory %s (address 0x%llx, pc 0x%llx)", refused.access,
-                    static_cast<unsigned long long>(fault_addr), static_cast<unsigned long long>(p.resume_pc));
+                    static_cast<unsigned long long>(fault_addr), static_cast<unsigned long long>(p.regs.resume_pc));
       fault_signal(sig, fault_addr, buf);
       return;
     }
-    if (how == EngineStop::InvalidInstruction) sig = cpu().invalid_instruction_signal(uc, p.resume_pc);
+    if (how == EngineStop::InvalidInstruction) sig = cpu().invalid_instruction_signal(uc, p.regs.resume_pc);
     if (how == EngineStop::Unaligned) sig = SIGBUS;
     std::snprintf(buf, sizeof buf, "%s (address 0x%llx, pc 0x%llx)", engine_error_text(e),
-                  static_cast<unsigned long long>(fault_addr), static_cast<unsigned long long>(p.resume_pc));
+                  static_cast<unsigned long long>(fault_addr), static_cast<unsigned long long>(p.regs.resume_pc));
     fault_signal(sig, fault_addr, buf);
     return;
   }
   if (meter_.in_tail() || meter_.quantum_expired() || grace_began) return;  // quantum or budget boundary: just a turn ending
   // Emulation ended without a reason of ours: x86 `hlt` does this. Linux
   // answers a privileged instruction in user mode with SIGSEGV.
-  fault_signal(SIGSEGV, p.resume_pc, "privileged instruction");
+  fault_signal(SIGSEGV, p.regs.resume_pc, "privileged instruction");
 }
 
 void Kernel::run_loop() {
-  while (!stopped_) {
+  while (!end_.stopped) {
     reap_retired();
     if (control_.stop_requested()) {
       stop_as_requested();
-      if (stopped_) break;
+      if (end_.stopped) break;
     }
-    if (terminal_) {
+    if (console_.terminal) {
       // Ctrl-C / Ctrl-\ / Ctrl-Z typed at the host terminal go to the
       // guest's foreground process group.
       if (int sig = Terminal::take_host_signal()) {
@@ -296,16 +296,16 @@ void Kernel::run_loop() {
         info.signo = sig;
         info.code = 0x80;  // SI_KERNEL
         for (auto& [pid, q] : procs_)
-          if (q->pgid == terminal_->foreground_pgrp) post_signal(*q, sig, info, /*to_group=*/true);
+          if (q->ids.pgid == console_.terminal->foreground_pgrp) post_signal(*q, sig, info, /*to_group=*/true);
       }
     }
     fire_timers();
     wake_blocked();
-    if (stopped_) break;
+    if (end_.stopped) break;
     Process* p = pick_next();
     if (!p) {
-      if (stop_at_ready_point_ && ready_point_reached()) {
-        paused_at_ready_ = true;  // a template's ready point: the run pauses here
+      if (template_.stop_at_ready_point && ready_point_reached()) {
+        template_.paused_at_ready = true;  // a template's ready point: the run pauses here
         break;
       }
       idle_wait();
@@ -315,7 +315,7 @@ void Kernel::run_loop() {
   }
   // A spawn's process ends with its run: parking its engines would only
   // copy pages shared with the template (docs/LIBRARY.md, "Templates").
-  if (!spawned_) reap_retired();
+  if (!template_.spawned) reap_retired();
 }
 
 }  // namespace vmrun

@@ -35,7 +35,7 @@ void Kernel::post_signal(Process& p, int sig, const SignalInfo& info, bool to_gr
     // returns first, as on Linux.
     p.signals.pending |= bit(SIGKILL);
     p.signals.info[SIGKILL] = info;
-    if (p.state == ProcState::Stopped) p.state = p.in_syscall ? ProcState::Blocked : ProcState::Runnable;
+    if (p.state == ProcState::Stopped) p.state = p.call.active ? ProcState::Blocked : ProcState::Runnable;
     if (&p == current_) {
       yield_requested_ = true;
       stop_cpu();
@@ -45,7 +45,7 @@ void Kernel::post_signal(Process& p, int sig, const SignalInfo& info, bool to_gr
   if (sig == SIGCONT) {
     p.signals.pending &= ~(bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU));
     p.signals.shared->set &= ~(bit(SIGSTOP) | bit(SIGTSTP) | bit(SIGTTIN) | bit(SIGTTOU));
-    if (p.state == ProcState::Stopped) p.state = p.in_syscall ? ProcState::Blocked : ProcState::Runnable;
+    if (p.state == ProcState::Stopped) p.state = p.call.active ? ProcState::Blocked : ProcState::Runnable;
   } else if (stops_by_default(sig)) {
     p.signals.pending &= ~bit(SIGCONT);
     p.signals.shared->set &= ~bit(SIGCONT);
@@ -64,8 +64,8 @@ void Kernel::post_signal(Process& p, int sig, const SignalInfo& info, bool to_gr
     // Not catchable: stop at once.
     p.signals.pending &= ~bit(SIGSTOP);
     p.state = ProcState::Stopped;
-    p.stop_signal = SIGSTOP;
-    p.reported_stop = false;
+    p.report.stop_signal = SIGSTOP;
+    p.report.stop_reported = false;
     if (&p == current_) {
       yield_requested_ = true;
       stop_cpu();
@@ -80,12 +80,12 @@ Result<void> Kernel::send_signal(int pid, int sig, const SignalInfo& info, bool 
   Process& self = *current_;
   std::vector<Process*> targets;
   for (auto& [tpid, p] : procs_) {
-    if (pid <= 0 && p->tgid != tpid) continue;  // groups are signalled through their leaders
+    if (pid <= 0 && p->ids.tgid != tpid) continue;  // groups are signalled through their leaders
     // kill(-1): everyone but init and the caller's own thread group.
     bool match = pid > 0    ? tpid == pid
-                 : pid == 0 ? p->pgid == self.pgid
-                 : pid == -1 ? tpid != 1 && p->tgid != self.tgid
-                             : p->pgid == -pid;
+                 : pid == 0 ? p->ids.pgid == self.ids.pgid
+                 : pid == -1 ? tpid != 1 && p->ids.tgid != self.ids.tgid
+                             : p->ids.pgid == -pid;
     if (match) targets.push_back(p.get());
   }
   if (targets.empty()) return Err{ESRCH};
@@ -98,7 +98,7 @@ Result<void> Kernel::send_signal(int pid, int sig, const SignalInfo& info, bool 
     // program does nothing, as in a container. Signals the kernel raises
     // (faults, timers) and those from outside the sandbox (the host
     // terminal's Ctrl-C, --kill-after's SIGTERM) are not sent through here.
-    if (p->tgid == 1 && (sig == SIGKILL || sig == SIGSTOP ||
+    if (p->ids.tgid == 1 && (sig == SIGKILL || sig == SIGSTOP ||
                          (p->signals.actions()[sig].handler == 0 && !(p->signals.mask & bit(sig)))))
       continue;
     post_signal(*p, sig, info, !to_thread);
@@ -119,12 +119,12 @@ void Kernel::deliver_pending_signals(Process& p) {
     if (act.handler == kSigIgn || (act.handler == 0 && ignored_by_default(sig))) continue;
     // Init drops, when it unblocks them, the signals guest processes sent
     // it that still have their default action (see send_signal).
-    if (act.handler == 0 && p.tgid == 1 && info.code <= 0 && sig != SIGKILL) continue;
+    if (act.handler == 0 && p.ids.tgid == 1 && info.code <= 0 && sig != SIGKILL) continue;
     if (act.handler == 0) {
       if (stops_by_default(sig)) {
         p.state = ProcState::Stopped;
-        p.stop_signal = sig;
-        p.reported_stop = false;
+        p.report.stop_signal = sig;
+        p.report.stop_reported = false;
         return;
       }
       if (&p == find_process(1)) faults_.init_message.clear();
@@ -134,31 +134,31 @@ void Kernel::deliver_pending_signals(Process& p) {
     // Run the handler. A syscall this interrupted returns EINTR, or is
     // re-executed after the handler under SA_RESTART.
     uint64_t saved_mask = p.signals.mask;
-    if (p.sigsuspend_active) {
-      saved_mask = p.sigsuspend_saved_mask;
-      p.sigsuspend_active = false;
+    if (p.call.sigsuspend) {
+      saved_mask = p.call.sigsuspend_mask;
+      p.call.sigsuspend = false;
     }
-    if (p.in_syscall) {
-      p.in_syscall = false;
-      int64_t sleep_deadline = p.sleep_deadline_ns;
-      p.sleep_deadline_ns = -1;
-      p.futex_waiting = p.futex_woken = false;
-      const SyscallTable::Entry* e = dispatcher_.table().lookup(p.pending.nr);
+    if (p.call.active) {
+      p.call.active = false;
+      int64_t sleep_deadline = p.call.deadline_ns;
+      p.call.deadline_ns = -1;
+      p.call.futex.waiting = p.call.futex.woken = false;
+      const SyscallTable::Entry* e = dispatcher_.table().lookup(p.call.regs.nr);
       const SyscallDef* def = e ? e->def : nullptr;
       if ((act.flags & kSaRestart) && def && def->restart == Restart::AfterHandler) {
-        cpu().prepare_syscall_restart(p.uc, p.pending);
-        p.resume_pc -= cpu().syscall_insn_size();
-      } else if (p.io_progress) {
+        cpu().prepare_syscall_restart(p.uc, p.call.regs);
+        p.regs.resume_pc -= cpu().syscall_insn_size();
+      } else if (p.call.progress) {
         // A write interrupted after moving some bytes returns that count.
-        complete_syscall(p, p.io_progress);
-        p.io_progress = 0;
+        complete_syscall(p, p.call.progress);
+        p.call.progress = 0;
       } else {
         complete_syscall(p, static_cast<uint64_t>(-EINTR));
         if (def && def->on_interrupt && sleep_deadline >= 0)
-          def->on_interrupt(*p.mem, p.pending.args, sleep_deadline - monotonic_ns());
+          def->on_interrupt(*p.mem, p.call.regs.args, sleep_deadline - monotonic_ns());
       }
     }
-    cpu().set_pc(p.uc, p.resume_pc);
+    cpu().set_pc(p.uc, p.regs.resume_pc);
     auto pushed = push_signal_frame(arch(), p.uc, *p.mem, info, act, saved_mask, p.signals.altstack,
                                     kRiscvSigreturnTrampoline);
     if (!pushed.ok()) {
@@ -167,10 +167,10 @@ void Kernel::deliver_pending_signals(Process& p) {
     }
     p.signals.mask = (p.signals.mask | act.mask | ((act.flags & kSaNoDefer) ? 0 : bit(sig))) & ~kUnblockable;
     if (act.flags & kSaResetHand) p.signals.actions()[sig] = SigAction{};
-    p.resume_pc = cpu().pc(p.uc);
+    p.regs.resume_pc = cpu().pc(p.uc);
   }
   // Woken only by a signal that turned out to be ignored: keep waiting.
-  if (p.in_syscall && p.state == ProcState::Runnable) p.state = ProcState::Blocked;
+  if (p.call.active && p.state == ProcState::Runnable) p.state = ProcState::Blocked;
 }
 
 Result<void> Kernel::sigreturn() {
@@ -181,7 +181,7 @@ Result<void> Kernel::sigreturn() {
     return Ok();
   }
   p.signals.mask = mask.value() & ~kUnblockable;
-  p.resume_pc = cpu().pc(p.uc);
+  p.regs.resume_pc = cpu().pc(p.uc);
   yield_requested_ = true;
   stop_cpu();
   return Ok();

@@ -30,13 +30,13 @@ std::string nul_joined(const std::vector<std::string>& items) {
 // signal to deliver), and stdin has nothing to read: from here only input
 // can move the guest on, so the whole state can be frozen and copied.
 bool Kernel::ready_point_reached() const {
-  const int in = stdio_.stdin_fd;
+  const int in = console_.stdio.stdin_fd;
   if (in < 0) return false;
   bool any = false;
   for (auto& [pid, p] : procs_) {
     if (p->state == ProcState::Zombie) continue;
-    if (p->state != ProcState::Blocked || !p->in_syscall || p->wait.host_fd != in || p->wait.deadline_ns >= 0 ||
-        p->alarm_deadline_ns >= 0 || (p->signals.all_pending() & ~p->signals.mask))
+    if (p->state != ProcState::Blocked || !p->call.active || p->call.wait.host_fd != in || p->call.wait.deadline_ns >= 0 ||
+        p->alarm.deadline_ns >= 0 || (p->signals.all_pending() & ~p->signals.mask))
       return false;
     any = true;
   }
@@ -67,8 +67,8 @@ void Kernel::unshare_host_memory() {
 }
 
 void Kernel::detach_from_template() {
-  if (detached_) return;
-  detached_ = true;
+  if (template_.detached) return;
+  template_.detached = true;
   unshare_host_memory();
 }
 
@@ -91,7 +91,7 @@ void Kernel::begin_spawn(const SpawnSettings& settings) {
     if (!p->image || !p->image->at_random || !seen.insert(p->image.get()).second) continue;
     uint8_t bytes[16];
     for (uint8_t& b : bytes) b = static_cast<uint8_t>(rng_());
-    (void)p->image->mem->poke(p->image->at_random, bytes, sizeof bytes);
+    (void)p->image->mem->fill(p->image->at_random, bytes, sizeof bytes);
   }
 
   // What the spawn adds to the environment and arguments, for a guest
@@ -106,35 +106,35 @@ void Kernel::begin_spawn(const SpawnSettings& settings) {
   write_file(kSpawnArgsPath, nul_joined(settings.args));
   vfs_->begin_spawn(settings.limits.max_disk, rng_());
 
-  output_ = OutputBudget{};
-  output_.limit = settings.limits.max_output;
+  console_.output = OutputBudget{};
+  console_.output.limit = settings.limits.max_output;
   memory_.limit = settings.limits.max_memory;
   memory_.peak = memory_.used;
   meter_.rebase(settings.limits.max_instructions);
-  syscalls_base_ = dispatcher_.count();
+  template_.syscalls_base = dispatcher_.count();
 
-  Arch arch = result_.arch.value_or(Arch::X86_64);
-  std::string program = result_.program;
-  std::vector<std::string> argv = result_.argv;
-  result_.unimplemented_syscalls.clear();  // the dispatcher holds this map: keep it, empty
-  result_.stop_reason = StopReason::SandboxError;
-  result_.message.clear();
-  result_.exit_code = result_.signal = 0;
-  result_.arch = arch;
-  result_.program = program;
-  result_.argv = argv;
-  result_.limits = settings.limits;
+  Arch arch = end_.result.arch.value_or(Arch::X86_64);
+  std::string program = end_.result.program;
+  std::vector<std::string> argv = end_.result.argv;
+  end_.result.unimplemented_syscalls.clear();  // the dispatcher holds this map: keep it, empty
+  end_.result.stop_reason = StopReason::SandboxError;
+  end_.result.message.clear();
+  end_.result.exit_code = end_.result.signal = 0;
+  end_.result.arch = arch;
+  end_.result.program = program;
+  end_.result.argv = argv;
+  end_.result.limits = settings.limits;
   timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
-  result_.started_at = now.tv_sec + now.tv_nsec * 1e-9;
+  end_.result.started_at = now.tv_sec + now.tv_nsec * 1e-9;
 
-  stopped_ = false;
-  spawned_ = true;
-  paused_at_ready_ = false;
-  stop_at_ready_point_ = false;
-  run_started_ = Clock::host_seconds();
+  end_.stopped = false;
+  template_.spawned = true;
+  template_.paused_at_ready = false;
+  template_.stop_at_ready_point = false;
+  template_.run_started = Clock::host_seconds();
   double t = settings.limits.effective_timeout();
-  control_.rearm(t > 0 ? run_started_ + t : 0, settings.limits.kill_after_seconds);
+  control_.rearm(t > 0 ? template_.run_started + t : 0, settings.limits.kill_after_seconds);
 }
 
 RunResult Kernel::resume(int cancel_fd) {

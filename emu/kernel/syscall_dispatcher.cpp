@@ -4,14 +4,12 @@
 
 #include <cstring>
 
-#include "emu/kernel/kernel.h"
-#include "syscalls/strace_format.h"
+#include "emu/kernel/syscall_context.h"
 
 namespace vmrun {
 
 SyscallDispatcher::Outcome SyscallDispatcher::dispatch(const SyscallRegs& regs, bool restarted) {
   restarted_ = restarted;
-  blocked_ = false;
   if (!restarted) count_++;
   const SyscallTable::Entry* e = table_->lookup(regs.nr);
   uint64_t ret;
@@ -31,20 +29,22 @@ SyscallDispatcher::Outcome SyscallDispatcher::dispatch(const SyscallRegs& regs, 
         spdlog::warn("unimplemented syscall {} (returns ENOSYS)", name);
     }
   } else {
-    SyscallArgs args;
-    std::memcpy(args.a, regs.args, sizeof args.a);
-    Result<uint64_t> r = e->def->handler(kernel_, args);
-    ret = r.ok() ? r.value() : static_cast<uint64_t>(-static_cast<int64_t>(r.error()));
+    SyscallArgs args(regs.args, &context_.mem());
+    SyscallResult r = e->def->handler(context_, args);
+    if (r.blocked()) {
+      context_.proc().call.wait = std::move(r.wait());
+      return {true, 0};
+    }
+    ret = r.ok() ? r.value() : static_cast<uint64_t>(-static_cast<int64_t>(r.error_code()));
   }
-  if (blocked_) return {true, 0};
   if (strace_) log(e, regs, ret);
   return {false, ret};
 }
 
 void SyscallDispatcher::log(const SyscallTable::Entry* e, const SyscallRegs& regs, uint64_t ret) {
-  Process& p = kernel_.proc();
+  Process& p = context_.proc();
   std::string name = e ? e->name : "syscall_" + std::to_string(regs.nr);
-  std::string call = strace::format_call(name, e && e->def ? e->def->args : nullptr, regs.args, ret, kernel_.arch(),
+  std::string call = layer_.format_call(name, e && e->def ? e->def->args : nullptr, regs.args, ret, context_.arch(),
                                          [&p](uint64_t addr) -> std::optional<std::string> {
                                            auto s = p.mem->copy_in_string({addr}, 4096);
                                            if (!s.ok()) return std::nullopt;

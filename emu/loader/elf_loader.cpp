@@ -199,7 +199,7 @@ Result<LoadedElf> load_elf(AddressSpace& mem, const ElfImage& image, std::string
       };
       if (!mem.adopt_code(run_lo, len, run_prot, name, id, same)) {
         TRY_VOID(mem.map_fixed(run_lo, len, run_prot, name));
-        for (auto& piece : pieces) TRY_VOID(mem.poke(piece.lo, piece.bytes, piece.hi - piece.lo));
+        for (auto& piece : pieces) TRY_VOID(mem.fill(piece.lo, piece.bytes, piece.hi - piece.lo));
         mem.set_content_id(run_lo, id);
       }
     }

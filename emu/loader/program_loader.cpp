@@ -184,8 +184,8 @@ bool ProgramLoader::load_at_depth(fs::Vfs& vfs, const fs::DirRef& cwd, const std
   aux(AT_NULL, 0);
   uint64_t sp = (strings_addr - words.size() * 8) & ~15ull;
   if (sp < stack_lo + 4096) return fail(StopReason::CannotExecute, "Argument list too long", E2BIG);
-  if (!mem.poke(strings_addr, strings.data(), strings.size()).ok() ||
-      !mem.poke(sp, words.data(), words.size() * 8).ok())
+  if (!mem.fill(strings_addr, strings.data(), strings.size()).ok() ||
+      !mem.fill(sp, words.data(), words.size() * 8).ok())
     return fail(StopReason::SandboxError, "cannot write the initial stack");
 
   // Code the previous program of a warm engine left and this one did not

@@ -613,7 +613,7 @@ Result<std::string> AddressSpace::copy_in_string(GuestAddr src, uint64_t max_len
   }
 }
 
-Result<void> AddressSpace::poke(uint64_t addr, const void* src, uint64_t len) {
+Result<void> AddressSpace::fill(uint64_t addr, const void* src, uint64_t len) {
   auto* in = static_cast<const uint8_t*>(src);
   while (len) {
     const Vma* v = find(addr);
@@ -623,6 +623,17 @@ Result<void> AddressSpace::poke(uint64_t addr, const void* src, uint64_t len) {
     if (v->prot & kProtExec) drop_code(*v, addr, addr + n, true);
     vmas_.at(v->start).content_id = 0;  // no longer the loader's bytes
     in += n, addr += n, len -= n;
+  }
+  return Ok();
+}
+
+Result<void> AddressSpace::move_contents(uint64_t from, uint64_t to, uint64_t len) {
+  std::vector<uint8_t> tmp(std::min<uint64_t>(len, 1 << 20));
+  for (uint64_t done = 0; done < len;) {
+    uint64_t n = std::min<uint64_t>(tmp.size(), len - done);
+    TRY_VOID(peek(from + done, tmp.data(), n));
+    TRY_VOID(fill(to + done, tmp.data(), n));
+    done += n;
   }
   return Ok();
 }

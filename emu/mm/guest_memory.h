@@ -54,6 +54,17 @@ struct GuestAddr {
   bool null() const { return value == 0; }
 };
 
+// A guest address holding a T (or an array of them): what a syscall
+// argument points to. AddressSpace::load/store move whole T values.
+template <class T>
+struct GuestPtr {
+  uint64_t value = 0;
+  bool null() const { return value == 0; }
+  GuestAddr addr() const { return {value}; }
+  // The index-th T of an array starting here.
+  GuestPtr at(uint64_t index) const { return {value + index * sizeof(T)}; }
+};
+
 enum Prot : uint32_t { kProtNone = 0, kProtRead = 1, kProtWrite = 2, kProtExec = 4 };
 
 struct Vma {
@@ -126,9 +137,23 @@ class AddressSpace {
   Result<void> write(GuestAddr dst, const T& v) {
     return copy_out(dst, &v, sizeof v);
   }
-  // Kernel-side access that ignores protections (loader, mremap, madvise).
-  Result<void> poke(uint64_t addr, const void* src, uint64_t len);
+  template <class T>
+  Result<T> load(GuestPtr<T> src) const {
+    return read<T>(src.addr());
+  }
+  template <class T>
+  Result<void> store(GuestPtr<T> dst, const T& v) {
+    return copy_out(dst.addr(), &v, sizeof v);
+  }
+  // Kernel-side access that ignores protections: the initial contents of
+  // areas the kernel maps (the loader's segments and stack, mmap of a
+  // file, the CPU backends' own scratch code), and reading them back.
+  // Never for an access made on the guest's behalf (copy_in/copy_out).
+  Result<void> fill(uint64_t addr, const void* src, uint64_t len);
   Result<void> peek(uint64_t addr, void* dst, uint64_t len) const;
+  // mremap's move: the contents of [from, from+len) into [to, to+len),
+  // both mapped, whatever their protection.
+  Result<void> move_contents(uint64_t from, uint64_t to, uint64_t len);
   // The protection of the page holding addr, or nullopt if unmapped.
   const Vma* vma_at(uint64_t addr) const { return find(addr); }
 

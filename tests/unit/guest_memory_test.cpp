@@ -82,7 +82,7 @@ TEST_CASE("partial unmap leaves the rest mapped and its contents intact") {
   auto load = [&](uint32_t addr, uint64_t* rax) {
     uint8_t insn[8] = {0x48, 0x8b, 0x04, 0x25};  // mov rax, [addr]
     std::memcpy(insn + 4, &addr, 4);
-    REQUIRE(mem.poke(code, insn, sizeof insn).ok());
+    REQUIRE(mem.fill(code, insn, sizeof insn).ok());
     uc_err err = uc_emu_start(e.uc, code, code + sizeof insn, 0, 0);
     uc_reg_read(e.uc, UC_X86_REG_RAX, rax);
     return err;

@@ -464,9 +464,9 @@ TEST_CASE("x86-64 end to end: a guest handler runs and returns through sa_restor
       0xc3,                                      // ret
   };
   const uint8_t restorer[] = {0xb8, 0x0f, 0x00, 0x00, 0x00, 0x0f, 0x05};  // mov eax, 15; syscall
-  REQUIRE(mem.poke(code, main_code, sizeof main_code).ok());
-  REQUIRE(mem.poke(code + 0x100, handler, sizeof handler).ok());
-  REQUIRE(mem.poke(code + 0x200, restorer, sizeof restorer).ok());
+  REQUIRE(mem.fill(code, main_code, sizeof main_code).ok());
+  REQUIRE(mem.fill(code + 0x100, handler, sizeof handler).ok());
+  REQUIRE(mem.fill(code + 0x200, restorer, sizeof restorer).ok());
 
   x86_fill(e.uc, kX86Stack + 0x8000 - 8);
   wr(e.uc, UC_X86_REG_RIP, code);
@@ -672,8 +672,8 @@ TEST_CASE("riscv64 end to end: a guest handler runs and returns through the tram
       0xf2000053,                   // fmv.d.x ft0, zero     (clobber)
       itype(0, 1, 0, 0, 0x67),      // ret
   };
-  REQUIRE(mem.poke(code + 0x100, main_code, sizeof main_code).ok());
-  REQUIRE(mem.poke(code, handler, sizeof handler).ok());
+  REQUIRE(mem.fill(code + 0x100, main_code, sizeof main_code).ok());
+  REQUIRE(mem.fill(code, handler, sizeof handler).ok());
 
   rv_fill(e.uc, kRvStack + 0x8000 - 8);
   wr(e.uc, xreg(9), 0x5555);

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "emu/kernel/kernel.h"
+#include "syscalls/syscall_table.h"
 #include "syscalls/strace_format.h"
 #include "test_support.h"
 
@@ -228,7 +229,7 @@ TEST_CASE("the kernel writes strace lines to vmrun.strace when it exists, else t
     StdioSpec io;
     io.stdout_capture = &out;
     io.stderr_capture = &err;
-    Kernel k(c, std::move(io));
+    Kernel k(c, std::move(io), linux_syscalls());
     std::string error;
     REQUIRE(k.prepare(test::request({"/bin/busybox", "true"}), &error));
     const auto& entries = SyscallTable::for_arch(arch).entries();
@@ -244,7 +245,7 @@ TEST_CASE("the kernel writes strace lines to vmrun.strace when it exists, else t
 
     int64_t page = invoke("mmap", {0, 4096, 3, 0x22, neg(-1), 0});
     REQUIRE(page > 0);
-    REQUIRE(k.mem().poke(page, "/etc/hostname", 14).ok());
+    REQUIRE(k.mem().fill(page, "/etc/hostname", 14).ok());
     int64_t fd = invoke("openat", {neg(-100), static_cast<uint64_t>(page), 02000000, 0});
     REQUIRE(fd >= 0);
     char want[128];

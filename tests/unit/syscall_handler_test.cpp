@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "emu/kernel/kernel.h"
+#include "syscalls/syscall_table.h"
 #include "test_support.h"
 
 using namespace vmrun;
@@ -36,7 +37,7 @@ struct Prepared {
     StdioSpec io;
     io.stdout_capture = &out;
     io.stderr_capture = &err;
-    k = std::make_unique<Kernel>(c, std::move(io));
+    k = std::make_unique<Kernel>(c, std::move(io), linux_syscalls());
     std::string error;
     REQUIRE(k->prepare(test::request({"/bin/busybox", "true"}), &error));
   }
@@ -52,7 +53,7 @@ struct Prepared {
     REQUIRE(call("munmap", p + 4096, 4096) == 0);
     return static_cast<uint64_t>(p);
   }
-  void put_string(uint64_t addr, const std::string& s) { REQUIRE(k->mem().poke(addr, s.c_str(), s.size() + 1).ok()); }
+  void put_string(uint64_t addr, const std::string& s) { REQUIRE(k->mem().fill(addr, s.c_str(), s.size() + 1).ok()); }
 };
 
 const Arch kArches[] = {Arch::X86_64, Arch::RiscV64};
@@ -166,7 +167,7 @@ uint64_t put_unix_address(Prepared& p, uint64_t at, const std::string& path) {
   std::string sa(2, '\0');
   sa[0] = AF_UNIX;
   sa += path;
-  REQUIRE(p.k->mem().poke(at, sa.data(), sa.size()).ok());
+  REQUIRE(p.k->mem().fill(at, sa.data(), sa.size()).ok());
   return sa.size();
 }
 
@@ -200,16 +201,16 @@ TEST_CASE("AF_UNIX bind: names live in the in-memory layer only, hostile argumen
     REQUIRE(p.k->mem().peek(sp, fds, sizeof fds).ok());
     CHECK(p.call("sendmsg", fds[0], page + 4096 - 8, 0) == -EFAULT);
     uint64_t msg[7] = {0, 0, page + 2048, 2000, 0, 0, 0};
-    REQUIRE(p.k->mem().poke(page + 1100, msg, sizeof msg).ok());
+    REQUIRE(p.k->mem().fill(page + 1100, msg, sizeof msg).ok());
     CHECK(p.call("sendmsg", fds[0], page + 1100, 0) == -EMSGSIZE);
     uint64_t msg2[7] = {0, 0, page + 2048, 0, page, 1ull << 40, 0};
-    REQUIRE(p.k->mem().poke(page + 1100, msg2, sizeof msg2).ok());
+    REQUIRE(p.k->mem().fill(page + 1100, msg2, sizeof msg2).ok());
     CHECK(p.call("sendmsg", fds[0], page + 1100, 0) == -ENOBUFS);
     // A datagram larger than the queue: EMSGSIZE before any copy.
     CHECK(p.call("sendto", fds[0], page, 1u << 20, 0, 0, 0) == -EMSGSIZE);
     CHECK(p.call("recvfrom", fds[1], page, 16, MSG_DONTWAIT, 0, 0) == -EAGAIN);
     int32_t four = 4;
-    REQUIRE(p.k->mem().poke(page + 16, &four, 4).ok());
+    REQUIRE(p.k->mem().fill(page + 16, &four, 4).ok());
     CHECK(p.call("getsockopt", fds[0], SOL_SOCKET, SO_TYPE, page + 4096 - 2, page + 16) == -EFAULT);
     CHECK(p.call("getsockopt", fds[0], SOL_SOCKET, SO_TYPE, page + 32, page + 4096 - 2) == -EFAULT);
   }
@@ -277,9 +278,9 @@ TEST_CASE("AF_UNIX: descriptors in flight are bounded, and a socket sent over it
     } cmsg = {24, SOL_SOCKET, SCM_RIGHTS, {fds[0], fds[1]}};
     uint64_t iov[2] = {page + 64, 1};
     uint64_t msg[7] = {0, 0, page + 128, 1, page + 256, sizeof cmsg, 0};
-    REQUIRE(p.k->mem().poke(page + 128, iov, sizeof iov).ok());
-    REQUIRE(p.k->mem().poke(page + 256, &cmsg, sizeof cmsg).ok());
-    REQUIRE(p.k->mem().poke(page + 512, msg, sizeof msg).ok());
+    REQUIRE(p.k->mem().fill(page + 128, iov, sizeof iov).ok());
+    REQUIRE(p.k->mem().fill(page + 256, &cmsg, sizeof cmsg).ok());
+    REQUIRE(p.k->mem().fill(page + 512, msg, sizeof msg).ok());
     int64_t r = 0;
     int sent = 0;
     for (int i = 0; i < 100000 && r >= 0; i++) {

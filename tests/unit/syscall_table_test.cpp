@@ -8,7 +8,7 @@
 using namespace vmrun;
 
 namespace {
-Result<uint64_t> nothing(Kernel&, const SyscallArgs&) { return 0; }
+SyscallResult nothing(SyscallContext&, const SyscallArgs&) { return 0; }
 }  // namespace
 
 TEST_CASE("every syscall row names a real syscall, once") {
