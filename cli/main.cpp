@@ -23,6 +23,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "server/serve.h"
 #include "vmrun/sandbox.h"
 
 namespace {
@@ -194,6 +195,37 @@ int main(int argc, char** argv) {
   app.add_flag("--no-contain", no_contain,
                "Run the emulator in this process (faster start, no crash containment, no seccomp filter)");
   app.add_flag("--no-seccomp", no_seccomp, "Do not confine the emulator process with its seccomp allowlist");
+  // `vmrun serve [OPTIONS]`: the HTTP server (docs/SERVER.md). `vmrun --
+  // serve` still runs a guest program named serve.
+  vmrun::server::ServeOptions serve;
+  CLI::App* serve_cmd = app.add_subcommand("serve", "Serve the Piston v2 execute API over HTTP/JSON (docs/SERVER.md)");
+  double serve_timeout = serve.bounds.max_timeout_seconds;
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:2000 without --socket)");
+  serve_cmd->add_option("--socket", serve.socket_path, "Listen on a unix socket at PATH (mode 0600)");
+  serve_cmd->add_flag("--allow-remote", serve.allow_remote, "Allow --listen on a non-loopback address");
+  serve_cmd->add_option("--token", serve.token, "Require 'Authorization: Bearer TOKEN' (or set VMRUN_SERVE_TOKEN)")
+      ->envname("VMRUN_SERVE_TOKEN");
+  serve_cmd->add_option("--jobs", serve.jobs, "Jobs running at once; more wait in the queue (default: the host's cores)")
+      ->check(CLI::Range(1u, 1024u));
+  serve_cmd->add_option("--max-queue", serve.max_queue, "Jobs that may wait for a slot; beyond, 503 (default 64)")
+      ->check(CLI::Range(size_t{0}, size_t{100000}));
+  serve_cmd->add_option("--max-body", serve.max_body, "Largest request body (default 4M); beyond, 400")
+      ->transform(size_value());
+  serve_cmd->add_option("--max-connections", serve.max_connections, "Open connections at once (default 256)")
+      ->check(CLI::Range(1u, 100000u));
+  serve_cmd->add_option("--max-timeout", serve_timeout, "Longest run_timeout a job may have; also the default (10s)")
+      ->transform(duration_value());
+  serve_cmd->add_option("--max-memory", serve.bounds.max_memory, "Most guest memory a job may have; also the default (1G)")
+      ->transform(size_value());
+  serve_cmd->add_option("--max-output", serve.bounds.max_output, "stdout+stderr bytes a job may write (default 1M)")
+      ->transform(size_value());
+  serve_cmd->add_option("--max-procs", serve.bounds.max_processes, "Live guest processes per job (default 64)")
+      ->check(CLI::Range(1u, 100000u));
+  serve_cmd->add_option("--jobs-dir", serve.jobs_dir, "Where each job's private directory is made (default $TMPDIR or /tmp)");
+  serve_cmd->add_option("--rootfs-base", serve.rootfs_base, "Directory holding one root filesystem per architecture");
+  serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, critical, off (default info)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+
   bool memory_given = false, output_given = false, disk_given = false;
   try {
     app.parse(argc, argv);
@@ -207,6 +239,24 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::cerr << "vmrun: " << e.what() << " (see vmrun --help)\n";
     return kUsageError;
+  }
+  if (serve_cmd->parsed()) {
+    // Options of the run (--timeout, ...) mean nothing to the server.
+    if (argc < 2 || std::string(argv[1]) != "serve") {
+      std::cerr << "vmrun: serve takes only its own options, after the word serve (see vmrun serve --help)\n";
+      return kUsageError;
+    }
+    if (!serve_cmd->remaining().empty()) {
+      std::cerr << "vmrun serve: unexpected argument '" << serve_cmd->remaining()[0] << "' (see vmrun serve --help)\n";
+      return kUsageError;
+    }
+    if (serve.bounds.max_memory == 0 || serve.bounds.max_output == 0 || serve.max_body == 0) {
+      std::cerr << "vmrun serve: --max-memory, --max-output and --max-body must be above 0\n";
+      return kUsageError;
+    }
+    serve.bounds.max_timeout_seconds = serve_timeout > 0 ? serve_timeout : vmrun::Limits::kMaxTimeoutSeconds;
+    if (serve.rootfs_base.empty()) serve.rootfs_base = default_rootfs_base();
+    return vmrun::server::run_server(serve);
   }
   std::vector<std::string> guest_argv = app.remaining();
   if (guest_argv.empty()) {
