@@ -76,6 +76,7 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
                                                                 std::to_string(state_.limits.max_header) + " bytes"
                                                           : "malformed HTTP request: " + ec.message();
       keep_alive_ = false;
+      linger_ = true;
       version_ = 11;
       HttpResponse res;
       res.status = 400;
@@ -118,10 +119,33 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
     msg->prepare_payload();
     stream_.expires_after(std::chrono::seconds(state_.limits.idle_seconds));
     http::async_write(stream_, *msg, [self = this->shared_from_this(), msg](beast::error_code ec, size_t) {
-      if (ec || !msg->keep_alive())
+      if (!ec && self->linger_)
+        self->linger();
+      else if (ec || !msg->keep_alive())
         self->close();
       else
         self->read();
+    });
+  }
+
+  // After refusing a request mid-stream (a body over the limit): stop
+  // sending, then read and drop what the client is still sending, within a
+  // bound, so that it can finish its write and read the answer instead of
+  // meeting a reset.
+  void linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(Protocol::socket::shutdown_send, ec);
+    drop_.resize(64 << 10);
+    stream_.expires_after(std::chrono::seconds(5));
+    drain();
+  }
+  void drain() {
+    stream_.async_read_some(asio::buffer(drop_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+      self->dropped_ += n;
+      if (ec || self->dropped_ > 16 * self->state_.limits.max_body + (1 << 20))
+        self->close();
+      else
+        self->drain();
     });
   }
 
@@ -138,6 +162,9 @@ class Session : public std::enable_shared_from_this<Session<Protocol>> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = true;
+  bool linger_ = false;
+  std::vector<char> drop_;
+  uint64_t dropped_ = 0;
   unsigned version_ = 11;
 };
 

@@ -99,34 +99,43 @@ void Routes::execute(const std::shared_ptr<Exchange>& ex, const std::string& bod
   JobQueue::Task task;
   task.run = [this, ex, job] {
     double queued_ms = seconds_since(ex->start) * 1000;
-    JobDirectory dir(options_.jobs_dir);
-    std::string error;
-    if (!dir.ok()) {
-      ex->log_fields += " error=job_directory";
-      spdlog::error("job id={}: {}", ex->id, dir.error());
-      return answer(ex, 500, message_json(dir.error()));
+    int status = 200;
+    std::string answer_body;
+    {
+      // The directory goes before the answer: a client that sees the answer
+      // sees the job's files gone.
+      JobDirectory dir(options_.jobs_dir);
+      std::string error;
+      if (!dir.ok()) {
+        ex->log_fields += " error=job_directory";
+        spdlog::error("job id={}: {}", ex->id, dir.error());
+        status = 500;
+        answer_body = message_json(dir.error());
+      } else if (!dir.write(job->files, &error)) {
+        ex->log_fields += " error=job_files";
+        status = 400;
+        answer_body = message_json(error);
+      } else {
+        JobLaunch launch;
+        launch.runtime = job->runtime;
+        launch.host_dir = dir.path();
+        launch.guest_dir = kGuestJobDir;
+        launch.argv = job->runtime->command;
+        launch.argv.push_back(std::string(kGuestJobDir) + "/" + job->files[0].name);
+        launch.argv.insert(launch.argv.end(), job->args.begin(), job->args.end());
+        launch.stdin_data = std::move(job->stdin_data);
+        launch.limits = job->limits;
+        launch.cancel_fd = cancel_fd_;
+        RunResult result = runner_.run(launch);
+        if (result.stop_reason == StopReason::Cancelled) result.message = "cancelled: the server is shutting down";
+        metrics_.job_finished(job->runtime->language, stop_reason_name(result.stop_reason), result.wall_seconds);
+        ex->log_fields += fmt::format(" stop_reason={} exit_status={} instructions={} run_ms={:.1f} queue_ms={:.1f}",
+                                      stop_reason_name(result.stop_reason), result.exit_status(), result.instructions,
+                                      result.wall_seconds * 1000, queued_ms);
+        answer_body = execute_response_json(*job->runtime, result);
+      }
     }
-    if (!dir.write(job->files, &error)) {
-      ex->log_fields += " error=job_files";
-      return answer(ex, 400, message_json(error));
-    }
-    JobLaunch launch;
-    launch.runtime = job->runtime;
-    launch.host_dir = dir.path();
-    launch.guest_dir = kGuestJobDir;
-    launch.argv = job->runtime->command;
-    launch.argv.push_back(std::string(kGuestJobDir) + "/" + job->files[0].name);
-    launch.argv.insert(launch.argv.end(), job->args.begin(), job->args.end());
-    launch.stdin_data = std::move(job->stdin_data);
-    launch.limits = job->limits;
-    launch.cancel_fd = cancel_fd_;
-    RunResult result = runner_.run(launch);
-    if (result.stop_reason == StopReason::Cancelled) result.message = "cancelled: the server is shutting down";
-    metrics_.job_finished(job->runtime->language, stop_reason_name(result.stop_reason), result.wall_seconds);
-    ex->log_fields += fmt::format(" stop_reason={} exit_status={} instructions={} run_ms={:.1f} queue_ms={:.1f}",
-                                  stop_reason_name(result.stop_reason), result.exit_status(), result.instructions,
-                                  result.wall_seconds * 1000, queued_ms);
-    answer(ex, 200, execute_response_json(*job->runtime, result));
+    answer(ex, status, std::move(answer_body));
   };
   task.abandon = [this, ex] {
     ex->log_fields += " error=shutting_down";
