@@ -153,7 +153,8 @@ int main(int argc, char** argv) {
   app.footer(
       "PROGRAM is a path inside the guest filesystem (a bare name is looked up in PATH).\n"
       "Exit status: the guest's own; 128+N if it died of signal N; 124 if a limit stopped it;\n"
-      "125 if vmrun itself failed; 126 if PROGRAM cannot be executed; 127 if it was not found.");
+      "125 if vmrun itself failed; 126 if PROGRAM cannot be executed; 127 if it was not found.\n"
+      "vmrun serve [OPTIONS] serves jobs over HTTP (the Piston v2 API; vmrun serve --help).");
   std::string rootfs, arch_text, cwd = "/", report, log_level = "warn", env_file, hostname, user, strace_file;
   std::vector<std::string> mounts, envs;
   uint64_t max_insns = 0, seed = 0, max_memory = 0, max_output = 0, max_disk = 0;
@@ -195,10 +196,14 @@ int main(int argc, char** argv) {
   app.add_flag("--no-contain", no_contain,
                "Run the emulator in this process (faster start, no crash containment, no seccomp filter)");
   app.add_flag("--no-seccomp", no_seccomp, "Do not confine the emulator process with its seccomp allowlist");
-  // `vmrun serve [OPTIONS]`: the HTTP server (docs/SERVER.md). `vmrun --
-  // serve` still runs a guest program named serve.
+  // `vmrun serve [OPTIONS]`: the HTTP server (docs/SERVER.md). Only as the
+  // first argument: anywhere else (`vmrun -- serve`, `vmrun --timeout 5
+  // serve`) "serve" is still a guest program, as before the subcommand.
   vmrun::server::ServeOptions serve;
-  CLI::App* serve_cmd = app.add_subcommand("serve", "Serve the Piston v2 execute API over HTTP/JSON (docs/SERVER.md)");
+  CLI::App serve_app;  // not a subcommand of `app` unless argv[1] is "serve"
+  CLI::App* serve_cmd = &serve_app;
+  if (argc > 1 && std::string(argv[1]) == "serve")
+    serve_cmd = app.add_subcommand("serve", "Serve the Piston v2 execute API over HTTP/JSON (docs/SERVER.md)");
   double serve_timeout = serve.bounds.max_timeout_seconds;
   serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:2000 without --socket)");
   serve_cmd->add_option("--socket", serve.socket_path, "Listen on a unix socket at PATH (mode 0600)");
@@ -241,11 +246,6 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
   if (serve_cmd->parsed()) {
-    // Options of the run (--timeout, ...) mean nothing to the server.
-    if (argc < 2 || std::string(argv[1]) != "serve") {
-      std::cerr << "vmrun: serve takes only its own options, after the word serve (see vmrun serve --help)\n";
-      return kUsageError;
-    }
     if (!serve_cmd->remaining().empty()) {
       std::cerr << "vmrun serve: unexpected argument '" << serve_cmd->remaining()[0] << "' (see vmrun serve --help)\n";
       return kUsageError;

@@ -59,7 +59,7 @@ void Routes::handle(HttpRequest request, Respond respond) {
   ex->respond = std::move(respond);
 
   const std::string& path = ex->path;
-  bool get = request.method == "GET" || request.method == "HEAD";
+  bool get = request.method == "GET";
   // The health check is open: load balancers probe it without the token.
   if (path == "/healthz") {
     if (!get) return answer(ex, 405, message_json("use GET"));

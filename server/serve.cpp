@@ -64,6 +64,23 @@ int run_server(const ServeOptions& given) {
   }
   if (options.listen.empty() && options.socket_path.empty()) options.listen = "127.0.0.1:2000";
 
+  // The address first: a refusal should not wait for the runtimes.
+  std::string error, host;
+  uint16_t port = 0;
+  if (!options.listen.empty()) {
+    if (!split_listen(options.listen, &host, &port, &error)) {
+      spdlog::error("{}", error);
+      return kStartError;
+    }
+    if (!is_loopback(host) && !options.allow_remote) {
+      spdlog::error("refusing to listen on {}: not a loopback address (give --allow-remote to serve other hosts; "
+                    "read docs/SERVER.md's security section first)", host);
+      return kStartError;
+    }
+    if (!is_loopback(host) && options.token.empty())
+      spdlog::warn("listening on {} without --token: anyone who can reach it can run jobs", host);
+  }
+
   std::vector<Runtime> runtimes = discover_runtimes(options.rootfs_base);
   if (runtimes.empty()) {
     spdlog::error("no runtimes: no python or busybox under {} (run scripts/setup.sh)", options.rootfs_base);
@@ -91,21 +108,7 @@ int run_server(const ServeOptions& given) {
   HttpServer http([&routes](HttpRequest req, Respond respond) { routes.handle(std::move(req), std::move(respond)); },
                   limits);
 
-  std::string error;
   if (!options.listen.empty()) {
-    std::string host;
-    uint16_t port = 0;
-    if (!split_listen(options.listen, &host, &port, &error)) {
-      spdlog::error("{}", error);
-      return kStartError;
-    }
-    if (!is_loopback(host) && !options.allow_remote) {
-      spdlog::error("refusing to listen on {}: not a loopback address (give --allow-remote to serve other hosts; "
-                    "read docs/SERVER.md's security section first)", host);
-      return kStartError;
-    }
-    if (!is_loopback(host) && options.token.empty())
-      spdlog::warn("listening on {} without --token: anyone who can reach it can run jobs", host);
     if (!http.listen_tcp(host, port, &error)) {
       spdlog::error("{}", error);
       return kStartError;
