@@ -228,6 +228,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1u, 100000u));
   serve_cmd->add_option("--jobs-dir", serve.jobs_dir, "Where each job's private directory is made (default $TMPDIR or /tmp)");
   serve_cmd->add_option("--rootfs-base", serve.rootfs_base, "Directory holding one root filesystem per architecture");
+  serve_cmd->add_option("--max-sessions", serve.max_sessions, "Code-interpreter sessions at once (default 16; 0: none)")
+      ->check(CLI::Range(size_t{0}, size_t{10000}));
+  serve_cmd->add_option("--session-quota", serve.session_quota, "Bytes of files a session may upload (default 64M)")
+      ->transform(size_value());
+  serve_cmd->add_option("--session-idle", serve.session_idle_seconds,
+                        "A session expires after this long unused; the longest it may ask for (default 10m)")
+      ->transform(duration_value());
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, critical, off (default info)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 
@@ -255,6 +262,7 @@ int main(int argc, char** argv) {
       return kUsageError;
     }
     serve.bounds.max_timeout_seconds = serve_timeout > 0 ? serve_timeout : vmrun::Limits::kMaxTimeoutSeconds;
+    if (serve.session_idle_seconds <= 0) serve.session_idle_seconds = vmrun::Limits::kMaxTimeoutSeconds;
     if (serve.rootfs_base.empty()) serve.rootfs_base = default_rootfs_base();
     return vmrun::server::run_server(serve);
   }

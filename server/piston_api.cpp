@@ -196,6 +196,14 @@ const char* piston_status(const RunResult& r) {
 }
 
 std::string execute_response_json(const Runtime& runtime, const RunResult& r) {
+  json out;
+  out["language"] = runtime.language;
+  out["version"] = runtime.version;
+  out["run"] = json::parse(run_json(r));
+  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::string run_json(const RunResult& r) {
   json run;
   run["stdout"] = text(r.stdout_data);
   run["stderr"] = text(r.stderr_data);
@@ -231,11 +239,7 @@ std::string execute_response_json(const Runtime& runtime, const RunResult& r) {
   run["output_truncated"] = r.output_truncated;
   run["exit_status"] = r.exit_status();
   run["arch"] = r.arch ? json(arch_name(*r.arch)) : json(nullptr);
-  json out;
-  out["language"] = runtime.language;
-  out["version"] = runtime.version;
-  out["run"] = std::move(run);
-  return out.dump(-1, ' ', false, json::error_handler_t::replace);
+  return run.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string message_json(const std::string& message) {

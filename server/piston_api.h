@@ -42,6 +42,9 @@ std::optional<ExecuteRequest> parse_execute_request(const std::string& body, con
 // code, signal, message, status, ...}} plus vmrun's own fields.
 std::string execute_response_json(const Runtime& runtime, const RunResult& result);
 
+// The `run` object alone (also the answer of a session's command).
+std::string run_json(const RunResult& result);
+
 // Piston's run.status for a result: null (plain exit 0), "RE", "SG", "TO",
 // "OL" or "XX".
 const char* piston_status(const RunResult& result);

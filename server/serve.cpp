@@ -16,6 +16,7 @@
 #include "server/job_runner.h"
 #include "server/routes.h"
 #include "server/runtimes.h"
+#include "server/sessions.h"
 
 namespace vmrun::server {
 namespace {
@@ -101,7 +102,8 @@ int run_server(const ServeOptions& given) {
 
   std::unique_ptr<JobRunner> runner = make_job_runner();
   JobQueue queue(options.jobs, options.max_queue);
-  Routes routes(options, runtimes, *runner, queue, cancel[0]);
+  SessionManager sessions(options.max_sessions, options.jobs_dir);
+  Routes routes(options, runtimes, *runner, queue, cancel[0], sessions);
   HttpLimits limits;
   limits.max_body = options.max_body;
   limits.max_connections = options.max_connections;
@@ -136,6 +138,7 @@ int run_server(const ServeOptions& given) {
     stopper = std::thread([&] {
       char byte = 1;
       (void)!write(cancel[1], &byte, 1);
+      sessions.stop_all();
       queue.stop();
       std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the last answers leave
       http.stop();
@@ -143,6 +146,7 @@ int run_server(const ServeOptions& given) {
   });
   http.run(2);
   if (stopper.joinable()) stopper.join();
+  sessions.stop_all();
   queue.stop();
   close(cancel[0]);
   close(cancel[1]);

@@ -21,6 +21,9 @@ struct ServeOptions {
   std::string rootfs_base;        // one root filesystem per arch below it
   std::string jobs_dir;           // where job directories are made (default $TMPDIR or /tmp)
   std::string log_level = "info";
+  size_t max_sessions = 16;            // code-interpreter sessions at once (0: none)
+  uint64_t session_quota = 64 << 20;   // bytes of files a session may upload
+  double session_idle_seconds = 600;   // the longest idle time a session may ask for, and the default
 };
 
 // Runs until SIGTERM, SIGINT or SIGHUP; returns the process exit status
