@@ -1,6 +1,8 @@
 #include "server/job_files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -160,6 +162,67 @@ bool JobDirectory::write(const std::vector<JobFile>& files, std::string* error) 
   }
   close(root);
   return ok;
+}
+
+namespace {
+
+constexpr const char* kServerDirPrefix = "vmrun-serve-";
+
+void remove_tree(const std::string& path) {
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(
+           path, std::filesystem::directory_options::skip_permission_denied, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_directory(ec) && !it->is_symlink(ec)) chmod(it->path().c_str(), 0700);
+  }
+  std::filesystem::remove_all(path, ec);
+}
+
+}  // namespace
+
+ServerWorkDirectory::ServerWorkDirectory(const std::string& parent) {
+  std::string tmpl = parent + "/" + kServerDirPrefix + "XXXXXX";
+  if (!mkdtemp(tmpl.data())) {
+    error_ = "cannot create a directory in " + parent + ": " + std::strerror(errno);
+    return;
+  }
+  // The lock is held by this process (and the emulator processes it
+  // forks, which die with it): a free lock means the server is gone.
+  lock_fd_ = open((tmpl + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (lock_fd_ < 0 || flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    error_ = "cannot lock " + tmpl + "/.lock: " + std::strerror(errno);
+    remove_tree(tmpl);
+    return;
+  }
+  path_ = tmpl;
+}
+
+ServerWorkDirectory::~ServerWorkDirectory() {
+  if (!path_.empty()) remove_tree(path_);
+  if (lock_fd_ >= 0) close(lock_fd_);
+}
+
+int ServerWorkDirectory::remove_stale(const std::string& parent) {
+  int removed = 0;
+  DIR* d = opendir(parent.c_str());
+  if (!d) return 0;
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d))
+    if (std::string(e->d_name).rfind(kServerDirPrefix, 0) == 0) names.push_back(e->d_name);
+  closedir(d);
+  for (const std::string& n : names) {
+    std::string dir = parent + "/" + n;
+    struct stat st;
+    if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) continue;
+    int fd = open((dir + "/.lock").c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) continue;  // not ours, or still being made
+    if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+      remove_tree(dir);
+      removed++;
+    }
+    close(fd);
+  }
+  return removed;
 }
 
 }  // namespace vmrun::server

@@ -43,4 +43,27 @@ class JobDirectory {
   std::string path_, error_;
 };
 
+// The directory one server makes its job directories in:
+// PARENT/vmrun-serve-XXXXXX, holding a lock file for the server's life.
+// Removed at a clean exit; a server killed with SIGKILL leaves it, and the
+// next server started on the same PARENT removes it (its lock is free once
+// the server and its emulator processes are gone).
+class ServerWorkDirectory {
+ public:
+  explicit ServerWorkDirectory(const std::string& parent);
+  ~ServerWorkDirectory();
+  ServerWorkDirectory(const ServerWorkDirectory&) = delete;
+  ServerWorkDirectory& operator=(const ServerWorkDirectory&) = delete;
+
+  bool ok() const { return !path_.empty(); }
+  const std::string& path() const { return path_; }
+  const std::string& error() const { return error_; }
+  // Removes the directories of servers that are gone; returns how many.
+  static int remove_stale(const std::string& parent);
+
+ private:
+  std::string path_, error_;
+  int lock_fd_ = -1;
+};
+
 }  // namespace vmrun::server

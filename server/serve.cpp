@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "server/http_server.h"
+#include "server/job_files.h"
 #include "server/job_queue.h"
 #include "server/job_runner.h"
 #include "server/routes.h"
@@ -99,6 +100,17 @@ int run_server(const ServeOptions& given) {
   }
   // A client that goes away mid-answer must not end the server.
   signal(SIGPIPE, SIG_IGN);
+
+  // Job directories live in this server's own directory below --jobs-dir;
+  // those of servers killed before they could clean up go first.
+  if (int stale = ServerWorkDirectory::remove_stale(options.jobs_dir))
+    spdlog::info("removed {} directories of servers that were killed", stale);
+  ServerWorkDirectory work_dir(options.jobs_dir);
+  if (!work_dir.ok()) {
+    spdlog::error("{}", work_dir.error());
+    return kStartError;
+  }
+  options.jobs_dir = work_dir.path();
 
   std::unique_ptr<JobRunner> runner = make_job_runner();
   JobQueue queue(options.jobs, options.max_queue);

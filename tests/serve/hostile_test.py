@@ -80,7 +80,7 @@ try:
     st, metrics = s.request("GET", "/metrics")
     for reason in ("time_limit", "output_limit", "exited", "signaled"):
         check(f"metrics count {reason}", f'stop_reason="{reason}"' in metrics, metrics)
-    check("no job directory left", __import__("os").listdir(s.jobs_dir) == [])
+    check("no job directory left", s.job_dirs() == [], s.job_dirs())
 finally:
     s.stop()
     s.cleanup()

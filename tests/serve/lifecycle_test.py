@@ -90,7 +90,7 @@ try:
     check("SIGTERM: both jobs answered as cancelled",
           len(answers) == 2 and all(a[0] == 200 and a[1]["run"]["stop_reason"] == "cancelled" for a in answers), answers)
     check("SIGTERM: no emulator process left", not any(alive(p) for p in emulators), emulators)
-    check("SIGTERM: no job directory left", os.listdir(s.jobs_dir) == [], os.listdir(s.jobs_dir))
+    check("SIGTERM: nothing left in --jobs-dir", os.listdir(s.jobs_dir) == [], os.listdir(s.jobs_dir))
 finally:
     s.stop()
     s.cleanup()
@@ -108,6 +108,22 @@ try:
     for t in threads:
         t.join(10)
     check("SIGKILL: the clients saw the connection end", len(answers) == 2 and all(a[0] is None for a in answers), answers)
+    left = os.listdir(s.jobs_dir)
+    check("SIGKILL: the killed server's directory stays, with its jobs' directories",
+          len(left) == 1 and left[0].startswith("vmrun-serve-") and len(s.job_dirs()) == 2, (left, s.job_dirs()))
+    # The next server on the same --jobs-dir removes it.
+    s.stop()
+    import subprocess
+    again = subprocess.Popen([vmrun, "serve", "--listen", "127.0.0.1:0", "--jobs-dir", s.jobs_dir],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    again.stdout.readline()
+    now = os.listdir(s.jobs_dir)
+    check("the next server removed the killed one's directory",
+          len(now) == 1 and now[0] != left[0], (left, now))
+    again.terminate()
+    again.wait(20)
+    again.stdout.close()
+    check("and its own at exit", os.listdir(s.jobs_dir) == [], os.listdir(s.jobs_dir))
 finally:
     s.stop()
     s.cleanup()

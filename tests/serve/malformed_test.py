@@ -109,7 +109,7 @@ try:
     idle.close()
     check("nothing but the jobs directory in the test directory",
           sorted(os.listdir(s.tmp)) == ["jobs", "server.log"], os.listdir(s.tmp))
-    check("no job directory left", os.listdir(s.jobs_dir) == [], os.listdir(s.jobs_dir))
+    check("no job directory left", s.job_dirs() == [], s.job_dirs())
     check("the server is alive", s.proc.poll() is None)
     st, metrics = s.request("GET", "/metrics")
     check("metrics count the 400s", st == 200 and 'vmrun_http_responses_total{code="400"}' in metrics, metrics)

@@ -88,6 +88,16 @@ class Server:
         body.update(fields)
         return self.request("POST", "/api/v2/execute", body)
 
+    def job_dirs(self):
+        """Job and session directories left in --jobs-dir (inside the
+        servers' own vmrun-serve-* directories)."""
+        found = []
+        for server_dir in os.listdir(self.jobs_dir):
+            path = os.path.join(self.jobs_dir, server_dir)
+            if os.path.isdir(path) and not os.path.islink(path):
+                found += [os.path.join(server_dir, n) for n in os.listdir(path) if n != ".lock"]
+        return found
+
     def children(self):
         """Process ids whose parent is the server."""
         out = []
@@ -109,8 +119,8 @@ class Server:
                 self.proc.wait()
         if self.proc.stdout:
             self.proc.stdout.close()
-        self.log.flush()
-        self.log.close()
+        if not self.log.closed:
+            self.log.close()
 
     def log_text(self):
         with open(os.path.join(self.tmp, "server.log")) as f:

@@ -97,7 +97,7 @@ try:
     check("delete: 200", st == 200 and body == {"deleted": sid}, (st, body))
     st, body = s.request("GET", f"/sessions/{sid}")
     check("a deleted session is gone", st == 404, (st, body))
-    check("session directories removed", wait_until(lambda: os.listdir(s.jobs_dir) == [], 10), os.listdir(s.jobs_dir))
+    check("session directories removed", wait_until(lambda: s.job_dirs() == [], 10), s.job_dirs())
     check("no emulator process left", wait_until(lambda: not s.children(), 10), s.children())
     st, body = s.request("GET", "/sessions/nope/files")
     check("an unknown session: 404", st == 404, (st, body))
