@@ -122,6 +122,22 @@ int run_server(const ServeOptions& given) {
   HttpServer http([&routes](HttpRequest req, Respond respond) { routes.handle(std::move(req), std::move(respond)); },
                   limits);
 
+  // Signals are taken before the address is announced: a SIGTERM right
+  // after start-up still stops the server cleanly.
+  std::thread stopper;
+  http.on_termination_signal([&](int sig) {
+    spdlog::info("signal={} stopping: running jobs cancelled, waiting ones answered 503", sig);
+    // Off the I/O threads: the queue's join waits for running jobs, whose
+    // answers need the I/O threads to go out.
+    stopper = std::thread([&] {
+      char byte = 1;
+      (void)!write(cancel[1], &byte, 1);
+      sessions.stop_all();
+      queue.stop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the last answers leave
+      http.stop();
+    });
+  });
   if (!options.listen.empty()) {
     if (!http.listen_tcp(host, port, &error)) {
       spdlog::error("{}", error);
@@ -142,20 +158,6 @@ int run_server(const ServeOptions& given) {
                options.jobs, options.max_queue, options.max_body, options.bounds.max_timeout_seconds * 1000,
                options.bounds.max_memory, runner->name(), options.token.empty() ? "none" : "required");
 
-  std::thread stopper;
-  http.on_termination_signal([&](int sig) {
-    spdlog::info("signal={} stopping: running jobs cancelled, waiting ones answered 503", sig);
-    // Off the I/O threads: the queue's join waits for running jobs, whose
-    // answers need the I/O threads to go out.
-    stopper = std::thread([&] {
-      char byte = 1;
-      (void)!write(cancel[1], &byte, 1);
-      sessions.stop_all();
-      queue.stop();
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the last answers leave
-      http.stop();
-    });
-  });
   http.run(2);
   if (stopper.joinable()) stopper.join();
   sessions.stop_all();
