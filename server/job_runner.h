@@ -24,6 +24,9 @@ struct JobLaunch {
   std::string stdin_data;
   Limits limits;
   int cancel_fd = -1;                  // readable: stop the job (server shutdown)
+  // When set: stdout and stderr are also gathered here in the order they
+  // arrive (Piston's `output`), as well as apart in the result.
+  std::string* combined_output = nullptr;
 };
 
 class JobRunner {

@@ -195,19 +195,19 @@ const char* piston_status(const RunResult& r) {
   }
 }
 
-std::string execute_response_json(const Runtime& runtime, const RunResult& r) {
+std::string execute_response_json(const Runtime& runtime, const RunResult& r, const std::string* output) {
   json out;
   out["language"] = runtime.language;
   out["version"] = runtime.version;
-  out["run"] = json::parse(run_json(r));
+  out["run"] = json::parse(run_json(r, output));
   return out.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string run_json(const RunResult& r) {
+std::string run_json(const RunResult& r, const std::string* output) {
   json run;
   run["stdout"] = text(r.stdout_data);
   run["stderr"] = text(r.stderr_data);
-  run["output"] = text(r.stdout_data + r.stderr_data);
+  run["output"] = text(output ? *output : r.stdout_data + r.stderr_data);
   // Piston: code is null when signal is not; a job stopped at a limit is
   // reported killed by SIGKILL, as Piston's own are.
   json code = nullptr, signal = nullptr;

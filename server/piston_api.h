@@ -40,10 +40,12 @@ std::optional<ExecuteRequest> parse_execute_request(const std::string& body, con
 
 // The answer: Piston's {language, version, run: {stdout, stderr, output,
 // code, signal, message, status, ...}} plus vmrun's own fields.
-std::string execute_response_json(const Runtime& runtime, const RunResult& result);
+// `output`: stdout and stderr in arrival order; nullptr: stdout then stderr.
+std::string execute_response_json(const Runtime& runtime, const RunResult& result,
+                                  const std::string* output = nullptr);
 
 // The `run` object alone (also the answer of a session's command).
-std::string run_json(const RunResult& result);
+std::string run_json(const RunResult& result, const std::string* output = nullptr);
 
 // Piston's run.status for a result: null (plain exit 0), "RE", "SG", "TO",
 // "OL" or "XX".

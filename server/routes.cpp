@@ -129,13 +129,15 @@ void Routes::execute(const std::shared_ptr<Exchange>& ex, const std::string& bod
         launch.stdin_data = std::move(job->stdin_data);
         launch.limits = job->limits;
         launch.cancel_fd = cancel_fd_;
+        std::string output;
+        launch.combined_output = &output;
         RunResult result = runner_.run(launch);
         if (result.stop_reason == StopReason::Cancelled) result.message = "cancelled: the server is shutting down";
         metrics_.job_finished(job->runtime->language, stop_reason_name(result.stop_reason), result.wall_seconds);
         ex->log_fields += fmt::format(" stop_reason={} exit_status={} instructions={} run_ms={:.1f} queue_ms={:.1f}",
                                       stop_reason_name(result.stop_reason), result.exit_status(), result.instructions,
                                       result.wall_seconds * 1000, queued_ms);
-        answer_body = execute_response_json(*job->runtime, result);
+        answer_body = execute_response_json(*job->runtime, result, &output);
       }
     }
     answer(ex, status, std::move(answer_body));
@@ -375,10 +377,12 @@ void Routes::session_route(const std::shared_ptr<Exchange>& ex, const HttpReques
       launch.limits.max_output = s.limits.max_output;
       launch.limits.max_processes = options_.bounds.max_processes;
       launch.cancel_fd = cancel_fd_;
+      std::string output;
+      launch.combined_output = &output;
       RunResult r = runner_.run(launch);
       metrics_.job_finished("session-run", stop_reason_name(r.stop_reason), r.wall_seconds);
       ex->log_fields += std::string(" stop_reason=") + stop_reason_name(r.stop_reason);
-      answer(ex, 200, run_json(r));
+      answer(ex, 200, run_json(r, &output));
     });
   }
   answer(ex, 404, message_json("no route for " + m + " " + ex->path.substr(0, 200)));

@@ -71,6 +71,11 @@ try {
   check('python: stderr apart, output holds both', r.run && r.run.stderr === 'oops\n' && r.run.stdout === 'out\n' &&
         r.run.output.includes('oops') && r.run.output.includes('out'), r);
 
+  r = await client.execute('python', 'import sys, time\nprint("a", flush=True); time.sleep(0.1)\n' +
+                           'print("b", file=sys.stderr, flush=True); time.sleep(0.1)\nprint("c", flush=True)');
+  check('python: output interleaves stdout and stderr in order', r.run && r.run.output === 'a\nb\nc\n' &&
+        r.run.stdout === 'a\nc\n' && r.run.stderr === 'b\n', r);
+
   r = await client.execute({
     language: 'python',
     files: [{ name: 'main.py', content: 'import helper\nprint(helper.twice(21))' },
