@@ -23,6 +23,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "server/serve.h"
 #include "vmrun/sandbox.h"
 
 namespace {
@@ -152,7 +153,8 @@ int main(int argc, char** argv) {
   app.footer(
       "PROGRAM is a path inside the guest filesystem (a bare name is looked up in PATH).\n"
       "Exit status: the guest's own; 128+N if it died of signal N; 124 if a limit stopped it;\n"
-      "125 if vmrun itself failed; 126 if PROGRAM cannot be executed; 127 if it was not found.");
+      "125 if vmrun itself failed; 126 if PROGRAM cannot be executed; 127 if it was not found.\n"
+      "vmrun serve [OPTIONS] serves jobs over HTTP (the Piston v2 API; vmrun serve --help).");
   std::string rootfs, arch_text, cwd = "/", report, log_level = "warn", env_file, hostname, user, strace_file;
   std::vector<std::string> mounts, envs;
   uint64_t max_insns = 0, seed = 0, max_memory = 0, max_output = 0, max_disk = 0;
@@ -194,6 +196,48 @@ int main(int argc, char** argv) {
   app.add_flag("--no-contain", no_contain,
                "Run the emulator in this process (faster start, no crash containment, no seccomp filter)");
   app.add_flag("--no-seccomp", no_seccomp, "Do not confine the emulator process with its seccomp allowlist");
+  // `vmrun serve [OPTIONS]`: the HTTP server (docs/SERVER.md). Only as the
+  // first argument: anywhere else (`vmrun -- serve`, `vmrun --timeout 5
+  // serve`) "serve" is still a guest program, as before the subcommand.
+  vmrun::server::ServeOptions serve;
+  CLI::App serve_app;  // not a subcommand of `app` unless argv[1] is "serve"
+  CLI::App* serve_cmd = &serve_app;
+  if (argc > 1 && std::string(argv[1]) == "serve")
+    serve_cmd = app.add_subcommand("serve", "Serve the Piston v2 execute API over HTTP/JSON (docs/SERVER.md)");
+  double serve_timeout = serve.bounds.max_timeout_seconds;
+  serve_cmd->add_option("--listen", serve.listen, "HOST:PORT to listen on (default 127.0.0.1:2000 without --socket)");
+  serve_cmd->add_option("--socket", serve.socket_path, "Listen on a unix socket at PATH (mode 0600)");
+  serve_cmd->add_flag("--allow-remote", serve.allow_remote, "Allow --listen on a non-loopback address");
+  serve_cmd->add_option("--token", serve.token, "Require 'Authorization: Bearer TOKEN' (or set VMRUN_SERVE_TOKEN)")
+      ->envname("VMRUN_SERVE_TOKEN");
+  serve_cmd->add_option("--jobs", serve.jobs, "Jobs running at once; more wait in the queue (default: the host's cores)")
+      ->check(CLI::Range(1u, 1024u));
+  serve_cmd->add_option("--max-queue", serve.max_queue, "Jobs that may wait for a slot; beyond, 503 (default 64)")
+      ->check(CLI::Range(size_t{0}, size_t{100000}));
+  serve_cmd->add_option("--max-body", serve.max_body, "Largest request body (default 4M); beyond, 400")
+      ->transform(size_value());
+  serve_cmd->add_option("--max-connections", serve.max_connections, "Open connections at once (default 256)")
+      ->check(CLI::Range(1u, 100000u));
+  serve_cmd->add_option("--max-timeout", serve_timeout, "Longest run_timeout a job may have; also the default (10s)")
+      ->transform(duration_value());
+  serve_cmd->add_option("--max-memory", serve.bounds.max_memory, "Most guest memory a job may have; also the default (1G)")
+      ->transform(size_value());
+  serve_cmd->add_option("--max-output", serve.bounds.max_output, "stdout+stderr bytes a job may write (default 1M)")
+      ->transform(size_value());
+  serve_cmd->add_option("--max-procs", serve.bounds.max_processes, "Live guest processes per job (default 64)")
+      ->check(CLI::Range(1u, 100000u));
+  serve_cmd->add_option("--jobs-dir", serve.jobs_dir, "Where each job's private directory is made (default $TMPDIR or /tmp)");
+  serve_cmd->add_option("--rootfs-base", serve.rootfs_base, "Directory holding one root filesystem per architecture");
+  serve_cmd->add_option("--max-sessions", serve.max_sessions, "Code-interpreter sessions at once (default 16; 0: none)")
+      ->check(CLI::Range(size_t{0}, size_t{10000}));
+  serve_cmd->add_option("--session-quota", serve.session_quota, "Bytes of files a session may upload (default 64M)")
+      ->transform(size_value());
+  serve_cmd->add_option("--session-idle", serve.session_idle_seconds,
+                        "A session expires after this long unused; the longest it may ask for (default 10m)")
+      ->transform(duration_value());
+  serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, critical, off (default info)")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
+
   bool memory_given = false, output_given = false, disk_given = false;
   try {
     app.parse(argc, argv);
@@ -207,6 +251,20 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::cerr << "vmrun: " << e.what() << " (see vmrun --help)\n";
     return kUsageError;
+  }
+  if (serve_cmd->parsed()) {
+    if (!serve_cmd->remaining().empty()) {
+      std::cerr << "vmrun serve: unexpected argument '" << serve_cmd->remaining()[0] << "' (see vmrun serve --help)\n";
+      return kUsageError;
+    }
+    if (serve.bounds.max_memory == 0 || serve.bounds.max_output == 0 || serve.max_body == 0) {
+      std::cerr << "vmrun serve: --max-memory, --max-output and --max-body must be above 0\n";
+      return kUsageError;
+    }
+    serve.bounds.max_timeout_seconds = serve_timeout > 0 ? serve_timeout : vmrun::Limits::kMaxTimeoutSeconds;
+    if (serve.session_idle_seconds <= 0) serve.session_idle_seconds = vmrun::Limits::kMaxTimeoutSeconds;
+    if (serve.rootfs_base.empty()) serve.rootfs_base = default_rootfs_base();
+    return vmrun::server::run_server(serve);
   }
   std::vector<std::string> guest_argv = app.remaining();
   if (guest_argv.empty()) {

@@ -9,7 +9,8 @@
 # 2.1.x >= 2.1.4 from Debian forky or sid (.deps/unicorn), the default root
 # filesystems (.deps/rootfs/x86_64 and .deps/rootfs/riscv64,
 # rootfs/build-rootfs.sh: busybox, python3 and the libraries it needs), the
-# build (build/), and the demo (a python one-liner on x86_64, busybox on
+# build (build/), piston-client from npm for the serve tests (.deps/npm),
+# and the demo (a python one-liner on x86_64, busybox on
 # riscv64).
 #
 # For the setup script's own testing only: VMRUN_SETUP_ALLOW_BUILD_FAILURE=1
@@ -42,6 +43,7 @@ PACKAGES=(
   busybox-static                              # host busybox, handy for tests
   xz-utils                                    # Packages.xz in debian-fetch.sh's fallback
   tmux                                        # tests/interactive drives a terminal through it
+  libboost-dev zlib1g-dev                     # vmrun serve: Boost.Beast (headers), zlib
 )
 pkgs=()
 for p in "${PACKAGES[@]}"; do
@@ -62,6 +64,18 @@ else
   apt-get update -q < /dev/null || die "apt-get update failed"
   apt-get install -y -q --no-install-recommends "${missing[@]}" < /dev/null \
     || die "apt-get install failed"
+fi
+
+# Node.js and npm for the serve tests (tests/serve: the npm package
+# piston-client against vmrun serve). A node that is already there (from
+# Debian or elsewhere, npm included) is kept; otherwise Debian's.
+if command -v node > /dev/null && command -v npm > /dev/null; then
+  step "node $(node --version), npm $(npm --version): present"
+else
+  step "apt packages: installing nodejs npm"
+  [ "$(id -u)" = 0 ] || die "installing nodejs and npm needs root"
+  apt-get update -q < /dev/null || die "apt-get update failed"
+  apt-get install -y -q --no-install-recommends nodejs npm < /dev/null || die "apt-get install nodejs npm failed"
 fi
 
 # ---- 2. Unicorn 2.1.x (>= 2.1.4) from Debian forky or sid ---------------
@@ -130,6 +144,29 @@ for arch in x86_64 riscv64; do
   bash rootfs/build-rootfs.sh "$arch" || die "building the $arch root filesystem failed"
   bash scripts/fetch-cpython-tests.sh "$arch" || die "fetching CPython's $arch test suite failed (scripts/fetch-cpython-tests.sh)"
 done
+
+# ---- 3b. piston-client, the serve tests' third-party client ---------------
+# A pinned version from the npm registry into .deps/npm (project-local);
+# kept when that version is there and loads.
+piston_client_version=1.0.2
+npm_dir=.deps/npm
+loads_piston_client() {
+  (cd "$npm_dir" && node --input-type=module -e "
+    import { readFileSync } from 'node:fs';
+    import piston from 'piston-client';
+    const v = JSON.parse(readFileSync('node_modules/piston-client/package.json')).version;
+    if (typeof piston !== 'function' || v !== '$piston_client_version') process.exit(1);" ) > /dev/null 2>&1
+}
+if loads_piston_client; then
+  step "piston-client $piston_client_version: present ($npm_dir)"
+else
+  step "piston-client $piston_client_version: installing into $npm_dir (npm)"
+  mkdir -p "$npm_dir"
+  [ -f "$npm_dir/package.json" ] || echo '{"name": "vmrun-test-deps", "private": true}' > "$npm_dir/package.json"
+  (cd "$npm_dir" && npm install --no-audit --no-fund --save-exact "piston-client@$piston_client_version") \
+    || die "npm install piston-client@$piston_client_version failed"
+  loads_piston_client || die "piston-client $piston_client_version does not load from $npm_dir"
+fi
 
 # ---- 4. Build ------------------------------------------------------------
 step "build (cmake, Release, -j2)"
