@@ -5,7 +5,18 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
 #include <thread>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "server/python_job_driver.h"
 
 namespace vmrun::server {
 namespace {
@@ -98,6 +109,115 @@ RunResult ColdBootRunner::run(const JobLaunch& job) {
   }
 }
 
-std::unique_ptr<JobRunner> make_job_runner() { return std::make_unique<ColdBootRunner>(); }
+// --- WarmRunner
+
+struct WarmRunner::Templates {
+  std::mutex mutex;
+  // One per runtime; an entry without a ready template means it could not
+  // be made (its jobs boot cold).
+  std::map<const Runtime*, std::shared_ptr<Template>> by_runtime;
+};
+
+WarmRunner::WarmRunner() : templates_(std::make_unique<Templates>()) {}
+WarmRunner::~WarmRunner() = default;
+
+namespace {
+
+std::shared_ptr<Template> make_python_template(const Runtime& runtime) {
+  Config config;
+  config.rootfs = runtime.rootfs;
+  config.arch = runtime.arch;
+  config.contain = true;
+  config.limits.timeout_seconds = 120;  // to the ready point; each spawn has its job's
+  RunRequest req;
+  req.argv = runtime.command;
+  req.argv.push_back("-c");
+  req.argv.push_back(kPythonJobDriver);
+  req.cwd = "/";
+  try {
+    auto t = std::make_shared<Template>(Sandbox(std::move(config)).prepare(req));
+    if (t->ready()) {
+      spdlog::info("template runtime={} arch={} ready instructions={} ms={:.0f}", runtime.language,
+                   arch_name(runtime.arch), t->prepare_result().instructions, t->prepare_result().wall_seconds * 1000);
+      return t;
+    }
+    spdlog::warn("template runtime={}: not ready ({}: {}); its jobs boot cold", runtime.language,
+                 stop_reason_name(t->prepare_result().stop_reason), t->prepare_result().message);
+  } catch (const std::exception& e) {
+    spdlog::warn("template runtime={}: {}; its jobs boot cold", runtime.language, e.what());
+  }
+  return nullptr;
+}
+
+// The job as the driver reads it (python_job_driver.h): the header, every
+// file of the job directory, then the job's stdin.
+bool job_stdin(const JobLaunch& job, std::string* out) {
+  namespace fs = std::filesystem;
+  nlohmann::json files = nlohmann::json::array();
+  std::string bytes;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(job.host_dir, ec), end;
+  if (ec) return false;
+  for (; it != end; it.increment(ec)) {
+    if (ec) return false;
+    if (!it->is_regular_file(ec) || it->is_symlink(ec)) continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    std::ostringstream data;
+    data << in.rdbuf();
+    if (!in.good() && !in.eof()) return false;
+    std::string content = data.str();
+    files.push_back({{"name", fs::relative(it->path(), job.host_dir).string()}, {"size", content.size()}});
+    bytes += content;
+  }
+  nlohmann::json head = {{"files", files},
+                         {"main", job.main_file},
+                         {"args", job.args},
+                         {"stdin_size", job.stdin_data.size()}};
+  std::string h = head.dump();
+  *out = std::to_string(h.size()) + "\n" + h + bytes + job.stdin_data;
+  return true;
+}
+
+}  // namespace
+
+RunResult WarmRunner::run(const JobLaunch& job) {
+  if (!job.runtime || job.runtime->family != "python" || job.main_file.empty()) return cold_.run(job);
+  std::shared_ptr<Template> tpl;
+  {
+    std::lock_guard<std::mutex> lock(templates_->mutex);  // the first job of a runtime makes its template
+    auto found = templates_->by_runtime.find(job.runtime);
+    if (found == templates_->by_runtime.end())
+      found = templates_->by_runtime.emplace(job.runtime, make_python_template(*job.runtime)).first;
+    tpl = found->second;
+  }
+  SpawnRequest req;
+  if (!tpl || !job_stdin(job, &req.stdin_data)) return cold_.run(job);
+  req.limits = job.limits;
+  req.cancel_fd = job.cancel_fd;
+  try {
+    if (!job.combined_output) return tpl->spawn(req);
+    OutputGatherer output(job.limits.max_output);
+    if (!output.start()) throw std::runtime_error("cannot make the output pipes");
+    req.stdout_fd = output.stdout_fd();
+    req.stderr_fd = output.stderr_fd();
+    RunResult r = tpl->spawn(req);
+    output.finish();
+    r.stdout_data = std::move(output.stdout_);
+    r.stderr_data = std::move(output.stderr_);
+    *job.combined_output = std::move(output.combined_);
+    return r;
+  } catch (const std::exception& e) {
+    RunResult r;
+    r.stop_reason = StopReason::SandboxError;
+    r.message = e.what();
+    return r;
+  }
+}
+
+std::unique_ptr<JobRunner> make_job_runner() {
+  const char* cold = std::getenv("VMRUN_SERVE_COLD");
+  if (cold && std::string(cold) == "1") return std::make_unique<ColdBootRunner>();
+  return std::make_unique<WarmRunner>();
+}
 
 }  // namespace vmrun::server

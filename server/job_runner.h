@@ -1,9 +1,9 @@
 // How a job's program is started: the seam between the server and the
-// sandbox. Today every job is a cold boot (Sandbox::run: a fresh emulator
-// process loads the runtime from its root filesystem). When warm templates
-// land (Sandbox::prepare -> Template, Template::spawn), a runner that keeps
-// one template per runtime and spawns python and sh jobs from it replaces
-// ColdBootRunner in make_job_runner(); nothing else in server/ changes.
+// sandbox. A cold boot is a Sandbox::run (a fresh emulator process loads
+// the runtime from its root filesystem); WarmRunner starts Piston python
+// jobs from a warm template of the interpreter instead (Sandbox::prepare,
+// Template::spawn; docs/SERVER.md, "Warm python jobs") and boots the rest
+// cold.
 #pragma once
 
 #include <memory>
@@ -21,6 +21,10 @@ struct JobLaunch {
   std::string host_dir;                // the job's private directory on the host
   std::string guest_dir;               // where the guest sees it (read-write), its cwd
   std::vector<std::string> argv;       // runtime command, the first file, the job's args
+  // A Piston job: the first file's name (relative to host_dir) and the
+  // job's args, for a runner that starts the runtime another way.
+  std::string main_file;
+  std::vector<std::string> args;
   std::string stdin_data;
   Limits limits;
   int cancel_fd = -1;                  // readable: stop the job (server shutdown)
@@ -45,6 +49,23 @@ class ColdBootRunner : public JobRunner {
   const char* name() const override { return "cold-boot"; }
 };
 
+// Piston python jobs (a main_file, a python runtime) from one warm template
+// per runtime, made at the first such job; everything else, and a runtime
+// whose template cannot be made, boots cold.
+class WarmRunner : public JobRunner {
+ public:
+  WarmRunner();
+  ~WarmRunner() override;
+  RunResult run(const JobLaunch& job) override;
+  const char* name() const override { return "warm-python"; }
+
+ private:
+  struct Templates;
+  ColdBootRunner cold_;
+  std::unique_ptr<Templates> templates_;
+};
+
+// VMRUN_SERVE_COLD=1: every job boots cold (for comparisons).
 std::unique_ptr<JobRunner> make_job_runner();
 
 }  // namespace vmrun::server

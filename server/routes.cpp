@@ -126,6 +126,8 @@ void Routes::execute(const std::shared_ptr<Exchange>& ex, const std::string& bod
         launch.argv = job->runtime->command;
         launch.argv.push_back(std::string(kGuestJobDir) + "/" + job->files[0].name);
         launch.argv.insert(launch.argv.end(), job->args.begin(), job->args.end());
+        launch.main_file = job->files[0].name;
+        launch.args = job->args;
         launch.stdin_data = std::move(job->stdin_data);
         launch.limits = job->limits;
         launch.cancel_fd = cancel_fd_;

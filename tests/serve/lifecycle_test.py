@@ -79,8 +79,9 @@ def long_jobs(server, n):
 s = Server(vmrun, "--jobs", "2", "--max-timeout", "60s")
 try:
     threads, answers = long_jobs(s, 2)
-    check("two jobs running", wait_until(lambda: len(s.children()) == 2, 15), s.children())
-    emulators = s.children()
+    check("two jobs running", wait_until(lambda: s.running_jobs() == 2, 15), s.running_jobs())
+    time.sleep(0.5)
+    emulators = s.descendants()  # the jobs' processes and the python template's
     t0 = time.monotonic()
     s.proc.send_signal(signal.SIGTERM)
     code = s.proc.wait(20)
@@ -99,8 +100,9 @@ finally:
 s = Server(vmrun, "--jobs", "2", "--max-timeout", "60s")
 try:
     threads, answers = long_jobs(s, 2)
-    check("two jobs running", wait_until(lambda: len(s.children()) == 2, 15), s.children())
-    emulators = s.children()
+    check("two jobs running", wait_until(lambda: s.running_jobs() == 2, 15), s.running_jobs())
+    time.sleep(0.5)
+    emulators = s.descendants()  # the jobs' processes and the python template's
     s.proc.send_signal(signal.SIGKILL)
     s.proc.wait(10)
     check("SIGKILL: the emulator processes are gone within 5 s",

@@ -29,7 +29,7 @@ def finish():
 
 
 class Server:
-    def __init__(self, vmrun, *args, socket_path=None, token=None):
+    def __init__(self, vmrun, *args, socket_path=None, token=None, env=None):
         self.tmp = tempfile.mkdtemp(prefix="vmrun-serve-test-")
         self.jobs_dir = os.path.join(self.tmp, "jobs")
         os.mkdir(self.jobs_dir)
@@ -43,7 +43,8 @@ class Server:
             cmd += ["--token", token]
         cmd += list(args)
         self.log = open(os.path.join(self.tmp, "server.log"), "w+")
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                     env=None if env is None else {**os.environ, **env})
         line = self.proc.stdout.readline()
         m = re.search(r"127\.0\.0\.1:(\d+)", line)
         self.port = int(m.group(1)) if m else None
@@ -108,6 +109,30 @@ class Server:
             except OSError:
                 pass
         return out
+
+    def descendants(self):
+        """Process ids below the server: its job processes, and its warm
+        templates' holders with their spawns (docs/SERVER.md)."""
+        out, todo = [], [self.proc.pid] if self.proc.poll() is None else []
+        while todo:
+            pid = todo.pop()
+            try:
+                tasks = os.listdir(f"/proc/{pid}/task")
+            except OSError:
+                continue
+            for task in tasks:
+                try:
+                    with open(f"/proc/{pid}/task/{task}/children") as f:
+                        kids = [int(p) for p in f.read().split()]
+                except OSError:
+                    kids = []
+                out += kids
+                todo += kids
+        return out
+
+    def running_jobs(self):
+        st, health = self.request("GET", "/healthz")
+        return health.get("running", 0) if st == 200 else -1
 
     def stop(self, sig=signal.SIGTERM, timeout=20):
         if self.proc.poll() is None:
