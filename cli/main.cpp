@@ -235,6 +235,14 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--session-idle", serve.session_idle_seconds,
                         "A session expires after this long unused; the longest it may ask for (default 10m)")
       ->transform(duration_value());
+  serve_cmd->add_option("--server-id", serve.server_id,
+                        "Prefix of this server's session ids, for routing sessions behind a load balancer (docs/SCALING.md)")
+      ->check([](const std::string& v) -> std::string {
+        if (v.empty() || v.size() > 32) return "1 to 32 characters";
+        for (char c : v)
+          if (!isalnum(static_cast<unsigned char>(c)) && c != '_') return "letters, digits and '_' only";
+        return "";
+      });
   serve_cmd->add_option("--log-level", serve.log_level, "trace, debug, info, warn, error, critical, off (default info)")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}));
 

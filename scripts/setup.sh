@@ -44,6 +44,7 @@ PACKAGES=(
   xz-utils                                    # Packages.xz in debian-fetch.sh's fallback
   tmux                                        # tests/interactive drives a terminal through it
   libboost-dev zlib1g-dev                     # vmrun serve: Boost.Beast (headers), zlib
+  haproxy                                     # tests/scale: two servers behind a load balancer
 )
 pkgs=()
 for p in "${PACKAGES[@]}"; do

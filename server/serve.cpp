@@ -114,7 +114,7 @@ int run_server(const ServeOptions& given) {
 
   std::unique_ptr<JobRunner> runner = make_job_runner();
   JobQueue queue(options.jobs, options.max_queue);
-  SessionManager sessions(options.max_sessions, options.jobs_dir);
+  SessionManager sessions(options.max_sessions, options.jobs_dir, options.server_id);
   Routes routes(options, runtimes, *runner, queue, cancel[0], sessions);
   HttpLimits limits;
   limits.max_body = options.max_body;

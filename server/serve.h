@@ -21,6 +21,10 @@ struct ServeOptions {
   std::string rootfs_base;        // one root filesystem per arch below it
   std::string jobs_dir;           // where job directories are made (default $TMPDIR or /tmp)
   std::string log_level = "info";
+  // Prefix of this server's session ids ("a" -> "a-4f0c..."), so that a
+  // load balancer can send a session's requests to the server holding it
+  // by the path alone (docs/SCALING.md). Letters, digits, '_'; empty: none.
+  std::string server_id;
   size_t max_sessions = 16;            // code-interpreter sessions at once (0: none)
   uint64_t session_quota = 64 << 20;   // bytes of files a session may upload
   double session_idle_seconds = 600;   // the longest idle time a session may ask for, and the default

@@ -170,8 +170,8 @@ Session::Session(std::string id_, Arch arch_, SessionLimits limits_, const std::
   last_used = monotonic_seconds();
 }
 
-SessionManager::SessionManager(size_t max_sessions, std::string jobs_dir)
-    : max_sessions_(max_sessions), jobs_dir_(std::move(jobs_dir)) {
+SessionManager::SessionManager(size_t max_sessions, std::string jobs_dir, std::string id_prefix)
+    : max_sessions_(max_sessions), jobs_dir_(std::move(jobs_dir)), id_prefix_(std::move(id_prefix)) {
   expiry_ = std::thread([this] { expire_loop(); });
 }
 
@@ -191,7 +191,7 @@ std::shared_ptr<Session> SessionManager::create(Arch arch, SessionLimits limits,
     *error = "no randomness for a session id";
     return nullptr;
   }
-  std::string id;
+  std::string id = id_prefix_.empty() ? std::string() : id_prefix_ + "-";
   for (unsigned char c : raw) id += fmt::format("{:02x}", c);
   std::lock_guard<std::mutex> lock(mutex_);
   if (stopping_ || sessions_.size() >= max_sessions_) {

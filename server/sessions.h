@@ -73,7 +73,8 @@ class Session {
 
 class SessionManager {
  public:
-  SessionManager(size_t max_sessions, std::string jobs_dir);
+  // `id_prefix`: put before every session id with a '-' (ServeOptions::server_id).
+  SessionManager(size_t max_sessions, std::string jobs_dir, std::string id_prefix = "");
   ~SessionManager();  // stops the expiry thread and every session
 
   // nullptr with `error` when at the maximum.
@@ -88,6 +89,7 @@ class SessionManager {
 
   size_t max_sessions_;
   std::string jobs_dir_;
+  std::string id_prefix_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool stopping_ = false;
