@@ -384,8 +384,10 @@ TEST_CASE("a hostile spawn is classified and contained; a cancelled one stops; t
   bomb.limits->max_instructions = 50'000'000;
   RunResult r = t.spawn(bomb);
   INFO(r.message);
+  // Which limit ends it first depends on the machine's speed and load (the
+  // 50 M instructions take seconds idle, more than 30 s on a busy machine).
   CHECK((r.stop_reason == StopReason::InstructionLimit || r.stop_reason == StopReason::Exited ||
-         r.stop_reason == StopReason::Deadlock));
+         r.stop_reason == StopReason::Deadlock || r.stop_reason == StopReason::TimeLimit));
   CHECK(process_exists(holder));
 
   // The embedder's cancel fd stops a busy spawn with its statistics so far.
