@@ -21,6 +21,7 @@
 
 #include "emu/kernel/kernel.h"
 #include "emu/engine/unicorn_version.h"
+#include "lib/host_io.h"
 #include "lib/host_landlock.h"
 #include "lib/host_seccomp.h"
 #include "syscalls/syscall_table.h"
@@ -29,15 +30,7 @@
 namespace vmrun {
 namespace {
 
-double now_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
-double cpu_seconds(const rusage& u) {
-  return u.ru_utime.tv_sec + u.ru_utime.tv_usec * 1e-6 + u.ru_stime.tv_sec + u.ru_stime.tv_usec * 1e-6;
-}
 
 RunResult run_here(const Config& config, const RunRequest& req) {
   rusage before {};
@@ -64,15 +57,6 @@ RunResult run_here(const Config& config, const RunRequest& req) {
   return r;
 }
 
-void write_all(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    ssize_t w = write(fd, s.data() + done, s.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    done += w;
-  }
-}
 
 // What the emulator process does once the program is loaded and before its
 // first instruction: Landlock limits later opens to the rootfs and mounts
@@ -100,7 +84,7 @@ std::atomic<Kernel*> g_child_kernel{nullptr};
 std::atomic<int> g_early_cancel{0};
 
 RunResult run_contained(const Config& config, const RunRequest& req) {
-  double started = now_seconds();
+  double started = monotonic_seconds();
   double started_wall = [] {
     timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -215,10 +199,10 @@ RunResult run_contained(const Config& config, const RunRequest& req) {
       if (fds[i] >= 0) p[n] = {fds[i], POLLIN, 0}, idx[n++] = i;
     if (req.cancel_fd >= 0 && !cancelled) p[n] = {req.cancel_fd, POLLIN, 0}, idx[n++] = 3;
     int timeout_ms = -1;
-    if (kill_at) timeout_ms = static_cast<int>(std::clamp((kill_at - now_seconds()) * 1000 + 1, 0.0, 3600e3));
+    if (kill_at) timeout_ms = static_cast<int>(std::clamp((kill_at - monotonic_seconds()) * 1000 + 1, 0.0, 3600e3));
     int rc = poll(p, n, timeout_ms);
     if (rc < 0 && errno == EINTR) continue;
-    if (rc == 0 && kill_at && now_seconds() >= kill_at) {
+    if (rc == 0 && kill_at && monotonic_seconds() >= kill_at) {
       kill(pid, SIGKILL);
       killed_for_time = !cancelled;
       break;
@@ -231,7 +215,7 @@ RunResult run_contained(const Config& config, const RunRequest& req) {
         // result before it is killed.
         cancelled = true;
         kill(pid, SIGTERM);
-        double grace = now_seconds() + kCancelGrace;
+        double grace = monotonic_seconds() + kCancelGrace;
         kill_at = kill_at ? std::min(kill_at, grace) : grace;
         continue;
       }
@@ -280,7 +264,7 @@ RunResult run_contained(const Config& config, const RunRequest& req) {
     if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
       r.message += ": a host system call outside the seccomp allowlist (the number is on stderr)";
   }
-  r.wall_seconds = now_seconds() - started;
+  r.wall_seconds = monotonic_seconds() - started;
   r.host_cpu_seconds = cpu_seconds(usage);
   r.host_peak_rss = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
   r.limits = config.limits;

@@ -40,6 +40,7 @@
 
 #include "emu/engine/unicorn_version.h"
 #include "emu/kernel/kernel.h"
+#include "lib/host_io.h"
 #include "lib/host_landlock.h"
 #include "lib/host_seccomp.h"
 #include "syscalls/syscall_table.h"
@@ -63,11 +64,6 @@ struct StatusMessage {
   uint64_t peak_rss;  // kEnded: bytes
 };
 
-double now_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 double unix_now() {
   timespec ts;
@@ -75,15 +71,6 @@ double unix_now() {
   return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-void write_all(int fd, const std::string& s) {
-  size_t done = 0;
-  while (done < s.size()) {
-    ssize_t w = write(fd, s.data() + done, s.size() - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) return;
-    done += w;
-  }
-}
 
 void close_fd(int& fd) {
   if (fd >= 0) close(fd);
@@ -368,9 +355,7 @@ struct Standby {
     rusage usage{};
     while (wait4(s.pid, &status, 0, &usage) < 0 && errno == EINTR) {
     }
-    StatusMessage m{StatusMessage::kEnded, s.pid, status,
-                    usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 + usage.ru_stime.tv_sec +
-                        usage.ru_stime.tv_usec * 1e-6,
+    StatusMessage m{StatusMessage::kEnded, s.pid, status, cpu_seconds(usage),
                     static_cast<uint64_t>(usage.ru_maxrss) * 1024};
     send_with_fds(s.status_fd, &m, sizeof m, nullptr, 0);
     close(s.status_fd);
@@ -554,11 +539,11 @@ void supervise(Supervised& s) {
     if (s.stdin_w >= 0) p[n] = {s.stdin_w, POLLOUT, 0}, idx[n++] = 4;
     if (s.cancel_fd >= 0 && !s.cancelled) p[n] = {s.cancel_fd, POLLIN, 0}, idx[n++] = 5;
     int timeout_ms = -1;
-    if (s.kill_at) timeout_ms = static_cast<int>(std::clamp((s.kill_at - now_seconds()) * 1000 + 1, 0.0, 3600e3));
+    if (s.kill_at) timeout_ms = static_cast<int>(std::clamp((s.kill_at - monotonic_seconds()) * 1000 + 1, 0.0, 3600e3));
     int rc = poll(p, n, timeout_ms);
     if (rc < 0 && errno == EINTR) continue;
     if (rc < 0) break;
-    if (rc == 0 && s.kill_at && now_seconds() >= s.kill_at) {
+    if (rc == 0 && s.kill_at && monotonic_seconds() >= s.kill_at) {
       send_signal(SIGKILL);
       s.killed_for_time = !s.cancelled;
       s.kill_at = 0;
@@ -571,7 +556,7 @@ void supervise(Supervised& s) {
       if (i == 5) {
         s.cancelled = true;
         send_signal(SIGTERM);
-        double grace = now_seconds() + kCancelGrace;
+        double grace = monotonic_seconds() + kCancelGrace;
         s.kill_at = s.kill_at ? std::min(s.kill_at, grace) : grace;
         continue;
       }
@@ -710,7 +695,7 @@ Template Sandbox::prepare(const RunRequest& request) const {
     return fail("no root filesystem configured (Config::rootfs)");
   if (!config_.contain) return fail("templates need Config::contain (the holder is a process of its own)");
 
-  double started = now_seconds(), started_wall = unix_now();
+  double started = monotonic_seconds(), started_wall = unix_now();
   int ctl[2] = {-1, -1}, res[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) != 0 || pipe2(res, O_CLOEXEC) != 0 ||
       pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0) {
@@ -772,11 +757,10 @@ Template Sandbox::prepare(const RunRequest& request) const {
     }
     if (!s.result_text.empty()) s.result_text.erase(0, 1);
     r = classify(s, WIFEXITED(status) && WEXITSTATUS(status) == 0, status, true);
-    r.host_cpu_seconds = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec * 1e-6 + usage.ru_stime.tv_sec +
-                         usage.ru_stime.tv_usec * 1e-6;
+    r.host_cpu_seconds = cpu_seconds(usage);
     r.host_peak_rss = static_cast<uint64_t>(usage.ru_maxrss) * 1024;
   }
-  r.wall_seconds = now_seconds() - started;
+  r.wall_seconds = monotonic_seconds() - started;
   r.limits = config_.limits;
   if (r.started_at == 0) r.started_at = started_wall;
   r.stdout_data = std::move(s.out_data);
@@ -804,7 +788,7 @@ RunResult Template::spawn(const SpawnRequest& request) const {
                         settings.limits);
 
   const int ctl = holder_->ctl;
-  double started = now_seconds(), started_wall = unix_now();
+  double started = monotonic_seconds(), started_wall = unix_now();
   int status[2] = {-1, -1}, in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, res[2] = {-1, -1};
   auto close_all = [&] {
     for (int* pair : {status, in, out, err, res})
@@ -855,7 +839,7 @@ RunResult Template::spawn(const SpawnRequest& request) const {
     r.host_cpu_seconds = known ? s.end.cpu_seconds : 0;
     r.host_peak_rss = known ? s.end.peak_rss : 0;
   }
-  r.wall_seconds = now_seconds() - started;
+  r.wall_seconds = monotonic_seconds() - started;
   r.limits = settings.limits;
   if (r.started_at == 0) r.started_at = started_wall;
   if (!r.arch) r.arch = arch;

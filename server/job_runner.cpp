@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -75,6 +76,28 @@ class OutputGatherer {
   std::thread thread_;
 };
 
+// Runs `start(stdout_fd, stderr_fd)` (-1, -1: the run captures its own
+// output) and, when the job wants its streams together in arrival order,
+// gathers them from pipes; never throws.
+RunResult run_gathering(const JobLaunch& job, const std::function<RunResult(int, int)>& start) {
+  try {
+    if (!job.combined_output) return start(-1, -1);
+    OutputGatherer output(job.limits.max_output);
+    if (!output.start()) throw std::runtime_error("cannot make the output pipes");
+    RunResult r = start(output.stdout_fd(), output.stderr_fd());
+    output.finish();
+    r.stdout_data = std::move(output.stdout_);
+    r.stderr_data = std::move(output.stderr_);
+    *job.combined_output = std::move(output.combined_);
+    return r;
+  } catch (const std::exception& e) {
+    RunResult r;
+    r.stop_reason = StopReason::SandboxError;
+    r.message = e.what();
+    return r;
+  }
+}
+
 }  // namespace
 
 RunResult ColdBootRunner::run(const JobLaunch& job) {
@@ -89,24 +112,12 @@ RunResult ColdBootRunner::run(const JobLaunch& job) {
   req.cwd = job.guest_dir;
   req.stdin_data = job.stdin_data;
   req.cancel_fd = job.cancel_fd;
-  try {
-    if (!job.combined_output) return Sandbox(std::move(config)).run(req);
-    OutputGatherer output(job.limits.max_output);
-    if (!output.start()) throw std::runtime_error("cannot make the output pipes");
-    req.stdout_fd = output.stdout_fd();
-    req.stderr_fd = output.stderr_fd();
-    RunResult r = Sandbox(std::move(config)).run(req);
-    output.finish();
-    r.stdout_data = std::move(output.stdout_);
-    r.stderr_data = std::move(output.stderr_);
-    *job.combined_output = std::move(output.combined_);
-    return r;
-  } catch (const std::exception& e) {
-    RunResult r;
-    r.stop_reason = StopReason::SandboxError;
-    r.message = e.what();
-    return r;
-  }
+  const Sandbox box(std::move(config));
+  return run_gathering(job, [&](int out, int err) {
+    req.stdout_fd = out;
+    req.stderr_fd = err;
+    return box.run(req);
+  });
 }
 
 // --- WarmRunner
@@ -194,24 +205,11 @@ RunResult WarmRunner::run(const JobLaunch& job) {
   if (!tpl || !job_stdin(job, &req.stdin_data)) return cold_.run(job);
   req.limits = job.limits;
   req.cancel_fd = job.cancel_fd;
-  try {
-    if (!job.combined_output) return tpl->spawn(req);
-    OutputGatherer output(job.limits.max_output);
-    if (!output.start()) throw std::runtime_error("cannot make the output pipes");
-    req.stdout_fd = output.stdout_fd();
-    req.stderr_fd = output.stderr_fd();
-    RunResult r = tpl->spawn(req);
-    output.finish();
-    r.stdout_data = std::move(output.stdout_);
-    r.stderr_data = std::move(output.stderr_);
-    *job.combined_output = std::move(output.combined_);
-    return r;
-  } catch (const std::exception& e) {
-    RunResult r;
-    r.stop_reason = StopReason::SandboxError;
-    r.message = e.what();
-    return r;
-  }
+  return run_gathering(job, [&](int out, int err) {
+    req.stdout_fd = out;
+    req.stderr_fd = err;
+    return tpl->spawn(req);
+  });
 }
 
 std::unique_ptr<JobRunner> make_job_runner() {
