@@ -1,19 +1,21 @@
 // Sockets. No network: no socket can reach anything outside the sandbox.
-// Internet, netlink and packet sockets fail with EAFNOSUPPORT ("Address
+// Netlink, packet and the other families fail with EAFNOSUPPORT ("Address
 // family not supported by protocol"). AF_UNIX stream, datagram and
 // seqpacket sockets exist inside the run only (emu/files/unix_socket.h): named by
 // socket nodes of the in-memory filesystem layer or by the run's abstract
 // namespace, connected to each other, passing bytes and descriptors
 // (SCM_RIGHTS) through bounded queues. socketpair(2) makes the same
-// sockets, already connected.
+// sockets, already connected. AF_INET and AF_INET6 TCP and UDP sockets are
+// the same objects with an internet family, named by the run's port tables
+// (emu/files/inet_ports.h): the sandbox's loopback, where every address off
+// 127.0.0.0/8 and ::1 is unreachable (ENETUNREACH) or not local
+// (EADDRNOTAVAIL). No host socket is ever created.
 #include "syscalls/socket_io.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <functional>
@@ -930,27 +932,39 @@ SyscallResult sys_setsockopt(SyscallContext& k, const SyscallArgs& a) {
 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("socket", sys_socket, Support::Partial, "DTd",
-                "AF_UNIX stream, datagram and seqpacket sockets inside the run; every other family EAFNOSUPPORT (no network)"),
-    SYSCALL_DEF("socketpair", sys_socketpair, Support::Partial, "DTdp", "AF_UNIX only (the one family there is)"),
+                "AF_UNIX stream, datagram and seqpacket sockets inside the run; AF_INET/AF_INET6 TCP and UDP on the "
+                "sandbox's loopback only; raw sockets EPERM; every other family EAFNOSUPPORT (no network)"),
+    SYSCALL_DEF("socketpair", sys_socketpair, Support::Partial, "DTdp", "AF_UNIX only (AF_INET/AF_INET6 EOPNOTSUPP, as Linux)"),
     SYSCALL_DEF("bind", sys_bind, Support::Partial, "fpu",
                 "AF_UNIX: paths (a socket node in the in-memory layer; EPERM in a read-write mount: never a host "
-                "socket), abstract names per run, autobind"),
+                "socket), abstract names per run, autobind. AF_INET/AF_INET6: 127.0.0.0/8, ::1 and the wildcard "
+                "(others EADDRNOTAVAIL), per-run port tables, port 0 ephemeral (32768-60999), SO_REUSEADDR; no "
+                "privileged-port check, no TIME_WAIT"),
     SYSCALL_DEF("listen", sys_listen, Support::Full, "fd", nullptr),
-    SYSCALL_DEF("connect", sys_connect, Support::Partial, "fpu", "AF_UNIX; no autobind of SO_PASSCRED sockets"),
+    SYSCALL_DEF("connect", sys_connect, Support::Partial, "fpu",
+                "AF_UNIX; no autobind of SO_PASSCRED sockets. AF_INET/AF_INET6: loopback only, any other destination "
+                "ENETUNREACH; a non-blocking TCP connect is EINPROGRESS and already complete; a refused one is "
+                "ECONNREFUSED at once"),
     SYSCALL_DEF("accept", sys_accept, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("accept4", sys_accept4, Support::Full, "fppT", nullptr),
-    SYSCALL_DEF("sendto", sys_sendto, Support::Partial, "fpuxpu", "MSG_MORE and MSG_EOR ignored; MSG_OOB EOPNOTSUPP (as without CONFIG_AF_UNIX_OOB)"),
+    SYSCALL_DEF("sendto", sys_sendto, Support::Partial, "fpuxpu",
+                "MSG_MORE and MSG_EOR ignored; MSG_OOB EOPNOTSUPP (as without CONFIG_AF_UNIX_OOB, and for TCP's "
+                "urgent data); UDP to a port nobody holds is dropped (ECONNREFUSED later when connected)"),
     SYSCALL_DEF("recvfrom", sys_recvfrom, Support::Partial, "fpuxpp", "MSG_OOB EOPNOTSUPP (as without CONFIG_AF_UNIX_OOB)"),
-    SYSCALL_DEF("sendmsg", sys_sendmsg, Support::Partial, "fpx", "SCM_RIGHTS and SCM_CREDENTIALS (checked); MSG_OOB EOPNOTSUPP"),
+    SYSCALL_DEF("sendmsg", sys_sendmsg, Support::Partial, "fpx",
+                "SCM_RIGHTS and SCM_CREDENTIALS (checked); MSG_OOB EOPNOTSUPP; no IP-level control messages"),
     SYSCALL_DEF("recvmsg", sys_recvmsg, Support::Partial, "fpx",
-                "SCM_RIGHTS, SCM_CREDENTIALS with SO_PASSCRED; MSG_OOB EOPNOTSUPP; MSG_WAITALL interrupted by a signal loses the bytes already read"),
+                "SCM_RIGHTS, SCM_CREDENTIALS with SO_PASSCRED; MSG_OOB EOPNOTSUPP; MSG_WAITALL interrupted by a signal loses the bytes already read; no IP-level control messages"),
     SYSCALL_DEF("shutdown", sys_shutdown, Support::Full, "fd", nullptr),
     SYSCALL_DEF("getsockname", sys_getsockname, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("getpeername", sys_getpeername, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("setsockopt", sys_setsockopt, Support::Partial, "fddpu",
-                "SOL_SOCKET: SO_SNDBUF/RCVBUF recorded (queues stay 208 KiB), SO_RCVTIMEO/SNDTIMEO, SO_PASSCRED; a few others accepted without effect"),
+                "SOL_SOCKET: SO_SNDBUF/RCVBUF recorded (queues stay 208 KiB), SO_RCVTIMEO/SNDTIMEO, SO_PASSCRED, "
+                "SO_REUSEADDR; inet sockets: SO_KEEPALIVE and the like, TCP_NODELAY/KEEPIDLE/..., IP_TOS/TTL, "
+                "IPV6_V6ONLY recorded without effect on the loopback; a few others accepted without effect"),
     SYSCALL_DEF("getsockopt", sys_getsockopt, Support::Partial, "fddpp",
-                "SOL_SOCKET: SO_TYPE/DOMAIN/PROTOCOL/ERROR/SNDBUF/RCVBUF/RCVTIMEO/SNDTIMEO/ACCEPTCONN/PASSCRED/PEERCRED"),
+                "SOL_SOCKET: SO_TYPE/DOMAIN/PROTOCOL/ERROR/SNDBUF/RCVBUF/RCVTIMEO/SNDTIMEO/ACCEPTCONN/PASSCRED/PEERCRED/"
+                "REUSEADDR; inet sockets: the recorded IP-level options (Linux's defaults before a set)"),
 };
 
 }  // namespace
