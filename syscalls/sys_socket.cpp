@@ -394,6 +394,7 @@ SyscallResult do_send(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, c
   uint64_t done = k.restarted() ? p.call.progress : 0;
   p.call.progress = 0;
   TRY_ASSIGN(auto files, control_in(k, a.control, a.control_len));
+  if (s->is_inet()) files.clear();  // as Linux: an internet socket ignores SCM_RIGHTS
   InFlightFds fds;
   if (!files.empty() && done == 0) {
     auto& space = k.unix_sockets();

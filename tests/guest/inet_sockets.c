@@ -217,6 +217,18 @@ static void udp_round(int family, const char *ip) {
   printf("send connected: %s\n", res(send(a_fd, "back", 4, 0)));
   r = recv(b_fd, buf, sizeof buf, 0);
   printf("reply: %s '%.*s'\n", res(r), r > 0 ? (int)r : 0, buf);
+  {
+    char ctl[CMSG_SPACE(sizeof(int))] = {0};
+    struct iovec iov = {"x", 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    int zero = 0;
+    memcpy(CMSG_DATA(c), &zero, sizeof zero);
+    printf("scm_rights over udp: %s\n", res(sendmsg(a_fd, &m, 0)));
+  }
   printf("listen on udp: %s\n", res(listen(a_fd, 1)));
   printf("accept on udp: %s\n", res(accept(a_fd, NULL, NULL)));
   close(a_fd);
