@@ -138,8 +138,10 @@ UnixSocket::~UnixSocket() {
     if (auto sp = space_.lock()) (type_ == SOCK_STREAM ? sp->tcp_ports() : sp->udp_ports()).release(this);
   if (connection_oriented()) {
     if (auto p = peer_.lock()) {
-      // The peer reads what is left, then end of file; writes get EPIPE.
-      p->shut_ = kShutRead | kShutWrite;
+      // The peer reads what is left, then end of file; writes get EPIPE
+      // (TCP: because the peer is gone; the socket itself is only
+      // half-closed, as in CLOSE_WAIT, and stays writable for poll).
+      p->shut_ = is_inet() ? static_cast<uint8_t>(p->shut_ | kShutRead) : static_cast<uint8_t>(kShutRead | kShutWrite);
       if (!queue_.empty() || embryo_) p->error_ = ECONNRESET;
     }
   }
@@ -238,6 +240,8 @@ bool UnixSocket::room_for(const UnixSocket& to, size_t bytes) const {
 Result<size_t> UnixSocket::send(const std::string& data, InFlightFds& fds, const UnixCred& cred,
                                 const std::shared_ptr<UnixSocket>& to) {
   if (shut_ & kShutWrite) return Err{EPIPE};
+  // TCP: nothing to send is no error, even when the peer has gone (Linux).
+  if (is_inet() && type_ == SOCK_STREAM && data.empty() && was_connected_) return size_t{0};
   std::shared_ptr<UnixSocket> target = to;
   if (connection_oriented()) {
     if (!was_connected_) return Err{ENOTCONN};
