@@ -1,23 +1,27 @@
 // Sockets. No network: no socket can reach anything outside the sandbox.
-// Internet, netlink and packet sockets fail with EAFNOSUPPORT ("Address
+// Netlink, packet and the other families fail with EAFNOSUPPORT ("Address
 // family not supported by protocol"). AF_UNIX stream, datagram and
 // seqpacket sockets exist inside the run only (emu/files/unix_socket.h): named by
 // socket nodes of the in-memory filesystem layer or by the run's abstract
 // namespace, connected to each other, passing bytes and descriptors
 // (SCM_RIGHTS) through bounded queues. socketpair(2) makes the same
-// sockets, already connected.
+// sockets, already connected. AF_INET and AF_INET6 TCP and UDP sockets are
+// the same objects with an internet family, named by the run's port tables
+// (emu/files/inet_ports.h): the sandbox's loopback, where every address off
+// 127.0.0.0/8 and ::1 is unreachable (ENETUNREACH) or not local
+// (EADDRNOTAVAIL). No host socket is ever created.
 #include "syscalls/socket_io.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <functional>
 #include <cstring>
 
+#include "emu/files/inet_ports.h"
 #include "emu/files/unix_socket.h"
 #include "syscalls/handler_util.h"
 
@@ -111,12 +115,71 @@ Result<void> scatter(SyscallContext& k, const std::vector<Iov>& iovs, const std:
   return Ok();
 }
 
+// --- internet sockets on the sandbox's loopback
+
+constexpr uint64_t kSockaddrStorage = 128;
+constexpr size_t kMaxUdpPayload = 65507;  // 65535 less the IPv4 and UDP headers
+
+InetPorts& ports_of(SyscallContext& k, const UnixSocket& s) {
+  return s.type() == SOCK_STREAM ? k.unix_sockets()->tcp_ports() : k.unix_sockets()->udp_ports();
+}
+
+// A sockaddr_in (AF_INET socket) or sockaddr_in6 (AF_INET6) from the guest.
+Result<UnixAddress> inet_address_arg(SyscallContext& k, const UnixSocket& s, uint64_t addr, uint64_t len_arg) {
+  int32_t len = static_cast<int32_t>(len_arg);
+  uint64_t need = s.family() == AF_INET ? 16 : 24;  // Linux takes the RFC 2133 sockaddr_in6 (no scope id)
+  if (len < 0 || static_cast<uint64_t>(len) > kSockaddrStorage) return Err{EINVAL};
+  if (static_cast<uint64_t>(len) < need) return Err{EINVAL};
+  unsigned char buf[28] = {};
+  TRY_VOID(k.mem().copy_in({addr}, buf, std::min<uint64_t>(static_cast<uint64_t>(len), sizeof buf)));
+  uint16_t family;
+  std::memcpy(&family, buf, 2);
+  if (family != s.family()) return Err{EAFNOSUPPORT};
+  UnixAddress a;
+  a.kind = UnixAddress::kInet;
+  a.port = static_cast<uint16_t>(buf[2] << 8 | buf[3]);
+  if (family == AF_INET) {
+    a.ip = inet::from_v4(static_cast<uint32_t>(buf[4]) << 24 | buf[5] << 16 | buf[6] << 8 | buf[7]);
+  } else {
+    std::memcpy(a.ip.data(), buf + 8, 16);
+  }
+  return a;
+}
+
+// Where a datagram or connection to `dest` goes: only the loopback. The
+// wildcard address means this host (Linux's rule), any other is a
+// network the sandbox has no route to.
+Result<UnixAddress> route(const UnixAddress& dest) {
+  UnixAddress d = dest;
+  if (inet::is_any(d.ip)) d.ip = inet::is_v4(d.ip) ? inet::v4_loopback() : inet::v6_loopback();
+  if (!inet::is_loopback(d.ip)) return Err{ENETUNREACH};
+  return d;
+}
+
+// An unnamed socket gets a port (an automatic bind). `local`: the address
+// it takes, the wildcard if none.
+Result<void> inet_autobind(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, const InetIp* local) {
+  if (s->address().kind != UnixAddress::kUnnamed) return Ok();
+  UnixAddress a;
+  a.kind = UnixAddress::kInet;
+  a.ip = local ? *local : s->family() == AF_INET ? inet::from_v4(0) : InetIp{};
+  TRY_ASSIGN(a.port, ports_of(k, *s).bind(s, a.ip, 0));
+  return s->set_address(std::move(a));
+}
+
+InetIp loopback_for(const InetIp& dest) { return inet::is_v4(dest) ? inet::v4_loopback() : inet::v6_loopback(); }
+
+// The name a socket's address has in its family's sockaddr.
+std::string name_of(const UnixSocket& s, const UnixAddress& a) {
+  return s.is_inet() ? a.inet_sockaddr(s.family()) : a.sockaddr();
+}
+
 // A sockaddr_un from the guest. Linux's rules: the length covers at least
 // the family and at most sizeof(sockaddr_un); a path ends at its first NUL
 // or at the length (a path without one is taken whole); a leading NUL is
 // an abstract name of exactly the remaining bytes. A bare family (length
 // 2) is returned unnamed: bind autobinds it, the others refuse it.
-Result<UnixAddress> address_arg(SyscallContext& k, uint64_t addr, uint64_t len_arg) {
+Result<UnixAddress> unix_address_arg(SyscallContext& k, uint64_t addr, uint64_t len_arg) {
   int32_t len = static_cast<int32_t>(len_arg);  // an int in the ABI: the upper half is not looked at
   if (len < 2 || static_cast<uint64_t>(len) > kSockaddrUnSize) return Err{EINVAL};
   char buf[kSockaddrUnSize];
@@ -134,6 +197,10 @@ Result<UnixAddress> address_arg(SyscallContext& k, uint64_t addr, uint64_t len_a
     a.name.assign(buf + 2, strnlen(buf + 2, len - 2));
   }
   return a;
+}
+
+Result<UnixAddress> address_arg(SyscallContext& k, const UnixSocket& s, uint64_t addr, uint64_t len_arg) {
+  return s.is_inet() ? inet_address_arg(k, s, addr, len_arg) : unix_address_arg(k, addr, len_arg);
 }
 
 // The socket a name refers to, of the caller's type. A path to a socket of
@@ -165,9 +232,13 @@ Result<void> address_out(SyscallContext& k, const std::string& sa, uint64_t addr
   return k.mem().write<uint32_t>({len_addr}, static_cast<uint32_t>(sa.size()));
 }
 
-std::string received_from(const UnixAddress& a) {
+std::string received_from(const UnixSocket& s, const UnixAddress& a) {
+  if (s.is_inet()) return s.type() == SOCK_STREAM ? std::string() : a.inet_sockaddr(s.family());
   return a.kind == UnixAddress::kUnnamed ? std::string() : a.sockaddr();
 }
+
+// A destination address of either kind.
+Result<UnixAddress> address_arg(SyscallContext& k, const UnixSocket& s, uint64_t addr, uint64_t len_arg);
 
 void raise_sigpipe(SyscallContext& k) {
   SignalInfo info;
@@ -292,7 +363,25 @@ SyscallResult do_send(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, c
   bool nonblock = (s->flags & O_NONBLOCK) || (a.flags & MSG_DONTWAIT);
   if (a.flags & MSG_OOB) return Err{EOPNOTSUPP};
   std::shared_ptr<UnixSocket> to;
-  if (a.has_dest) {
+  if (s->is_inet() && s->type() == SOCK_DGRAM) {
+    // UDP: routed at each send; nobody on the port drops the datagram
+    // (a connected socket learns it as ECONNREFUSED, as from ICMP).
+    if (iov_total(a.iovs) > kMaxUdpPayload) return Err{EMSGSIZE};
+    UnixAddress dest;
+    if (a.has_dest) {
+      dest = a.dest;
+    } else {
+      if (!s->dgram_connected()) return Err{EDESTADDRREQ};
+      dest = s->peer_address().value();
+    }
+    TRY_ASSIGN(dest, route(dest));
+    TRY_VOID(inet_autobind(k, s, nullptr));
+    to = ports_of(k, *s).find(dest.ip, dest.port);
+    if (!to) {
+      if (!a.has_dest) s->set_error(ECONNREFUSED);
+      return iov_total(a.iovs);
+    }
+  } else if (a.has_dest && !(s->is_inet() && s->type() == SOCK_STREAM)) {  // TCP ignores a destination
     if (s->type() == SOCK_STREAM) return Err{s->state() == UnixSocket::State::kConnected ? EISCONN : EOPNOTSUPP};
     if (s->type() == SOCK_DGRAM) {
       if (a.dest.kind == UnixAddress::kUnnamed) return Err{EINVAL};
@@ -305,6 +394,7 @@ SyscallResult do_send(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, c
   uint64_t done = k.restarted() ? p.call.progress : 0;
   p.call.progress = 0;
   TRY_ASSIGN(auto files, control_in(k, a.control, a.control_len));
+  if (s->is_inet()) files.clear();  // as Linux: an internet socket ignores SCM_RIGHTS
   InFlightFds fds;
   if (!files.empty() && done == 0) {
     auto& space = k.unix_sockets();
@@ -332,6 +422,7 @@ SyscallResult do_send(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, c
       }, s->sndtimeo_ns);
     }
     if (done) return done;
+    if (r.error() == ENOTCONN && s->is_inet() && s->type() == SOCK_STREAM) r = Err{EPIPE};  // TCP: as Linux
     if (r.error() == EPIPE && s->type() == SOCK_STREAM && !(a.flags & MSG_NOSIGNAL)) raise_sigpipe(k);
     return Err{r.error()};
   }
@@ -376,6 +467,7 @@ SyscallResult do_recv(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, c
   uint64_t room = scatter_room(k, iovs);
   if (total && !room) return done ? Result<uint64_t>(done) : Err{EFAULT};
   auto r = s->receive(std::min<uint64_t>(room, total), flags & MSG_PEEK);
+  if (!r.ok() && r.error() == EINVAL && s->is_inet()) return Err{ENOTCONN};  // TCP: not connected
   if (!r.ok()) {
     if (r.error() == EAGAIN && !nonblock) {
       p.call.progress = done;
@@ -387,7 +479,7 @@ SyscallResult do_recv(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, c
   UnixSocket::Received& got = r.value();
   TRY_VOID(scatter(k, iovs, got.data));
   if (got.full_len > got.data.size()) out.msg_flags |= MSG_TRUNC;
-  out.from = received_from(got.from);
+  out.from = received_from(*s, got.from);
   bool had_fds = !got.fds.empty();
   if (out.want_control) {
     TRY_ASSIGN(out.control_used, control_out(k, *s, got, out.control, out.control_len, flags & MSG_CMSG_CLOEXEC,
@@ -406,14 +498,22 @@ SyscallResult do_recv(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, c
 
 SyscallResult sys_socket(SyscallContext& k, const SyscallArgs& a) {
   int domain = a.i32(0), type = a.i32(1) & kTypeMask, flags = a.i32(1) & ~kTypeMask;
-  if (domain != AF_UNIX) {
-    static thread_local bool told = false;
-    if (!told && (domain == AF_INET || domain == AF_INET6)) {
-      spdlog::info("guest tried to open a network socket: the sandbox has no network");
-      told = true;
-    }
-    return Err{EAFNOSUPPORT};
+  if (domain == AF_INET || domain == AF_INET6) {
+    // The sandbox's loopback: TCP and UDP among the run's own sockets.
+    if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Err{EINVAL};
+    int proto = a.i32(2);
+    if (type == SOCK_RAW) return Err{EPERM};  // no CAP_NET_RAW in the sandbox
+    if (type != SOCK_STREAM && type != SOCK_DGRAM) return Err{ESOCKTNOSUPPORT};
+    if (proto != 0 && proto != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP)) return Err{EPROTONOSUPPORT};
+    auto s = std::make_shared<UnixSocket>(type, k.new_inode_number(), k.unix_sockets(), domain);
+    if (flags & SOCK_NONBLOCK) s->flags |= O_NONBLOCK;
+    s->owner_uid = k.config().uid;
+    s->owner_gid = k.config().gid;
+    k.unix_sockets()->track(s);
+    TRY_ASSIGN(int fd, k.proc().fds->install(s, flags & SOCK_CLOEXEC));
+    return static_cast<uint64_t>(fd);
   }
+  if (domain != AF_UNIX) return Err{EAFNOSUPPORT};
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Err{EINVAL};
   if (a.i32(2) != 0 && a.i32(2) != PF_UNIX) return Err{EPROTONOSUPPORT};
   if (type == SOCK_RAW) type = SOCK_DGRAM;  // as Linux's unix_create
@@ -429,6 +529,7 @@ SyscallResult sys_socket(SyscallContext& k, const SyscallArgs& a) {
 
 SyscallResult sys_socketpair(SyscallContext& k, const SyscallArgs& a) {
   int domain = a.i32(0), type = a.i32(1) & kTypeMask, flags = a.i32(1) & ~kTypeMask;
+  if (domain == AF_INET || domain == AF_INET6) return Err{EOPNOTSUPP};  // as Linux
   if (domain != AF_UNIX) return Err{EAFNOSUPPORT};
   if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK)) return Err{EINVAL};
   if (a.i32(2) != 0 && a.i32(2) != PF_UNIX) return Err{EPROTONOSUPPORT};
@@ -457,7 +558,15 @@ SyscallResult sys_socketpair(SyscallContext& k, const SyscallArgs& a) {
 
 SyscallResult sys_bind(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
-  TRY_ASSIGN(UnixAddress addr, address_arg(k, a[1], a[2]));
+  TRY_ASSIGN(UnixAddress addr, address_arg(k, *s, a[1], a[2]));
+  if (s->is_inet()) {
+    if (s->address().kind != UnixAddress::kUnnamed) return Err{EINVAL};
+    if (!inet::is_any(addr.ip) && !inet::is_loopback(addr.ip)) return Err{EADDRNOTAVAIL};
+    if (s->v6only && inet::is_v4(addr.ip)) return Err{EINVAL};
+    TRY_ASSIGN(addr.port, ports_of(k, *s).bind(s, addr.ip, addr.port));
+    TRY_VOID(s->set_address(std::move(addr)));
+    return 0;
+  }
   auto& space = k.unix_sockets();
   if (addr.kind == UnixAddress::kPath) {
     // Linux makes the node first: a taken name is EADDRINUSE even for a
@@ -484,7 +593,44 @@ SyscallResult sys_bind(SyscallContext& k, const SyscallArgs& a) {
 
 SyscallResult sys_listen(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
+  if (s->is_inet() && s->type() == SOCK_STREAM && s->state() == UnixSocket::State::kUnconnected)
+    TRY_VOID(inet_autobind(k, s, nullptr));
   TRY_VOID(s->listen(a.i32(1), current_cred(k)));
+  return 0;
+}
+
+SyscallResult inet_connect(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, const UnixAddress& addr) {
+  if (s->v6only && inet::is_v4(addr.ip)) return Err{ENETUNREACH};
+  TRY_ASSIGN(UnixAddress dest, route(addr));
+  if (s->type() == SOCK_DGRAM) {
+    InetIp local = loopback_for(dest.ip);
+    TRY_VOID(inet_autobind(k, s, &local));
+    s->connect_inet_dgram(dest);
+    return 0;
+  }
+  if (s->state() == UnixSocket::State::kConnected) return Err{EISCONN};
+  if (s->state() == UnixSocket::State::kListening) return Err{EISCONN};
+  auto target = k.unix_sockets()->tcp_ports().find(dest.ip, dest.port);
+  if (!target) return Err{ECONNREFUSED};
+  InetIp local_ip = loopback_for(dest.ip);
+  TRY_VOID(inet_autobind(k, s, &local_ip));
+  UnixAddress local = s->address();
+  if (inet::is_any(local.ip)) local.ip = local_ip;
+  auto r = s->connect_to(target, current_cred(k), k.new_inode_number());
+  if (!r.ok() && r.error() == EAGAIN) {
+    if (s->flags & O_NONBLOCK) return Err{EAGAIN};
+    std::weak_ptr<UnixSocket> weak = target;
+    return k.block(wait_until([weak] {
+      auto t = weak.lock();
+      return !t || t->state() != UnixSocket::State::kListening || !t->backlog_full();
+    }));
+  }
+  TRY_VOID(r);
+  s->set_inet_names(local, dest);
+  if (auto server_side = s->peer()) server_side->set_inet_names(dest, local);
+  // Linux: a non-blocking connect is in progress, even on the loopback;
+  // it is writable (connected) when the caller next looks.
+  if (s->flags & O_NONBLOCK) return Err{EINPROGRESS};
   return 0;
 }
 
@@ -498,7 +644,8 @@ SyscallResult sys_connect(SyscallContext& k, const SyscallArgs& a) {
       return 0;
     }
   }
-  TRY_ASSIGN(UnixAddress addr, address_arg(k, a[1], a[2]));
+  TRY_ASSIGN(UnixAddress addr, address_arg(k, *s, a[1], a[2]));
+  if (s->is_inet()) return inet_connect(k, s, addr);
   if (addr.kind == UnixAddress::kUnnamed) return Err{EINVAL};
   TRY_ASSIGN(auto target, find_target(k, addr, s->type()));
   if (s->type() == SOCK_DGRAM) {
@@ -536,7 +683,7 @@ SyscallResult do_accept(SyscallContext& k, const SyscallArgs& a, int flags) {
   auto conn = r.value();
   if (flags & SOCK_NONBLOCK) conn->flags |= O_NONBLOCK;
   TRY_ASSIGN(int fd, k.proc().fds->install(conn, flags & SOCK_CLOEXEC));
-  auto w = a[1] ? address_out(k, conn->peer_address().value().sockaddr(), a[1], a[2]) : Result<void>(Ok());
+  auto w = a[1] ? address_out(k, name_of(*conn, conn->peer_address().value()), a[1], a[2]) : Result<void>(Ok());
   if (!w.ok()) {
     // Linux keeps the connection and returns EFAULT; the descriptor goes.
     (void)k.proc().fds->close(fd);
@@ -554,7 +701,7 @@ SyscallResult sys_sendto(SyscallContext& k, const SyscallArgs& a) {
   sa.iovs = {Iov{a[1], std::min(a[2], kMaxTransfer)}};
   sa.flags = a.i32(3);
   if (a[4] && static_cast<int32_t>(a[5]) != 0) {  // a zero length: no address, as Linux
-    TRY_ASSIGN(sa.dest, address_arg(k, a[4], a[5]));
+    TRY_ASSIGN(sa.dest, address_arg(k, *s, a[4], a[5]));
     sa.has_dest = true;
   }
   return do_send(k, s, sa);
@@ -567,7 +714,7 @@ SyscallResult sys_sendmsg(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(sa.iovs, iovecs_at(k.mem(), GuestAddr{m.iov}, m.iovlen, EMSGSIZE));
   sa.flags = a.i32(2);
   if (m.name && m.namelen) {
-    TRY_ASSIGN(sa.dest, address_arg(k, m.name, m.namelen));
+    TRY_ASSIGN(sa.dest, address_arg(k, *s, m.name, m.namelen));
     sa.has_dest = true;
   }
   if (m.controllen > INT32_MAX) return Err{ENOBUFS};
@@ -607,6 +754,9 @@ SyscallResult sys_recvmsg(SyscallContext& k, const SyscallArgs& a) {
 
 SyscallResult sys_shutdown(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
+  if (s->is_inet() && s->state() == UnixSocket::State::kUnconnected && !s->dgram_connected() &&
+      a.i32(1) >= SHUT_RD && a.i32(1) <= SHUT_RDWR)
+    return Err{ENOTCONN};
   TRY_VOID(s->shutdown(a.i32(1)));
   return 0;
 }
@@ -614,7 +764,7 @@ SyscallResult sys_shutdown(SyscallContext& k, const SyscallArgs& a) {
 SyscallResult sys_getsockname(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   if (!a[2]) return Err{EFAULT};
-  TRY_VOID(address_out(k, s->address().sockaddr(), a[1], a[2]));
+  TRY_VOID(address_out(k, name_of(*s, s->address()), a[1], a[2]));
   return 0;
 }
 
@@ -622,7 +772,7 @@ SyscallResult sys_getpeername(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
   if (!a[2]) return Err{EFAULT};
   TRY_ASSIGN(UnixAddress peer, s->peer_address());
-  TRY_VOID(address_out(k, peer.sockaddr(), a[1], a[2]));
+  TRY_VOID(address_out(k, name_of(*s, peer), a[1], a[2]));
   return 0;
 }
 
@@ -637,8 +787,60 @@ Result<uint64_t> option_out(SyscallContext& k, const SyscallArgs& a, const void*
   return 0;
 }
 
+// IP-level options of an internet socket: which are known at each level,
+// and what they read as before a set (Linux's defaults).
+bool inet_option_known(const UnixSocket& s, int level, int opt, int32_t* def) {
+  *def = 0;
+  if (level == SOL_SOCKET)
+    return opt == SO_KEEPALIVE || opt == SO_BROADCAST || opt == SO_OOBINLINE || opt == SO_DONTROUTE ||
+           opt == SO_REUSEPORT || opt == SO_PRIORITY || opt == SO_RCVLOWAT || (opt == SO_SNDLOWAT && (*def = 1));
+  if (level == IPPROTO_TCP && s.type() == SOCK_STREAM) {
+    switch (opt) {
+      case 1: case 3: case 12: case 9: case 18: case 23: return true;  // NODELAY CORK QUICKACK DEFER_ACCEPT USER_TIMEOUT FASTOPEN
+      case 2: *def = 536; return true;    // TCP_MAXSEG
+      case 4: *def = 7200; return true;   // TCP_KEEPIDLE
+      case 5: *def = 75; return true;     // TCP_KEEPINTVL
+      case 6: *def = 9; return true;      // TCP_KEEPCNT
+      default: return false;
+    }
+  }
+  if (level == IPPROTO_IP) {
+    if (opt == 2) *def = 64;  // IP_TTL
+    return opt == 1 || opt == 2;  // IP_TOS IP_TTL
+  }
+  if (level == IPPROTO_IPV6 && s.family() == AF_INET6) {
+    if (opt == 16) *def = 64;  // IPV6_UNICAST_HOPS
+    return opt == 16 || opt == 67;  // IPV6_TCLASS
+  }
+  return false;
+}
+
+uint32_t option_key(int level, int opt) { return static_cast<uint32_t>(level) << 16 | (static_cast<uint32_t>(opt) & 0xffff); }
+
 SyscallResult sys_getsockopt(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
+  if (s->is_inet()) {
+    int level = a.i32(1), opt = a.i32(2);
+    int32_t v = 0, def;
+    if (level == SOL_SOCKET && opt == SO_REUSEADDR) {
+      v = s->reuse_addr;
+    } else if (level == IPPROTO_IPV6 && opt == IPV6_V6ONLY && s->family() == AF_INET6) {
+      v = s->v6only;
+    } else if (level == SOL_SOCKET && opt == SO_PROTOCOL) {
+      v = s->type() == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+    } else if (level == SOL_SOCKET && opt == SO_DOMAIN) {
+      v = s->family();
+    } else if (inet_option_known(*s, level, opt, &def)) {
+      auto it = s->inet_options.find(option_key(level, opt));
+      v = it == s->inet_options.end() ? def : it->second;
+    } else if (level != SOL_SOCKET) {
+      return Err{ENOPROTOOPT};
+    } else {
+      goto socket_level;
+    }
+    return option_out(k, a, &v, sizeof v);
+  }
+socket_level:
   if (a.i32(1) != SOL_SOCKET) return Err{EOPNOTSUPP};
   int32_t v = 0;
   int opt = a.i32(2);
@@ -646,7 +848,7 @@ SyscallResult sys_getsockopt(SyscallContext& k, const SyscallArgs& a) {
   if (opt == kSoSndTimeoNew) opt = SO_SNDTIMEO;
   switch (opt) {
     case SO_TYPE: v = s->type(); break;
-    case SO_DOMAIN: v = AF_UNIX; break;
+    case SO_DOMAIN: v = s->family(); break;
     case SO_PROTOCOL: v = 0; break;
     case SO_ERROR: v = s->take_error(); break;
     case SO_SNDBUF: v = s->sndbuf; break;
@@ -672,6 +874,33 @@ SyscallResult sys_getsockopt(SyscallContext& k, const SyscallArgs& a) {
 
 SyscallResult sys_setsockopt(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto s, socket_arg(k, a.fd(0)));
+  if (s->is_inet()) {
+    int level = a.i32(1), opt = a.i32(2);
+    int32_t def;
+    bool reuse = level == SOL_SOCKET && opt == SO_REUSEADDR;
+    bool v6only = level == IPPROTO_IPV6 && opt == IPV6_V6ONLY && s->family() == AF_INET6;
+    bool known = inet_option_known(*s, level, opt, &def);
+    if (reuse || v6only || known) {
+      int32_t v = 0;
+      if (static_cast<int32_t>(a[4]) >= 4) {
+        TRY_ASSIGN(v, k.mem().load(a.ptr<int32_t>(3)));
+      } else if (static_cast<int32_t>(a[4]) >= 1 && level != SOL_SOCKET) {
+        TRY_ASSIGN(uint8_t b, k.mem().load(a.ptr<uint8_t>(3)));  // IP options take a byte too
+        v = b;
+      } else {
+        return Err{EINVAL};
+      }
+      if (reuse) s->reuse_addr = v != 0;
+      else if (v6only) {
+        if (s->address().kind != UnixAddress::kUnnamed) return Err{EINVAL};
+        s->v6only = v != 0;
+      } else {
+        s->inet_options[option_key(level, opt)] = v;  // a fixed set of keys: bounded
+      }
+      return 0;
+    }
+    if (level != SOL_SOCKET) return Err{ENOPROTOOPT};
+  }
   if (a.i32(1) != SOL_SOCKET) return Err{EOPNOTSUPP};
   int opt = a.i32(2);
   if (opt == kSoRcvTimeoNew) opt = SO_RCVTIMEO;
@@ -704,27 +933,39 @@ SyscallResult sys_setsockopt(SyscallContext& k, const SyscallArgs& a) {
 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("socket", sys_socket, Support::Partial, "DTd",
-                "AF_UNIX stream, datagram and seqpacket sockets inside the run; every other family EAFNOSUPPORT (no network)"),
-    SYSCALL_DEF("socketpair", sys_socketpair, Support::Partial, "DTdp", "AF_UNIX only (the one family there is)"),
+                "AF_UNIX stream, datagram and seqpacket sockets inside the run; AF_INET/AF_INET6 TCP and UDP on the "
+                "sandbox's loopback only; raw sockets EPERM; every other family EAFNOSUPPORT (no network)"),
+    SYSCALL_DEF("socketpair", sys_socketpair, Support::Partial, "DTdp", "AF_UNIX only (AF_INET/AF_INET6 EOPNOTSUPP, as Linux)"),
     SYSCALL_DEF("bind", sys_bind, Support::Partial, "fpu",
                 "AF_UNIX: paths (a socket node in the in-memory layer; EPERM in a read-write mount: never a host "
-                "socket), abstract names per run, autobind"),
+                "socket), abstract names per run, autobind. AF_INET/AF_INET6: 127.0.0.0/8, ::1 and the wildcard "
+                "(others EADDRNOTAVAIL), per-run port tables, port 0 ephemeral (32768-60999), SO_REUSEADDR; no "
+                "privileged-port check, no TIME_WAIT"),
     SYSCALL_DEF("listen", sys_listen, Support::Full, "fd", nullptr),
-    SYSCALL_DEF("connect", sys_connect, Support::Partial, "fpu", "AF_UNIX; no autobind of SO_PASSCRED sockets"),
+    SYSCALL_DEF("connect", sys_connect, Support::Partial, "fpu",
+                "AF_UNIX; no autobind of SO_PASSCRED sockets. AF_INET/AF_INET6: loopback only, any other destination "
+                "ENETUNREACH; a non-blocking TCP connect is EINPROGRESS and already complete; a refused one is "
+                "ECONNREFUSED at once"),
     SYSCALL_DEF("accept", sys_accept, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("accept4", sys_accept4, Support::Full, "fppT", nullptr),
-    SYSCALL_DEF("sendto", sys_sendto, Support::Partial, "fpuxpu", "MSG_MORE and MSG_EOR ignored; MSG_OOB EOPNOTSUPP (as without CONFIG_AF_UNIX_OOB)"),
+    SYSCALL_DEF("sendto", sys_sendto, Support::Partial, "fpuxpu",
+                "MSG_MORE and MSG_EOR ignored; MSG_OOB EOPNOTSUPP (as without CONFIG_AF_UNIX_OOB, and for TCP's "
+                "urgent data); UDP to a port nobody holds is dropped (ECONNREFUSED later when connected)"),
     SYSCALL_DEF("recvfrom", sys_recvfrom, Support::Partial, "fpuxpp", "MSG_OOB EOPNOTSUPP (as without CONFIG_AF_UNIX_OOB)"),
-    SYSCALL_DEF("sendmsg", sys_sendmsg, Support::Partial, "fpx", "SCM_RIGHTS and SCM_CREDENTIALS (checked); MSG_OOB EOPNOTSUPP"),
+    SYSCALL_DEF("sendmsg", sys_sendmsg, Support::Partial, "fpx",
+                "SCM_RIGHTS and SCM_CREDENTIALS (checked); MSG_OOB EOPNOTSUPP; no IP-level control messages"),
     SYSCALL_DEF("recvmsg", sys_recvmsg, Support::Partial, "fpx",
-                "SCM_RIGHTS, SCM_CREDENTIALS with SO_PASSCRED; MSG_OOB EOPNOTSUPP; MSG_WAITALL interrupted by a signal loses the bytes already read"),
+                "SCM_RIGHTS, SCM_CREDENTIALS with SO_PASSCRED; MSG_OOB EOPNOTSUPP; MSG_WAITALL interrupted by a signal loses the bytes already read; no IP-level control messages"),
     SYSCALL_DEF("shutdown", sys_shutdown, Support::Full, "fd", nullptr),
     SYSCALL_DEF("getsockname", sys_getsockname, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("getpeername", sys_getpeername, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("setsockopt", sys_setsockopt, Support::Partial, "fddpu",
-                "SOL_SOCKET: SO_SNDBUF/RCVBUF recorded (queues stay 208 KiB), SO_RCVTIMEO/SNDTIMEO, SO_PASSCRED; a few others accepted without effect"),
+                "SOL_SOCKET: SO_SNDBUF/RCVBUF recorded (queues stay 208 KiB), SO_RCVTIMEO/SNDTIMEO, SO_PASSCRED, "
+                "SO_REUSEADDR; inet sockets: SO_KEEPALIVE and the like, TCP_NODELAY/KEEPIDLE/..., IP_TOS/TTL, "
+                "IPV6_V6ONLY recorded without effect on the loopback; a few others accepted without effect"),
     SYSCALL_DEF("getsockopt", sys_getsockopt, Support::Partial, "fddpp",
-                "SOL_SOCKET: SO_TYPE/DOMAIN/PROTOCOL/ERROR/SNDBUF/RCVBUF/RCVTIMEO/SNDTIMEO/ACCEPTCONN/PASSCRED/PEERCRED"),
+                "SOL_SOCKET: SO_TYPE/DOMAIN/PROTOCOL/ERROR/SNDBUF/RCVBUF/RCVTIMEO/SNDTIMEO/ACCEPTCONN/PASSCRED/PEERCRED/"
+                "REUSEADDR; inet sockets: the recorded IP-level options (Linux's defaults before a set)"),
 };
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "emu/files/inet_ports.h"
+
 namespace vmrun {
 
 std::string UnixAddress::sockaddr() const {
@@ -18,7 +20,28 @@ std::string UnixAddress::sockaddr() const {
   return out;
 }
 
+std::string UnixAddress::inet_sockaddr(int family) const {
+  uint16_t port_be = static_cast<uint16_t>((port >> 8) | (port << 8));
+  if (family == AF_INET) {
+    std::string out(16, '\0');
+    uint16_t f = AF_INET;
+    std::memcpy(out.data(), &f, 2);
+    std::memcpy(out.data() + 2, &port_be, 2);
+    if (kind == kInet) std::memcpy(out.data() + 4, ip.data() + 12, 4);
+    return out;
+  }
+  std::string out(28, '\0');  // sockaddr_in6: flow info and scope id 0
+  uint16_t f = AF_INET6;
+  std::memcpy(out.data(), &f, 2);
+  std::memcpy(out.data() + 2, &port_be, 2);
+  if (kind == kInet) std::memcpy(out.data() + 8, ip.data(), 16);
+  return out;
+}
+
 // --- UnixSocketSpace
+
+UnixSocketSpace::UnixSocketSpace()
+    : tcp_(std::make_unique<InetPorts>(true)), udp_(std::make_unique<InetPorts>(false)) {}
 
 UnixSocketSpace::~UnixSocketSpace() {
   std::vector<std::shared_ptr<UnixSocket>> live;
@@ -102,8 +125,8 @@ void InFlightFds::release() {
 
 // --- UnixSocket
 
-UnixSocket::UnixSocket(int type, uint64_t inode, std::shared_ptr<UnixSocketSpace> space)
-    : type_(type), inode_(inode), space_(space) {
+UnixSocket::UnixSocket(int type, uint64_t inode, std::shared_ptr<UnixSocketSpace> space, int family)
+    : type_(type), family_(family), inode_(inode), space_(space) {
   flags = O_RDWR;
   path = "socket:[" + std::to_string(inode) + "]";
 }
@@ -111,10 +134,14 @@ UnixSocket::UnixSocket(int type, uint64_t inode, std::shared_ptr<UnixSocketSpace
 UnixSocket::~UnixSocket() {
   if (addr_.kind == UnixAddress::kAbstract)
     if (auto sp = space_.lock()) sp->unbind_abstract(addr_.name, this);
+  if (addr_.kind == UnixAddress::kInet && !embryo_ && !accepted_)
+    if (auto sp = space_.lock()) (type_ == SOCK_STREAM ? sp->tcp_ports() : sp->udp_ports()).release(this);
   if (connection_oriented()) {
     if (auto p = peer_.lock()) {
-      // The peer reads what is left, then end of file; writes get EPIPE.
-      p->shut_ = kShutRead | kShutWrite;
+      // The peer reads what is left, then end of file; writes get EPIPE
+      // (TCP: because the peer is gone; the socket itself is only
+      // half-closed, as in CLOSE_WAIT, and stays writable for poll).
+      p->shut_ = is_inet() ? static_cast<uint8_t>(p->shut_ | kShutRead) : static_cast<uint8_t>(kShutRead | kShutWrite);
       if (!queue_.empty() || embryo_) p->error_ = ECONNRESET;
     }
   }
@@ -154,7 +181,8 @@ Result<void> UnixSocket::connect_to(const std::shared_ptr<UnixSocket>& listener,
   if (listener->backlog_full()) return Err{EAGAIN};
   if (state_ == State::kConnected) return Err{EISCONN};
   if (state_ == State::kListening) return Err{EINVAL};
-  auto server_side = std::make_shared<UnixSocket>(type_, new_inode, space_.lock());
+  auto server_side = std::make_shared<UnixSocket>(type_, new_inode, space_.lock(), listener->family_);
+  server_side->accepted_ = true;
   server_side->state_ = State::kConnected;
   server_side->was_connected_ = true;
   server_side->embryo_ = true;
@@ -203,6 +231,7 @@ size_t UnixSocket::queued_bytes() const {
 bool UnixSocket::room_for(const UnixSocket& to, size_t bytes) const {
   size_t q = to.queued_bytes();
   if (to.type_ == SOCK_STREAM) return q < kQueueBytes;
+  if (to.is_inet()) return to.queue_.size() < kMaxInetDgramQueue && (to.queue_.empty() || q + bytes <= kQueueBytes);
   if (!to.queue_.empty() && q + bytes > kQueueBytes) return false;
   if (to.type_ == SOCK_DGRAM && to.peer_.lock().get() != this && to.queue_.size() > kMaxDgramQueue) return false;
   return true;
@@ -211,6 +240,8 @@ bool UnixSocket::room_for(const UnixSocket& to, size_t bytes) const {
 Result<size_t> UnixSocket::send(const std::string& data, InFlightFds& fds, const UnixCred& cred,
                                 const std::shared_ptr<UnixSocket>& to) {
   if (shut_ & kShutWrite) return Err{EPIPE};
+  // TCP: nothing to send is no error, even when the peer has gone (Linux).
+  if (is_inet() && type_ == SOCK_STREAM && data.empty() && was_connected_) return size_t{0};
   std::shared_ptr<UnixSocket> target = to;
   if (connection_oriented()) {
     if (!was_connected_) return Err{ENOTCONN};
@@ -223,6 +254,12 @@ Result<size_t> UnixSocket::send(const std::string& data, InFlightFds& fds, const
   } else if (auto tp = target->peer_.lock(); tp && tp.get() != this) {
     return Err{EPERM};  // it is connected to another socket
   }
+  if (is_inet() && !connection_oriented() && target->dgram_connected_ &&
+      (target->peer_addr_.ip != addr_.ip || target->peer_addr_.port != addr_.port))
+    return data.size();  // UDP: a connected socket takes nothing from others; dropped
+  if (is_inet() && !connection_oriented() &&
+      ((target->shut_ & kShutRead) || !room_for(*target, data.size())))
+    return data.size();  // UDP: a full or closed receiver drops the datagram
   if (type_ != SOCK_STREAM && data.size() > kMaxMessage) return Err{EMSGSIZE};
   if (!connection_oriented() && (target->shut_ & kShutRead)) return Err{EPIPE};
   if (type_ == SOCK_STREAM && data.empty()) return size_t{0};
@@ -234,6 +271,8 @@ Result<size_t> UnixSocket::send(const std::string& data, InFlightFds& fds, const
   m.fds = std::move(fds);
   m.cred = cred;
   m.from = addr_;
+  if (is_inet() && inet::is_any(addr_.ip))  // what the receiver sees: the loopback address sent from
+    m.from.ip = inet::is_v4(target->addr_.ip) || family_ == AF_INET ? inet::v4_loopback() : inet::v6_loopback();
   target->queue_.push_back(std::move(m));
   return n;
 }

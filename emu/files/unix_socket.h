@@ -11,6 +11,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -24,15 +25,25 @@ namespace vmrun {
 
 class UnixSocket;
 
-// A socket address in the AF_UNIX family, as bind(2) took it.
+// A socket address: AF_UNIX names as bind(2) took them, or an internet
+// address of the sandbox's loopback (kInet).
 struct UnixAddress {
-  enum Kind { kUnnamed, kPath, kAbstract };
+  enum Kind { kUnnamed, kPath, kAbstract, kInet };
   Kind kind = kUnnamed;
   std::string name;  // kPath: the path as given (no NUL); kAbstract: the bytes after the leading NUL
+  // kInet: the address in IPv6 form (IPv4 as ::ffff:a.b.c.d) and the port,
+  // in host byte order.
+  std::array<uint8_t, 16> ip{};
+  uint16_t port = 0;
   // The sockaddr_un getsockname(2) gives back, and its length (for a path
   // of 108 bytes without a NUL, one more than sizeof(sockaddr_un), as Linux).
   std::string sockaddr() const;
+  // kInet (or kUnnamed: the zero address): a sockaddr_in or sockaddr_in6
+  // for a socket of `family`.
+  std::string inet_sockaddr(int family) const;
 };
+
+class InetPorts;
 
 // The credentials SO_PEERCRED reports: guest ids.
 struct UnixCred {
@@ -57,8 +68,13 @@ class UnixSocketSpace {
   Result<std::string> autobind_name();
   void track(const std::shared_ptr<UnixSocket>& s);
   uint64_t inflight = 0;  // descriptors in SCM_RIGHTS messages not yet received
+  // The run's loopback port spaces (emu/files/inet_ports.h).
+  InetPorts& tcp_ports() { return *tcp_; }
+  InetPorts& udp_ports() { return *udp_; }
+  UnixSocketSpace();
 
  private:
+  std::unique_ptr<InetPorts> tcp_, udp_;
   std::map<std::string, std::weak_ptr<UnixSocket>> abstract_;
   std::vector<std::weak_ptr<UnixSocket>> all_;
   uint32_t next_autobind_ = 0;
@@ -106,13 +122,18 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   // (net.unix.max_dgram_qlen; Linux lets one more in).
   static constexpr size_t kMaxDgramQueue = 10;
   static constexpr int kMaxBacklog = 4096;  // net.core.somaxconn
+  // Datagrams a UDP socket queues at most (besides the byte bound).
+  static constexpr size_t kMaxInetDgramQueue = 1024;
   enum Shut : uint8_t { kShutRead = 1, kShutWrite = 2 };
   enum class State { kUnconnected, kListening, kConnected };
 
-  UnixSocket(int type, uint64_t inode, std::shared_ptr<UnixSocketSpace> space);
+  UnixSocket(int type, uint64_t inode, std::shared_ptr<UnixSocketSpace> space, int family = AF_UNIX);
   ~UnixSocket() override;
 
   int type() const { return type_; }
+  // AF_UNIX, or AF_INET/AF_INET6 for a socket of the sandbox's loopback.
+  int family() const { return family_; }
+  bool is_inet() const { return family_ != AF_UNIX; }
   bool connection_oriented() const { return type_ != SOCK_DGRAM; }
   State state() const { return state_; }
   const UnixAddress& address() const { return addr_; }
@@ -139,6 +160,14 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
     peer_addr_ = target->address();
     dgram_connected_ = true;
   }
+  // A UDP socket's default destination: only a name (the receiver is
+  // looked up at each send, as datagrams are routed).
+  void connect_inet_dgram(const UnixAddress& to) {
+    peer_.reset();
+    peer_addr_ = to;
+    dgram_connected_ = true;
+  }
+  bool dgram_connected() const { return dgram_connected_; }
   void disconnect_dgram() {
     peer_.reset();
     dgram_connected_ = false;
@@ -182,6 +211,18 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
     return e;
   }
 
+  // Internet sockets: the local name a bind or an automatic bind gave
+  // (registered in the space's port table), and the names of a new
+  // connection (the address the client asked for, on both ends).
+  void set_inet_names(const UnixAddress& local, const UnixAddress& peer) {
+    addr_ = local;
+    peer_addr_ = peer;
+  }
+  void set_error(int e) { error_ = e; }
+  bool reuse_addr = false, v6only = false;
+  // Other IP-level options recorded as set: (level << 16 | name) -> value.
+  std::map<uint32_t, int32_t> inet_options;
+
   // Socket options kept per socket.
   bool pass_cred = false;
   int sndbuf = kQueueBytes, rcvbuf = kQueueBytes;
@@ -205,6 +246,7 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   bool room_for(const UnixSocket& to, size_t bytes) const;
 
   int type_;
+  int family_ = AF_UNIX;
   uint64_t inode_;
   std::weak_ptr<UnixSocketSpace> space_;
   State state_ = State::kUnconnected;
@@ -216,6 +258,7 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   uint8_t shut_ = 0;
   int error_ = 0;  // SO_ERROR: ECONNRESET when the peer went with our data unread
   bool embryo_ = false;  // a connection waiting in a listener's queue
+  bool accepted_ = false;  // the server side of a connection: holds no port of its own
   bool was_connected_ = false;
   bool dgram_connected_ = false;
   int backlog_ = 0;

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -165,6 +167,74 @@ static int send_fds(int s, int a, int b) {
   return sendmsg(s, &m, MSG_DONTWAIT);
 }
 
+/* Internet sockets: every destination off the loopback is unreachable (the
+ * emulator's seccomp filter would kill it had it tried a host socket, so
+ * "exited" shows it never did); listeners, connections and datagrams are
+ * bounded: the fd limit ends a listener flood, a full backlog refuses a
+ * non-blocking connect, a flooded UDP receiver drops what it cannot queue. */
+static int inet(void) {
+  const char *v4[] = {"10.1.2.3", "8.8.8.8", "169.254.169.254", "100.64.0.1"};
+  int unreachable = 0;
+  for (int i = 0; i < 4; i++) {
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(443)};
+    inet_pton(AF_INET, v4[i], &a.sin_addr);
+    int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (connect(s, (struct sockaddr *)&a, sizeof a) < 0 && errno == ENETUNREACH) unreachable++;
+    close(s);
+    s = socket(AF_INET, SOCK_DGRAM, 0);
+    if (sendto(s, "q", 1, 0, (struct sockaddr *)&a, sizeof a) < 0 && errno == ENETUNREACH) unreachable++;
+    close(s);
+  }
+  struct sockaddr_in6 a6 = {.sin6_family = AF_INET6, .sin6_port = htons(443)};
+  inet_pton(AF_INET6, "2001:db8::1", &a6.sin6_addr);
+  int s6 = socket(AF_INET6, SOCK_STREAM, 0);
+  if (connect(s6, (struct sockaddr *)&a6, sizeof a6) < 0 && errno == ENETUNREACH) unreachable++;
+  close(s6);
+  printf("non-loopback destinations unreachable: %d of 9\n", unreachable);
+  /* Listeners until the fd limit. */
+  int n = 0, s;
+  while ((s = socket(AF_INET, SOCK_STREAM, 0)) >= 0) {
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 1) < 0) break;
+    n++;
+  }
+  printf("listener flood stopped by %s\n", en(errno));
+  for (int fd = 3; fd < 100000; fd++) close(fd);
+  /* A backlog of 2: non-blocking connects beyond it wait (EAGAIN). */
+  int l = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in la = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof la;
+  bind(l, (struct sockaddr *)&la, sizeof la);
+  listen(l, 2);
+  getsockname(l, (struct sockaddr *)&la, &len);
+  int c, made = 0, err = 0;
+  for (int i = 0; i < 100; i++) {
+    c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (connect(c, (struct sockaddr *)&la, sizeof la) < 0 && errno != EINPROGRESS) {
+      err = errno;
+      break;
+    }
+    made++;
+  }
+  printf("backlog full after %d: %s\n", made, en(err));
+  for (int fd = 3; fd < 100000; fd++) close(fd);
+  /* A UDP flood: the sender never blocks, the receiver keeps a bounded queue. */
+  int r = socket(AF_INET, SOCK_DGRAM, 0), w = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in ra = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  len = sizeof ra;
+  bind(r, (struct sockaddr *)&ra, sizeof ra);
+  getsockname(r, (struct sockaddr *)&ra, &len);
+  static char dgram[65507];
+  long sent = 0;
+  for (int i = 0; i < 20000; i++)
+    if (sendto(w, dgram, i % 2 ? sizeof dgram : 1, 0, (struct sockaddr *)&ra, sizeof ra) > 0) sent++;
+  long queued = 0;
+  while (recv(r, dgram, sizeof dgram, MSG_DONTWAIT) >= 0) queued++;
+  printf("udp flood: %ld sent, %s queued\n", sent, queued > 0 && queued <= 1024 ? "at most 1024" : "unbounded");
+  printf("too large a datagram: %s\n", sendto(w, dgram, 70000, 0, (struct sockaddr *)&ra, sizeof ra) < 0 ? en(errno) : "sent");
+  return 0;
+}
+
 static int sockets(void) {
   int sp[2], cycles = 0, err = 0;
   for (int i = 0; i < 100000; i++) {
@@ -294,6 +364,7 @@ int main(int argc, char **argv) {
   if (!strcmp(m, "mappings")) return mappings();
   if (!strcmp(m, "fds")) return fds();
   if (!strcmp(m, "sockets")) return sockets();
+  if (!strcmp(m, "inet")) return inet();
   if (!strcmp(m, "recursion")) return recursion(0);
   if (!strcmp(m, "recursion_altstack")) return recursion(1);
   if (!strcmp(m, "handler_loop")) return handler_loop();
