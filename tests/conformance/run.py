@@ -6,12 +6,13 @@
 For each module (all of the test package when none is named) this runs
 `python3 -m test -u none -v MODULE` twice with the same timeout:
 
-  native  x86_64: chroot into the default rootfs (a private mount
-          namespace: the rootfs read-only, tmpfs on /tmp, /root, /var/tmp,
-          the host's /dev, a fresh /proc, the test package bound over the
-          rootfs's stub), as root like the guest;
+  native  x86_64: chroot into the default rootfs (in a private mount
+          namespace: a writable overlay on a tmpfs over the rootfs, like
+          vmrun's in-memory layer; a tmpfs /tmp, the host's /dev, a fresh
+          /proc; the test package bound over the rootfs's stub), as root
+          like the guest;
           riscv64: Debian's qemu-riscv64 -L ROOTFS with the rootfs's
-          python3 (the same private namespace for the test package). A
+          python3 (the same namespace, overlay and test package). A
           test that starts a child python3 fails here: qemu-user does not
           follow execve to another riscv64 binary without binfmt_misc, which
           this machine does not have. Such cases count as failing natively,
@@ -76,25 +77,30 @@ def list_modules(tests):
     return mods
 
 
-# The native x86_64 run: a private mount namespace, so nothing outlives it.
-CHROOT_SCRIPT = r'''
+# Both native runs: a private mount namespace, so nothing outlives them.
+# The rootfs gets a writable overlay on a tmpfs (as vmrun's in-memory
+# layer: writes are seen by the run and dropped after it), the test package
+# is bound over the rootfs's stub.
+NAMESPACE_SETUP = r'''
 root=$1 tests=$2 guest_tests=$3; shift 3
-mount --bind "$root" "$root"
-mount -o remount,ro,bind "$root"
+mount -t tmpfs tmpfs /mnt
+mkdir /mnt/upper /mnt/work
+mount -t overlay overlay -o "lowerdir=$root,upperdir=/mnt/upper,workdir=/mnt/work" "$root"
 mount --bind "$tests" "$root$guest_tests"
-for d in tmp root var/tmp; do mount -t tmpfs tmpfs "$root/$d"; done
+'''
+# x86_64: chroot, with fresh /tmp, /proc and the host's /dev.
+CHROOT_SCRIPT = NAMESPACE_SETUP + r'''
+mount -t tmpfs tmpfs "$root/tmp"
 mount --rbind /dev "$root/dev"
 mount -t proc proc "$root/proc"
 exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   sh -c 'cd /tmp && exec "$@"' sh "$@"
 '''
-# The native riscv64 run: qemu-riscv64 -L, the test package bound in place.
-QEMU_SCRIPT = r'''
-root=$1 tests=$2 guest_tests=$3; shift 3
-mount --bind "$tests" "$root$guest_tests"
-work=$(mktemp -d) && cd "$work"
-exec env -i HOME="$work" LANG=C.UTF-8 PATH=/usr/bin:/bin qemu-riscv64 -L "$root" "$root/usr/bin/python3" "$@"
+# riscv64: qemu-riscv64 -L, in a scratch directory on the tmpfs.
+QEMU_SCRIPT = NAMESPACE_SETUP + r'''
+mkdir /mnt/cwd && cd /mnt/cwd
+exec env -i HOME=/root LANG=C.UTF-8 PATH=/usr/bin:/bin qemu-riscv64 -L "$root" "$root/usr/bin/python3" "$@"
 '''
 
 
