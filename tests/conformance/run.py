@@ -39,13 +39,13 @@ Needs root (mount namespaces) and the trees of scripts/fetch-cpython-tests.sh.
 import argparse
 import concurrent.futures
 import datetime
+import fcntl
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -189,11 +189,17 @@ def load(path):
         return {"modules": {}}
 
 
-def save(path, data):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(data, f, indent=1, sort_keys=True)
-    os.replace(tmp, path)
+def record(path, module, mode, result):
+    """Adds one result to PATH, under a lock: runs of other modes or arches
+    may be writing the same file."""
+    with open(path + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        data = load(path)
+        data["modules"].setdefault(module, {})[mode] = result
+        tmp = path + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+        os.replace(tmp, path)
 
 
 def counts(cases):
@@ -260,7 +266,6 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, args.arch + ".json")
     data = load(path)
-    lock = threading.Lock()
     modes = ("native", "vmrun") if args.mode == "both" else (args.mode,)
     work = [(m, mode) for m in modules for mode in modes
             if args.rerun or mode not in data["modules"].get(m, {})]
@@ -270,9 +275,7 @@ def main():
     def job(item):
         module, mode = item
         r = run_one(args.arch, mode, module, args, os.path.join(args.out, args.arch, mode))
-        with lock:
-            data["modules"].setdefault(module, {})[mode] = r
-            save(path, data)
+        record(path, module, mode, r)
         ok, bad = counts(r["cases"])
         print(f"{args.arch} {module} {mode}: {r['status']} ({ok} ok, {bad} failed, {r['seconds']} s)", flush=True)
 
