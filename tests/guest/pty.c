@@ -273,11 +273,11 @@ static void sessions(void) {
     sigprocmask(SIG_BLOCK, &set, NULL);
     show("child setsid", setsid() > 0 ? 0 : -1);
     show("child TIOCSCTTY", ioctl(s, TIOCSCTTY, 0));
-    int sid = 0;
     pid_t pg = 0;
     ioctl(s, TIOCGPGRP, &pg);
     yesno("TIOCGPGRP is the child's group", pg == getpgrp());
 #if QEMU_LACKS_TTY_QUERIES == 0
+    int sid = 0;
     ioctl(s, TIOCGSID, &sid);
     yesno("TIOCGSID is the child", sid == getpid());
     yesno("tcgetsid agrees", tcgetsid(s) == getpid());
@@ -291,9 +291,9 @@ static void sessions(void) {
     ioctl(tty, TIOCGPGRP, &pg);
     yesno("/dev/tty is the session's terminal", pg == getpgrp());
 #if QEMU_LACKS_TTY_QUERIES == 0
-    sid = 0;
-    ioctl(tty, TIOCGSID, &sid);
-    yesno("TIOCGSID through /dev/tty", sid == getpid());
+    int tty_sid = 0;
+    ioctl(tty, TIOCGSID, &tty_sid);
+    yesno("TIOCGSID through /dev/tty", tty_sid == getpid());
 #endif
     show("TIOCSPGRP own group", ioctl(tty, TIOCSPGRP, &pg));
     pid_t bogus = 99999;
@@ -322,8 +322,9 @@ static void sessions(void) {
   char c;
   read(up[0], &c, 1);
   struct winsize ws = {30, 100, 0, 0};
-  show("TIOCSWINSZ on the master", ioctl(m, TIOCSWINSZ, &ws));
-  read(up[0], &c, 1);
+  int set = ioctl(m, TIOCSWINSZ, &ws);
+  read(up[0], &c, 1); /* the child has reported its SIGWINCH */
+  show("TIOCSWINSZ on the master", set);
   struct winsize back;
   ioctl(m, TIOCGWINSZ, &back);
   printf("winsize now %d x %d\n", back.ws_row, back.ws_col);

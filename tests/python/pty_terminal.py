@@ -110,7 +110,7 @@ def master_read(fd):
     return data
 
 
-status = pty.spawn(["sh", "-c", "tty | sed 's/[0-9]*$/N/'; stty size; echo spawned; exit 4"], master_read)
+status = pty.spawn(["sh", "-c", "tty | sed 's/[0-9]*$/N/'; stty rows 24 cols 80; stty size; echo spawned; exit 4"], master_read)
 sys.stdout.flush()
 print(flush=True)
 for line in b"".join(captured).split(b"\r\n"):
