@@ -180,6 +180,13 @@ std::shared_ptr<Pty> PtySpace::controlling(int sid) const {
   return nullptr;
 }
 
+void PtySpace::session_ended(int sid) {
+  auto pty = controlling(sid);
+  if (!pty) return;
+  deliver(pty->fg_pgrp, SIGHUP, true);
+  pty->session = pty->fg_pgrp = 0;
+}
+
 Result<fs::FileRef> PtySpace::open_controlling(int flags, const fs::Attr& node, const fs::ProcessView* opener) {
   if (!opener) return fs::FileRef();
   auto pty = controlling(opener->session_id());

@@ -109,6 +109,9 @@ class PtySpace final : public fs::TerminalDevices, public std::enable_shared_fro
                                 const fs::Attr* attr = nullptr);
   // The pseudo-terminal session `sid` has as its controlling terminal.
   std::shared_ptr<Pty> controlling(int sid) const;
+  // Session `sid`'s leader has ended: its terminal's foreground group gets
+  // SIGHUP and the terminal belongs to no session any more.
+  void session_ended(int sid);
 
  private:
   std::shared_ptr<Pty> find(unsigned index) const;

@@ -352,6 +352,55 @@ static void sessions(void) {
   close(down[1]);
 }
 
+/* The session leader ends: its terminal's foreground group (here a child
+ * it left behind) gets SIGHUP, and the terminal has no session any more. */
+static void leader_exit(void) {
+  int s, m = open_pair(&s);
+  int report[2];
+  pipe(report);
+  fflush(stdout);
+  pid_t leader = fork();
+  if (leader == 0) {
+    close(m);
+    setsid();
+    ioctl(s, TIOCSCTTY, 0);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    int ready[2];
+    pipe(ready);
+    if (fork() == 0) {
+      /* Same session and group as the leader, which it outlives. */
+      close(ready[0]);
+      close(ready[1]);
+      siginfo_t info;
+      int sig = sigwaitinfo(&set, &info);
+      char c = sig == SIGHUP ? 'H' : '?';
+      write(report[1], &c, 1);
+      _exit(0);
+    }
+    close(ready[0]);
+    close(ready[1]);
+    _exit(0);
+  }
+  close(report[1]);
+  waitpid(leader, NULL, 0);
+  char c = 0;
+  read(report[0], &c, 1);
+  printf("left-behind member of the foreground group got %s\n", c == 'H' ? "SIGHUP" : "nothing");
+  pid_t fg = -1;
+  ioctl(m, TIOCGPGRP, &fg);
+  printf("foreground group after the leader's end: %d\n", fg);
+#if QEMU_LACKS_TTY_QUERIES == 0
+  int sid;
+  show("TIOCGSID after the leader's end", ioctl(m, TIOCGSID, &sid));
+#endif
+  close(report[0]);
+  close(s);
+  close(m);
+}
+
 /* pty.spawn's end: the child writes, exits; the master drains, then EIO. */
 static void slave_close(void) {
   int s, m = open_pair(&s);
@@ -388,6 +437,7 @@ int main(void) {
     names_and_nodes();
     line_discipline();
     sessions();
+    leader_exit();
     slave_close();
     fflush(stdout);
     _exit(0);
