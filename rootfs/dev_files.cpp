@@ -1,12 +1,16 @@
 // The synthetic /dev: character devices, the std* and fd links into
-// /proc/self, and the writable in-memory /dev/shm. It replaces whatever
-// the lower layer has at /dev; host device nodes are never opened.
+// /proc/self, the writable in-memory /dev/shm, and /dev/ptmx and /dev/pts,
+// whose pseudo-terminals the kernel provides (fs::TerminalDevices). It
+// replaces whatever the lower layer has at /dev; host device nodes are
+// never opened.
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include <algorithm>
 #include <cstring>
+#include <string>
 
 #include "rootfs/vfs_core.h"
 
@@ -72,6 +76,7 @@ NodeRef VfsCore::build_dev_tree() {
       {"null", DevKind::kNull, 1, 3},      {"zero", DevKind::kZero, 1, 5},
       {"full", DevKind::kFull, 1, 7},      {"random", DevKind::kRandom, 1, 8},
       {"urandom", DevKind::kURandom, 1, 9}, {"tty", DevKind::kTty, 5, 0},
+      {"ptmx", DevKind::kPtmx, 5, 2},
   };
   for (const auto& d : devices) {
     NodeRef n = new_node(NodeKind::kCharDev, S_IFCHR | 0666, kFsDev);
@@ -93,12 +98,61 @@ NodeRef VfsCore::build_dev_tree() {
   }
   NodeRef shm = dir(01777, kFsShm);
   (void)insert_child(dev, "shm", shm);
-  (void)insert_child(dev, "pts", dir(0755, kFsDev));
+  NodeRef pts = dir(0755, kFsDev);
+  pts->dev = DevKind::kPtsDir;
+  (void)insert_child(dev, "pts", pts);
   return dev;
 }
 
+static_assert(kDevFilesystemDev == 0x800 + kFsDev, "dev_for_fsid(kFsDev)");
+
+NodeRef VfsCore::pts_lookup(std::string_view name) {
+  if (!terminals || name.empty() || name.size() > 9) return nullptr;
+  unsigned index = 0;
+  for (char c : name) {
+    if (c < '0' || c > '9') return nullptr;
+    index = index * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (name.size() > 1 && name[0] == '0') return nullptr;
+  auto a = terminals->slave_attr(index);
+  if (!a) return nullptr;
+  auto n = std::make_shared<MemNode>(NodeKind::kCharDev, shared);
+  n->fsid = kFsDev;
+  n->mode = a->mode;
+  n->uid = a->uid;
+  n->gid = a->gid;
+  n->ino = a->ino;
+  n->rdev = a->rdev;
+  n->atime = a->atime;
+  n->mtime = a->mtime;
+  n->ctime = a->ctime;
+  n->links = 1;
+  n->dev = DevKind::kPts;
+  return n;
+}
+
+std::vector<DirEntry> VfsCore::pts_list() {
+  std::vector<DirEntry> out;
+  if (!terminals) return out;
+  for (unsigned index : terminals->slave_indices())
+    if (auto a = terminals->slave_attr(index)) out.push_back(DirEntry{a->ino, DT_CHR, std::to_string(index)});
+  return out;
+}
+
 Result<FileRef> VfsCore::open_device(const NodeRef& node, int flags) {
+  if (node->dev == DevKind::kPtmx) {
+    if (!terminals) return Err{ENODEV};
+    return terminals->open_master(status_flags(flags), node->attr(), process);
+  }
+  if (node->dev == DevKind::kPts) {
+    if (!terminals) return Err{ENXIO};
+    return terminals->open_slave(minor(node->rdev), flags, process);
+  }
   if (node->dev == DevKind::kTty) {
+    if (terminals) {
+      TRY_ASSIGN(FileRef t, terminals->open_controlling(flags, node->attr(), process));
+      if (t) return t;
+    }
     // The controlling terminal: the terminal on the process's standard
     // descriptors, if any (vmrun run from an interactive terminal).
     if (!process) return Err{ENXIO};

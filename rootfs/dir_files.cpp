@@ -108,6 +108,11 @@ Result<std::vector<DirEntry>> VfsCore::list(const Entry& dir) {
       out.insert(out.end(), entries.begin(), entries.end());
       return out;
     }
+    if (node.dev == DevKind::kPtsDir) {
+      auto entries = pts_list();
+      out.insert(out.end(), entries.begin(), entries.end());
+      return out;
+    }
     for (const auto& [name, child] : node.children) {
       seen.insert(name);
       if (is_whiteout(child)) continue;

@@ -27,7 +27,10 @@ enum FsId : int { kFsOverlay = 0, kFsDev = 1, kFsShm = 2, kFsProc = 3, kFsMountB
 inline uint64_t dev_for_fsid(int fsid) { return 0x800 + static_cast<uint64_t>(fsid); }
 
 enum class NodeKind : uint8_t { kDir, kReg, kSymlink, kFifo, kSocket, kCharDev, kProcDir, kProcFile, kWhiteout };
-enum class DevKind : uint8_t { kNone, kNull, kZero, kFull, kRandom, kURandom, kTty };
+// kPtmx: /dev/ptmx; kPtsDir: the /dev/pts directory, whose entries come
+// from the kernel's TerminalDevices; kPts: one of them (rdev's minor is
+// the index).
+enum class DevKind : uint8_t { kNone, kNull, kZero, kFull, kRandom, kURandom, kTty, kPtmx, kPtsDir, kPts };
 enum class ProcDirKind : uint8_t { kRoot, kPid, kFd };
 
 // Per-Vfs state shared with the open Files that outlive a call.

@@ -15,6 +15,7 @@ class OverlayVfs final : public Vfs {
 
   void set_process(const ProcessView* process) override { core_->process = process; }
   void set_process_directory(const ProcessDirectory* directory) override { core_->processes = directory; }
+  void set_terminal_devices(TerminalDevices* terminals) override { core_->terminals = terminals; }
   Result<FileRef> open(std::string_view base, std::string_view path, int flags, uint32_t mode) override;
   Result<Attr> stat(std::string_view base, std::string_view path, bool follow) override;
   Result<std::string> readlink(std::string_view base, std::string_view path) override;

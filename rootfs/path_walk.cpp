@@ -84,6 +84,14 @@ Result<Entry> VfsCore::lookup(const Entry& dir, std::string_view name) {
     return e;
   }
   if (node.kind != NodeKind::kDir) return Err{ENOTDIR};
+  if (node.dev == DevKind::kPtsDir) {
+    NodeRef n = pts_lookup(name);
+    if (!n) return Err{ENOENT};
+    Entry e;
+    e.mem = std::move(n);
+    e.fsid = kFsDev;
+    return e;
+  }
   auto it = node.children.find(name);
   if (it != node.children.end()) {
     if (is_whiteout(it->second)) return Err{ENOENT};

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -63,6 +64,31 @@ class ProcessDirectory {
   virtual int thread_count(int pid) const = 0;
 };
 
+// The device number stat(2) shows for everything in /dev (devtmpfs).
+constexpr uint64_t kDevFilesystemDev = 0x801;
+
+// The run's pseudo-terminals as /dev sees them: /dev/ptmx, the /dev/pts
+// directory and /dev/tty's controlling terminal. The kernel provides them
+// (emu/files/pty.h); without one /dev/ptmx is ENODEV and /dev/pts empty.
+class TerminalDevices {
+ public:
+  virtual ~TerminalDevices() = default;
+  // open("/dev/ptmx"): a new master, its slave locked. `node` is the
+  // ptmx node's metadata (what the master's fstat shows).
+  virtual Result<FileRef> open_master(int flags, const Attr& node, const ProcessView* opener) = 0;
+  // open("/dev/pts/N"): EIO while locked; may make it the opener's
+  // controlling terminal (a session leader without one, no O_NOCTTY).
+  virtual Result<FileRef> open_slave(unsigned index, int flags, const ProcessView* opener) = 0;
+  // The slaves that exist now, ascending, and one's metadata (dev is
+  // kDevFilesystemDev).
+  virtual std::vector<unsigned> slave_indices() const = 0;
+  virtual std::optional<Attr> slave_attr(unsigned index) const = 0;
+  // open("/dev/tty"): the opener's controlling pseudo-terminal, or nullptr
+  // when it has none (then /dev/tty is the host terminal on stdio, if any).
+  // Its fstat shows `node`, /dev/tty's own metadata, as on Linux.
+  virtual Result<FileRef> open_controlling(int flags, const Attr& node, const ProcessView* opener) = 0;
+};
+
 struct VfsConfig {
   std::string lower_root;           // host directory; must exist
   std::vector<MountSpec> mounts;
@@ -108,6 +134,9 @@ class Vfs {
   virtual void set_process(const ProcessView* process) = 0;
   // Where /proc finds the other processes (without one: only the current).
   virtual void set_process_directory(const ProcessDirectory* directory) = 0;
+  // Where /dev/ptmx, /dev/pts and /dev/tty find the pseudo-terminals
+  // (nullptr: none); it must outlive its use here.
+  virtual void set_terminal_devices(TerminalDevices* terminals) = 0;
 
   // open(2)/openat(2) semantics: O_CREAT, O_EXCL, O_TRUNC, O_APPEND,
   // O_DIRECTORY, O_NOFOLLOW, O_PATH (a description usable only as a dirfd

@@ -92,6 +92,7 @@ class VfsCore : public std::enable_shared_from_this<VfsCore> {
   std::vector<std::string> mount_points;  // canonical guest paths, by mount index
   const ProcessView* process = nullptr;
   const ProcessDirectory* processes = nullptr;
+  TerminalDevices* terminals = nullptr;
   // The process /proc/<pid> names, if it exists.
   const ProcessView* proc_target(int pid) const;
 
@@ -155,6 +156,9 @@ class VfsCore : public std::enable_shared_from_this<VfsCore> {
   // --- dev_files.cpp
   NodeRef build_dev_tree();
   Result<FileRef> open_device(const NodeRef& node, int flags);
+  // /dev/pts: a transient node for slave `name`, and the listing.
+  NodeRef pts_lookup(std::string_view name);
+  std::vector<DirEntry> pts_list();
 
   // --- proc_files.cpp
   NodeRef build_proc_root();

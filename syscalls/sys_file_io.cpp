@@ -18,6 +18,7 @@
 #include "syscalls/socket_io.h"
 #include "emu/files/eventfd_file.h"
 #include "syscalls/handler_util.h"
+#include "syscalls/tty_ioctl.h"
 
 namespace vmrun {
 namespace {
@@ -313,6 +314,8 @@ SyscallResult sys_ioctl(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   uint64_t req = a[1] & 0xffffffff;
   uint64_t arg = a[2];
+  if (PtyEnd* pty = as_pty(f))
+    if (auto r = pty_ioctl(k, *pty, req, arg)) return std::move(*r);
   switch (req) {
     case TCGETS: {
       if (!f->is_tty()) return Err{ENOTTY};
@@ -617,7 +620,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("dup3", sys_dup3, Support::Full, "ffN", nullptr),
     SYSCALL_DEF("fcntl", sys_fcntl, Support::Partial, "fFg", "record locks are always granted, not enforced between guest processes"),
     SYSCALL_DEF("ioctl", sys_ioctl, Support::Partial, "fxx",
-                "terminal ioctls (TCGETS/TCSETS*/TIOCGWINSZ/TIOCG|SPGRP/TIOCGSID) applied to the host terminal; FIONREAD, FIONBIO, FIOCLEX; others ENOTTY"),
+                "the sandbox's pseudo-terminals (/dev/ptmx, /dev/pts/N; emu/files/pty.h): TCGETS/TCSETS* (on either end: the one termios), TIOCG|SWINSZ (SIGWINCH to the foreground group), TIOCGPTN, TIOCS|GPTLCK, TIOCGPTPEER, TIOCSCTTY, TIOCNOTTY, TIOCG|SPGRP, TIOCGSID, TCFLSH, TIOCOUTQ; TCSETSW/TCSETSF do not wait for output to drain, no job-control stops (SIGTTIN/SIGTTOU), VTIME ignored, TIOCPKT on and TIOCSTI refused. The guest's stdio: TCGETS/TCSETS*/TIOCGWINSZ/TIOCG|SPGRP/TIOCGSID applied to the host terminal. FIONREAD, FIONBIO, FIOCLEX; others ENOTTY"),
     SYSCALL_DEF("ftruncate", sys_ftruncate, Support::Full, "fl", nullptr),
     SYSCALL_DEF("truncate", sys_truncate, Support::Full, "sl", nullptr),
     SYSCALL_DEF("fsync", sys_fsync, Support::Full, "f", nullptr),

@@ -1,5 +1,6 @@
 #include "emu/kernel/kernel.h"
 
+#include "emu/files/pty.h"
 #include "emu/files/unix_socket.h"
 
 #include "emu/arch/guest_abi.h"
@@ -49,6 +50,7 @@ Kernel::Kernel(const Config& config, StdioSpec stdio, const SyscallLayer& syscal
 Kernel::~Kernel() {
   // Processes close their engines; the VFS outlives the files they hold.
   current_ = nullptr;
+  if (objects_.ptys) objects_.ptys->detach();  // a master closed below hangs up without signals
   procs_.clear();
   engines_.clear();
 }
@@ -171,6 +173,18 @@ bool Kernel::make_vfs(Arch arch, std::string* error) {
     return false;
   }
   vfs_->set_process_directory(&proc_info_);
+  // Pseudo-terminals: their signals (ISIG characters, SIGWINCH, hang-up)
+  // come from the kernel, as the host terminal's do.
+  objects_.ptys = std::make_shared<PtySpace>(config_.uid, [this](int id, int sig, bool group) {
+    SignalInfo info;
+    info.signo = sig;
+    info.code = 0x80;  // SI_KERNEL
+    for (auto& [tid, p] : procs_) {
+      if (p->ids.tgid != tid || p->state == ProcState::Zombie) continue;
+      if (group ? p->ids.pgid == id : tid == id) post_signal(*p, sig, info, true);
+    }
+  });
+  vfs_->set_terminal_devices(objects_.ptys.get());
   return true;
 }
 

@@ -39,6 +39,7 @@
 namespace vmrun {
 
 class UnixSocketSpace;
+class PtySpace;
 
 // Where guest stdio goes: host fds (streamed) or capture buffers.
 struct StdioSpec {
@@ -127,6 +128,7 @@ class Kernel final : public CpuEvents, public SyscallContext {
   // Made on first use (abstract names; emu/files/unix_socket.cpp).
   const std::shared_ptr<UnixSocketSpace>& unix_sockets() override;
   SharedFileMemory& shared_file_memory() override { return objects_.shared_file_memory; }
+  PtySpace& ptys() override { return *objects_.ptys; }
   Terminal* terminal() override { return console_.terminal.get(); }
   Process* find_process(int pid) override;
   const ProcessTable::Map& processes() const override { return procs_.all(); }
@@ -218,6 +220,7 @@ class Kernel final : public CpuEvents, public SyscallContext {
     SharedFileMemory shared_file_memory;
     uint64_t next_inode_number = 4000;
     std::shared_ptr<UnixSocketSpace> unix_sockets;
+    std::shared_ptr<PtySpace> ptys;  // made with the VFS, whose /dev uses it
   } objects_;
   ProcessTable procs_;
   Process* current_ = nullptr;

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "emu/kernel/kernel.h"
+#include "emu/files/pty.h"
 
 #include "emu/engine/cpu_context.h"
 
@@ -235,6 +236,9 @@ void Kernel::terminate(Process& p, int wait_status) {
   q.report.autoreap = false;  // set again below if the parent ignores SIGCHLD
   q.vfork_parent = 0;
   q.fds = std::make_shared<FdTable>(q.fds->limit());  // closes pipes: readers see EOF
+  // A session leader's end takes the session's controlling pseudo-terminal
+  // away: its foreground group gets SIGHUP (Linux's disassociate_ctty).
+  if (q.ids.tgid == q.ids.sid && objects_.ptys) objects_.ptys->session_ended(q.ids.sid);
   drop_image(q);
   q.state = ProcState::Zombie;
   q.report.wait_status = wait_status;

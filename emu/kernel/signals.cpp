@@ -51,8 +51,10 @@ void Kernel::post_signal(Process& p, int sig, const SignalInfo& info, bool to_gr
     p.signals.shared->set &= ~bit(SIGCONT);
   }
   const SigAction& act = p.signals.actions()[sig];
-  // Ignored signals are discarded when generated.
-  if (act.handler == kSigIgn || (act.handler == 0 && ignored_by_default(sig))) return;
+  // Ignored signals are discarded when generated, unless the task blocks
+  // them (sigwaitinfo may take them, or a handler be installed by then).
+  if (!(p.signals.mask & bit(sig)) && (act.handler == kSigIgn || (act.handler == 0 && ignored_by_default(sig))))
+    return;
   if (to_group && sig != SIGSTOP) {
     p.signals.shared->set |= bit(sig);
     p.signals.shared->info[sig] = info;

@@ -23,6 +23,7 @@ namespace vmrun {
 
 class Terminal;
 class UnixSocketSpace;
+class PtySpace;
 class GuestCpu;
 
 // wait4/waitid's answer: the child and its Linux wait status.
@@ -67,6 +68,7 @@ class SyscallContext {
   virtual uint64_t new_inode_number() = 0;
   virtual const std::shared_ptr<UnixSocketSpace>& unix_sockets() = 0;
   virtual SharedFileMemory& shared_file_memory() = 0;
+  virtual PtySpace& ptys() = 0;  // the run's pseudo-terminals (emu/files/pty.h)
   virtual Terminal* terminal() = 0;  // the host terminal, when stdin is one
 
   // Processes.

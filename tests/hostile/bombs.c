@@ -12,12 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 static const char *en(int e) {
@@ -278,6 +280,76 @@ static int sockets(void) {
   return 0;
 }
 
+/* Pseudo-terminals: open pairs until refused, fill both queues of each
+ * with nobody reading (raw mode: the writer gets EAGAIN), an endless
+ * canonical line (dropped past the buffer, never blocking), and bad
+ * pointers to the ioctls that copy structures in and out. */
+static int ptys(void) {
+  static int masters[4096], slaves[4096];
+  static char chunk[65536];
+  memset(chunk, 'x', sizeof chunk);
+  int pairs = 0, err = 0;
+  while (pairs < 4096) {
+    int m = posix_openpt(O_RDWR | O_NOCTTY | O_NONBLOCK);
+    if (m < 0) {
+      err = errno;
+      break;
+    }
+    unlockpt(m);
+    int s = open(ptsname(m), O_RDWR | O_NOCTTY | O_NONBLOCK);
+    if (s < 0) {
+      err = errno;
+      close(m);
+      break;
+    }
+    masters[pairs] = m;
+    slaves[pairs++] = s;
+  }
+  printf("pty pairs refused after %d: %s\n", pairs, en(err));
+  long most = 0;
+  int all_eagain = 1;
+  for (int i = 0; i < pairs; i++) {
+    struct termios t;
+    tcgetattr(slaves[i], &t);
+    cfmakeraw(&t);
+    tcsetattr(slaves[i], TCSANOW, &t);
+    long in = 0, out = 0, w;
+    while ((w = write(masters[i], chunk, sizeof chunk)) > 0) in += w;
+    if (errno != EAGAIN) all_eagain = 0;
+    while ((w = write(slaves[i], chunk, sizeof chunk)) > 0) out += w;
+    if (errno != EAGAIN) all_eagain = 0;
+    if (in > most) most = in;
+    if (out > most) most = out;
+  }
+  printf("full queues answer EAGAIN: %s; most one queue took: %ld KiB\n", all_eagain ? "yes" : "no", (most + 1023) / 1024);
+  for (int i = 1; i < pairs; i++) close(masters[i]), close(slaves[i]);
+  int m = masters[0], s = slaves[0];
+  struct termios t;
+  tcgetattr(s, &t);
+  t.c_lflag |= ICANON;
+  tcsetattr(s, TCSAFLUSH, &t);
+  long taken = 0, w;
+  for (int i = 0; i < 64; i++)  /* 4 MiB of one line */
+    if ((w = write(m, chunk, sizeof chunk)) > 0) taken += w;
+  write(m, "\n", 1);
+  char line[8192];
+  long got = read(s, line, sizeof line);
+  printf("endless canonical line: writes taken %ld MiB, slave reads %ld bytes\n", taken >> 20, got);
+  char *page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap(page + 4096, 4096);
+  int bad = 0;
+  bad += ioctl(m, TIOCSWINSZ, (void *)0xffff800000000000ul) < 0 && errno == EFAULT;
+  bad += ioctl(m, TCSETS, page + 4096 - 10) < 0 && errno == EFAULT;
+  bad += ioctl(s, TCGETS, page + 4096 - 10) < 0 && errno == EFAULT;
+  mprotect(page, 4096, PROT_READ);
+  bad += ioctl(m, TIOCGPTN, page) < 0 && errno == EFAULT;
+  bad += ioctl(m, TIOCGWINSZ, page) < 0 && errno == EFAULT;
+  printf("bad pointers to pty ioctls: %d of 5 EFAULT\n", bad);
+  struct winsize ws;
+  printf("terminal still usable: %s\n", ioctl(s, TIOCGWINSZ, &ws) == 0 && write(m, "ok\n", 3) == 3 ? "yes" : "no");
+  return 0;
+}
+
 static int depth;
 static int recurse(int x) {
   volatile char pad[256];
@@ -365,6 +437,7 @@ int main(int argc, char **argv) {
   if (!strcmp(m, "fds")) return fds();
   if (!strcmp(m, "sockets")) return sockets();
   if (!strcmp(m, "inet")) return inet();
+  if (!strcmp(m, "ptys")) return ptys();
   if (!strcmp(m, "recursion")) return recursion(0);
   if (!strcmp(m, "recursion_altstack")) return recursion(1);
   if (!strcmp(m, "handler_loop")) return handler_loop();

@@ -13,7 +13,8 @@
 #              rootfs).  It runs in a private mount namespace (unshare -m)
 #              with a fresh tmpfs on the rootfs's /tmp (the script is copied
 #              to /tmp/.w there) and /dev (null, zero, full, random, urandom
-#              bound from the host) and a proc on /proc, so nothing is
+#              bound from the host; a new devpts instance on /dev/pts with
+#              /dev/ptmx its ptmx) and a proc on /proc, so nothing is
 #              written into the rootfs directory.  Needs root.
 #              Why not qemu-riscv64 for riscv64: qemu-user hands a guest
 #              execve to the host kernel, so every subprocess.run of
@@ -92,6 +93,10 @@ done
 ln -s /proc/self/fd "$r/dev/fd"; ln -s /proc/self/fd/0 "$r/dev/stdin"
 ln -s /proc/self/fd/1 "$r/dev/stdout"; ln -s /proc/self/fd/2 "$r/dev/stderr"
 mkdir "$r/dev/pts" "$r/dev/shm"
+# A devpts of its own for the pseudo-terminal tests (indices from 0, as in
+# a sandbox run); /dev/ptmx is its ptmx, as on a systemd host.
+mount -t devpts -o newinstance,ptmxmode=0666,mode=620,gid=5 devpts "$r/dev/pts" || exit 125
+ln -s pts/ptmx "$r/dev/ptmx"
 mount -t proc proc "$r/proc" 2>/dev/null || true
 mkdir "$r/tmp/.w" && cp "$s" "$r/tmp/.w/$n.py" || exit 125
 exec "$@"'

@@ -11,14 +11,19 @@ using namespace vfs_test;
 TEST_CASE("/dev devices behave and report Linux numbers", "[dev]") {
   World w;
   auto v = w.make();
-  CHECK(names(*v, "/dev") == std::vector<std::string>{".", "..", "fd", "full", "null", "pts", "random", "shm",
-                                                      "stderr", "stdin", "stdout", "tty", "urandom", "zero"});
+  CHECK(names(*v, "/dev") == std::vector<std::string>{".", "..", "fd", "full", "null", "ptmx", "pts", "random",
+                                                      "shm", "stderr", "stdin", "stdout", "tty", "urandom", "zero"});
+  // Without the kernel's pseudo-terminals (set_terminal_devices): no master, no slaves.
+  CHECK(v->open("/", "/dev/ptmx", O_RDWR, 0).error() == ENODEV);
+  CHECK(names(*v, "/dev/pts") == std::vector<std::string>{".", ".."});
+  CHECK(v->stat("/", "/dev/pts/0", true).error() == ENOENT);
   CHECK(v->stat("/", "/dev/sda", true).error() == ENOENT);  // the lower /dev is hidden
   struct Want {
     const char* path;
     unsigned major, minor;
   } wants[] = {{"/dev/null", 1, 3}, {"/dev/zero", 1, 5}, {"/dev/full", 1, 7},
-               {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0}};
+               {"/dev/random", 1, 8}, {"/dev/urandom", 1, 9}, {"/dev/tty", 5, 0},
+               {"/dev/ptmx", 5, 2}};
   for (auto& want : wants) {
     INFO(want.path);
     auto st = v->stat("/", want.path, true);
