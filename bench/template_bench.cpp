@@ -1,12 +1,17 @@
 // Spawn latency of warm templates against cold runs (docs/LIBRARY.md,
 // "Templates"; figures in bench/RESULTS.md).
 //
-//   template_bench ROOTFS_BASE [--arch x86_64|riscv64] [--reps N] [--only python|sh]
+//   template_bench ROOTFS_BASE [--arch x86_64|riscv64] [--reps N] [--only python|sh] [--cold 0]
+//                  [--dump-blocks FILE]
 //
 // For each workload: N cold Sandbox::run calls and N Template::spawn calls
 // of the same program and input, interleaved, and the time to prepare the
 // template; prints medians and quartiles in milliseconds (wall clock around
-// the library call, so the supervisor's work is included).
+// the library call, so the supervisor's work is included), and per spawn the
+// medians of its guest instructions, blocks translated and host minor page
+// faults (load-independent counts, from the run's report). `--cold 0` skips
+// the cold runs; `--dump-blocks FILE` writes the last spawn's translated
+// blocks there (run with VMRUN_DEBUG_TRANSLATIONS=1).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -47,12 +52,15 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s ROOTFS_BASE [--arch x86_64|riscv64] [--reps N] [--only python|sh]\n", argv[0]);
     return 2;
   }
-  std::string base = argv[1], arch_name = "x86_64", only;
+  std::string base = argv[1], arch_name = "x86_64", only, dump_blocks;
   int reps = 30;
+  bool run_cold = true;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--arch")) arch_name = argv[i + 1];
     else if (!std::strcmp(argv[i], "--reps")) reps = std::max(1, std::atoi(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--cold")) run_cold = std::atoi(argv[i + 1]) != 0;
+    else if (!std::strcmp(argv[i], "--dump-blocks")) dump_blocks = argv[i + 1];
   }
   vmrun::Config config;
   config.rootfs = base + "/" + arch_name;
@@ -66,7 +74,8 @@ int main(int argc, char** argv) {
   // collection would write to all of them: copy-on-write). After its program
   // it flushes and leaves with os._exit: the interpreter's clean-up would
   // touch every object again. `random` is reseeded: its state is the
-  // template's otherwise.
+  // template's otherwise (and seeded once before the ready point too, so
+  // that the seeding code is translated in the template).
   const std::string driver =
       "import sys, os, gc, random\n"
       "def run(src, name):\n"
@@ -81,6 +90,7 @@ int main(int argc, char** argv) {
       "    run(warm, '<warm>')\n"
       "    sys.stdout.flush()\n"
       "sys.stdout = real\n"
+      "random.seed()\n"
       "gc.freeze()\n"
       "src = sys.stdin.read()\n"
       "random.seed()\n"
@@ -99,7 +109,9 @@ int main(int argc, char** argv) {
        "echo hi; x=$((6*7)); echo $x\n", "hi\n42\n"},
   };
   std::printf("arch %s, %d repetitions, interleaved; milliseconds: median [q1, q3]\n", arch_name.c_str(), reps);
-  std::printf("| workload | prepare | cold run | spawn | cold/spawn |\n| --- | ---: | ---: | ---: | ---: |\n");
+  std::printf(
+      "| workload | prepare | cold run | spawn | cold/spawn | spawn instructions | blocks translated | minor faults |\n"
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
   int failures = 0;
   for (const Workload& w : workloads) {
     if (!only.empty() && std::string(w.name).find(only) == std::string::npos) continue;
@@ -114,18 +126,33 @@ int main(int argc, char** argv) {
       failures++;
       continue;
     }
-    std::vector<double> cold, warm;
+    std::vector<double> cold, warm, insns, blocks, faults;
     for (int i = 0; i < reps; i++) {
       vmrun::RunRequest req;
       req.argv = w.cold_argv;
-      t0 = std::chrono::steady_clock::now();
-      vmrun::RunResult c = sandbox.run(req);
-      cold.push_back(ms_since(t0));
+      vmrun::RunResult c;
+      if (run_cold) {
+        t0 = std::chrono::steady_clock::now();
+        c = sandbox.run(req);
+        cold.push_back(ms_since(t0));
+      } else {
+        c.stdout_data = w.expected;
+        cold.push_back(0);
+      }
       vmrun::SpawnRequest sr;
       sr.stdin_data = w.input;
       t0 = std::chrono::steady_clock::now();
       vmrun::RunResult s = tpl.spawn(sr);
       warm.push_back(ms_since(t0));
+      insns.push_back(static_cast<double>(s.instructions));
+      blocks.push_back(static_cast<double>(s.blocks_translated));
+      faults.push_back(static_cast<double>(s.host_minor_faults));
+      if (!dump_blocks.empty() && i == reps - 1) {
+        if (FILE* f = std::fopen(dump_blocks.c_str(), "w")) {
+          for (const std::string& b : s.translated_blocks) std::fprintf(f, "%s\n", b.c_str());
+          std::fclose(f);
+        }
+      }
       if (c.stdout_data != w.expected || s.stdout_data != w.expected) {
         std::fprintf(stderr, "%s: unexpected output: cold %s %s [%s], spawn %s %s [%s]\n", w.name,
                      vmrun::stop_reason_name(c.stop_reason), c.message.c_str(), c.stdout_data.c_str(),
@@ -135,8 +162,9 @@ int main(int argc, char** argv) {
       }
     }
     Stats c = stats(cold), s = stats(warm);
-    std::printf("| %s | %.1f | %.1f [%.1f, %.1f] | %.2f [%.2f, %.2f] | %.0f× |\n", w.name, prepare_ms, c.median, c.q1,
-                c.q3, s.median, s.q1, s.q3, c.median / s.median);
+    std::printf("| %s | %.1f | %.1f [%.1f, %.1f] | %.2f [%.2f, %.2f] | %.0f× | %.0f | %.0f | %.0f |\n", w.name, prepare_ms,
+                c.median, c.q1, c.q3, s.median, s.q1, s.q3, c.median / s.median, stats(insns).median,
+                stats(blocks).median, stats(faults).median);
   }
   return failures ? 1 : 0;
 }

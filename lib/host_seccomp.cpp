@@ -85,7 +85,7 @@ bool install_filter(std::string* error, bool holder) {
            SCMP_SYS(gettid), SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
            SCMP_SYS(getrandom), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(rt_sigaction),
            SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(restart_syscall),
-           SCMP_SYS(prlimit64), SCMP_SYS(getrlimit), SCMP_SYS(uname), SCMP_SYS(sysinfo)})
+           SCMP_SYS(prlimit64), SCMP_SYS(getrlimit), SCMP_SYS(getrusage), SCMP_SYS(uname), SCMP_SYS(sysinfo)})
     allow(nr);
 
   if (holder) {

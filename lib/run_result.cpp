@@ -115,6 +115,9 @@ std::string RunResult::to_json() const {
   j["started_at"] = started_at;
   j["host_cpu_seconds"] = host_cpu_seconds;
   j["host_peak_rss"] = host_peak_rss;
+  j["blocks_translated"] = blocks_translated;
+  j["host_minor_faults"] = host_minor_faults;
+  if (!translated_blocks.empty()) j["translated_blocks"] = translated_blocks;
   return j.dump(2);
 }
 
@@ -146,6 +149,11 @@ RunResult RunResult::from_json(const std::string& text) {
   r.started_at = j.value("started_at", 0.0);
   r.host_cpu_seconds = j.value("host_cpu_seconds", 0.0);
   r.host_peak_rss = j.value("host_peak_rss", 0ull);
+  r.blocks_translated = j.value("blocks_translated", 0ull);
+  r.host_minor_faults = j.value("host_minor_faults", 0ull);
+  if (j.contains("translated_blocks") && j["translated_blocks"].is_array())
+    for (auto& a : j["translated_blocks"])
+      if (a.is_string()) r.translated_blocks.push_back(a);
   return r;
 }
 

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -26,23 +27,26 @@ namespace {
 // stream and both together in arrival order. The pipes' write ends stay
 // open in this process (Sandbox::run forks inside), so the end is not an
 // end of file but the run's return, after which whatever is left in the
-// pipes is read.
+// pipes is read. finish() wakes the thread through an eventfd: a poll
+// timeout there would be added to every job's answer.
 class OutputGatherer {
  public:
   explicit OutputGatherer(uint64_t cap) : cap_(cap ? cap : UINT64_MAX) {}
   ~OutputGatherer() {
     finish();
-    for (int fd : {out_[0], out_[1], err_[0], err_[1]})
+    for (int fd : {out_[0], out_[1], err_[0], err_[1], wake_})
       if (fd >= 0) close(fd);
   }
   bool start() {
     if (pipe2(out_, O_CLOEXEC) != 0 || pipe2(err_, O_CLOEXEC) != 0) return false;
+    wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (wake_ < 0) return false;
     fcntl(out_[0], F_SETFL, O_NONBLOCK);
     fcntl(err_[0], F_SETFL, O_NONBLOCK);
     thread_ = std::thread([this] {
       while (!done_) {
-        pollfd p[2] = {{out_[0], POLLIN, 0}, {err_[0], POLLIN, 0}};
-        if (poll(p, 2, 50) <= 0) continue;
+        pollfd p[3] = {{out_[0], POLLIN, 0}, {err_[0], POLLIN, 0}, {wake_, POLLIN, 0}};
+        if (poll(p, 3, -1) <= 0) continue;
         if (p[0].revents) pull(out_[0], stdout_);
         if (p[1].revents) pull(err_[0], stderr_);
       }
@@ -55,6 +59,10 @@ class OutputGatherer {
   int stderr_fd() const { return err_[1]; }
   void finish() {
     done_ = true;
+    if (wake_ >= 0) {
+      uint64_t one = 1;
+      (void)!write(wake_, &one, sizeof one);
+    }
     if (thread_.joinable()) thread_.join();
   }
   std::string stdout_, stderr_, combined_;
@@ -71,6 +79,7 @@ class OutputGatherer {
     return true;
   }
   int out_[2] = {-1, -1}, err_[2] = {-1, -1};
+  int wake_ = -1;
   uint64_t cap_;
   std::atomic<bool> done_{false};
   std::thread thread_;

@@ -70,26 +70,44 @@ def _vmrun_warm_up():
     # What every job does, done once before the ready point, so that its
     # lazy imports and the translated code are the template's, shared by
     # every spawn, instead of each spawn's own work.
+    # The same calls as a job's, down to the C paths: the header read with
+    # readline from a binary stream, output through a text file on a real
+    # descriptor (flushed), dup2, unlink, chdir.
     import shutil
     saved_out, saved_err = sys.stdout, sys.stderr
-    sys.stdout = sys.stderr = io.StringIO()
+    sink = open(os.devnull, 'w')
+    sys.stdout = sys.stderr = sink
     try:
         os.makedirs('/tmp/vmrun-warm/sub', exist_ok=True)
-        json.loads(json.dumps({'files': [{'name': 'main.py', 'size': 1}], 'args': ['a'], 'stdin_size': 0}))
+        head = json.dumps({'files': [{'name': 'main.py', 'size': 1}], 'main': 'main.py', 'args': ['a'], 'stdin_size': 0})
+        r, w = os.pipe()
+        os.write(w, (str(len(head)) + '\n' + head).encode())
+        os.close(w)
+        with open(r, 'rb') as inp:
+            json.loads(inp.read(int(inp.readline())))
         main = '/tmp/vmrun-warm/main.py'
         with open(main, 'wb') as out:
-            out.write(b'import sys\nx = [i * i for i in range(50)]\nprint(sum(x), sys.argv)\n'
+            out.write(b'import sys\nx = [i * i for i in range(50)]\nprint(sum(x), sys.argv)\nprint(1)\n'
                       b'try:\n    1 / 0\nexcept ZeroDivisionError:\n    pass\n')
         fd = os.open(main, os.O_RDONLY)
+        fd2 = os.dup(fd)
+        os.dup2(fd, fd2)
+        os.close(fd2)
         os.close(fd)
+        os.chdir('/tmp/vmrun-warm')
         runpy.run_path(main, run_name='__main__')
         try:
             raise ValueError('warm')
         except ValueError as e:
             traceback.print_exception(type(e), e, e.__traceback__)
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()
+        os.chdir('/')
+        os.unlink(main)
         shutil.rmtree('/tmp/vmrun-warm')
     finally:
         sys.stdout, sys.stderr = saved_out, saved_err
+        sink.close()
 
 _vmrun_warm_up()
 _vmrun_job()

@@ -85,6 +85,8 @@ void InstructionMeter::block_hook(uc_struct* uc, uint64_t address, uint32_t size
 void InstructionMeter::translation_hook(uc_struct* uc, uc_tb* cur, uc_tb* prev, void* self) {
   (void)prev;
   auto* m = static_cast<InstructionMeter*>(self);
+  m->translated_++;
+  if (m->on_translate_) m->on_translate_(cur->pc, cur->size);
   if (!m->counts_ || m->running_ != uc) return;
   BlockCountCache::Slot& slot = m->counts_->at(cur->pc);
   slot.key = BlockCountCache::key(cur->pc, cur->size);

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 
 #include "emu/engine/block_counts.h"
@@ -51,6 +52,7 @@ class InstructionMeter {
   // goes on.
   void rebase(uint64_t budget) {
     base_ = executed_;
+    translated_base_ = translated_;
     budget_ = budget ? executed_ + budget : 0;
     budget_exhausted_ = false;
     tail_mode_ = false;
@@ -63,6 +65,14 @@ class InstructionMeter {
     charged_ = executed_;
     return n;
   }
+
+  // Blocks Unicorn translated since the last rebase (seen by the
+  // translation hook: every new block that has a previous one, which is all
+  // but the first of an uc_emu_start).
+  uint64_t translated_since_base() const { return translated_ - translated_base_; }
+  // Debugging: called with each newly translated block's address and size
+  // (VMRUN_DEBUG_TRANSLATIONS; Kernel names the guest mapping).
+  void set_translation_trace(std::function<void(uint64_t, uint32_t)> f) { on_translate_ = std::move(f); }
 
   // Why the last turn ended, as far as counting knows.
   bool budget_exhausted() const { return budget_exhausted_; }
@@ -81,6 +91,9 @@ class InstructionMeter {
   uint64_t executed_ = 0;
   uint64_t charged_ = 0;
   uint64_t base_ = 0;
+  uint64_t translated_ = 0;
+  uint64_t translated_base_ = 0;
+  std::function<void(uint64_t, uint32_t)> on_translate_;
   uint64_t budget_;  // absolute: stop when executed_ reaches it (0: none)
   uint64_t slice_left_ = 0;
   uint64_t stopped_before_block_ = ~0ull;

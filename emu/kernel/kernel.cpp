@@ -1,3 +1,4 @@
+#include <sys/resource.h>
 #include "emu/kernel/kernel.h"
 
 #include "emu/files/pty.h"
@@ -44,6 +45,16 @@ Kernel::Kernel(const Config& config, StdioSpec stdio, const SyscallLayer& syscal
     rng_.seed((static_cast<uint64_t>(rd()) << 32) ^ rd());
   }
   console_.output.limit = config_.limits.max_output;
+  if (const char* d = getenv("VMRUN_DEBUG_TRANSLATIONS"); d && *d && *d != '0') {
+    meter_.set_translation_trace([this](uint64_t pc, uint32_t size) {
+      if (translation_log_.size() >= 100000) return;
+      std::string where = "?";
+      if (current_ && current_->image && current_->image->mem)
+        if (const Vma* v = current_->image->mem->vma_at(pc))
+          where = fmt::format("{}+{:#x}", v->name.empty() ? "[anon]" : v->name, pc - v->start);
+      translation_log_.push_back(fmt::format("{:#x} {} {}", pc, size, where));
+    });
+  }
   memory_.limit = config_.limits.max_memory;
 }
 
@@ -364,6 +375,11 @@ RunResult Kernel::run(const RunRequest& request) {
   return finish_result();
 }
 
+uint64_t Kernel::host_minor_faults() {
+  rusage u{};
+  return getrusage(RUSAGE_SELF, &u) == 0 ? static_cast<uint64_t>(u.ru_minflt) : 0;
+}
+
 RunResult Kernel::finish_result() {
   if (control_.timed_out() && (end_.result.stop_reason == StopReason::Exited || end_.result.stop_reason == StopReason::Signaled)) {
     // It ended within the kill-after grace: still a time-out, as timeout(1).
@@ -377,6 +393,9 @@ RunResult Kernel::finish_result() {
   end_.result.instructions = meter_.since_base();
   end_.result.syscalls = dispatcher_.count() - template_.syscalls_base;
   end_.result.peak_guest_memory = memory_.peak;
+  end_.result.blocks_translated = meter_.translated_since_base();
+  end_.result.host_minor_faults = host_minor_faults() - template_.minor_faults_base;
+  end_.result.translated_blocks = translation_log_;
   end_.result.wall_seconds = Clock::host_seconds() - template_.run_started;
   end_.result.output_truncated = console_.output.exceeded;
   return end_.result;

@@ -110,6 +110,8 @@ class Kernel final : public CpuEvents, public SyscallContext {
   RunResult resume(int cancel_fd);
 
   uint64_t instructions() const { return meter_.executed(); }
+  // This host process's minor page faults so far (getrusage).
+  static uint64_t host_minor_faults();
 
   // SyscallContext (emu/kernel/syscall_context.h): what handlers see.
   Process& proc() override { return *current_; }
@@ -204,6 +206,7 @@ class Kernel final : public CpuEvents, public SyscallContext {
   void stop_run(StopReason reason, const std::string& message);
   bool ready_point_reached() const;  // emu/kernel/spawn.cpp
   void unshare_host_memory();
+  void copy_ahead_spawn_writes();
   RunResult finish_result();         // the counters into result_, at a run's end
 
   Config config_;
@@ -253,7 +256,11 @@ class Kernel final : public CpuEvents, public SyscallContext {
     bool detached = false;        // detach_from_template done
     double run_started = 0;       // host seconds: the run's (or spawn's) start, for its wall clock
     uint64_t syscalls_base = 0;   // syscalls before the spawn began
+    uint64_t minor_faults_base = 0;  // the host process's minor faults then
   } template_;
+  // VMRUN_DEBUG_TRANSLATIONS: each block translated in this run (a
+  // spawn's: from begin_spawn), as "ADDRESS SIZE MAPPING+OFFSET".
+  std::vector<std::string> translation_log_;
   // The deadline and cancels (the watchdog's flag stops the meter).
   RunControl control_;
 

@@ -141,6 +141,11 @@ struct RunResult {
   double started_at = 0;              // Unix time (seconds) the run started
   double host_cpu_seconds = 0;        // user+system CPU time of the emulator
   uint64_t host_peak_rss = 0;         // bytes: peak resident set of the emulator process
+  uint64_t blocks_translated = 0;     // guest code blocks Unicorn translated during the run
+  uint64_t host_minor_faults = 0;     // the emulator process's minor page faults during the run (a spawn's: from its request)
+  // Debugging (VMRUN_DEBUG_TRANSLATIONS in the emulator's environment):
+  // each translated block, "ADDRESS SIZE MAPPING+OFFSET".
+  std::vector<std::string> translated_blocks;
 
   // The CLI's exit status convention (timeout(1), env(1), chroot(8)).
   int exit_status() const;

@@ -410,3 +410,30 @@ TEST_CASE("a hostile spawn is classified and contained; a cancelled one stops; t
   CHECK(next.stop_reason == StopReason::Exited);
   CHECK(next.stdout_data == "still here\n");
 }
+
+TEST_CASE("a spawn reports the blocks it translated and its page faults; code run before the ready point is not translated again") {
+  for (Arch arch : kArches) {
+    Sandbox box(test::config_for(arch));
+    Template plain = box.prepare(test::request({"/bin/busybox", "sh"}));
+    Template warmed =
+        box.prepare(test::request({"/bin/busybox", "sh", "-c", "x=$((6*7)); echo $x > /dev/null; exec /bin/busybox sh"}));
+    INFO(arch_name(arch) << " " << plain.prepare_result().message << warmed.prepare_result().message);
+    REQUIRE(plain.ready());
+    REQUIRE(warmed.ready());
+    const std::string script = "x=$((6*7)); echo $x\n";
+    RunResult cold = plain.spawn(input(script));
+    RunResult warm = warmed.spawn(input(script));
+    CHECK(cold.stdout_data == "42\n");
+    CHECK(warm.stdout_data == "42\n");
+    CHECK(cold.blocks_translated > 0);
+    CHECK(warm.blocks_translated < cold.blocks_translated);
+    CHECK(warm.host_minor_faults > 0);
+    // The second spawn of the same template translates again: spawns do not
+    // share what they translate.
+    RunResult again = plain.spawn(input(script));
+    CHECK(again.blocks_translated > warm.blocks_translated);
+    RunResult back = RunResult::from_json(warm.to_json());
+    CHECK(back.blocks_translated == warm.blocks_translated);
+    CHECK(back.host_minor_faults == warm.host_minor_faults);
+  }
+}
