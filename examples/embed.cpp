@@ -3,6 +3,7 @@
 //
 //   ./build/embed_example .deps/rootfs/x86_64
 #include <cstdio>
+#include <string>
 
 #include "vmrun/sandbox.h"
 
@@ -23,9 +24,10 @@ int main(int argc, char** argv) {
   request.stdin_data = "apple\ncherry\nbanana\n";
   vmrun::RunResult result = sandbox.run(request);
 
-  std::printf("stop reason: %s, exit status %d, %llu instructions, %llu syscalls\n",
-              vmrun::stop_reason_name(result.stop_reason), result.exit_status(),
-              static_cast<unsigned long long>(result.instructions),
+  // Instructions are counted only with a budget or in deterministic mode.
+  std::string insns = result.instructions ? std::to_string(*result.instructions) : "uncounted";
+  std::printf("stop reason: %s, exit status %d, %s instructions, %llu syscalls\n",
+              vmrun::stop_reason_name(result.stop_reason), result.exit_status(), insns.c_str(),
               static_cast<unsigned long long>(result.syscalls));
   std::printf("stdout:\n%s", result.stdout_data.c_str());
   return result.exit_status();

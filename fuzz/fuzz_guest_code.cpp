@@ -104,6 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     default:
       break;
   }
-  if (r.instructions > 10000) fail("instruction budget overrun: " + std::to_string(r.instructions));
+  if (!r.instructions) fail("a run with a budget reported no instruction count");
+  if (*r.instructions > 10000) fail("instruction budget overrun: " + std::to_string(*r.instructions));
   return 0;
 }

@@ -103,7 +103,7 @@ std::string RunResult::to_json() const {
   j["exit_status"] = exit_status();
   j["message"] = message;
   j["arch"] = arch ? nlohmann::json(arch_name(*arch)) : nlohmann::json(nullptr);
-  j["instructions"] = instructions;
+  j["instructions"] = instructions ? nlohmann::json(*instructions) : nlohmann::json(nullptr);
   j["wall_seconds"] = wall_seconds;
   j["syscalls"] = syscalls;
   j["peak_guest_memory"] = peak_guest_memory;
@@ -134,7 +134,7 @@ RunResult RunResult::from_json(const std::string& text) {
   if (j.contains("signal") && j["signal"].is_number()) r.signal = j["signal"];
   r.message = j.value("message", "");
   if (j.contains("arch") && j["arch"].is_string()) r.arch = parse_arch(j["arch"]);
-  r.instructions = j.value("instructions", 0ull);
+  if (j.contains("instructions") && j["instructions"].is_number_unsigned()) r.instructions = j["instructions"].get<uint64_t>();
   r.wall_seconds = j.value("wall_seconds", 0.0);
   r.syscalls = j.value("syscalls", 0ull);
   r.peak_guest_memory = j.value("peak_guest_memory", 0ull);

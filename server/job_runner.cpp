@@ -158,7 +158,7 @@ std::shared_ptr<Template> make_python_template(const Runtime& runtime) {
     auto t = std::make_shared<Template>(Sandbox(std::move(config)).prepare(req));
     if (t->ready()) {
       spdlog::info("template runtime={} arch={} ready instructions={} ms={:.0f}", runtime.language,
-                   arch_name(runtime.arch), t->prepare_result().instructions, t->prepare_result().wall_seconds * 1000);
+                   arch_name(runtime.arch), t->prepare_result().instructions.value_or(0), t->prepare_result().wall_seconds * 1000);
       return t;
     }
     spdlog::warn("template runtime={}: not ready ({}: {}); its jobs boot cold", runtime.language,

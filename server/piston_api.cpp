@@ -234,7 +234,7 @@ std::string run_json(const RunResult& r, const std::string* output) {
   run["memory"] = r.peak_guest_memory;                                                // bytes
   // vmrun's own report of the run (docs/REPORT.md's names).
   run["stop_reason"] = stop_reason_name(r.stop_reason);
-  run["instructions"] = r.instructions;
+  run["instructions"] = r.instructions ? json(*r.instructions) : json(nullptr);  // null: not counted
   run["syscalls"] = r.syscalls;
   run["output_truncated"] = r.output_truncated;
   run["exit_status"] = r.exit_status();

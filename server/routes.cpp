@@ -137,7 +137,8 @@ void Routes::execute(const std::shared_ptr<Exchange>& ex, const std::string& bod
         if (result.stop_reason == StopReason::Cancelled) result.message = "cancelled: the server is shutting down";
         metrics_.job_finished(job->runtime->language, stop_reason_name(result.stop_reason), result.wall_seconds);
         ex->log_fields += fmt::format(" stop_reason={} exit_status={} instructions={} run_ms={:.1f} queue_ms={:.1f}",
-                                      stop_reason_name(result.stop_reason), result.exit_status(), result.instructions,
+                                      stop_reason_name(result.stop_reason), result.exit_status(),
+                                      result.instructions ? std::to_string(*result.instructions) : std::string("-"),
                                       result.wall_seconds * 1000, queued_ms);
         answer_body = execute_response_json(*job->runtime, result, &output);
       }

@@ -1,12 +1,82 @@
 #include "emu/engine/instruction_meter.h"
 
+#include <time.h>
 #include <unicorn/unicorn.h>
 
 #include "emu/engine/unicorn_private.h"
 
 namespace vmrun {
+namespace {
+
+int64_t thread_cpu_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+bool InstructionMeter::set_timed(bool on) {
+  if (installed_any_) return on == timed_;
+  if (on && (budget_ || !unicorn_private::enabled())) on = false;
+  timed_ = on;
+  return true;
+}
+
+uint64_t InstructionMeter::uncharged() const {
+  if (!timed_) return executed_ - charged_;
+  if (!running_) return 0;
+  int64_t d = thread_cpu_ns() - turn_cpu_start_;
+  return d > 0 ? static_cast<uint64_t>(d) : 0;
+}
+
+uint64_t InstructionMeter::charge_turn() {
+  if (timed_) {
+    int64_t now = thread_cpu_ns();
+    int64_t d = now - turn_cpu_start_;
+    turn_cpu_start_ = now;
+    uint64_t n = d > 0 ? static_cast<uint64_t>(d) : 0;
+    timed_cpu_ns_ += n;
+    return n;
+  }
+  uint64_t n = executed_ - charged_;
+  charged_ = executed_;
+  return n;
+}
+
+void InstructionMeter::tick() {
+  std::lock_guard<std::mutex> hold(turn_lock_);
+  if (!timed_engine_) {
+    tick_seen_seq_ = ~0ull;
+    return;
+  }
+  // A turn seen at the previous tick too has run for at least a tick; a
+  // raised stop flag ends any turn. uc_emu_stop lands at the next block
+  // start (or after the hook the engine is in); a stop that comes too
+  // early for Unicorn to see is lost, and the next tick sends another.
+  if (turn_seq_ == tick_seen_seq_ || stop_now_->load(std::memory_order_relaxed)) {
+    timer_stopped_ = true;
+    uc_emu_stop(timed_engine_);
+  }
+  tick_seen_seq_ = turn_seq_;
+}
 
 bool InstructionMeter::install(uc_struct* uc) {
+  if (timed_ && !installed_any_) {
+    // riscv64 only. On x86-64 a timed run's python3 start-up died of
+    // SIGSEGV in ld.so in 2-5 % of runs (bad pointers after lazy binding;
+    // docs/UNICORN.md, "Turns without a counting hook"), so x86-64 runs
+    // keep counting. A run's engines are all of one architecture.
+    size_t arch = 0;
+    if (uc_query(uc, UC_QUERY_ARCH, &arch) != UC_ERR_OK || arch != UC_ARCH_RISCV) timed_ = false;
+  }
+  installed_any_ = true;
+  if (timed_) {
+    // The timer's stop must never leave a block in its middle: only
+    // engines whose per-access exit checks are off run without the hook.
+    if (unicorn_private::set_exit_checks(uc, false)) return true;
+    return false;
+  }
   uc_hook h;
   if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&block_hook), this, 1, 0) != UC_ERR_OK) return false;
   return uc_hook_add(uc, &h, UC_HOOK_EDGE_GENERATED, reinterpret_cast<void*>(&translation_hook), this, 1, 0) ==
@@ -31,6 +101,25 @@ int InstructionMeter::run_turn(uc_struct* uc, BlockCountCache* counts, bool* tai
   running_ = uc;
   counts_ = counts;
   charged_ = executed_;
+  if (timed_) {
+    {
+      std::lock_guard<std::mutex> hold(turn_lock_);
+      timed_engine_ = uc;
+      ++turn_seq_;
+      timer_stopped_ = false;
+    }
+    turn_cpu_start_ = thread_cpu_ns();
+    uc_err e = uc_emu_start(uc, pc, 0, 0, 0);
+    {
+      std::lock_guard<std::mutex> hold(turn_lock_);
+      timed_engine_ = nullptr;
+      // The watchdog ended the turn (or tried to): a turn ending, like a
+      // used-up quantum. The PC is the start of the next block.
+      if (timer_stopped_) quantum_expired_ = true;
+    }
+    running_ = nullptr;
+    return e;
+  }
   uc_err e = uc_emu_start(uc, pc, 0, 0, 0);
   running_ = nullptr;
   return e;

@@ -9,11 +9,21 @@
 // almost never has to ask Unicorn.
 //
 // One meter per run: the engines of all guest processes count into it.
+//
+// Timed mode (no counting, docs/UNICORN.md "Turns without a counting
+// hook"): when nothing needs exact counts (no budget, no virtual time) and
+// Unicorn's per-access exit checks are off, the meter installs no hook at
+// all. A turn then ends when the run's watchdog thread calls tick() and
+// finds the same turn still running one tick later (uc_emu_stop from that
+// thread, which lands at a block start); a task's CPU time is the host
+// thread's CPU time during its turns. executed() stays 0: the run reports
+// its instruction count as absent.
 #pragma once
 
 #include <atomic>
 #include <functional>
 #include <cstdint>
+#include <mutex>
 
 #include "emu/engine/block_counts.h"
 
@@ -28,8 +38,21 @@ class InstructionMeter {
   // signal handler), stops the running engine before its next block.
   InstructionMeter(uint64_t budget, const std::atomic<bool>* stop_now) : budget_(budget), stop_now_(stop_now) {}
 
-  // The block and translation hooks, once per new engine.
+  // The block and translation hooks, once per new engine (none in timed
+  // mode).
   bool install(uc_struct* uc);
+
+  // Timed mode on or off; only before the first install(). Turning it on
+  // is refused (false) when exact counts are needed (a budget) or private
+  // state is off (exit checks would stay in every block, and a stop from
+  // another thread could then leave a block in its middle).
+  bool set_timed(bool on);
+  bool timed() const { return timed_; }
+  // Timed mode: from the watchdog thread, every kTickMs. Stops the running
+  // turn if it was already running at the previous tick, or at once when
+  // the stop flag is up.
+  void tick();
+  static constexpr int kTickMs = 2;
 
   // One turn of a task: run `uc` from `pc` until something stops it, for
   // at most `quantum` instructions. `counts` is the engine's block-count
@@ -42,7 +65,13 @@ class InstructionMeter {
   void stop();
   bool in_turn() const { return running_ != nullptr; }
 
+  // Instructions counted so far (always 0 in timed mode).
   uint64_t executed() const { return executed_; }
+  // Host nanoseconds of guest CPU time charged so far (timed mode only).
+  uint64_t timed_cpu_ns() const { return timed_cpu_ns_; }
+  // The run's CPU time so far as the tasks are charged it: one nanosecond
+  // per instruction when counting, host CPU time in timed mode.
+  uint64_t cpu_ns_total() const { return timed_ ? timed_cpu_ns_ : executed_; }
   const uint64_t* executed_counter() const { return &executed_; }
   // The budget, counted from the last rebase (the run's start).
   uint64_t budget() const { return budget_ ? budget_ - base_ : 0; }
@@ -59,12 +88,9 @@ class InstructionMeter {
   }
   // Instructions of the current (or just ended) turn not yet charged to a
   // task; charge_turn() hands them out once.
-  uint64_t uncharged() const { return executed_ - charged_; }
-  uint64_t charge_turn() {
-    uint64_t n = executed_ - charged_;
-    charged_ = executed_;
-    return n;
-  }
+  // In timed mode these are host CPU nanoseconds of the turn instead.
+  uint64_t uncharged() const;
+  uint64_t charge_turn();
 
   // Blocks Unicorn translated since the last rebase (seen by the
   // translation hook: every new block that has a previous one, which is all
@@ -99,6 +125,19 @@ class InstructionMeter {
   uint64_t stopped_before_block_ = ~0ull;
   const std::atomic<bool>* stop_now_;
   uc_struct* running_ = nullptr;    // the engine inside uc_emu_start, if any
+  // Timed mode. `turn_lock_` orders the watchdog's uc_emu_stop against the
+  // start and end of a turn: it is only ever called on the engine of a
+  // turn that has not returned yet.
+  bool timed_ = false;
+  bool installed_any_ = false;
+  std::mutex turn_lock_;
+  uc_struct* timed_engine_ = nullptr;  // under turn_lock_
+  uint64_t turn_seq_ = 0;              // under turn_lock_
+  uint64_t tick_seen_seq_ = ~0ull;     // the watchdog's
+  bool timer_stopped_ = false;         // under turn_lock_
+  int64_t turn_cpu_start_ = 0;         // thread CPU ns at the turn's start
+  int64_t charged_cpu_ = 0;            // thread CPU ns charged up to
+  uint64_t timed_cpu_ns_ = 0;
   BlockCountCache* counts_ = nullptr;  // its block-count table
   bool tail_mode_ = false;
   bool quantum_expired_ = false;

@@ -56,6 +56,11 @@ Kernel::Kernel(const Config& config, StdioSpec stdio, const SyscallLayer& syscal
     });
   }
   memory_.limit = config_.limits.max_memory;
+  // No counting hook when nothing needs exact counts: no budget, no
+  // virtual time (InstructionMeter, timed mode; riscv64 engines only, the
+  // meter decides at the first engine). A template turns it back on
+  // (set_stop_at_ready_point): its spawns may bring a budget.
+  meter_.set_timed(!config_.deterministic && config_.limits.max_instructions == 0);
 }
 
 Kernel::~Kernel() {
@@ -390,7 +395,10 @@ RunResult Kernel::finish_result() {
                                       : "signal " + std::to_string(end_.result.signal));
     end_.result.stop_reason = StopReason::TimeLimit;
   }
-  end_.result.instructions = meter_.since_base();
+  if (meter_.timed())
+    end_.result.instructions.reset();  // not counted: absent, never a guess
+  else
+    end_.result.instructions = meter_.since_base();
   end_.result.syscalls = dispatcher_.count() - template_.syscalls_base;
   end_.result.peak_guest_memory = memory_.peak;
   end_.result.blocks_translated = meter_.translated_since_base();

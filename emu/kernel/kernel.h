@@ -89,7 +89,10 @@ class Kernel final : public CpuEvents, public SyscallContext {
   // blocked reading the (empty, still open) host stdin. at_ready_point()
   // then says so, and a forked copy of this process can go on with
   // begin_spawn() and resume().
-  void set_stop_at_ready_point(bool on) { template_.stop_at_ready_point = on; }
+  void set_stop_at_ready_point(bool on) {
+    template_.stop_at_ready_point = on;
+    if (on) meter_.set_timed(false);  // spawns may set a budget: count from the start
+  }
   bool at_ready_point() const { return template_.paused_at_ready; }
   struct SpawnSettings {
     Limits limits;
@@ -162,7 +165,10 @@ class Kernel final : public CpuEvents, public SyscallContext {
   // CpuEvents
   void on_syscall() override;
   void on_fault(int signal, uint64_t addr, const char* what, uint64_t pc = ~0ull) override;
-  uint64_t cycle_counter() override { return meter_.executed(); }
+  // Instructions when counting; otherwise host nanoseconds (a 1 GHz counter).
+  uint64_t cycle_counter() override {
+    return meter_.timed() ? static_cast<uint64_t>(monotonic_ns()) : meter_.executed();
+  }
 
   uint64_t tsc_counter() override { return static_cast<uint64_t>(monotonic_ns()); }
   uint64_t time_counter() override;

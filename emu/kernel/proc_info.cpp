@@ -8,7 +8,7 @@ std::string ProcInfo::stat_text() const {
   // Times in USER_HZ (100 per second). Guest CPU time is its instruction
   // count at one ns each; the rest of the sandbox's life is idle.
   double up = clock_.uptime_seconds();
-  uint64_t user = meter_.executed() / 10000000;
+  uint64_t user = meter_.cpu_ns_total() / 10000000;
   uint64_t total = static_cast<uint64_t>(std::max(0.0, up) * 100);
   uint64_t idle = total > user ? total - user : 0;
   int running = 0, blocked = 0;

@@ -41,11 +41,14 @@ bool RunControl::begin_grace() {
   return true;
 }
 
-bool RunControl::run_watched(int cancel_fd, const std::function<void()>& loop, std::string* error) {
+bool RunControl::run_watched(int cancel_fd, const std::function<void()>& loop, std::string* error,
+                             const std::function<void()>& tick, int tick_ms) {
   // The watchdog only raises a flag; the block hook acts on it before the
   // next guest block and the idle wait checks it, so it cannot be lost. It
   // watches the deadline and the embedder's cancel fd; a pipe ends it.
-  if (!deadline_ && cancel_fd < 0) {
+  // With `tick` (runs without a counting hook) it also calls tick every
+  // tick_ms, which ends long turns and acts on the flag.
+  if (!deadline_ && cancel_fd < 0 && !tick) {
     loop();
     return true;
   }
@@ -54,14 +57,16 @@ bool RunControl::run_watched(int cancel_fd, const std::function<void()>& loop, s
     *error = std::string("pipe: ") + std::strerror(errno);
     return false;
   }
-  std::thread watchdog([this, cancel_fd, done = done_pipe[0]] {
+  std::thread watchdog([this, cancel_fd, done = done_pipe[0], &tick, tick_ms]() mutable {
     // Phases: until the deadline; with a kill-after grace, until the run
     // loop has sent SIGTERM (it clears the flag first), then the grace.
-    enum { kToDeadline, kToTerm, kGrace } phase = kToDeadline;
+    enum { kToDeadline, kToTerm, kGrace, kTicksOnly } phase = kToDeadline;
     double until = deadline_;
     for (;;) {
       int timeout_ms = -1;
-      if (phase == kToTerm) {
+      if (phase == kTicksOnly) {
+        timeout_ms = tick_ms;
+      } else if (phase == kToTerm) {
         if (term_sent_.load()) {
           phase = kGrace;
           until = Clock::host_seconds() + grace_;
@@ -72,19 +77,29 @@ bool RunControl::run_watched(int cancel_fd, const std::function<void()>& loop, s
         double left = until - Clock::host_seconds();
         if (left <= 0) {
           stop_now_ = true;
-          if (phase == kGrace || grace_ <= 0) return;
+          if (tick) tick();  // ends the running turn now
+          if (phase == kGrace || grace_ <= 0) {
+            if (!tick) return;
+            phase = kTicksOnly;  // the flag is up for good; ticks still end turns
+            continue;
+          }
           phase = kToTerm;
           continue;
         }
         timeout_ms = static_cast<int>(std::min(left * 1000.0 + 1, 3600e3));
       }
+      if (tick && (timeout_ms < 0 || timeout_ms > tick_ms)) timeout_ms = tick_ms;
       pollfd fds[2] = {{done, POLLIN, 0}, {cancel_fd, POLLIN, 0}};
       int rc = poll(fds, cancel_fd >= 0 ? 2 : 1, timeout_ms);
       if (rc < 0 && errno != EINTR) return;
+      if (rc == 0 && tick) tick();
       if (rc > 0 && fds[0].revents) return;
       if (rc > 0 && fds[1].revents) {
         request_cancel(0);
-        return;
+        if (!tick) return;
+        tick();
+        cancel_fd = -1;  // cancelled; ticks go on until the loop ends
+        continue;
       }
     }
   });

@@ -51,7 +51,10 @@ class RunControl {
 
   // Run `loop` with the watchdog watching the deadline and `cancel_fd`
   // (readable: cancel). false and *error if the watchdog cannot start.
-  bool run_watched(int cancel_fd, const std::function<void()>& loop, std::string* error);
+  // With `tick`, the watchdog also calls it every `tick_ms` (and at once
+  // when it raises the flag): the meter's timed turns.
+  bool run_watched(int cancel_fd, const std::function<void()>& loop, std::string* error,
+                   const std::function<void()>& tick = {}, int tick_ms = 0);
 
  private:
   std::atomic<bool> stop_now_{false};

@@ -37,7 +37,10 @@ std::string seconds_text(double s) {
 
 void Kernel::run_with_watchdog(int cancel_fd) {
   std::string error;
-  if (!control_.run_watched(cancel_fd, [this] { run_loop(); }, &error)) stop_run(StopReason::SandboxError, error);
+  std::function<void()> tick;
+  if (meter_.timed()) tick = [this] { meter_.tick(); };  // ends turns: no counting hook does
+  if (!control_.run_watched(cancel_fd, [this] { run_loop(); }, &error, tick, InstructionMeter::kTickMs))
+    stop_run(StopReason::SandboxError, error);
 }
 
 void Kernel::stop_as_requested() {

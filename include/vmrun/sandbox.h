@@ -127,7 +127,10 @@ struct RunResult {
   int signal = 0;                     // valid when Signaled; for Cancelled, the host signal that asked for it (0: none)
   std::string message;                // human-readable detail for errors and faults
   std::optional<Arch> arch;
-  uint64_t instructions = 0;
+  // Guest instructions executed, counted exactly when the run had an
+  // instruction budget or was deterministic; absent otherwise (such runs
+  // install no counting hook, docs/UNICORN.md "Turns without a counting hook").
+  std::optional<uint64_t> instructions;
   double wall_seconds = 0;
   uint64_t syscalls = 0;
   uint64_t peak_guest_memory = 0;
