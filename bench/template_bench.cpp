@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
       t0 = std::chrono::steady_clock::now();
       vmrun::RunResult s = tpl.spawn(sr);
       warm.push_back(ms_since(t0));
-      insns.push_back(static_cast<double>(s.instructions));
+      insns.push_back(static_cast<double>(s.instructions.value_or(0)));  // a template always counts
       blocks.push_back(static_cast<double>(s.blocks_translated));
       faults.push_back(static_cast<double>(s.host_minor_faults));
       if (!dump_blocks.empty() && i == reps - 1) {
