@@ -194,6 +194,9 @@ class Kernel final : public CpuEvents, public SyscallContext {
   void idle_wait();                 // all blocked: wait for host input or time
   void run_slice(Process& p);
   void deliver_pending_signals(Process& p);
+  // Drops the pending signals `p` does not block whose action is to
+  // ignore them; true if a signal that must be delivered is left.
+  bool has_deliverable_signal(Process& p);
   void reap_retired();
   void fire_timers();  // SIGALRM for expired interval timers
   void charge_cpu(Process& p);  // after a turn: CPU time, SIGVTALRM/SIGPROF

@@ -85,7 +85,7 @@ bool Kernel::wake_blocked() {
   for (Process* p : blocked) {
     if (end_.stopped) break;
     if (p->state != ProcState::Blocked) continue;  // changed by an earlier wake
-    bool signal_ready = (p->signals.all_pending() & ~p->signals.mask) != 0;
+    bool signal_ready = has_deliverable_signal(*p);
     bool ready = (p->call.wait.ready && p->call.wait.ready()) || (p->call.wait.deadline_ns >= 0 && now >= p->call.wait.deadline_ns);
     if (!ready && !signal_ready) continue;
     current_ = p;

@@ -108,6 +108,22 @@ Result<void> Kernel::send_signal(int pid, int sig, const SignalInfo& info, bool 
   return Ok();
 }
 
+bool Kernel::has_deliverable_signal(Process& p) {
+  // A blocked signal that is ignored stays pending (sigwaitinfo may take
+  // it); once it is not blocked it must not count as a wake-up: waking a
+  // task for it would end the task's wait for nothing.
+  uint64_t deliverable = p.signals.all_pending() & ~p.signals.mask;
+  for (uint64_t m = deliverable; m; m &= m - 1) {
+    int sig = __builtin_ctzll(m) + 1;
+    const SigAction& act = p.signals.actions()[sig];
+    if (act.handler == kSigIgn || (act.handler == 0 && ignored_by_default(sig))) {
+      while (p.signals.all_pending() & bit(sig)) p.signals.take(sig);
+      deliverable &= ~bit(sig);
+    }
+  }
+  return deliverable != 0;
+}
+
 void Kernel::deliver_pending_signals(Process& p) {
   while (p.state == ProcState::Runnable) {
     // The thread's own signals first, then the group's (as Linux dequeues).

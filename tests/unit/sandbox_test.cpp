@@ -54,8 +54,8 @@ TEST_CASE("busybox echo runs on both architectures, contained and in-process") {
       CHECK(r.exit_code == 0);
       CHECK(r.stdout_data == "hello world\n");
       CHECK(r.arch == arch);
-      // No budget, not deterministic: counted only where timed mode is off (x86-64).
-      CHECK(r.instructions.has_value() == (arch == Arch::X86_64));
+      // No budget, not deterministic: still counted (timed mode is opt-in).
+      CHECK(r.instructions.has_value());
       CHECK(r.syscalls > 3);
       CHECK(r.peak_guest_memory > 0);
     }
@@ -307,8 +307,15 @@ TEST_CASE("the JSON report round-trips") {
 // turns with uc_emu_stop from outside (docs/UNICORN.md, "Turns without a
 // counting hook"). A stop that left a block in its middle and resumed at
 // its start would re-run instructions: shell arithmetic loops miscount or
-// crash (what broke an earlier timer-thread attempt).
+// crash (what broke an earlier timer-thread attempt). The mode is opt-in
+// (VMRUN_TIMED_TURNS=1, read by the run's emulator process).
+struct TimedTurns {
+  TimedTurns() { setenv("VMRUN_TIMED_TURNS", "1", 1); }
+  ~TimedTurns() { unsetenv("VMRUN_TIMED_TURNS"); }
+};
+
 TEST_CASE("without a counting hook, timer-ended turns keep shell loops exact on both architectures") {
+  TimedTurns timed;
   for (Arch arch : kArches) {
     INFO(arch_name(arch));
     Config c = test::config_for(arch);
@@ -334,6 +341,7 @@ TEST_CASE("without a counting hook, timer-ended turns keep shell loops exact on 
 }
 
 TEST_CASE("without a counting hook, a busy guest is still preempted and stopped by the time limit") {
+  TimedTurns timed;
   for (Arch arch : kArches) {
     INFO(arch_name(arch));
     Config c = test::config_for(arch);
@@ -353,6 +361,7 @@ TEST_CASE("without a counting hook, a busy guest is still preempted and stopped 
 }
 
 TEST_CASE("a run without budget or virtual time reports its instruction count as absent") {
+  TimedTurns timed;
   for (Arch arch : {Arch::RiscV64}) {  // timed mode: riscv64 engines only
     INFO(arch_name(arch));
     RunResult r = Sandbox(test::config_for(arch)).run(test::request({"/bin/busybox", "true"}));
