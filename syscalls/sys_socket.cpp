@@ -599,6 +599,24 @@ SyscallResult sys_listen(SyscallContext& k, const SyscallArgs& a) {
   return 0;
 }
 
+// A stream connect to a listener: 0 when connected; while the backlog is
+// full, EAGAIN for a non-blocking socket, else a wait for room (the call
+// is re-run when the wait is ready).
+SyscallResult connect_stream(SyscallContext& k, const std::shared_ptr<UnixSocket>& s,
+                             const std::shared_ptr<UnixSocket>& target) {
+  auto r = s->connect_to(target, current_cred(k), k.new_inode_number());
+  if (!r.ok() && r.error() == EAGAIN) {
+    if (s->flags & O_NONBLOCK) return Err{EAGAIN};
+    std::weak_ptr<UnixSocket> weak = target;
+    return k.block(wait_until([weak] {
+      auto t = weak.lock();
+      return !t || t->state() != UnixSocket::State::kListening || !t->backlog_full();
+    }));
+  }
+  TRY_VOID(r);
+  return 0;
+}
+
 SyscallResult inet_connect(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, const UnixAddress& addr) {
   if (s->v6only && inet::is_v4(addr.ip)) return Err{ENETUNREACH};
   TRY_ASSIGN(UnixAddress dest, route(addr));
@@ -616,16 +634,7 @@ SyscallResult inet_connect(SyscallContext& k, const std::shared_ptr<UnixSocket>&
   TRY_VOID(inet_autobind(k, s, &local_ip));
   UnixAddress local = s->address();
   if (inet::is_any(local.ip)) local.ip = local_ip;
-  auto r = s->connect_to(target, current_cred(k), k.new_inode_number());
-  if (!r.ok() && r.error() == EAGAIN) {
-    if (s->flags & O_NONBLOCK) return Err{EAGAIN};
-    std::weak_ptr<UnixSocket> weak = target;
-    return k.block(wait_until([weak] {
-      auto t = weak.lock();
-      return !t || t->state() != UnixSocket::State::kListening || !t->backlog_full();
-    }));
-  }
-  TRY_VOID(r);
+  TRY_OUTCOME([[maybe_unused]] uint64_t connected, connect_stream(k, s, target));
   s->set_inet_names(local, dest);
   if (auto server_side = s->peer()) server_side->set_inet_names(dest, local);
   // Linux: a non-blocking connect is in progress, even on the loopback;
@@ -652,18 +661,7 @@ SyscallResult sys_connect(SyscallContext& k, const SyscallArgs& a) {
     s->connect_dgram(target);
     return 0;
   }
-  auto r = s->connect_to(target, current_cred(k), k.new_inode_number());
-  if (!r.ok() && r.error() == EAGAIN) {
-    // The backlog is full: wait for room (a non-blocking connect: EAGAIN).
-    if (s->flags & O_NONBLOCK) return Err{EAGAIN};
-    std::weak_ptr<UnixSocket> weak = target;
-    return k.block(wait_until([weak] {
-      auto t = weak.lock();
-      return !t || t->state() != UnixSocket::State::kListening || !t->backlog_full();
-    }));
-  }
-  TRY_VOID(r);
-  return 0;
+  return connect_stream(k, s, target);
 }
 
 SyscallResult do_accept(SyscallContext& k, const SyscallArgs& a, int flags) {
