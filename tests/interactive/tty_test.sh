@@ -47,7 +47,10 @@ keys Up Enter  # line editing: history recall runs echo recalled-line again
 for _ in $(seq 100); do [ "$(screen | grep -c '^recalled-line$')" -ge 2 ] && break; sleep 0.1; done
 if [ "$(screen | grep -c '^recalled-line$')" -ge 2 ]; then echo "ok   history-recall"; pass=$((pass + 1)); else
   echo "FAIL history-recall"; screen | sed 's/^/  | /'; fail=$((fail + 1)); fi
-keys 'sleep 30; echo not-interrupted' Enter
+# Ctrl-C only once the list really runs (a loaded machine can take seconds
+# to start it), and then while the guest sleeps.
+keys 'echo list-started; sleep 30; echo not-interrupted' Enter
+check list-started '^list-started$'
 sleep 1
 keys C-c
 keys 'echo status=$?' Enter

@@ -662,7 +662,7 @@ TEST_CASE("a readable cancel fd stops a busy guest with its statistics so far") 
       INFO(arch_name(arch) << " contain=" << contain << " " << r.message);
       CHECK(r.stop_reason == StopReason::Cancelled);
       CHECK(r.exit_status() == 128 + SIGTERM);
-      CHECK(r.instructions.has_value() == (arch == Arch::X86_64));  // no budget: counted on x86-64 only
+      CHECK(r.instructions.has_value());  // counted unless VMRUN_TIMED_TURNS opts out
       CHECK(r.arch == arch);
       // vmrun only polls the fd: what made it readable is still there.
       char line[16] = {};
