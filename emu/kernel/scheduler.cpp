@@ -103,9 +103,13 @@ bool Kernel::wake_blocked() {
       if (p->state == ProcState::Blocked) p->state = ProcState::Runnable;
     } else {
       // A signal arrived for a process blocked in a syscall: the delivery
-      // code decides between EINTR and restarting.
+      // code decides between EINTR and restarting. The wait stays: another
+      // thread of the group may take the signal first, and then this one
+      // goes back to waiting for the same thing.
       if (p->state == ProcState::Blocked && p->call.active) p->state = ProcState::Runnable;
       else continue;  // e.g. a vfork parent: signals wait until it resumes
+      woke = true;
+      continue;
     }
     p->call.wait = Wait{};
     woke = true;
@@ -142,6 +146,16 @@ void Kernel::idle_wait() {
     return;
   }
   if (earliest < 0 && fds.empty()) {
+    if (spdlog::should_log(spdlog::level::debug) && dispatcher_.selected()) {
+      // What each task waits in: the first thing to look at in a deadlock.
+      for (auto& [pid, p] : procs_) {
+        if (p->state != ProcState::Blocked) continue;
+        const SyscallTable::Entry* e = p->call.active ? dispatcher_.table().lookup(p->call.regs.nr) : nullptr;
+        spdlog::debug("deadlock: task {} (group {}) blocked in {}({:#x}, {:#x}, {:#x})", pid, p->ids.tgid,
+                      e ? e->name : (p->vfork_parent ? "vfork" : "?"), p->call.regs.args[0], p->call.regs.args[1],
+                      p->call.regs.args[2]);
+      }
+    }
     stop_run(StopReason::Deadlock, "every guest process is blocked and nothing can wake one");
     return;
   }

@@ -158,6 +158,7 @@ void Kernel::deliver_pending_signals(Process& p) {
     }
     if (p.call.active) {
       p.call.active = false;
+      p.call.wait = Wait{};
       int64_t sleep_deadline = p.call.deadline_ns;
       p.call.deadline_ns = -1;
       p.call.futex.waiting = p.call.futex.woken = false;
