@@ -47,7 +47,7 @@
 set -euo pipefail
 
 # Bump to force a rebuild even when nothing else in the recipe changed.
-RECIPE_VERSION=3
+RECIPE_VERSION=4
 
 usage() {
   echo "usage: $0 [--force] [--with PKG[,PKG...]]... x86_64|riscv64 [DEST]" >&2
@@ -94,6 +94,7 @@ PACKAGES=(
   busybox-static   # the shell and core utilities (statically linked)
   base-files       # /etc/os-release, /etc/debian_version, base directories
   tzdata           # /usr/share/zoneinfo (zoneinfo, pandas, dateutil)
+  netbase          # /etc/services, /etc/protocols, /etc/rpc (getservbyname, getaddrinfo with a service name)
 )
 # Python 3 with its standard library: python3 is Debian's default version
 # (3.11 in bookworm, 3.13 in trixie) and provides the /usr/bin/python3 link;
@@ -343,7 +344,23 @@ for i in /etc/profile.d/*.sh; do
 done
 unset i
 EOF
-chmod 0644 etc/passwd etc/group etc/hostname etc/hosts etc/profile
+# Name-service sources as on a Debian install (libc-bin writes this file in
+# its maintainer script, which is not run here): files first, then DNS,
+# which has no server in the sandbox.
+cat > etc/nsswitch.conf <<'EOF'
+passwd:         files
+group:          files
+shadow:         files
+gshadow:        files
+hosts:          files dns
+networks:       files
+protocols:      db files
+services:       db files
+ethers:         db files
+rpc:            db files
+netgroup:       nis
+EOF
+chmod 0644 etc/passwd etc/group etc/hostname etc/hosts etc/profile etc/nsswitch.conf
 
 # Home directories, /tmp, and empty mount points for the synthetic /dev and
 # /proc (vmrun provides their contents).

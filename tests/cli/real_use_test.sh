@@ -243,6 +243,17 @@ status_is env-file-missing 125 -- "$vmrun" --rootfs "$x86" --env-file "$work/no-
 "$vmrun" --rootfs "$x86" --hostname box7 /bin/busybox sh -c 'hostname; cat /etc/hostname; grep -c "127.0.1.1	box7" /etc/hosts' \
   >"$work/out" 2>/dev/null </dev/null
 check hostname [ "$(cat "$work/out")" = "$(printf 'box7\nbox7\n1')" ]
+# What every Debian install has and ordinary programs look up: service and
+# protocol names (netbase), host names through nsswitch, time zones.
+for arch in x86_64 riscv64; do
+  "$vmrun" --rootfs "$base/$arch" --hostname box7 python3 -c '
+import socket, zoneinfo, datetime
+print(socket.getservbyname("http", "tcp"), socket.getprotobyname("udp"))
+print(sorted({a[4][:2] for a in socket.getaddrinfo("localhost", "https", socket.AF_INET, socket.SOCK_STREAM)}))
+print(socket.gethostbyname("box7"))
+print(datetime.datetime(2026, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin")).utcoffset())' >"$work/out" 2>&1 </dev/null
+  check "debian-files-$arch" [ "$(cat "$work/out")" = "$(printf "80 17\n[('127.0.0.1', 443)]\n127.0.1.1\n2:00:00")" ]
+done
 "$vmrun" --rootfs "$x86" --user 1000:100 /bin/busybox sh -c 'id -u; id -g; echo $HOME' >"$work/out" 2>/dev/null </dev/null
 check user [ "$(cat "$work/out")" = "$(printf '1000\n100\n/home/user')" ]
 start=$(date +%s.%N)
