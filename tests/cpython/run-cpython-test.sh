@@ -59,7 +59,9 @@ rootfs=${VMRUN_ROOTFS_DIR:-$top/.deps/rootfs}/$arch
 tests=${VMRUN_CPYTHON_TESTS_DIR:-$top/.deps/cpython-tests}/$arch/usr/lib/python$pyver/test
 guest_tests=/usr/lib/python$pyver/test
 
-if [ ! -f "$tests/$module.py" ] && [ ! -f "$tests/$module/__init__.py" ]; then
+# A package's submodule is named with dots (test_asyncio.test_events).
+module_path=$tests/${module//.//}
+if [ ! -f "$module_path.py" ] && [ ! -f "$module_path/__init__.py" ]; then
   echo "SKIP cpython.$arch.$module: $tests/$module not found; run: bash scripts/fetch-cpython-tests.sh $arch"
   exit 77
 fi
