@@ -18,6 +18,7 @@
 #include "syscalls/socket_io.h"
 #include "emu/files/eventfd_file.h"
 #include "syscalls/handler_util.h"
+#include "syscalls/lock_calls.h"
 #include "syscalls/tty_ioctl.h"
 
 namespace vmrun {
@@ -284,27 +285,17 @@ SyscallResult sys_fcntl(SyscallContext& k, const SyscallArgs& a) {
       f->flags = (f->flags & ~kSettable) | (a.i32(2) & kSettable);
       return 0;
     }
-    case F_GETLK: {
-      // One process per sandbox here: no lock is ever held by another.
-      uint64_t addr = a[2];
-      int16_t unlck = F_UNLCK;
-      TRY_VOID(k.mem().write({addr}, unlck));
-      return 0;
-    }
+    case F_GETLK:
     case F_SETLK:
     case F_SETLKW:
+    case F_OFD_GETLK:
     case F_OFD_SETLK:
-    case F_OFD_SETLKW: return 0;
+    case F_OFD_SETLKW: return fcntl_lock(k, f, a.i32(1), a[2]);
     case F_GETPIPE_SZ:
     case F_SETPIPE_SZ: {
       bool set = a.i32(1) == F_SETPIPE_SZ;
       if (set && a[2] > INT32_MAX) return Err{EINVAL};
       return !set ? f->pipe_capacity() : f->set_pipe_capacity(static_cast<size_t>(a[2]));
-    }
-    case F_OFD_GETLK: {
-      int16_t unlck = F_UNLCK;
-      TRY_VOID(k.mem().write(a.addr(2), unlck));
-      return 0;
     }
     default: return Err{EINVAL};
   }
@@ -492,13 +483,6 @@ Result<uint64_t> do_pipe2(SyscallContext& k, uint64_t fds_addr, int flags) {
 SyscallResult sys_pipe(SyscallContext& k, const SyscallArgs& a) { return do_pipe2(k, a[0], 0); }
 SyscallResult sys_pipe2(SyscallContext& k, const SyscallArgs& a) { return do_pipe2(k, a[0], a.i32(1)); }
 
-SyscallResult sys_flock(SyscallContext& k, const SyscallArgs& a) {
-  TRY_VOID(file_arg(k, a.fd(0)));
-  int op = a.i32(1) & ~LOCK_NB;
-  if (op != LOCK_SH && op != LOCK_EX && op != LOCK_UN) return Err{EINVAL};
-  return 0;  // see fcntl: locks are advisory and always granted
-}
-
 SyscallResult sys_eventfd2(SyscallContext& k, const SyscallArgs& a) {
   constexpr int kSemaphore = 1;
   int flags = a.i32(1);
@@ -595,7 +579,6 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("fsetxattr", sys_setxattr, Support::Partial, "fspux", "no extended attributes (ENOTSUP)"),
     SYSCALL_DEF("fadvise64", sys_fadvise64, Support::Full, "flld", nullptr),
     SYSCALL_DEF("fallocate", sys_fallocate, Support::Partial, "fdll", "modes 0 and KEEP_SIZE only"),
-    SYSCALL_DEF("flock", sys_flock, Support::Partial, "fL", "always granted (advisory; no contention is modelled)"),
     SYSCALL_DEF("eventfd2", sys_eventfd2, Support::Full, "ux", nullptr),
     SYSCALL_DEF("memfd_create", sys_memfd_create, Support::Partial, "sx", "no sealing (F_ADD_SEALS refused); MAP_SHARED of it is the file-mapping copy of mmap"),
     SYSCALL_DEF("eventfd", sys_eventfd, Support::Full, "u", nullptr),
@@ -618,7 +601,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("dup", sys_dup, Support::Full, "f", nullptr),
     SYSCALL_DEF("dup2", sys_dup2, Support::Full, "ff", nullptr),
     SYSCALL_DEF("dup3", sys_dup3, Support::Full, "ffN", nullptr),
-    SYSCALL_DEF("fcntl", sys_fcntl, Support::Partial, "fFg", "record locks are always granted, not enforced between guest processes"),
+    SYSCALL_DEF("fcntl", sys_fcntl, Support::Partial, "fFg", "no F_NOTIFY, F_SETLEASE, F_SETOWN (EINVAL); record locks: no deadlock detection (EDEADLK), a process keeps its POSIX locks until it closes the description it took them through"),
     SYSCALL_DEF("ioctl", sys_ioctl, Support::Partial, "fxx",
                 "the sandbox's pseudo-terminals (/dev/ptmx, /dev/pts/N; emu/files/pty.h): TCGETS/TCSETS* (on either end: the one termios), TIOCG|SWINSZ (SIGWINCH to the foreground group), TIOCGPTN, TIOCS|GPTLCK, TIOCGPTPEER, TIOCSCTTY, TIOCNOTTY, TIOCG|SPGRP, TIOCGSID, TCFLSH, TIOCOUTQ; TCSETSW/TCSETSF do not wait for output to drain, no job-control stops (SIGTTIN/SIGTTOU), VTIME ignored, TIOCPKT on and TIOCSTI refused. The guest's stdio: TCGETS/TCSETS*/TIOCGWINSZ/TIOCG|SPGRP/TIOCGSID applied to the host terminal. FIONREAD, FIONBIO, FIOCLEX; others ENOTTY"),
     SYSCALL_DEF("ftruncate", sys_ftruncate, Support::Full, "fl", nullptr),

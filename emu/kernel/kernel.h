@@ -23,6 +23,7 @@
 #include "emu/arch/guest_cpu.h"
 #include "emu/engine/engines.h"
 #include "emu/engine/instruction_meter.h"
+#include "emu/files/file_locks.h"
 #include "emu/kernel/clock.h"
 #include "emu/kernel/run_control.h"
 #include "emu/kernel/syscall_dispatcher.h"
@@ -134,6 +135,7 @@ class Kernel final : public CpuEvents, public SyscallContext {
   const std::shared_ptr<UnixSocketSpace>& unix_sockets() override;
   SharedFileMemory& shared_file_memory() override { return objects_.shared_file_memory; }
   PtySpace& ptys() override { return *objects_.ptys; }
+  FileLocks& file_locks() override { return objects_.file_locks; }
   Terminal* terminal() override { return console_.terminal.get(); }
   Process* find_process(int pid) override;
   const ProcessTable::Map& processes() const override { return procs_.all(); }
@@ -233,6 +235,7 @@ class Kernel final : public CpuEvents, public SyscallContext {
     uint64_t next_inode_number = 4000;
     std::shared_ptr<UnixSocketSpace> unix_sockets;
     std::shared_ptr<PtySpace> ptys;  // made with the VFS, whose /dev uses it
+    FileLocks file_locks;
   } objects_;
   ProcessTable procs_;
   Process* current_ = nullptr;

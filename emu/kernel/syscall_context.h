@@ -24,6 +24,7 @@ namespace vmrun {
 class Terminal;
 class UnixSocketSpace;
 class PtySpace;
+class FileLocks;
 class GuestCpu;
 
 // wait4/waitid's answer: the child and its Linux wait status.
@@ -69,6 +70,7 @@ class SyscallContext {
   virtual const std::shared_ptr<UnixSocketSpace>& unix_sockets() = 0;
   virtual SharedFileMemory& shared_file_memory() = 0;
   virtual PtySpace& ptys() = 0;  // the run's pseudo-terminals (emu/files/pty.h)
+  virtual FileLocks& file_locks() = 0;  // the run's advisory locks (emu/files/file_locks.h)
   virtual Terminal* terminal() = 0;  // the host terminal, when stdin is one
 
   // Processes.

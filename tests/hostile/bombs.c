@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -280,6 +281,30 @@ static int sockets(void) {
   return 0;
 }
 
+/* Lock flood: one-byte record locks on every other byte until refused
+ * (the run's lock table is bounded: ENOLCK), then one unlock of the whole
+ * file frees them all, and a flock still works. */
+static int locks(void) {
+  int fd = open("/tmp/locks", O_RDWR | O_CREAT, 0600);
+  if (fd < 0) return 1;
+  int taken = 0, err = 0;
+  while (taken < 100000) {
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 2 * (off_t)taken, .l_len = 1};
+    if (fcntl(fd, F_SETLK, &fl) < 0) {
+      err = errno;
+      break;
+    }
+    taken++;
+  }
+  printf("record locks refused after %d: %s\n", taken, en(err));
+  struct flock all = {.l_type = F_UNLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+  printf("unlock everything: %s\n", fcntl(fd, F_SETLK, &all) == 0 ? "ok" : en(errno));
+  struct flock again = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 1};
+  printf("a lock after that: %s\n", fcntl(fd, F_SETLK, &again) == 0 ? "ok" : en(errno));
+  printf("flock: %s\n", flock(fd, LOCK_EX | LOCK_NB) == 0 ? "ok" : en(errno));
+  return 0;
+}
+
 /* Pseudo-terminals: open pairs until refused, fill both queues of each
  * with nobody reading (raw mode: the writer gets EAGAIN), an endless
  * canonical line (dropped past the buffer, never blocking), and bad
@@ -438,6 +463,7 @@ int main(int argc, char **argv) {
   if (!strcmp(m, "sockets")) return sockets();
   if (!strcmp(m, "inet")) return inet();
   if (!strcmp(m, "ptys")) return ptys();
+  if (!strcmp(m, "locks")) return locks();
   if (!strcmp(m, "recursion")) return recursion(0);
   if (!strcmp(m, "recursion_altstack")) return recursion(1);
   if (!strcmp(m, "handler_loop")) return handler_loop();
