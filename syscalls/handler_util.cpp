@@ -17,7 +17,7 @@ Result<std::string> handle_path(const fs::DirRef& d) {
 
 Result<std::string> dir_base(SyscallContext& k, int dirfd, const std::string& path) {
   if (!path.empty() && path[0] == '/') return std::string("/");
-  if (dirfd == AT_FDCWD) return handle_path(k.proc().fs.cwd);
+  if (dirfd == AT_FDCWD) return handle_path(k.proc().fs->cwd);
   fs::FileRef f = k.proc().fds->get(dirfd);
   if (!f) return Err{EBADF};
   if (f->dir) return handle_path(f->dir);

@@ -53,7 +53,7 @@ SyscallResult sys_getdents64(SyscallContext& k, const SyscallArgs& a) {
 
 Result<uint64_t> do_mkdir(SyscallContext& k, int dirfd, uint64_t p, uint32_t mode) {
   TRY_ASSIGN(At at, at_arg(k, dirfd, p));
-  TRY_VOID(k.vfs().mkdir(at.base, at.path, mode & 07777 & ~k.proc().fs.umask));
+  TRY_VOID(k.vfs().mkdir(at.base, at.path, mode & 07777 & ~k.proc().fs->umask));
   return 0;
 }
 SyscallResult sys_mkdir(SyscallContext& k, const SyscallArgs& a) { return do_mkdir(k, AT_FDCWD, a[0], a.i32(1)); }
@@ -63,7 +63,7 @@ Result<uint64_t> do_mknod(SyscallContext& k, int dirfd, uint64_t p, uint32_t mod
   TRY_ASSIGN(At at, at_arg(k, dirfd, p));
   uint32_t type = mode & S_IFMT;
   if (type == 0) type = S_IFREG;
-  TRY_VOID(k.vfs().mknod(at.base, at.path, type | (mode & 07777 & ~k.proc().fs.umask), dev));
+  TRY_VOID(k.vfs().mknod(at.base, at.path, type | (mode & 07777 & ~k.proc().fs->umask), dev));
   return 0;
 }
 SyscallResult sys_mknod(SyscallContext& k, const SyscallArgs& a) { return do_mknod(k, AT_FDCWD, a[0], a.i32(1), a[2]); }
@@ -126,7 +126,7 @@ SyscallResult sys_symlinkat(SyscallContext& k, const SyscallArgs& a) { return do
 SyscallResult sys_chdir(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(At at, at_arg(k, AT_FDCWD, a[0]));
   TRY_ASSIGN(fs::DirRef dir, k.vfs().open_dir(at.base, at.path));
-  k.proc().fs.cwd = std::move(dir);
+  k.proc().fs->cwd = std::move(dir);
   return 0;
 }
 SyscallResult sys_fchdir(SyscallContext& k, const SyscallArgs& a) {
@@ -135,11 +135,11 @@ SyscallResult sys_fchdir(SyscallContext& k, const SyscallArgs& a) {
   // one too (Linux allows it; getcwd then fails with ENOENT).
   if (!f->dir) return Err{ENOTDIR};
   if (!f->dir->removed()) TRY_VOID(k.vfs().access("/", f->dir->path(), X_OK, true));
-  k.proc().fs.cwd = f->dir;
+  k.proc().fs->cwd = f->dir;
   return 0;
 }
 SyscallResult sys_getcwd(SyscallContext& k, const SyscallArgs& a) {
-  const fs::DirRef& dir = k.proc().fs.cwd;
+  const fs::DirRef& dir = k.proc().fs->cwd;
   if (dir && dir->removed()) return Err{ENOENT};  // Linux: the cwd is unlinked
   std::string cwd = dir ? dir->path() : std::string("/");
   if (cwd.size() + 1 > kPathMax) return Err{ENAMETOOLONG};
@@ -234,8 +234,8 @@ SyscallResult sys_utimes(SyscallContext& k, const SyscallArgs& a) {
 }
 
 SyscallResult sys_umask(SyscallContext& k, const SyscallArgs& a) {
-  uint32_t old = k.proc().fs.umask;
-  k.proc().fs.umask = a[0] & 0777;
+  uint32_t old = k.proc().fs->umask;
+  k.proc().fs->umask = a[0] & 0777;
   return old;
 }
 

@@ -199,7 +199,7 @@ SyscallResult do_open(SyscallContext& k, int dirfd, uint64_t path_addr, int flag
   TRY_ASSIGN(std::string path, path_at(k.mem(), {path_addr}));
   if (path.empty()) return Err{ENOENT};
   TRY_ASSIGN(std::string base, dir_base(k, dirfd, path));
-  uint32_t eff_mode = mode & 07777 & ~k.proc().fs.umask;
+  uint32_t eff_mode = mode & 07777 & ~k.proc().fs->umask;
   TRY_ASSIGN(fs::FileRef f, k.vfs().open(base, path, flags, eff_mode));
   if (!f->fifo_peer_ready()) {
     // A FIFO's read-only open waits for a writer, a write-only one for a

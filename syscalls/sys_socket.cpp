@@ -573,7 +573,7 @@ SyscallResult sys_bind(SyscallContext& k, const SyscallArgs& a) {
     // socket already bound.
     TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, addr.name));
     if (s->address().kind == UnixAddress::kUnnamed) {
-      uint32_t mode = S_IFSOCK | (0777 & ~k.proc().fs.umask);
+      uint32_t mode = S_IFSOCK | (0777 & ~k.proc().fs->umask);
       TRY_VOID(k.vfs().bind_socket(base, addr.name, mode, std::weak_ptr<fs::SocketEndpoint>(s)));
     } else {
       return Err{k.vfs().stat(base, addr.name, false).ok() ? EADDRINUSE : EINVAL};

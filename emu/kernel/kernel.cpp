@@ -156,7 +156,7 @@ int64_t Kernel::invoke_syscall(uint64_t nr, const uint64_t args[6]) {
 bool Kernel::load_program(Process& p, const std::string& path, const std::vector<std::string>& argv,
                           const std::vector<std::string>& envp, ExecError* error) {
   LoadedProgram prog;
-  if (!loader_.load(*vfs_, p.fs.cwd, path, argv, envp, &prog, error)) return false;
+  if (!loader_.load(*vfs_, p.fs->cwd, path, argv, envp, &prog, error)) return false;
   if (!dispatcher_.selected()) dispatcher_.select(arch());
   // The new image replaces the old one.
   prog.image->loaded = &p;
@@ -325,7 +325,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
   current_ = &p;
   procs_.add(std::move(init));
   vfs_->set_process(&p);
-  p.fs.cwd = cwd_dir;
+  p.fs->cwd = cwd_dir;
 
   // A terminal on stdin becomes the guest's controlling terminal.
   console_.terminal = Terminal::attach(console_.stdio.stdin_fd);

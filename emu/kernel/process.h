@@ -94,7 +94,7 @@ class Process final : public fs::ProcessView {
   // fs::ProcessView
   int pid() const override { return pid_; }
   std::string exe_path() const override { return exe; }
-  std::string cwd() const override { return fs.cwd ? fs.cwd->shown_path() : std::string("/"); }
+  std::string cwd() const override { return fs->cwd ? fs->cwd->shown_path() : std::string("/"); }
   std::vector<int> open_fds() const override { return fds->open_fds(); }
   fs::FileRef fd_file(int fd) const override { return fds->get(fd); }
   std::string maps() const override { return mem ? mem->format_maps() : std::string(); }
@@ -132,12 +132,13 @@ class Process final : public fs::ProcessView {
     uint64_t resume_pc = 0;
   } regs;
   std::shared_ptr<FdTable> fds;  // shared by CLONE_FILES threads
+  // The working directory and umask: one per thread group and shared by
+  // CLONE_FS children (every thread), copied for others.
   struct FsContext {
-    // The working directory itself (null: the root), shared with forked
-    // children until one of them changes directory.
-    fs::DirRef cwd;
+    fs::DirRef cwd;  // the directory itself (null: the root)
     uint32_t umask = 022;
-  } fs;
+  };
+  std::shared_ptr<FsContext> fs = std::make_shared<FsContext>();
   struct Credentials {
     int nice = 0;  // setpriority; recorded and reported, the scheduler ignores it
     std::vector<uint32_t> groups;  // supplementary group ids (setgroups); start: the configured gid

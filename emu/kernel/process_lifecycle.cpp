@@ -15,7 +15,7 @@
 namespace vmrun {
 namespace {
 
-constexpr uint64_t kCloneVm = 0x100, kCloneFiles = 0x400, kCloneSighand = 0x800, kCloneVfork = 0x4000,
+constexpr uint64_t kCloneVm = 0x100, kCloneFs = 0x200, kCloneFiles = 0x400, kCloneSighand = 0x800, kCloneVfork = 0x4000,
                    kCloneThread = 0x10000, kCloneSettls = 0x80000;
 
 
@@ -77,8 +77,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   c.ids.pgid = parent.ids.pgid;
   c.ids.sid = parent.ids.sid;
   c.fds = (flags & kCloneFiles) ? parent.fds : std::make_shared<FdTable>(*parent.fds);
-  c.fs.cwd = parent.fs.cwd;
-  c.fs.umask = parent.fs.umask;
+  c.fs = (flags & kCloneFs) ? parent.fs : std::make_shared<Process::FsContext>(*parent.fs);
   c.creds.nice = parent.creds.nice;
   c.creds.groups = parent.creds.groups;
   c.exe = parent.exe;
