@@ -1,11 +1,19 @@
 #include "emu/files/file_locks.h"
 
 #include <algorithm>
+#include <map>
 
 namespace vmrun {
 
 void FileLocks::prune(std::vector<Lock>& locks) {
-  total_ -= std::erase_if(locks, [](const Lock& l) { return !l.owner.alive || !l.owner.alive(); });
+  // One liveness check per owner, not per lock: an owner usually holds
+  // many ranges, and a POSIX owner's check walks its fd table.
+  std::map<const void*, bool> alive;
+  total_ -= std::erase_if(locks, [&alive](const Lock& l) {
+    auto [it, fresh] = alive.try_emplace(l.owner.id, false);
+    if (fresh) it->second = l.owner.alive && l.owner.alive();
+    return !it->second;
+  });
 }
 
 std::optional<FileLocks::Lock> FileLocks::conflict(Kind kind, FileKey file, const void* owner, bool write,
