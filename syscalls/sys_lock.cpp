@@ -142,8 +142,15 @@ SyscallResult sys_flock(SyscallContext& k, const SyscallArgs& a) {
   int op = a.i32(1) & ~LOCK_NB;
   if (op != LOCK_SH && op != LOCK_EX && op != LOCK_UN) return Err{EINVAL};
   TRY_ASSIGN(FileLocks::FileKey key, key_of(f));
-  return acquire(k, Kind::Flock, key, description_owner(f, k.proc().ids.tgid), op == LOCK_UN, op == LOCK_EX, 0,
-                 FileLocks::kToEnd, !(a.i32(1) & LOCK_NB), EWOULDBLOCK);
+  FileLocks::Owner owner = description_owner(f, k.proc().ids.tgid);
+  bool write = op == LOCK_EX;
+  // A conversion is not atomic, as on Linux: the description's lock of
+  // the other type goes first, even if the new one then cannot be had.
+  if (op != LOCK_UN && !k.restarted() &&
+      k.file_locks().conflict(Kind::Flock, key, owner.id, write, 0, FileLocks::kToEnd))
+    k.file_locks().set(Kind::Flock, key, owner, true, false, 0, FileLocks::kToEnd);
+  return acquire(k, Kind::Flock, key, std::move(owner), op == LOCK_UN, write, 0, FileLocks::kToEnd,
+                 !(a.i32(1) & LOCK_NB), EWOULDBLOCK);
 }
 
 constexpr SyscallDef kDefs[] = {

@@ -89,6 +89,27 @@ int main(void) {
   CHECK(close(dupfd) == 0);
   in_child("LOCK_EX|LOCK_NB", ex_nb);
 
+  printf("flock: a conversion that fails loses the lock it converted\n");
+  fd = open(path, O_RDWR);
+  CHECK(flock(fd, LOCK_SH) == 0);
+  int ready[2], go[2];
+  CHECK(pipe(ready) == 0 && pipe(go) == 0);
+  pid_t holder = fork();
+  if (holder == 0) {
+    int cfd = open(path, O_RDWR);
+    CHECK(flock(cfd, LOCK_SH) == 0);
+    CHECK(write(ready[1], "r", 1) == 1);
+    wait_ready(go[0]);
+    printf("  child: LOCK_EX|LOCK_NB once the parent's conversion failed: %s\n", RES(flock(cfd, LOCK_EX | LOCK_NB)));
+    _exit(0);
+  }
+  wait_ready(ready[0]);
+  printf("  parent: LOCK_SH to LOCK_EX|LOCK_NB while the child shares it: %s\n", RES(flock(fd, LOCK_EX | LOCK_NB)));
+  CHECK(write(go[1], "g", 1) == 1);
+  wait_for(holder);
+  close(fd);
+  close(ready[0]), close(ready[1]), close(go[0]), close(go[1]);
+
   fd = open(path, O_RDWR);
   CHECK(fd >= 0);
   printf("fcntl: the parent write-locks [10, 20)\n");
