@@ -1,18 +1,20 @@
 #include "emu/files/file_locks.h"
 
 #include <algorithm>
-#include <map>
+#include <utility>
 
 namespace vmrun {
 
 void FileLocks::prune(std::vector<Lock>& locks) {
   // One liveness check per owner, not per lock: an owner usually holds
   // many ranges, and a POSIX owner's check walks its fd table.
-  std::map<const void*, bool> alive;
+  std::vector<std::pair<const void*, bool>> alive;
   total_ -= std::erase_if(locks, [&alive](const Lock& l) {
-    auto [it, fresh] = alive.try_emplace(l.owner.id, false);
-    if (fresh) it->second = l.owner.alive && l.owner.alive();
-    return !it->second;
+    for (auto& [id, live] : alive)
+      if (id == l.owner.id) return !live;
+    bool live = l.owner.alive && l.owner.alive();
+    alive.emplace_back(l.owner.id, live);
+    return !live;
   });
 }
 
@@ -28,34 +30,43 @@ std::optional<FileLocks::Lock> FileLocks::conflict(Kind kind, FileKey file, cons
 
 bool FileLocks::set(Kind kind, FileKey file, const Owner& owner, bool unlock, bool write, uint64_t start,
                     uint64_t end) {
-  std::vector<Lock>& locks = locks_of(kind, file);
-  prune(locks);
-  // Cut [start, end) out of the owner's locks; keep the pieces outside it.
-  std::vector<Lock> kept;
-  for (Lock& l : locks) {
-    if (l.owner.id != owner.id || l.end <= start || end <= l.start) {
-      kept.push_back(std::move(l));
-      continue;
-    }
-    if (l.start < start) {
-      Lock left = l;
-      left.end = start;
-      kept.push_back(std::move(left));
-    }
-    if (end < l.end) {
-      Lock right = l;
-      right.start = end;
-      kept.push_back(std::move(right));
-    }
+  auto it = table_.find({kind, file});
+  if (it == table_.end()) {
+    if (unlock) return true;
+    if (total_ >= kMaxLocks) return false;
+    table_[{kind, file}].push_back(Lock{owner, write, start, end});
+    total_++;
+    return true;
   }
-  if (!unlock) kept.push_back(Lock{owner, write, start, end});
-  if (kept.size() > locks.size() && total_ + (kept.size() - locks.size()) > kMaxLocks) {
-    if (locks.empty()) table_.erase({kind, file});
+  std::vector<Lock>& locks = it->second;
+  prune(locks);
+  // The owner's locks overlapping [start, end) go; what they cover outside
+  // it stays, as a piece on either side. Counted first, so a refusal
+  // changes nothing.
+  auto cut = [&](const Lock& l) { return l.owner.id == owner.id && l.start < end && start < l.end; };
+  size_t removed = 0, added = unlock ? 0 : 1;
+  for (const Lock& l : locks) {
+    if (!cut(l)) continue;
+    removed++;
+    added += (l.start < start) + (end < l.end);
+  }
+  if (added > removed && total_ + (added - removed) > kMaxLocks) {
+    if (locks.empty()) table_.erase(it);
     return false;
   }
-  total_ = total_ - locks.size() + kept.size();
-  locks = std::move(kept);
-  if (locks.empty()) table_.erase({kind, file});
+  if (removed) {
+    std::vector<Lock> pieces;
+    for (const Lock& l : locks) {
+      if (!cut(l)) continue;
+      if (l.start < start) pieces.push_back(Lock{l.owner, l.write, l.start, start});
+      if (end < l.end) pieces.push_back(Lock{l.owner, l.write, end, l.end});
+    }
+    std::erase_if(locks, cut);
+    for (Lock& piece : pieces) locks.push_back(std::move(piece));
+  }
+  if (!unlock) locks.push_back(Lock{owner, write, start, end});
+  total_ = total_ + added - removed;
+  if (locks.empty()) table_.erase(it);
   return true;
 }
 

@@ -59,7 +59,6 @@ class FileLocks {
   size_t count(Kind kind);
 
  private:
-  std::vector<Lock>& locks_of(Kind kind, FileKey file) { return table_[{kind, file}]; }
   void prune(std::vector<Lock>& locks);
   std::map<std::pair<Kind, FileKey>, std::vector<Lock>> table_;
   size_t total_ = 0;  // locks in table_

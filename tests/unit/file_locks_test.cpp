@@ -79,9 +79,10 @@ TEST_CASE("a lock whose owner is gone no longer exists") {
 
 TEST_CASE("a run holds at most kMaxLocks locks; past that nothing changes") {
   FileLocks t;
-  auto a = std::make_shared<int>(0), b = std::make_shared<int>(0);
+  auto a = std::make_shared<int>(0), b = std::make_shared<int>(0), c = std::make_shared<int>(0);
   REQUIRE(t.set(Kind::Fcntl, kOther, owner_of(a, 1), false, true, 0, 100));
-  for (uint64_t i = 1; i < FileLocks::kMaxLocks; i++)
+  REQUIRE(t.set(Kind::Fcntl, kOther, owner_of(c, 3), false, true, 200, 300));  // another owner's, same file
+  for (uint64_t i = 2; i < FileLocks::kMaxLocks; i++)
     REQUIRE(t.set(Kind::Fcntl, kFile, owner_of(a, 1), false, true, 2 * i, 2 * i + 1));
   CHECK(t.count(Kind::Fcntl) == FileLocks::kMaxLocks);
   CHECK_FALSE(t.set(Kind::Flock, kOther, owner_of(b, 2), false, true, 0, FileLocks::kToEnd));
@@ -89,9 +90,11 @@ TEST_CASE("a run holds at most kMaxLocks locks; past that nothing changes") {
   // the lock is whole still.
   CHECK_FALSE(t.set(Kind::Fcntl, kOther, owner_of(a, 1), true, false, 40, 60));
   CHECK(t.conflict(Kind::Fcntl, kOther, b.get(), false, 50, 51));
+  CHECK(t.conflict(Kind::Fcntl, kOther, b.get(), false, 250, 251));  // untouched by the refusal
+  CHECK(t.count(Kind::Fcntl) == FileLocks::kMaxLocks);
   // Unlocking a whole lock, or replacing many by one, frees room.
   REQUIRE(t.set(Kind::Fcntl, kOther, owner_of(a, 1), true, false, 0, 100));
   REQUIRE(t.set(Kind::Fcntl, kFile, owner_of(a, 1), false, true, 0, FileLocks::kToEnd));
-  CHECK(t.count(Kind::Fcntl) == 1);
+  CHECK(t.count(Kind::Fcntl) == 2);  // that one, and the other owner's
   CHECK(t.set(Kind::Flock, kOther, owner_of(b, 2), false, true, 0, FileLocks::kToEnd));
 }
