@@ -18,14 +18,14 @@ void FileLocks::prune(std::vector<Lock>& locks) {
   });
 }
 
-std::optional<FileLocks::Lock> FileLocks::conflict(Kind kind, FileKey file, const void* owner, bool write,
-                                                   uint64_t start, uint64_t end) {
+const FileLocks::Lock* FileLocks::conflict(Kind kind, FileKey file, const void* owner, bool write, uint64_t start,
+                                           uint64_t end) {
   auto it = table_.find({kind, file});
-  if (it == table_.end()) return std::nullopt;
+  if (it == table_.end()) return nullptr;
   prune(it->second);
   for (const Lock& l : it->second)
-    if (l.owner.id != owner && l.start < end && start < l.end && (write || l.write)) return l;
-  return std::nullopt;
+    if (l.owner.id != owner && l.start < end && start < l.end && (write || l.write)) return &l;
+  return nullptr;
 }
 
 bool FileLocks::set(Kind kind, FileKey file, const Owner& owner, bool unlock, bool write, uint64_t start,

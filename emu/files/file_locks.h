@@ -17,7 +17,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <optional>
 #include <vector>
 
 namespace vmrun {
@@ -46,8 +45,9 @@ class FileLocks {
   };
 
   // The first lock of another owner that a `write` (or read) lock on
-  // [start, end) would conflict with.
-  std::optional<Lock> conflict(Kind kind, FileKey file, const void* owner, bool write, uint64_t start, uint64_t end);
+  // [start, end) would conflict with, or null; valid until the table
+  // changes.
+  const Lock* conflict(Kind kind, FileKey file, const void* owner, bool write, uint64_t start, uint64_t end);
   // Sets the owner's lock over [start, end) (replacing what it held there,
   // splitting its locks around it), or with unlock, releases that range.
   // The caller has checked for conflicts. False (ENOLCK), changing nothing,
