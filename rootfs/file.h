@@ -98,6 +98,16 @@ class File {
   virtual Result<int64_t> seek(int64_t off, int whence) { (void)off; (void)whence; return Err{ESPIPE}; }
   virtual Result<Attr> stat() = 0;
   virtual Result<void> truncate(uint64_t len) { (void)len; return Err{EINVAL}; }
+  // fallocate(2) on a regular file open for writing (mode: FALLOC_FL_*).
+  // By default only modes 0 (which extends the size) and KEEP_SIZE (which
+  // does nothing) are understood; in-memory files keep real allocations.
+  virtual Result<void> allocate(int mode, uint64_t off, uint64_t len) {
+    if (mode == 1) return Ok();
+    if (mode != 0) return Err{EOPNOTSUPP};
+    TRY_ASSIGN(Attr a, stat());
+    if (off + len > static_cast<uint64_t>(a.size)) return truncate(off + len);
+    return Ok();
+  }
   virtual Result<void> chmod(uint32_t mode) { (void)mode; return Err{EPERM}; }
   virtual Result<void> sync() { return Ok(); }
   // The full listing of a directory, "." and ".." first; ENOTDIR otherwise.
@@ -126,6 +136,11 @@ class File {
   // inode, size and modification and change times. 0 for everything the
   // guest can write. Used to reuse an executable's bytes (emu/kernel/kernel.cpp).
   virtual uint64_t content_key() { return 0; }
+  // A count of the wake-ups Linux would give this file's waiters that its
+  // readiness alone does not show (another write to a readable eventfd,
+  // another connection on a listener with some queued); 0 for files whose
+  // queued bytes show them. Edge-triggered epoll reports each new one.
+  virtual uint64_t wakeups() const { return 0; }
 
   // The guest path this description was opened with, canonical and
   // absolute (for /proc/self/fd, *at() calls relative to a directory fd).
@@ -138,6 +153,12 @@ class File {
   std::string shown_path() const { return dir ? dir->shown_path() : path; }
   // O_ACCMODE plus status flags (O_APPEND, O_NONBLOCK, ...).
   int flags = 0;
+  // How many calls on this description returned EAGAIN, and the readiness
+  // bits that were not set at the latest: the guest saw it not ready that
+  // way, so an edge-triggered epoll interest reports it again once it is
+  // (emu/files/epoll_file.h).
+  uint64_t would_block_seen = 0;
+  uint32_t would_block_unready = 0;
   // getdents64 cursor: the listing is snapshotted on the first call.
   std::optional<std::vector<DirEntry>> dir_snapshot;
   uint64_t dir_pos = 0;

@@ -11,6 +11,7 @@
 
 #include "common/result.h"
 #include "rootfs/file.h"
+#include "rootfs/file_data.h"
 #include "rootfs/pipe_buffer.h"
 
 namespace vmrun::fs {
@@ -18,9 +19,12 @@ namespace vmrun::fs {
 constexpr size_t kPathMax = 4096;  // including the terminating NUL, as Linux
 constexpr size_t kNameMax = 255;
 constexpr int kMaxSymlinks = 40;
-// An in-memory file is a std::string; cap it so one guest write at a huge
-// offset cannot make the host allocate (and zero) gigabytes.
-constexpr uint64_t kMaxMemFileSize = 1ull << 31;
+// An in-memory file is sparse (rootfs/file_data.h): its size costs nothing
+// until pages are written, so the limit is tmpfs's (MAX_LFS_FILESIZE);
+// what is stored counts against the quota.
+constexpr uint64_t kMaxMemFileSize = static_cast<uint64_t>(INT64_MAX);
+// A lower-layer file copied up (opened for writing) is read whole.
+constexpr uint64_t kMaxCopyUpSize = 1ull << 31;
 
 // Which filesystem an entry belongs to (rename/link across them is EXDEV).
 enum FsId : int { kFsOverlay = 0, kFsDev = 1, kFsShm = 2, kFsProc = 3, kFsMountBase = 16 };
@@ -69,7 +73,7 @@ struct MemNode {
   bool changed = false;    // created or modified by the guest
   int mount = -1;          // >= 0: mount point of VfsConfig::mounts[mount]
 
-  std::string data;    // kReg contents
+  FileData data;       // kReg contents
   std::string target;  // kSymlink target
   DevKind dev = DevKind::kNone;
   int magic_fd = -1;   // /proc/<pid>/fd/N: following it yields the open File
@@ -91,6 +95,11 @@ struct MemNode {
   Result<void> resize(uint64_t size);
   Result<size_t> write_at(const void* buf, size_t n, uint64_t off);
   size_t read_at(void* buf, size_t n, uint64_t off) const;
+  // fallocate(2) on a regular file: modes 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE
+  // and ZERO_RANGE (with or without KEEP_SIZE).
+  Result<void> allocate(int mode, uint64_t off, uint64_t len);
+  // Reserves (or releases) quota for a change of stored bytes.
+  Result<void> account(uint64_t before, uint64_t after) { return shared->resize_accounting(before, after); }
 };
 
 using NodeRef = std::shared_ptr<MemNode>;

@@ -38,7 +38,7 @@ Result<void> VfsShared::resize_accounting(uint64_t old_size, uint64_t new_size) 
 }
 
 MemNode::~MemNode() {
-  if (shared && !data.empty()) (void)shared->resize_accounting(data.size(), 0);
+  if (shared && data.stored() != 0) (void)shared->resize_accounting(data.stored(), 0);
 }
 
 Attr MemNode::attr() const {
@@ -67,7 +67,8 @@ Attr MemNode::attr() const {
     case NodeKind::kReg:
       a.size = static_cast<int64_t>(data.size());
       a.nlink = links;
-      break;
+      a.blocks = static_cast<int64_t>(data.pages() * (FileData::kPage / 512));  // tmpfs: whole pages
+      return a;
     case NodeKind::kSymlink:
       a.size = static_cast<int64_t>(target.size());
       a.nlink = std::max<uint32_t>(links, 1);
@@ -88,11 +89,12 @@ void MemNode::touch_modified() {
 Result<void> MemNode::resize(uint64_t size) {
   if (size > kMaxMemFileSize) return Err{EFBIG};
   if (size == data.size()) return Ok();
-  TRY_VOID(shared->resize_accounting(data.size(), size));
+  uint64_t before = data.stored(), after = data.stored_after_resize(size);
+  TRY_VOID(account(before, after));
   try {
     data.resize(size);
   } catch (const std::bad_alloc&) {
-    (void)shared->resize_accounting(size, data.size());
+    (void)account(after, data.stored());
     return Err{ENOSPC};
   }
   return Ok();
@@ -101,17 +103,53 @@ Result<void> MemNode::resize(uint64_t size) {
 Result<size_t> MemNode::write_at(const void* buf, size_t n, uint64_t off) {
   if (n == 0) return size_t{0};
   if (off > kMaxMemFileSize || n > kMaxMemFileSize - off) return Err{EFBIG};
-  if (off + n > data.size()) TRY_VOID(resize(off + n));
-  std::memcpy(data.data() + off, buf, n);
+  uint64_t before = data.stored(), after = data.stored_after_write(off, n);
+  TRY_VOID(account(before, after));
+  try {
+    data.write(buf, n, off);
+  } catch (const std::bad_alloc&) {
+    (void)account(after, data.stored());
+    return Err{ENOSPC};
+  }
   touch_modified();
   return n;
 }
 
-size_t MemNode::read_at(void* buf, size_t n, uint64_t off) const {
-  if (off >= data.size()) return 0;
-  size_t k = std::min<uint64_t>(n, data.size() - off);
-  std::memcpy(buf, data.data() + off, k);
-  return k;
+size_t MemNode::read_at(void* buf, size_t n, uint64_t off) const { return data.read(buf, n, off); }
+
+Result<void> MemNode::allocate(int mode, uint64_t off, uint64_t len) {
+  constexpr int kKeepSize = 0x01, kPunchHole = 0x02, kZeroRange = 0x10;
+  if (off > kMaxMemFileSize || len > kMaxMemFileSize - off) return Err{EFBIG};
+  if (mode & kPunchHole) {
+    if (!(mode & kKeepSize) || (mode & kZeroRange)) return Err{EOPNOTSUPP};  // checked by the caller too
+    uint64_t before = data.stored();
+    data.punch_hole(off, len);
+    (void)account(before, data.stored());
+    touch_modified();
+    return Ok();
+  }
+  if (mode & ~(kKeepSize | kZeroRange)) return Err{EOPNOTSUPP};
+  if (!(mode & kKeepSize) && off + len > data.size()) {
+    TRY_VOID(resize(off + len));
+    touch_modified();
+  }
+  if (mode & kZeroRange) {
+    uint64_t before = data.stored();
+    data.punch_hole(off, len);
+    (void)account(before, data.stored());
+  }
+  // Blocks past the end under KEEP_SIZE are not kept (a partial of
+  // fallocate: the size stays and nothing is allocated beyond it).
+  uint64_t before = data.stored(), after = data.stored_after_allocate(off, len);
+  TRY_VOID(account(before, after));
+  try {
+    data.allocate(off, len);
+  } catch (const std::bad_alloc&) {
+    (void)account(after, data.stored());
+    return Err{ENOSPC};
+  }
+  if (mode & kZeroRange) touch_modified();
+  return Ok();
 }
 
 namespace {
@@ -152,14 +190,17 @@ class MemFile final : public File {
       case SEEK_SET: basepos = 0; break;
       case SEEK_CUR: basepos = static_cast<int64_t>(off_); break;
       case SEEK_END: basepos = size; break;
-      case SEEK_DATA:
+      case SEEK_DATA: {
         if (off < 0 || off >= size) return Err{ENXIO};
-        off_ = static_cast<uint64_t>(off);
-        return off;
+        auto data = node_->data.next_data(static_cast<uint64_t>(off));
+        if (!data) return Err{ENXIO};
+        off_ = *data;
+        return static_cast<int64_t>(off_);
+      }
       case SEEK_HOLE:
         if (off < 0 || off >= size) return Err{ENXIO};
-        off_ = static_cast<uint64_t>(size);
-        return size;
+        off_ = node_->data.next_hole(static_cast<uint64_t>(off));
+        return static_cast<int64_t>(off_);
       default: return Err{EINVAL};
     }
     if ((off > 0 && basepos > INT64_MAX - off)) return Err{EOVERFLOW};
@@ -183,6 +224,10 @@ class MemFile final : public File {
   }
   Result<int64_t> bytes_available() override {
     return static_cast<int64_t>(node_->data.size() > off_ ? node_->data.size() - off_ : 0);
+  }
+  Result<void> allocate(int mode, uint64_t off, uint64_t len) override {
+    if (!can_write(flags)) return Err{EBADF};
+    return node_->allocate(mode, off, len);
   }
 
  private:
@@ -230,7 +275,7 @@ class FifoFile final : public File {
     if (can_read(flags) && (buf_->size() || buf_->writers() == 0)) r |= kPollIn;
     if (can_read(flags) && buf_->writers() == 0) r |= kPollHup;
     if (can_write(flags) && buf_->readers() == 0) r |= kPollErr;
-    if (can_write(flags) && buf_->room()) r |= kPollOut;
+    if (can_write(flags) && buf_->writable()) r |= kPollOut;
     return r;
   }
   size_t write_capacity() override { return can_write(flags) ? buf_->room() : SIZE_MAX; }

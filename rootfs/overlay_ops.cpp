@@ -120,14 +120,14 @@ Result<void> VfsCore::copy_up_final(Walk& w) {
       n = std::make_shared<MemNode>(NodeKind::kDir, shared);
     } else if (type == S_IFREG) {
       uint64_t size = static_cast<uint64_t>(f.st.st_size);
-      if (size > kMaxMemFileSize) return Err{EFBIG};
+      if (size > kMaxCopyUpSize) return Err{EFBIG};
       TRY_VOID(shared->resize_accounting(0, size));  // quota first: files can be huge
-      auto data = host_read_all(f, kMaxMemFileSize);
+      auto data = host_read_all(f, kMaxCopyUpSize);
       (void)shared->resize_accounting(size, 0);
       if (!data) return Err{data.error()};
       n = std::make_shared<MemNode>(NodeKind::kReg, shared);
       TRY_VOID(shared->resize_accounting(0, data->size()));
-      n->data = std::move(data.value());
+      n->data.assign(data.value());
     } else if (type == S_IFLNK) {
       TRY_ASSIGN(std::string target, link_target(f));
       n = std::make_shared<MemNode>(NodeKind::kSymlink, shared);

@@ -191,7 +191,7 @@ Result<std::string> OverlayVfs::read_whole_file(std::string_view path, uint64_t 
   if (e.mem) {
     if (e.mem->kind == NodeKind::kReg) {
       if (e.mem->data.size() > max_bytes) return Err{EFBIG};
-      return e.mem->data;
+      return e.mem->data.contents();
     }
     if (e.mem->kind != NodeKind::kProcFile || !e.mem->content) return Err{EINVAL};
     std::string data = e.mem->content();

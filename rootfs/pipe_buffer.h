@@ -39,6 +39,11 @@ class PipeBuffer {
   size_t size() const { return data_.size(); }
   size_t capacity() const { return capacity_; }
   size_t room() const { return capacity_ - std::min(capacity_, data_.size()); }
+  // poll's POLLOUT: room for a write of PIPE_BUF bytes. Linux keeps a pipe
+  // in page-sized slots and is writable while one is free; counting bytes,
+  // this is the nearest rule (a pipe filled with 4 KiB writes stops being
+  // writable when Linux's does).
+  bool writable() const { return room() >= std::min(kAtomicBytes, capacity_); }
   // F_SETPIPE_SZ: rounds up to a power-of-two number of pages; EPERM
   // beyond kMaxCapacity (pipe memory is host memory), EBUSY below what is
   // queued.

@@ -13,5 +13,8 @@ bool is_socket(const fs::FileRef& f);
 SyscallResult socket_read_write(SyscallContext& k, const fs::FileRef& f, uint64_t buf, uint64_t len, bool write);
 // readv(2)/writev(2) with the guest's iovec array.
 SyscallResult socket_vector_io(SyscallContext& k, const fs::FileRef& f, uint64_t iov, uint64_t count, bool write);
+// SIOCATMARK: whether the next byte to read is TCP's urgent mark (0 for
+// sockets without urgent data).
+bool socket_at_mark(const fs::FileRef& f);
 
 }  // namespace vmrun

@@ -1,7 +1,6 @@
 // epoll on top of the same readiness the poll family uses. Level-triggered
-// semantics; EPOLLONESHOT disarms after one report; EPOLLET is treated as
-// level-triggered (a program written for edge triggering still works, it
-// may just be told twice).
+// by default; EPOLLONESHOT disarms after one report; EPOLLET reports edges
+// as emu/files/epoll_file.h recognises them.
 #include <sys/epoll.h>
 
 #include <cstring>
@@ -114,7 +113,7 @@ SyscallResult sys_epoll_pwait(SyscallContext& k, const SyscallArgs& a) { return 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("epoll_create", sys_epoll_create, Support::Full, "d", nullptr),
     SYSCALL_DEF("epoll_create1", sys_epoll_create1, Support::Full, "x", nullptr),
-    SYSCALL_DEF("epoll_ctl", sys_epoll_ctl, Support::Partial, "fefp", "EPOLLET behaves as level-triggered"),
+    SYSCALL_DEF("epoll_ctl", sys_epoll_ctl, Support::Partial, "fefp", "EPOLLET: an edge is a readiness bit that rose, more bytes than the last epoll_wait saw, a counted wake-up (eventfd write, connection), or an EAGAIN the guest had since (files here are polled, not woken)"),
     SYSCALL_DEF_NO_RESTART("epoll_wait", sys_epoll_wait, Support::Full, "fpdd", nullptr),
     SYSCALL_DEF_NO_RESTART("epoll_pwait", sys_epoll_pwait, Support::Partial, "fpddpu", "signal mask argument ignored"),
 };

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
 
@@ -377,6 +378,11 @@ SyscallResult sys_ioctl(SyscallContext& k, const SyscallArgs& a) {
       TRY_VOID(k.mem().write({arg}, v));
       return 0;
     }
+    case SIOCATMARK: {
+      if (!is_socket(f)) return Err{ENOTTY};
+      TRY_VOID(k.mem().write({arg}, int32_t{socket_at_mark(f)}));
+      return 0;
+    }
     case FIONBIO: {
       TRY_ASSIGN(int32_t on, k.mem().read<int32_t>({arg}));
       f->flags = on ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK);
@@ -558,12 +564,19 @@ SyscallResult sys_fadvise64(SyscallContext& k, const SyscallArgs& a) {
 SyscallResult sys_fallocate(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   int64_t off = static_cast<int64_t>(a[2]), len = static_cast<int64_t>(a[3]);
+  const int mode = a.i32(1);
+  constexpr int kKnown = 0x01 | 0x02 | 0x10;  // KEEP_SIZE, PUNCH_HOLE, ZERO_RANGE
   if (off < 0 || len <= 0) return Err{EINVAL};
+  if (mode & ~kKnown) return Err{EOPNOTSUPP};
+  if ((mode & 0x02) && (mode & 0x10)) return Err{EOPNOTSUPP};
+  if ((mode & 0x02) && !(mode & 0x01)) return Err{EOPNOTSUPP};  // a hole must keep the size
   if (!can_write(*f)) return Err{EBADF};
-  if (a.i32(1) != 0 && a.i32(1) != 1 /* FALLOC_FL_KEEP_SIZE */) return Err{EOPNOTSUPP};
   TRY_ASSIGN(fs::Attr attr, f->stat());
-  if (!S_ISREG(attr.mode)) return Err{S_ISFIFO(attr.mode) ? ESPIPE : ENODEV};
-  if (a.i32(1) == 0 && off + len > attr.size) TRY_VOID(f->truncate(static_cast<uint64_t>(off + len)));
+  if (S_ISFIFO(attr.mode)) return Err{ESPIPE};
+  if (S_ISDIR(attr.mode)) return Err{EISDIR};
+  if (!S_ISREG(attr.mode)) return Err{ENODEV};
+  if (off > INT64_MAX - len) return Err{EFBIG};
+  TRY_VOID(f->allocate(mode, static_cast<uint64_t>(off), static_cast<uint64_t>(len)));
   return 0;
 }
 
@@ -578,7 +591,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("lsetxattr", sys_setxattr, Support::Partial, "sspux", "no extended attributes (ENOTSUP)"),
     SYSCALL_DEF("fsetxattr", sys_setxattr, Support::Partial, "fspux", "no extended attributes (ENOTSUP)"),
     SYSCALL_DEF("fadvise64", sys_fadvise64, Support::Full, "flld", nullptr),
-    SYSCALL_DEF("fallocate", sys_fallocate, Support::Partial, "fdll", "modes 0 and KEEP_SIZE only"),
+    SYSCALL_DEF("fallocate", sys_fallocate, Support::Partial, "fdll", "in-memory files: modes 0, KEEP_SIZE, PUNCH_HOLE and ZERO_RANGE, with no blocks kept past the end under KEEP_SIZE; other files: 0 and KEEP_SIZE (no blocks reserved)"),
     SYSCALL_DEF("eventfd2", sys_eventfd2, Support::Full, "ux", nullptr),
     SYSCALL_DEF("memfd_create", sys_memfd_create, Support::Partial, "sx", "no sealing (F_ADD_SEALS refused); MAP_SHARED of it is the file-mapping copy of mmap"),
     SYSCALL_DEF("eventfd", sys_eventfd, Support::Full, "u", nullptr),

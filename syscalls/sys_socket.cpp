@@ -359,9 +359,28 @@ struct SendArgs {
   uint64_t control = 0, control_len = 0;
 };
 
+// send(MSG_OOB) on a TCP socket: the whole buffer in one piece, its last
+// byte urgent (UnixSocket::send_urgent). Elsewhere EOPNOTSUPP, as for
+// AF_UNIX without CONFIG_AF_UNIX_OOB and for UDP.
+SyscallResult send_urgent(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, const SendArgs& a, bool nonblock) {
+  if (!s->is_inet() || s->type() != SOCK_STREAM) return Err{EOPNOTSUPP};
+  uint64_t total = iov_total(a.iovs);
+  if (total > UnixSocket::kQueueBytes) return Err{EMSGSIZE};  // one queue's worth at most, here
+  TRY_ASSIGN(std::string data, total ? gather(k, a.iovs, 0, total) : std::string());
+  if (!s->send_ready(data.size(), nullptr) && !nonblock) {
+    uint64_t need = data.size();
+    return block_on(k, [s, need] { return s->send_ready(need, nullptr); }, s->sndtimeo_ns);
+  }
+  auto r = s->send_urgent(data);
+  if (!r.ok() && r.error() == ENOTCONN) r = Err{EPIPE};
+  if (!r.ok() && r.error() == EPIPE && !(a.flags & MSG_NOSIGNAL)) raise_sigpipe(k);
+  if (!r.ok()) return Err{r.error()};
+  return r.value();
+}
+
 SyscallResult do_send(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, const SendArgs& a) {
   bool nonblock = (s->flags & O_NONBLOCK) || (a.flags & MSG_DONTWAIT);
-  if (a.flags & MSG_OOB) return Err{EOPNOTSUPP};
+  if (a.flags & MSG_OOB) return send_urgent(k, s, a, nonblock);
   std::shared_ptr<UnixSocket> to;
   if (s->is_inet() && s->type() == SOCK_DGRAM) {
     // UDP: routed at each send; nobody on the port drops the datagram
@@ -451,10 +470,22 @@ std::vector<Iov> iovs_from(const std::vector<Iov>& iovs, uint64_t skip) {
   return out;
 }
 
+// recv(MSG_OOB): the urgent byte of a TCP socket, never waiting (EINVAL
+// when there is none, as Linux; EOPNOTSUPP for other sockets).
+SyscallResult recv_urgent(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, const std::vector<Iov>& iovs, int flags) {
+  if (!s->is_inet() || s->type() != SOCK_STREAM) return Err{EOPNOTSUPP};
+  if (s->state() != UnixSocket::State::kConnected) return Err{ENOTCONN};
+  TRY_ASSIGN(char byte, s->receive_urgent(true));
+  if (iov_total(iovs) == 0) return uint64_t{0};
+  TRY_VOID(scatter(k, iovs, std::string(1, byte)));
+  if (!(flags & MSG_PEEK)) (void)s->receive_urgent(false);
+  return uint64_t{1};
+}
+
 SyscallResult do_recv(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, const std::vector<Iov>& all_iovs, int flags,
                          RecvOut& out) {
   bool nonblock = (s->flags & O_NONBLOCK) || (flags & MSG_DONTWAIT);
-  if (flags & MSG_OOB) return Err{EOPNOTSUPP};
+  if (flags & MSG_OOB) return recv_urgent(k, s, all_iovs, flags);
   // MSG_WAITALL on a stream: fill the whole buffer, waiting between pieces
   // (the bytes already read are kept across the waits), unless end of
   // file, an error or descriptors end it first.
@@ -853,6 +884,7 @@ socket_level:
     case SO_RCVBUF: v = s->rcvbuf; break;
     case SO_ACCEPTCONN: v = s->state() == UnixSocket::State::kListening; break;
     case SO_PASSCRED: v = s->pass_cred; break;
+    case SO_LINGER: return option_out(k, a, s->linger, sizeof s->linger);
     case SO_REUSEADDR: case SO_KEEPALIVE: case SO_BROADCAST: case SO_OOBINLINE: case SO_DONTROUTE: v = 0; break;
     case SO_RCVTIMEO:
     case SO_SNDTIMEO: {
@@ -913,6 +945,12 @@ SyscallResult sys_setsockopt(SyscallContext& k, const SyscallArgs& a) {
     (opt == SO_RCVTIMEO ? s->rcvtimeo_ns : s->sndtimeo_ns) = ns;
     return 0;
   }
+  if (opt == SO_LINGER) {
+    if (static_cast<int32_t>(a[4]) < 8) return Err{EINVAL};
+    TRY_VOID(k.mem().copy_in(a.addr(3), s->linger, sizeof s->linger));
+    if (s->linger[0]) s->linger[0] = 1;  // read back as a flag
+    return 0;
+  }
   if (static_cast<int32_t>(a[4]) < 4) return Err{EINVAL};
   TRY_ASSIGN(int32_t v, k.mem().load(a.ptr<int32_t>(3)));
   // As Linux: the value doubled (for its bookkeeping), within
@@ -923,7 +961,7 @@ SyscallResult sys_setsockopt(SyscallContext& k, const SyscallArgs& a) {
     case SO_RCVBUF: s->rcvbuf = static_cast<int>(std::max<uint32_t>(clamped * 2, 2304)); return 0;
     case SO_PASSCRED: s->pass_cred = v != 0; return 0;
     case SO_REUSEADDR: case SO_KEEPALIVE: case SO_BROADCAST: case SO_OOBINLINE: case SO_DONTROUTE:
-    case SO_LINGER: case SO_RCVLOWAT: case SO_SNDLOWAT: case SO_PRIORITY:
+    case SO_RCVLOWAT: case SO_SNDLOWAT: case SO_PRIORITY:
       return 0;  // accepted; no effect on a unix socket here
     default: return Err{ENOPROTOOPT};
   }
@@ -947,13 +985,14 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("accept", sys_accept, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("accept4", sys_accept4, Support::Full, "fppT", nullptr),
     SYSCALL_DEF("sendto", sys_sendto, Support::Partial, "fpuxpu",
-                "MSG_MORE and MSG_EOR ignored; MSG_OOB EOPNOTSUPP (as without CONFIG_AF_UNIX_OOB, and for TCP's "
-                "urgent data); UDP to a port nobody holds is dropped (ECONNREFUSED later when connected)"),
-    SYSCALL_DEF("recvfrom", sys_recvfrom, Support::Partial, "fpuxpp", "MSG_OOB EOPNOTSUPP (as without CONFIG_AF_UNIX_OOB)"),
+                "MSG_MORE and MSG_EOR ignored; MSG_OOB: TCP urgent data (its last byte, SO_OOBINLINE, SIOCATMARK, POLLPRI; "
+                "no SIGURG), EOPNOTSUPP on AF_UNIX (as without CONFIG_AF_UNIX_OOB); UDP to a port nobody holds is dropped "
+                "(ECONNREFUSED later when connected)"),
+    SYSCALL_DEF("recvfrom", sys_recvfrom, Support::Partial, "fpuxpp", "MSG_OOB: TCP's urgent byte; EOPNOTSUPP on AF_UNIX (as without CONFIG_AF_UNIX_OOB)"),
     SYSCALL_DEF("sendmsg", sys_sendmsg, Support::Partial, "fpx",
-                "SCM_RIGHTS and SCM_CREDENTIALS (checked); MSG_OOB EOPNOTSUPP; no IP-level control messages"),
+                "SCM_RIGHTS and SCM_CREDENTIALS (checked); MSG_OOB as sendto; no IP-level control messages"),
     SYSCALL_DEF("recvmsg", sys_recvmsg, Support::Partial, "fpx",
-                "SCM_RIGHTS, SCM_CREDENTIALS with SO_PASSCRED; MSG_OOB EOPNOTSUPP; MSG_WAITALL interrupted by a signal loses the bytes already read; no IP-level control messages"),
+                "SCM_RIGHTS, SCM_CREDENTIALS with SO_PASSCRED; MSG_OOB as recvfrom (no control messages with it); MSG_WAITALL interrupted by a signal loses the bytes already read; no IP-level control messages"),
     SYSCALL_DEF("shutdown", sys_shutdown, Support::Full, "fd", nullptr),
     SYSCALL_DEF("getsockname", sys_getsockname, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("getpeername", sys_getpeername, Support::Full, "fpp", nullptr),
@@ -969,6 +1008,11 @@ const SyscallDef kDefs[] = {
 }  // namespace
 
 bool is_socket(const fs::FileRef& f) { return as_unix_socket(f) != nullptr; }
+
+bool socket_at_mark(const fs::FileRef& f) {
+  auto s = as_unix_socket(f);
+  return s && s->at_mark();
+}
 
 SyscallResult socket_read_write(SyscallContext& k, const fs::FileRef& f, uint64_t buf, uint64_t len, bool write) {
   auto s = as_unix_socket(f);

@@ -13,6 +13,7 @@ Result<size_t> EventFd::read(void* buf, size_t n) {
   if (value_ == 0) return Err{EAGAIN};
   uint64_t v = semaphore_ ? 1 : value_;
   value_ -= v;
+  changes_++;
   std::memcpy(buf, &v, 8);
   return size_t{8};
 }
@@ -24,6 +25,7 @@ Result<size_t> EventFd::write(const void* buf, size_t n) {
   if (v == ~0ull) return Err{EINVAL};
   if (value_ + v >= ~0ull || value_ + v < value_) return Err{EAGAIN};
   value_ += v;
+  changes_++;
   return size_t{8};
 }
 

@@ -18,10 +18,12 @@ class EventFd final : public fs::File {
   Result<fs::Attr> stat() override;
   // Writable while a write of 1 would not block.
   uint32_t poll_ready() override { return (value_ ? uint32_t{fs::kPollIn} : 0) | (value_ < ~0ull - 1 ? uint32_t{fs::kPollOut} : 0); }
+  uint64_t wakeups() const override { return changes_; }  // every read and write wakes the other side
 
  private:
   uint64_t value_;
   bool semaphore_;
+  uint64_t changes_ = 0;
 };
 
 }  // namespace vmrun

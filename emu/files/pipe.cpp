@@ -62,7 +62,7 @@ class WriteEnd final : public fs::File {
   size_t write_capacity() override { return p_->buf.room(); }
   uint32_t poll_ready() override {
     if (p_->buf.readers() <= 0) return fs::kPollErr;
-    return p_->buf.room() ? fs::kPollOut : 0;
+    return p_->buf.writable() ? fs::kPollOut : 0;
   }
 
  private:

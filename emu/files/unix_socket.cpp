@@ -142,7 +142,17 @@ UnixSocket::~UnixSocket() {
       // (TCP: because the peer is gone; the socket itself is only
       // half-closed, as in CLOSE_WAIT, and stays writable for poll).
       p->shut_ = is_inet() ? static_cast<uint8_t>(p->shut_ | kShutRead) : static_cast<uint8_t>(kShutRead | kShutWrite);
-      if (!queue_.empty() || embryo_) p->error_ = ECONNRESET;
+      // A reset: closing with unread data, or TCP with SO_LINGER's zero
+      // time. The peer reads what it has, then ECONNRESET; a TCP peer is
+      // no longer connected (getpeername fails, writes get EPIPE).
+      bool abort = is_inet() && linger[0] != 0 && linger[1] == 0;
+      if (!queue_.empty() || embryo_ || abort) {
+        p->error_ = ECONNRESET;
+        if (is_inet()) {
+          p->reset_ = true;
+          p->shut_ |= kShutWrite;
+        }
+      }
     }
   }
 }
@@ -198,6 +208,7 @@ Result<void> UnixSocket::connect_to(const std::shared_ptr<UnixSocket>& listener,
   state_ = State::kConnected;
   was_connected_ = true;
   listener->pending_.push_back(server_side);
+  listener->connections_queued_++;
   if (auto sp = space_.lock()) sp->track(server_side);
   return Ok();
 }
@@ -274,7 +285,48 @@ Result<size_t> UnixSocket::send(const std::string& data, InFlightFds& fds, const
   if (is_inet() && inet::is_any(addr_.ip))  // what the receiver sees: the loopback address sent from
     m.from.ip = inet::is_v4(target->addr_.ip) || family_ == AF_INET ? inet::v4_loopback() : inet::v6_loopback();
   target->queue_.push_back(std::move(m));
+  target->stream_queued_ += n;
   return n;
+}
+
+bool UnixSocket::oob_inline() const {
+  auto it = inet_options.find(static_cast<uint32_t>(SOL_SOCKET) << 16 | SO_OOBINLINE);
+  return it != inet_options.end() && it->second != 0;
+}
+
+Result<size_t> UnixSocket::send_urgent(const std::string& data) {
+  InFlightFds none;
+  if (data.empty()) return send(data, none, UnixCred{}, nullptr);
+  auto target = peer_.lock();
+  bool inline_byte = target && target->oob_inline();
+  // Out of line, the last byte is held apart: the rest goes as usual.
+  std::string body = inline_byte ? data : data.substr(0, data.size() - 1);
+  size_t sent = 0;
+  if (!body.empty()) {
+    TRY_ASSIGN(sent, send(body, none, UnixCred{}, nullptr));
+    if (sent < body.size()) return sent;  // the urgent byte waits for the rest
+  } else {
+    TRY_VOID(send(body, none, UnixCred{}, nullptr));  // the errors a send would give
+  }
+  if (!target) return sent;
+  // A new urgent byte replaces one not read yet, as TCP has one pointer.
+  target->urgent_.marked = true;
+  if (inline_byte) {
+    target->urgent_.mark = target->stream_queued_ - 1;
+    target->urgent_.held = false;
+    return sent;
+  }
+  target->urgent_.mark = target->stream_queued_;
+  target->urgent_.held = true;
+  target->urgent_.byte = data.back();
+  return sent + 1;
+}
+
+Result<char> UnixSocket::receive_urgent(bool peek) {
+  if (!urgent_.held || oob_inline()) return Err{EINVAL};
+  char b = urgent_.byte;
+  if (!peek) urgent_.held = false;
+  return b;
 }
 
 bool UnixSocket::send_ready(size_t bytes, const std::shared_ptr<UnixSocket>& to) {
@@ -306,6 +358,8 @@ Result<UnixSocket::Received> UnixSocket::receive(size_t max, bool peek) {
   }
   r.from = queue_.front().from;
   r.cred = queue_.front().cred;
+  // A read stops at the urgent mark (the next one starts there).
+  if (urgent_.marked && urgent_.mark > stream_read_) max = std::min<uint64_t>(max, urgent_.mark - stream_read_);
   for (size_t i = 0; i < queue_.size() && r.data.size() < max;) {
     UnixMessage& m = queue_[i];
     size_t chunk = std::min(m.left(), max - r.data.size());
@@ -322,6 +376,10 @@ Result<UnixSocket::Received> UnixSocket::receive(size_t max, bool peek) {
     if (had_fds) break;
   }
   r.full_len = r.data.size();
+  if (!peek) {
+    stream_read_ += r.data.size();
+    if (urgent_.marked && stream_read_ > urgent_.mark) urgent_.marked = false;
+  }
   return r;
 }
 
@@ -371,6 +429,7 @@ uint32_t UnixSocket::poll_ready() {
   if (shut_ == (kShutRead | kShutWrite)) m |= fs::kPollHup;
   if (state_ == State::kListening) return m | (pending_.empty() ? 0 : fs::kPollIn);
   if (!queue_.empty()) m |= fs::kPollIn;
+  if (urgent_.held || (urgent_.marked && oob_inline())) m |= fs::kPollPri;
   if (connection_oriented() && state_ != State::kConnected) m |= fs::kPollHup;
   auto p = peer_.lock();
   bool writable = !p || room_for(*p, 1);

@@ -143,6 +143,7 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   // closes, as Linux); ENOTCONN if never connected.
   Result<UnixAddress> peer_address() const {
     if (!(connection_oriented() ? was_connected_ : dgram_connected_)) return Err{ENOTCONN};
+    if (reset_) return Err{ENOTCONN};  // TCP: the peer reset the connection
     return peer_addr_;
   }
 
@@ -202,6 +203,18 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   Result<Received> receive(size_t max, bool peek);
   bool recv_ready();
 
+  // TCP urgent data (MSG_OOB), for internet stream sockets. A send with
+  // MSG_OOB makes its last byte urgent: without SO_OOBINLINE on the
+  // receiver it leaves the stream and waits for recv(MSG_OOB); with it,
+  // it stays in the stream. Either way the receiver has a mark there:
+  // a read stops at it, SIOCATMARK tells when the next byte is it, and
+  // poll reports POLLPRI until the byte is read.
+  Result<size_t> send_urgent(const std::string& data);
+  // recv(MSG_OOB): the urgent byte; EINVAL when there is none (or it was
+  // read, or it is inline), EAGAIN is never given.
+  Result<char> receive_urgent(bool peek);
+  bool at_mark() const { return urgent_.marked && stream_read_ == urgent_.mark; }
+
   // shutdown(2): SHUT_RD/WR/RDWR; the peer of a connected socket sees the
   // matching half closed.
   Result<void> shutdown(int how);
@@ -227,6 +240,9 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   bool pass_cred = false;
   int sndbuf = kQueueBytes, rcvbuf = kQueueBytes;
   int64_t rcvtimeo_ns = 0, sndtimeo_ns = 0;  // SO_RCVTIMEO/SO_SNDTIMEO; 0: wait for ever
+  // SO_LINGER (l_onoff, l_linger). On with a zero time, closing a TCP
+  // socket resets the connection (as closing one with unread data does).
+  int32_t linger[2] = {0, 0};
   uint32_t owner_uid = 0, owner_gid = 0;     // what fstat reports: the creator's ids
 
   // fs::File
@@ -236,6 +252,7 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   uint32_t poll_ready() override;
   size_t write_capacity() override;
   Result<int64_t> bytes_available() override;
+  uint64_t wakeups() const override { return connections_queued_; }
 
  private:
   friend class UnixSocketSpace;
@@ -248,6 +265,18 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   int type_;
   int family_ = AF_UNIX;
   uint64_t inode_;
+  uint64_t connections_queued_ = 0;  // ever, on this listener (epoll EPOLLET)
+  // Stream bytes ever queued to this socket and read from it, and the
+  // urgent mark (a stream offset) with the byte held out of the stream.
+  uint64_t stream_queued_ = 0, stream_read_ = 0;
+  struct Urgent {
+    bool marked = false;   // a mark at `mark` not yet read past
+    uint64_t mark = 0;
+    bool held = false;     // `byte` waits for recv(MSG_OOB)
+    char byte = 0;
+  } urgent_;
+  bool oob_inline() const;
+  bool reset_ = false;  // TCP: the peer closed with a reset (getpeername: ENOTCONN)
   std::weak_ptr<UnixSocketSpace> space_;
   State state_ = State::kUnconnected;
   UnixAddress addr_;

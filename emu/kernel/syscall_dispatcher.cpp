@@ -36,6 +36,14 @@ SyscallDispatcher::Outcome SyscallDispatcher::dispatch(const SyscallRegs& regs, 
       return {true, 0};
     }
     ret = r.ok() ? r.value() : static_cast<uint64_t>(-static_cast<int64_t>(r.error_code()));
+    // A call on a descriptor that would have blocked: the guest has seen
+    // the description not ready (what edge-triggered epoll waits for).
+    if (!r.ok() && r.error_code() == EAGAIN && e->def->args && e->def->args[0] == 'f') {
+      if (auto f = context_.proc().fds->get(args.fd(0))) {
+        f->would_block_seen++;
+        f->would_block_unready = ~f->poll_ready();
+      }
+    }
   }
   if (strace_) log(e, regs, ret);
   return {false, ret};

@@ -80,6 +80,16 @@ check mount-ro-flag grep -Eq '^host on /mnt/data type [a-z0-9]+ \(ro,' <<<"$out"
 check mount-no-host-path bash -c '! grep -qF "$1" <<<"$2"' _ "$work" "$out"
 check statfs-types grep -Pzq 'proc\ntmpfs\n' <<<"$out"
 
+# Sparse files in the overlay: a 3 GiB file with one byte written past
+# 2 GiB costs one page of the 8 MiB quota (du and df agree), while real
+# data still meets the quota.
+out=$("$vmrun" --rootfs "$x86" --max-disk 8M /bin/busybox sh -c \
+  'truncate -s 3G /tmp/s && printf x | dd of=/tmp/s bs=1 seek=2147483648 conv=notrunc 2>/dev/null; ls -l /tmp/s; du -k /tmp/s; df -k /; dd if=/dev/zero of=/tmp/d bs=1M count=20; echo "dd $?"' 2>&1)
+check sparse-size grep -Eq ' 3221225472 .* /tmp/s$' <<<"$out"
+check sparse-du grep -Eq '^4\s+/tmp/s$' <<<"$out"
+check sparse-df grep -Eq '^overlay +8192 +4 +8188 +0% /$' <<<"$out"
+check sparse-quota-holds grep -q '^dd 1$' <<<"$out"
+
 # A malformed executable is refused with a message, not run.
 head -c 200 /dev/urandom > "$work/uploads/garbage"; printf '\177ELF' | dd of="$work/uploads/garbage" conv=notrunc 2>/dev/null
 chmod +x "$work/uploads/garbage"
