@@ -10,6 +10,8 @@
 
 #include "rootfs/mem_node.h"
 
+#include "common/splitmix64.h"
+
 namespace vmrun::fs {
 
 Timespec VfsShared::now() const {
@@ -19,12 +21,7 @@ Timespec VfsShared::now() const {
   return Timespec{ts.tv_sec, ts.tv_nsec};
 }
 
-uint64_t VfsShared::next_random() {
-  uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-  return z ^ (z >> 31);
-}
+uint64_t VfsShared::next_random() { return splitmix64_next(rng); }
 
 Result<void> VfsShared::resize_accounting(uint64_t old_size, uint64_t new_size) {
   if (new_size > old_size) {

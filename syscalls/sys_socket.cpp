@@ -120,9 +120,7 @@ Result<void> scatter(SyscallContext& k, const std::vector<Iov>& iovs, const std:
 constexpr uint64_t kSockaddrStorage = 128;
 constexpr size_t kMaxUdpPayload = 65507;  // 65535 less the IPv4 and UDP headers
 
-InetPorts& ports_of(SyscallContext& k, const UnixSocket& s) {
-  return s.type() == SOCK_STREAM ? k.unix_sockets()->tcp_ports() : k.unix_sockets()->udp_ports();
-}
+InetPorts& ports_of(SyscallContext& k, const UnixSocket& s) { return k.unix_sockets()->ports_for(s); }
 
 // A sockaddr_in (AF_INET socket) or sockaddr_in6 (AF_INET6) from the guest.
 Result<UnixAddress> inet_address_arg(SyscallContext& k, const UnixSocket& s, uint64_t addr, uint64_t len_arg) {
@@ -535,8 +533,10 @@ SyscallResult sys_socket(SyscallContext& k, const SyscallArgs& a) {
     int proto = a.i32(2);
     if (type == SOCK_RAW) return Err{EPERM};  // no CAP_NET_RAW in the sandbox
     if (type != SOCK_STREAM && type != SOCK_DGRAM) return Err{ESOCKTNOSUPPORT};
-    if (proto != 0 && proto != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP)) return Err{EPROTONOSUPPORT};
+    bool lite = type == SOCK_DGRAM && proto == IPPROTO_UDPLITE;
+    if (proto != 0 && proto != (type == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP) && !lite) return Err{EPROTONOSUPPORT};
     auto s = std::make_shared<UnixSocket>(type, k.new_inode_number(), k.unix_sockets(), domain);
+    s->udplite = lite;
     if (flags & SOCK_NONBLOCK) s->flags |= O_NONBLOCK;
     s->owner_uid = k.config().uid;
     s->owner_gid = k.config().gid;
@@ -841,6 +841,7 @@ bool inet_option_known(const UnixSocket& s, int level, int opt, int32_t* def) {
     if (opt == 16) *def = 64;  // IPV6_UNICAST_HOPS
     return opt == 16 || opt == 67;  // IPV6_TCLASS
   }
+  if (level == IPPROTO_UDPLITE && s.udplite) return opt == 10 || opt == 11;  // UDPLITE_SEND_CSCOV RECV_CSCOV
   return false;
 }
 
@@ -856,7 +857,7 @@ SyscallResult sys_getsockopt(SyscallContext& k, const SyscallArgs& a) {
     } else if (level == IPPROTO_IPV6 && opt == IPV6_V6ONLY && s->family() == AF_INET6) {
       v = s->v6only;
     } else if (level == SOL_SOCKET && opt == SO_PROTOCOL) {
-      v = s->type() == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+      v = s->type() == SOCK_STREAM ? IPPROTO_TCP : s->udplite ? IPPROTO_UDPLITE : IPPROTO_UDP;
     } else if (level == SOL_SOCKET && opt == SO_DOMAIN) {
       v = s->family();
     } else if (inet_option_known(*s, level, opt, &def)) {
@@ -969,7 +970,7 @@ SyscallResult sys_setsockopt(SyscallContext& k, const SyscallArgs& a) {
 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("socket", sys_socket, Support::Partial, "DTd",
-                "AF_UNIX stream, datagram and seqpacket sockets inside the run; AF_INET/AF_INET6 TCP and UDP on the "
+                "AF_UNIX stream, datagram and seqpacket sockets inside the run; AF_INET/AF_INET6 TCP, UDP and UDP-Lite on the "
                 "sandbox's loopback only; raw sockets EPERM; every other family EAFNOSUPPORT (no network)"),
     SYSCALL_DEF("socketpair", sys_socketpair, Support::Partial, "DTdp", "AF_UNIX only (AF_INET/AF_INET6 EOPNOTSUPP, as Linux)"),
     SYSCALL_DEF("bind", sys_bind, Support::Partial, "fpu",

@@ -41,7 +41,14 @@ std::string UnixAddress::inet_sockaddr(int family) const {
 // --- UnixSocketSpace
 
 UnixSocketSpace::UnixSocketSpace()
-    : tcp_(std::make_unique<InetPorts>(true)), udp_(std::make_unique<InetPorts>(false)) {}
+    : tcp_(std::make_unique<InetPorts>(true)),
+      udp_(std::make_unique<InetPorts>(false)),
+      udplite_(std::make_unique<InetPorts>(false)) {}
+
+InetPorts& UnixSocketSpace::ports_for(const UnixSocket& s) {
+  if (s.type() == SOCK_STREAM) return *tcp_;
+  return s.udplite ? *udplite_ : *udp_;
+}
 
 UnixSocketSpace::~UnixSocketSpace() {
   std::vector<std::shared_ptr<UnixSocket>> live;
@@ -135,7 +142,7 @@ UnixSocket::~UnixSocket() {
   if (addr_.kind == UnixAddress::kAbstract)
     if (auto sp = space_.lock()) sp->unbind_abstract(addr_.name, this);
   if (addr_.kind == UnixAddress::kInet && !embryo_ && !accepted_)
-    if (auto sp = space_.lock()) (type_ == SOCK_STREAM ? sp->tcp_ports() : sp->udp_ports()).release(this);
+    if (auto sp = space_.lock()) sp->ports_for(*this).release(this);
   if (connection_oriented()) {
     if (auto p = peer_.lock()) {
       // The peer reads what is left, then end of file; writes get EPIPE

@@ -71,10 +71,13 @@ class UnixSocketSpace {
   // The run's loopback port spaces (emu/files/inet_ports.h).
   InetPorts& tcp_ports() { return *tcp_; }
   InetPorts& udp_ports() { return *udp_; }
+  InetPorts& udplite_ports() { return *udplite_; }
+  // The port space a socket of this kind binds in.
+  InetPorts& ports_for(const UnixSocket& s);
   UnixSocketSpace();
 
  private:
-  std::unique_ptr<InetPorts> tcp_, udp_;
+  std::unique_ptr<InetPorts> tcp_, udp_, udplite_;
   std::map<std::string, std::weak_ptr<UnixSocket>> abstract_;
   std::vector<std::weak_ptr<UnixSocket>> all_;
   uint32_t next_autobind_ = 0;
@@ -134,6 +137,9 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   // AF_UNIX, or AF_INET/AF_INET6 for a socket of the sandbox's loopback.
   int family() const { return family_; }
   bool is_inet() const { return family_ != AF_UNIX; }
+  // IPPROTO_UDPLITE: a datagram socket like UDP's, in a port space of its
+  // own (checksum coverage is moot on a loopback: options kept, no effect).
+  bool udplite = false;
   bool connection_oriented() const { return type_ != SOCK_DGRAM; }
   State state() const { return state_; }
   const UnixAddress& address() const { return addr_; }

@@ -240,6 +240,8 @@ class Kernel final : public CpuEvents, public SyscallContext {
   ProcessTable procs_;
   Process* current_ = nullptr;
   bool yield_requested_ = false;  // the running process must leave the CPU (exit, exec, block, sigreturn)
+  uint64_t turn_sequence_ = 0;    // state of the turn lengths' pseudo-random sequence (scheduler.cpp)
+  uint64_t next_quantum();
   std::function<bool(std::string*)> before_guest_code_;
   MemoryAccount memory_;
   // A fault a hook reported during the running turn, acted on when the

@@ -20,12 +20,14 @@
 
 #include "emu/kernel/kernel.h"
 
+#include "common/splitmix64.h"
+
 #include "emu/engine/cpu_context.h"
 
 namespace vmrun {
 namespace {
 
-constexpr uint64_t kQuantum = 2'000'000;  // instructions per turn
+constexpr uint64_t kQuantum = 2'000'000;  // instructions per turn, on average
 
 std::string seconds_text(double s) {
   char buf[32];
@@ -231,6 +233,16 @@ void Kernel::reap_retired() {
   }
 }
 
+// Turn lengths vary between kQuantum/2 and 3*kQuantum/2, along a fixed
+// pseudo-random sequence (the same in every run, so a --deterministic run
+// still repeats). With one fixed length, a thread that always starts its
+// turn at the same point (taking a lock back after a wait) is preempted
+// at the same point of its loop every time, and another thread only ever
+// sees the program in that one state: CPython's signal stress test, which
+// flips a handler between a function and SIG_IGN while another thread
+// raises the signal, saw SIG_IGN every time and never ended.
+uint64_t Kernel::next_quantum() { return kQuantum / 2 + splitmix64_next(turn_sequence_) % kQuantum; }
+
 void Kernel::run_slice(Process& p) {
   current_ = &p;
   procs_.set_last_run(p.pid());
@@ -252,7 +264,7 @@ void Kernel::run_slice(Process& p) {
   if (p.mem) p.mem->take_fault(&refused);  // one left by a probe or a lookup
   uc_struct* uc = p.uc;
   int e = (meter_.run_turn(uc, &p.image->block_counts, &p.image->tail_hook_installed, p.regs.resume_pc,
-                                               kQuantum, Terminal::host_signal_pending()));
+                                               next_quantum(), Terminal::host_signal_pending()));
   charge_cpu(p);
   if (end_.stopped) return;
   bool grace_began = false;  // the kill-after grace began: this turn just ends

@@ -149,4 +149,16 @@ a = socket.socket()
 a.bind(("127.0.0.1", 0))
 b = socket.socket()
 show("bind in use", errno_of(lambda: b.bind(a.getsockname())))
+
+# UDP-Lite: datagrams like UDP's, in a port space of their own.
+lite = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDPLITE)
+lite.bind(("127.0.0.1", 0))
+lite_c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDPLITE)
+lite_c.setsockopt(socket.IPPROTO_UDPLITE, 10, 8)  # UDPLITE_SEND_CSCOV
+show("udplite coverage", lite_c.getsockopt(socket.IPPROTO_UDPLITE, 10))
+show("udplite protocol", lite.getsockopt(socket.SOL_SOCKET, socket.SO_PROTOCOL) == socket.IPPROTO_UDPLITE)
+lite_c.sendto(b"lite", lite.getsockname())
+show("udplite datagram", lite.recvfrom(16)[0])
+plain = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+show("udp on a udplite port", errno_of(lambda: plain.bind(lite.getsockname())))
 show("done", True)
