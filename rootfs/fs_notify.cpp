@@ -1,0 +1,105 @@
+#include "rootfs/fs_notify.h"
+
+#include <algorithm>
+
+namespace vmrun::fs {
+
+void FsNotify::add(NodeId node, const std::shared_ptr<NotifySink>& sink) {
+  auto& list = marks_[node];
+  for (auto& w : list)
+    if (w.lock() == sink) return;
+  list.push_back(sink);
+  if (marks_.size() > 2 * marks_after_prune_ + 64) prune();
+}
+
+void FsNotify::remove(NodeId node, const NotifySink* sink) {
+  auto it = marks_.find(node);
+  if (it == marks_.end()) return;
+  auto& list = it->second;
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [sink](const std::weak_ptr<NotifySink>& w) {
+                              auto s = w.lock();
+                              return !s || s.get() == sink;
+                            }),
+             list.end());
+  if (list.empty()) marks_.erase(it);
+}
+
+// Drop the marks of sinks that are gone (closed inotify descriptors).
+void FsNotify::prune() {
+  for (auto it = marks_.begin(); it != marks_.end();) {
+    auto& list = it->second;
+    list.erase(std::remove_if(list.begin(), list.end(), [](const std::weak_ptr<NotifySink>& w) { return w.expired(); }),
+               list.end());
+    it = list.empty() ? marks_.erase(it) : std::next(it);
+  }
+  marks_after_prune_ = marks_.size();
+}
+
+// The live sinks watching `node`, as a copy: a sink may drop its watch
+// (IN_ONESHOT) while being told.
+std::vector<std::shared_ptr<NotifySink>> FsNotify::sinks_of(NodeId node) {
+  std::vector<std::shared_ptr<NotifySink>> out;
+  auto it = marks_.find(node);
+  if (it == marks_.end()) return out;
+  auto& list = it->second;
+  bool stale = false;
+  for (auto& w : list) {
+    if (auto s = w.lock()) out.push_back(std::move(s));
+    else stale = true;
+  }
+  if (stale) {
+    list.erase(std::remove_if(list.begin(), list.end(), [](const std::weak_ptr<NotifySink>& w) { return w.expired(); }),
+               list.end());
+    if (list.empty()) marks_.erase(it);
+  }
+  return out;
+}
+
+void FsNotify::entry_event(NodeId dir, uint32_t mask, std::string_view name, uint32_t cookie) {
+  if (idle()) return;
+  for (auto& s : sinks_of(dir)) s->on_event(dir, mask, cookie, name);
+}
+
+void FsNotify::node_event(NodeId node, uint32_t mask, const Place* parent) {
+  if (idle()) return;
+  if (parent && !parent->name.empty())
+    for (auto& s : sinks_of(parent->parent)) s->on_event(parent->parent, mask, 0, parent->name);
+  for (auto& s : sinks_of(node)) s->on_event(node, mask, 0, {});
+}
+
+void FsNotify::path_event(const std::string& path, NodeId node, uint32_t mask) {
+  if (idle()) return;
+  std::optional<Place> place;
+  if (locate_) place = locate_(path, node);
+  node_event(node, mask, place ? &*place : nullptr);
+}
+
+void FsNotify::node_removed(NodeId node, bool is_dir) {
+  if (idle()) return;
+  auto sinks = sinks_of(node);
+  for (auto& s : sinks) s->on_event(node, kInDeleteSelf | (is_dir ? uint32_t{kInIsDir} : 0u), 0, {});
+  for (auto& s : sinks) s->on_node_gone(node);
+  marks_.erase(node);
+}
+
+size_t FsNotify::instances() {
+  instances_.erase(std::remove_if(instances_.begin(), instances_.end(),
+                                  [](const std::weak_ptr<NotifySink>& w) { return w.expired(); }),
+                   instances_.end());
+  return instances_.size();
+}
+
+OpenNotice::~OpenNotice() {
+  auto registry = registry_.lock();
+  if (!registry || registry->idle()) return;
+  registry->path_event(dir_ ? dir_->path() : path_, id_, (writer_ ? uint32_t{kInCloseWrite} : uint32_t{kInCloseNoWrite}) | (is_dir_ ? uint32_t{kInIsDir} : 0u));
+}
+
+void OpenNotice::event(uint32_t mask) {
+  auto registry = registry_.lock();
+  if (!registry || registry->idle()) return;
+  registry->path_event(dir_ ? dir_->path() : path_, id_, mask | (is_dir_ ? uint32_t{kInIsDir} : 0u));
+}
+
+}  // namespace vmrun::fs
