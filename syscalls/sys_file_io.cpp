@@ -15,6 +15,7 @@
 #include "emu/arch/guest_abi.h"
 #include "emu/files/pipe.h"
 #include "emu/kernel/terminal.h"
+#include "rootfs/fs_notify.h"
 #include "syscalls/socket_io.h"
 #include "emu/files/eventfd_file.h"
 #include "syscalls/handler_util.h"
@@ -55,6 +56,7 @@ Result<uint64_t> read_into(SyscallContext& k, fs::File& f, uint64_t buf, uint64_
     done += r.value();
     if (r.value() < want) break;  // short read: do not block for more
   }
+  if (done && f.notice) f.notice->event(fs::kInAccess);
   return done;
 }
 
@@ -76,6 +78,7 @@ Result<uint64_t> write_from(SyscallContext& k, fs::File& f, uint64_t buf, uint64
     done += r.value();
     if (r.value() < want) break;
   }
+  if (done && f.notice) f.notice->event(fs::kInModify);
   return done;
 }
 
@@ -393,6 +396,7 @@ SyscallResult sys_ftruncate(SyscallContext& k, const SyscallArgs& a) {
   if (static_cast<int64_t>(a[1]) < 0) return Err{EINVAL};
   if (!can_write(*f)) return Err{EINVAL};
   TRY_VOID(f->truncate(a[1]));
+  if (f->notice) f->notice->event(fs::kInModify);
   return 0;
 }
 
@@ -458,6 +462,8 @@ SyscallResult sys_sendfile(SyscallContext& k, const SyscallArgs& a) {
     done += w.value();
     if (w.value() < r.value() || r.value() < want) break;
   }
+  if (done && in->notice) in->notice->event(fs::kInAccess);
+  if (done && out->notice) out->notice->event(fs::kInModify);
   if (off_addr) TRY_VOID(k.mem().write<int64_t>({off_addr}, off + static_cast<int64_t>(done)));
   return done;
 }
@@ -564,6 +570,7 @@ SyscallResult sys_fallocate(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(fs::Attr attr, f->stat());
   if (!S_ISREG(attr.mode)) return Err{S_ISFIFO(attr.mode) ? ESPIPE : ENODEV};
   if (a.i32(1) == 0 && off + len > attr.size) TRY_VOID(f->truncate(static_cast<uint64_t>(off + len)));
+  if (f->notice) f->notice->event(fs::kInModify);
   return 0;
 }
 
