@@ -20,6 +20,7 @@
 #include "emu/files/eventfd_file.h"
 #include "syscalls/handler_util.h"
 #include "syscalls/lock_calls.h"
+#include "syscalls/notify_calls.h"
 #include "syscalls/tty_ioctl.h"
 
 namespace vmrun {
@@ -294,6 +295,7 @@ SyscallResult sys_fcntl(SyscallContext& k, const SyscallArgs& a) {
     case F_OFD_GETLK:
     case F_OFD_SETLK:
     case F_OFD_SETLKW: return fcntl_lock(k, f, a.i32(1), a[2]);
+    case F_NOTIFY: return fcntl_notify(k, f, a[2]);
     case F_GETPIPE_SZ:
     case F_SETPIPE_SZ: {
       bool set = a.i32(1) == F_SETPIPE_SZ;
@@ -608,7 +610,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("dup", sys_dup, Support::Full, "f", nullptr),
     SYSCALL_DEF("dup2", sys_dup2, Support::Full, "ff", nullptr),
     SYSCALL_DEF("dup3", sys_dup3, Support::Full, "ffN", nullptr),
-    SYSCALL_DEF("fcntl", sys_fcntl, Support::Partial, "fFg", "no F_NOTIFY, F_SETLEASE, F_SETOWN (EINVAL); record locks: no deadlock detection (EDEADLK), a process keeps its POSIX locks until it closes the description it took them through"),
+    SYSCALL_DEF("fcntl", sys_fcntl, Support::Partial, "fFg", "no F_SETLEASE, F_SETOWN, F_SETSIG (EINVAL), so F_NOTIFY always signals SIGIO to the process that asked; record locks: no deadlock detection (EDEADLK), a process keeps its POSIX locks until it closes the description it took them through"),
     SYSCALL_DEF("ioctl", sys_ioctl, Support::Partial, "fxx",
                 "the sandbox's pseudo-terminals (/dev/ptmx, /dev/pts/N; emu/files/pty.h): TCGETS/TCSETS* (on either end: the one termios), TIOCG|SWINSZ (SIGWINCH to the foreground group), TIOCGPTN, TIOCS|GPTLCK, TIOCGPTPEER, TIOCSCTTY, TIOCNOTTY, TIOCG|SPGRP, TIOCGSID, TCFLSH, TIOCOUTQ; TCSETSW/TCSETSF do not wait for output to drain, no job-control stops (SIGTTIN/SIGTTOU), VTIME ignored, TIOCPKT on and TIOCSTI refused. The guest's stdio: TCGETS/TCSETS*/TIOCGWINSZ/TIOCG|SPGRP/TIOCGSID applied to the host terminal. FIONREAD, FIONBIO, FIOCLEX; others ENOTTY"),
     SYSCALL_DEF("ftruncate", sys_ftruncate, Support::Full, "fl", nullptr),
