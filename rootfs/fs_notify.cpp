@@ -4,8 +4,13 @@
 
 namespace vmrun::fs {
 
-void FsNotify::add(NodeId node, const std::shared_ptr<NotifySink>& sink) {
-  auto& list = marks_[node];
+void FsNotify::add(NodeId node, bool is_dir, const std::shared_ptr<NotifySink>& sink) {
+  auto [it, fresh] = marks_.try_emplace(node);
+  if (fresh && is_dir) {
+    it->second.is_dir = true;
+    ++dir_marks_;
+  }
+  auto& list = it->second.sinks;
   for (auto& w : list)
     if (w.lock() == sink) return;
   list.push_back(sink);
@@ -15,23 +20,30 @@ void FsNotify::add(NodeId node, const std::shared_ptr<NotifySink>& sink) {
 void FsNotify::remove(NodeId node, const NotifySink* sink) {
   auto it = marks_.find(node);
   if (it == marks_.end()) return;
-  auto& list = it->second;
+  auto& list = it->second.sinks;
   list.erase(std::remove_if(list.begin(), list.end(),
                             [sink](const std::weak_ptr<NotifySink>& w) {
                               auto s = w.lock();
                               return !s || s.get() == sink;
                             }),
              list.end());
-  if (list.empty()) marks_.erase(it);
+  if (list.empty()) erase(it);
+}
+
+void FsNotify::erase(std::map<NodeId, Marks>::iterator it) {
+  if (it->second.is_dir) --dir_marks_;
+  marks_.erase(it);
 }
 
 // Drop the marks of sinks that are gone (closed inotify descriptors).
 void FsNotify::prune() {
   for (auto it = marks_.begin(); it != marks_.end();) {
-    auto& list = it->second;
+    auto& list = it->second.sinks;
     list.erase(std::remove_if(list.begin(), list.end(), [](const std::weak_ptr<NotifySink>& w) { return w.expired(); }),
                list.end());
-    it = list.empty() ? marks_.erase(it) : std::next(it);
+    auto next = std::next(it);
+    if (list.empty()) erase(it);
+    it = next;
   }
   marks_after_prune_ = marks_.size();
 }
@@ -42,7 +54,7 @@ std::vector<std::shared_ptr<NotifySink>> FsNotify::sinks_of(NodeId node) {
   std::vector<std::shared_ptr<NotifySink>> out;
   auto it = marks_.find(node);
   if (it == marks_.end()) return out;
-  auto& list = it->second;
+  auto& list = it->second.sinks;
   bool stale = false;
   for (auto& w : list) {
     if (auto s = w.lock()) out.push_back(std::move(s));
@@ -51,7 +63,7 @@ std::vector<std::shared_ptr<NotifySink>> FsNotify::sinks_of(NodeId node) {
   if (stale) {
     list.erase(std::remove_if(list.begin(), list.end(), [](const std::weak_ptr<NotifySink>& w) { return w.expired(); }),
                list.end());
-    if (list.empty()) marks_.erase(it);
+    if (list.empty()) erase(it);
   }
   return out;
 }
@@ -71,7 +83,7 @@ void FsNotify::node_event(NodeId node, uint32_t mask, const Place* parent) {
 void FsNotify::path_event(const std::string& path, NodeId node, uint32_t mask) {
   if (idle()) return;
   std::optional<Place> place;
-  if (locate_) place = locate_(path, node);
+  if (locate_ && dir_marks_) place = locate_(path, node);
   node_event(node, mask, place ? &*place : nullptr);
 }
 
@@ -80,7 +92,7 @@ void FsNotify::node_removed(NodeId node, bool is_dir) {
   auto sinks = sinks_of(node);
   for (auto& s : sinks) s->on_event(node, kInDeleteSelf | (is_dir ? uint32_t{kInIsDir} : 0u), 0, {});
   for (auto& s : sinks) s->on_node_gone(node);
-  marks_.erase(node);
+  if (auto it = marks_.find(node); it != marks_.end()) erase(it);
 }
 
 size_t FsNotify::instances() {

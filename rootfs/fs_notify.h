@@ -70,7 +70,9 @@ class FsNotify {
 
   // Nothing watched: the VFS skips the work of describing its changes.
   bool idle() const { return marks_.empty(); }
-  void add(NodeId node, const std::shared_ptr<NotifySink>& sink);
+  // `is_dir`: the node is a directory (events on open files look for
+  // their directory only while some directory is watched).
+  void add(NodeId node, bool is_dir, const std::shared_ptr<NotifySink>& sink);
   void remove(NodeId node, const NotifySink* sink);
 
   // An entry of directory `dir` was created, removed or moved: to the
@@ -97,7 +99,14 @@ class FsNotify {
   std::vector<std::shared_ptr<NotifySink>> sinks_of(NodeId node);
   void prune();
 
-  std::map<NodeId, std::vector<std::weak_ptr<NotifySink>>> marks_;
+  struct Marks {
+    bool is_dir = false;
+    std::vector<std::weak_ptr<NotifySink>> sinks;
+  };
+  void erase(std::map<NodeId, Marks>::iterator it);
+
+  std::map<NodeId, Marks> marks_;
+  size_t dir_marks_ = 0;  // entries of marks_ that are directories
   size_t marks_after_prune_ = 0;
   Locate locate_;
   uint32_t cookie_ = 0;

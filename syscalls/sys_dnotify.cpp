@@ -84,7 +84,7 @@ SyscallResult fcntl_notify(SyscallContext& k, const fs::FileRef& f, uint64_t arg
   if (!registry) return 0;
   if (!notice->dnotify) notice->dnotify = std::make_shared<DirNotify>(k, k.proc().ids.tgid);
   static_cast<DirNotify&>(*notice->dnotify).add(events, arg & DN_MULTISHOT, k.proc().ids.tgid);
-  registry->add(notice->id(), notice->dnotify);
+  registry->add(notice->id(), true, notice->dnotify);
   return 0;
 }
 

@@ -55,7 +55,7 @@ SyscallResult sys_inotify_add_watch(SyscallContext& k, const SyscallArgs& a) {
   if ((mask & IN_ONLYDIR) && !S_ISDIR(attr.mode)) return Err{ENOTDIR};
   // Watching needs read permission on the node.
   TRY_VOID(k.vfs().access(base, path, R_OK, follow));
-  TRY_ASSIGN(int wd, inotify->add_watch(inotify, fs::NodeId{attr.dev, attr.ino}, mask));
+  TRY_ASSIGN(int wd, inotify->add_watch(inotify, fs::NodeId{attr.dev, attr.ino}, S_ISDIR(attr.mode), mask));
   return static_cast<uint64_t>(wd);
 }
 

@@ -28,7 +28,8 @@ InotifyFile::~InotifyFile() {
     for (auto& [wd, w] : watches_) r->remove(w.node, this);
 }
 
-Result<int> InotifyFile::add_watch(const std::shared_ptr<InotifyFile>& self, fs::NodeId node, uint32_t mask) {
+Result<int> InotifyFile::add_watch(const std::shared_ptr<InotifyFile>& self, fs::NodeId node, bool is_dir,
+                                   uint32_t mask) {
   uint32_t wanted = mask & kWatchFlags;
   if (auto it = by_node_.find(node); it != by_node_.end()) {
     if (mask & IN_MASK_CREATE) return Err{EEXIST};
@@ -47,7 +48,7 @@ Result<int> InotifyFile::add_watch(const std::shared_ptr<InotifyFile>& self, fs:
   last_wd_ = wd;
   watches_[wd] = Watch{node, wanted};
   by_node_[node] = wd;
-  registry->add(node, self);
+  registry->add(node, is_dir, self);
   return wd;
 }
 

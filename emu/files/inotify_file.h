@@ -29,7 +29,7 @@ class InotifyFile final : public fs::File, public fs::NotifySink {
 
   // inotify_add_watch on `node` for `self`, this instance: the watch
   // descriptor (the same one again for a node already watched).
-  Result<int> add_watch(const std::shared_ptr<InotifyFile>& self, fs::NodeId node, uint32_t mask);
+  Result<int> add_watch(const std::shared_ptr<InotifyFile>& self, fs::NodeId node, bool is_dir, uint32_t mask);
   // inotify_rm_watch: EINVAL for an unknown watch descriptor.
   Result<void> rm_watch(int wd);
 
