@@ -84,11 +84,31 @@ void FsNotify::path_event(const std::string& path, NodeId node, uint32_t mask) {
   if (idle()) return;
   std::optional<Place> place;
   if (locate_ && dir_marks_) place = locate_(path, node);
+  if (!place)
+    if (auto it = open_.find(node); it != open_.end() && it->second.removed) place = it->second.from;
   node_event(node, mask, place ? &*place : nullptr);
 }
 
-void FsNotify::node_removed(NodeId node, bool is_dir) {
+void FsNotify::node_removed(NodeId node, bool is_dir, const Place* from) {
   if (idle()) return;
+  if (auto it = open_.find(node); it != open_.end() && it->second.count) {
+    it->second.removed = true;
+    it->second.is_dir = is_dir;
+    if (from) it->second.from = *from;
+    return;
+  }
+  remove_now(node, is_dir);
+}
+
+void FsNotify::closed(NodeId node) {
+  auto it = open_.find(node);
+  if (it == open_.end() || --it->second.count) return;
+  bool removed = it->second.removed, is_dir = it->second.is_dir;
+  open_.erase(it);
+  if (removed && !idle()) remove_now(node, is_dir);
+}
+
+void FsNotify::remove_now(NodeId node, bool is_dir) {
   auto sinks = sinks_of(node);
   for (auto& s : sinks) s->on_event(node, kInDeleteSelf | (is_dir ? uint32_t{kInIsDir} : 0u), 0, {});
   for (auto& s : sinks) s->on_node_gone(node);
@@ -104,8 +124,12 @@ size_t FsNotify::instances() {
 
 OpenNotice::~OpenNotice() {
   auto registry = registry_.lock();
-  if (!registry || registry->idle()) return;
-  registry->path_event(dir_ ? dir_->path() : path_, id_, (writer_ ? uint32_t{kInCloseWrite} : uint32_t{kInCloseNoWrite}) | (is_dir_ ? uint32_t{kInIsDir} : 0u));
+  if (!registry) return;
+  if (!registry->idle())
+    registry->path_event(dir_ ? dir_->path() : path_, id_,
+                         (writer_ ? uint32_t{kInCloseWrite} : uint32_t{kInCloseNoWrite}) |
+                             (is_dir_ ? uint32_t{kInIsDir} : 0u));
+  registry->closed(id_);
 }
 
 void OpenNotice::event(uint32_t mask) {

@@ -85,9 +85,15 @@ class FsNotify {
   // The same for an open file known by the path it was opened with: the
   // directory is found from the path when it still names the file.
   void path_event(const std::string& path, NodeId node, uint32_t mask);
-  // `node` lost its last name: IN_DELETE_SELF to its watchers, then its
-  // watches end.
-  void node_removed(NodeId node, bool is_dir);
+  // `node` lost its last name (`from`: the directory and name it had):
+  // IN_DELETE_SELF to its watchers, then its watches end. While a
+  // description of it is open that waits for the last one to close, as
+  // Linux's waits for the last reference to the dentry, and events on it
+  // still reach the directory it was removed from.
+  void node_removed(NodeId node, bool is_dir, const Place* from = nullptr);
+  // A description of `node` was opened / closed (OpenNotice).
+  void opened(NodeId node) { ++open_[node].count; }
+  void closed(NodeId node);
   // The live inotify instances, for Linux's bound on them
   // (max_user_instances); `sink` joins them.
   size_t instances();
@@ -105,6 +111,16 @@ class FsNotify {
   };
   void erase(std::map<NodeId, Marks>::iterator it);
 
+  // Nodes with open descriptions, and whether one lost its last name.
+  struct OpenNode {
+    size_t count = 0;
+    bool removed = false;
+    bool is_dir = false;
+    std::optional<Place> from;
+  };
+  void remove_now(NodeId node, bool is_dir);
+
+  std::map<NodeId, OpenNode> open_;
   std::map<NodeId, Marks> marks_;
   size_t dir_marks_ = 0;  // entries of marks_ that are directories
   size_t marks_after_prune_ = 0;
@@ -121,7 +137,9 @@ class OpenNotice {
  public:
   OpenNotice(std::weak_ptr<FsNotify> registry, NodeId id, bool is_dir, bool writer, std::string path, DirRef dir)
       : registry_(std::move(registry)), id_(id), is_dir_(is_dir), writer_(writer), path_(std::move(path)),
-        dir_(std::move(dir)) {}
+        dir_(std::move(dir)) {
+    if (auto r = registry_.lock()) r->opened(id_);
+  }
   ~OpenNotice();
   OpenNotice(const OpenNotice&) = delete;
   OpenNotice& operator=(const OpenNotice&) = delete;

@@ -38,8 +38,9 @@ void VfsCore::notify_removed(const Walk& w, const Entry& victim, bool last_link)
   NodeId id = node_id(victim);
   // unlink changes the file's link count; rmdir says nothing of it.
   if (!victim.is_dir()) notify->node_event(id, kInAttrib);
-  if (last_link) notify->node_removed(id, victim.is_dir());
-  notify->entry_event(node_id(w.stack.back().entry), kInDelete | dir_bit(victim), w.name);
+  FsNotify::Place from{node_id(w.stack.back().entry), w.name};
+  if (last_link) notify->node_removed(id, victim.is_dir(), &from);
+  notify->entry_event(from.parent, kInDelete | dir_bit(victim), w.name);
 }
 
 void VfsCore::notify_moved(const Walk& ow, const Walk& nw, const Entry& moved, const std::optional<Entry>& overwritten) {
@@ -52,10 +53,15 @@ void VfsCore::notify_moved(const Walk& ow, const Walk& nw, const Entry& moved, c
   if (overwritten) {
     NodeId id = node_id(*overwritten);
     notify->node_event(id, kInAttrib | dir_bit(*overwritten));
-    gone = overwritten->mem ? overwritten->mem->links == 0 : overwritten->st.st_nlink <= 1 || overwritten->is_dir();
+    // A lower file's host link count says nothing of the overlay's names.
+    gone = overwritten->mem ? overwritten->mem->links == 0
+                            : !overwritten->in_mount() || overwritten->st.st_nlink <= 1 || overwritten->is_dir();
   }
   notify->node_event(node_id(moved), kInMoveSelf | dir);
-  if (gone) notify->node_removed(node_id(*overwritten), overwritten->is_dir());
+  if (gone) {
+    FsNotify::Place from{node_id(nw.stack.back().entry), nw.name};
+    notify->node_removed(node_id(*overwritten), overwritten->is_dir(), &from);
+  }
 }
 
 void VfsCore::notify_opened(const FileRef& f) {

@@ -68,7 +68,7 @@ SyscallResult sys_inotify_rm_watch(SyscallContext& k, const SyscallArgs& a) {
 constexpr const char* kNote =
     "changes made inside the sandbox only; IN_DELETE_SELF comes when the last name goes even if the file is "
     "still open; events on an open file's directory follow the path it was opened by; IN_EXCL_UNLINK and "
-    "IN_UNMOUNT accepted, never acted on; no events for execve's reads or getdents";
+    "IN_UNMOUNT accepted, never acted on; no events for execve's reads";
 
 constexpr SyscallDef kDefs[] = {
     SYSCALL_DEF("inotify_init", sys_inotify_init, Support::Partial, "", kNote),

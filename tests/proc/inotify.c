@@ -9,6 +9,7 @@
  * F_NOTIFY's SIGIO. Watch descriptors and cookies are printed by what they
  * mean, never their values. */
 #include "proc.h"
+#include <dirent.h>
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
@@ -172,6 +173,12 @@ int main(void) {
   CHECK(utimensat(AT_FDCWD, P("f"), NULL, 0) == 0);
   drain(in, "read, chmod, truncate, utimensat");
 
+  DIR *listing = opendir(top);
+  CHECK(listing != NULL);
+  while (readdir(listing)) {}
+  closedir(listing);
+  drain(in, "list the directory (two getdents64 calls, merged)");
+
   /* A second watch on the file itself. */
   int file = inotify_add_watch(in, P("f"), IN_ALL_EVENTS);
   label_wd(file, "file");
@@ -185,6 +192,23 @@ int main(void) {
   CHECK(unlink(P("s")) == 0);
   CHECK(unlink(P("g")) == 0);
   drain(in, "rename, link, symlink, append, unlink the three names");
+
+  /* Removed while open: the node goes with its last description, and
+   * until then its events still reach the directory it was removed from. */
+  fd = open(P("open"), O_RDWR | O_CREAT, 0644);
+  int ow = inotify_add_watch(in, P("open"), IN_ALL_EVENTS);
+  label_wd(ow, "open");
+  CHECK(write(fd, "a", 1) == 1);
+  CHECK(unlink(P("open")) == 0);
+  CHECK(write(fd, "b", 1) == 1);
+  close(fd);
+  CHECK(mkdir(P("opendir"), 0755) == 0);
+  int odw = inotify_add_watch(in, P("opendir"), IN_ALL_EVENTS);
+  label_wd(odw, "opendir");
+  int odfd = open(P("opendir"), O_RDONLY | O_DIRECTORY);
+  CHECK(rmdir(P("opendir")) == 0);
+  close(odfd);
+  drain(in, "unlink a file while open, write, close; rmdir a directory while open, close");
 
   /* Directories. */
   CHECK(mkdir(P("sub"), 0755) == 0);
