@@ -66,9 +66,10 @@ SyscallResult sys_inotify_rm_watch(SyscallContext& k, const SyscallArgs& a) {
 }
 
 constexpr const char* kNote =
-    "changes made inside the sandbox only; IN_DELETE_SELF comes when the last name goes even if the file is "
-    "still open; events on an open file's directory follow the path it was opened by; IN_EXCL_UNLINK and "
-    "IN_UNMOUNT accepted, never acted on; no events for execve's reads";
+    "changes made inside the sandbox only; an open description's events reach its directory through the path it "
+    "was opened by, so no longer once it is renamed (Linux follows the dentry); a working directory does not delay "
+    "a removed directory's IN_DELETE_SELF; IN_EXCL_UNLINK and IN_UNMOUNT accepted, never acted on; execve reports "
+    "no IN_OPEN or IN_ACCESS";
 
 constexpr SyscallDef kDefs[] = {
     SYSCALL_DEF("inotify_init", sys_inotify_init, Support::Partial, "", kNote),
