@@ -98,6 +98,17 @@ class FsNotify {
   // (max_user_instances); `sink` joins them.
   size_t instances();
   void add_instance(const std::shared_ptr<NotifySink>& sink) { instances_.push_back(sink); }
+  // Bytes of events all inotify instances of the run may hold queued (as
+  // read(2) returns them): past it an instance overflows as at its own
+  // 16384 events. Taking may fail; `force` takes anyway (the overflow
+  // event itself).
+  static constexpr size_t kMaxQueuedBytes = 64 << 20;
+  bool take_queue_bytes(size_t n, bool force = false) {
+    if (!force && (n > kMaxQueuedBytes || queued_bytes_ > kMaxQueuedBytes - n)) return false;
+    queued_bytes_ += n;
+    return true;
+  }
+  void give_queue_bytes(size_t n) { queued_bytes_ -= n < queued_bytes_ ? n : queued_bytes_; }
   // The cookie that pairs an IN_MOVED_FROM with its IN_MOVED_TO.
   uint32_t next_cookie() { return ++cookie_ ? cookie_ : ++cookie_; }
 
@@ -127,6 +138,7 @@ class FsNotify {
   Locate locate_;
   uint32_t cookie_ = 0;
   std::vector<std::weak_ptr<NotifySink>> instances_;
+  size_t queued_bytes_ = 0;
 };
 
 // Carried by every description the VFS opens on a watchable node (a file

@@ -24,8 +24,10 @@ size_t InotifyFile::Event::size() const {
 InotifyFile::InotifyFile(std::weak_ptr<fs::FsNotify> registry) : registry_(std::move(registry)) { flags = O_RDONLY; }
 
 InotifyFile::~InotifyFile() {
-  if (auto r = registry_.lock())
+  if (auto r = registry_.lock()) {
     for (auto& [wd, w] : watches_) r->remove(w.node, this);
+    r->give_queue_bytes(queued_bytes_);
+  }
 }
 
 Result<int> InotifyFile::add_watch(const std::shared_ptr<InotifyFile>& self, fs::NodeId node, bool is_dir,
@@ -75,9 +77,12 @@ void InotifyFile::queue(Event e) {
         !(last.mask & IN_IGNORED))
       return;
   }
-  if (queue_.size() >= kMaxQueuedEvents) {
-    if (queue_.back().mask == IN_Q_OVERFLOW) return;
+  auto registry = registry_.lock();
+  if (!registry) return;
+  if (queue_.size() >= kMaxQueuedEvents || !registry->take_queue_bytes(e.size())) {
+    if (!queue_.empty() && queue_.back().mask == IN_Q_OVERFLOW) return;
     e = Event{-1, IN_Q_OVERFLOW, 0, {}};
+    registry->take_queue_bytes(e.size(), true);
   }
   queued_bytes_ += e.size();
   queue_.push_back(std::move(e));
@@ -107,6 +112,7 @@ Result<size_t> InotifyFile::read(void* buf, size_t n) {
   if (queue_.empty()) return Err{EAGAIN};
   if (queue_.front().size() > n) return Err{EINVAL};
   auto* out = static_cast<uint8_t*>(buf);
+  auto registry = registry_.lock();
   size_t done = 0;
   while (!queue_.empty() && queue_.front().size() <= n - done) {
     const Event& e = queue_.front();
@@ -120,6 +126,7 @@ Result<size_t> InotifyFile::read(void* buf, size_t n) {
     std::memcpy(out + done + kEventHeader, e.name.data(), e.name.size());
     done += size;
     queued_bytes_ -= size;
+    if (registry) registry->give_queue_bytes(size);
     queue_.pop_front();
   }
   return done;

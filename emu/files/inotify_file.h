@@ -3,7 +3,8 @@
 // and queues what happens to them; reading takes whole struct
 // inotify_event records. The queue and the watch count are bounded as on
 // Linux with the default limits: past 16384 queued events one
-// IN_Q_OVERFLOW stands for the ones dropped, past 8192 watches ENOSPC.
+// IN_Q_OVERFLOW stands for the ones dropped, past 8192 watches ENOSPC;
+// the run's instances together hold at most FsNotify::kMaxQueuedBytes.
 #pragma once
 
 #include <cstdint>

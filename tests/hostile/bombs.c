@@ -288,7 +288,9 @@ static int sockets(void) {
  * file frees them all, and a flock still works. */
 /* Watch flood: a watch on each of 9,000 files until refused (ENOSPC past
  * 8192, Linux's max_user_watches of old), then an instance flood (EMFILE
- * past 128), and watching still works once one watch is removed. */
+ * past 128), an event flood over all of them with long names (the run's
+ * bound on queued bytes overflows them before their 16384 events), and
+ * watching still works once one watch is removed. */
 static int watches(void) {
   if (mkdir("/tmp/w", 0755) != 0) return 1;
   int in = inotify_init1(IN_NONBLOCK);
@@ -312,16 +314,41 @@ static int watches(void) {
     taken++;
   }
   printf("watches refused after %d: %s\n", taken, en(err));
-  int instances = 1;
+  int instances = 1, fds[1000];
   err = 0;
   for (int i = 0; i < 1000; i++) {
-    if (inotify_init1(IN_CLOEXEC) < 0) {
+    if ((fds[instances - 1] = inotify_init1(IN_NONBLOCK)) < 0) {
       err = errno;
       break;
     }
     instances++;
   }
   printf("instances refused after %d: %s\n", instances, en(err));
+  for (int i = 0; i < instances - 1; i++) inotify_add_watch(fds[i], "/tmp/w", IN_CREATE | IN_DELETE);
+  char name[256];
+  memset(name, 'n', 200);
+  for (int i = 0; i < 4000; i++) {
+    snprintf(name + 200, 56, "%d", i);
+    char full[300];
+    snprintf(full, sizeof full, "/tmp/w/%s", name);
+    close(open(full, O_WRONLY | O_CREAT, 0600));
+    unlink(full);
+  }
+  int events = 0, overflowed = 0;
+  for (;;) {
+    char big[65536] __attribute__((aligned(8)));
+    ssize_t r = read(fds[0], big, sizeof big);
+    if (r <= 0) break;
+    for (char *p = big; p < big + r;) {
+      struct inotify_event *e = (struct inotify_event *)p;
+      events++;
+      if (e->mask & IN_Q_OVERFLOW) overflowed = 1;
+      p += sizeof *e + e->len;
+    }
+  }
+  printf("8000 events of 272 bytes to %d instances: %s\n", instances - 1,
+         overflowed && events < 8000 ? "overflowed early" : "all queued");
+  for (int i = 0; i < instances - 1; i++) close(fds[i]);
   printf("rm_watch: %s\n", inotify_rm_watch(in, first) == 0 ? "ok" : en(errno));
   int wd = inotify_add_watch(in, "/tmp/w", IN_CREATE);
   printf("a watch after that: %s\n", wd >= 0 ? "ok" : en(errno));
