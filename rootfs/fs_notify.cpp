@@ -84,8 +84,10 @@ void FsNotify::path_event(const std::string& path, NodeId node, uint32_t mask) {
   if (idle()) return;
   std::optional<Place> place;
   if (locate_ && dir_marks_) place = locate_(path, node);
-  if (!place)
-    if (auto it = open_.find(node); it != open_.end() && it->second.removed) place = it->second.from;
+  if (auto it = open_.find(node); it != open_.end() && it->second.removed) {
+    mask |= kInOfUnlinked;
+    if (!place) place = it->second.from;
+  }
   node_event(node, mask, place ? &*place : nullptr);
 }
 

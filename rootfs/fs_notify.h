@@ -38,6 +38,9 @@ enum : uint32_t {
   kInQueueOverflow = 0x4000,
   kInIgnored = 0x8000,
   kInIsDir = 0x40000000,
+  // Not Linux's: marks an event on an open description of a node that has
+  // lost its last name (what IN_EXCL_UNLINK leaves out). Sinks clear it.
+  kInOfUnlinked = 0x08000000,
 };
 
 struct NodeId {

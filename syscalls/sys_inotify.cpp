@@ -68,8 +68,8 @@ SyscallResult sys_inotify_rm_watch(SyscallContext& k, const SyscallArgs& a) {
 constexpr const char* kNote =
     "changes made inside the sandbox only; an open description's events reach its directory through the path it "
     "was opened by, so no longer once it is renamed (Linux follows the dentry); a working directory does not delay "
-    "a removed directory's IN_DELETE_SELF; IN_EXCL_UNLINK and IN_UNMOUNT accepted, never acted on; execve reports "
-    "no IN_OPEN or IN_ACCESS";
+    "a removed directory's IN_DELETE_SELF; IN_EXCL_UNLINK acts only once a node's last name is gone; IN_UNMOUNT "
+    "never comes; execve reports no IN_OPEN or IN_ACCESS";
 
 constexpr SyscallDef kDefs[] = {
     SYSCALL_DEF("inotify_init", sys_inotify_init, Support::Partial, "", kNote),

@@ -93,6 +93,10 @@ void InotifyFile::on_event(fs::NodeId node, uint32_t mask, uint32_t cookie, std:
   if (node_it == by_node_.end()) return;
   auto it = watches_.find(node_it->second);
   if (!(it->second.mask & mask & IN_ALL_EVENTS)) return;
+  if (mask & fs::kInOfUnlinked) {
+    if (it->second.mask & IN_EXCL_UNLINK) return;
+    mask &= ~uint32_t{fs::kInOfUnlinked};
+  }
   // inotify never reported IN_ISDIR with these two; Linux keeps it so.
   if (mask & (IN_DELETE_SELF | IN_MOVE_SELF)) mask &= ~uint32_t{IN_ISDIR};
   queue(Event{it->first, mask, cookie, std::string(name)});

@@ -25,19 +25,23 @@ static const char *P(const char *name) {
   return b;
 }
 
-/* Watch descriptors by label. */
-static struct { int wd; const char *label; } wds[16];
+/* Watch descriptors by label (of the instance `labels_of`, the main one
+ * unless another is being drained). */
+static int labels_of = -1;
+static struct { int fd, wd; const char *label; } wds[32];
 static int nwds;
-static void label_wd(int wd, const char *label) {
+static void label_in(int fd, int wd, const char *label) {
   for (int i = 0; i < nwds; i++)
-    if (wds[i].wd == wd) { wds[i].label = label; return; }
+    if (wds[i].fd == fd && wds[i].wd == wd) { wds[i].label = label; return; }
+  wds[nwds].fd = fd;
   wds[nwds].wd = wd;
   wds[nwds++].label = label;
 }
+static void label_wd(int wd, const char *label) { label_in(labels_of, wd, label); }
 static const char *wd_label(int wd) {
   if (wd == -1) return "-1";
   for (int i = 0; i < nwds; i++)
-    if (wds[i].wd == wd) return wds[i].label;
+    if (wds[i].fd == labels_of && wds[i].wd == wd) return wds[i].label;
   return "unknown";
 }
 
@@ -75,6 +79,8 @@ static const char *cookie_str(uint32_t c) {
 }
 static void drain(int fd, const char *what) {
   printf("%s:\n", what);
+  int saved = labels_of;
+  labels_of = fd;
   char buf[4096] __attribute__((aligned(8)));
   for (;;) {
     ssize_t n = read(fd, buf, sizeof buf);
@@ -89,6 +95,7 @@ static void drain(int fd, const char *what) {
       p += sizeof *e + e->len;
     }
   }
+  labels_of = saved;
 }
 
 static void write_file(const char *path, const char *s) {
@@ -140,6 +147,7 @@ int main(void) {
 
   int in = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   CHECK(in >= 0);
+  labels_of = in;
   printf("FD_CLOEXEC: %d, O_NONBLOCK: %d\n", (fcntl(in, F_GETFD) & FD_CLOEXEC) != 0,
          (fcntl(in, F_GETFL) & O_NONBLOCK) != 0);
   char buf[256] __attribute__((aligned(8)));
@@ -209,6 +217,19 @@ int main(void) {
   CHECK(rmdir(P("opendir")) == 0);
   close(odfd);
   drain(in, "unlink a file while open, write, close; rmdir a directory while open, close");
+
+  /* The same with IN_EXCL_UNLINK, in an instance of its own. */
+  int ex = inotify_init1(IN_NONBLOCK);
+  fd = open(P("excl"), O_RDWR | O_CREAT, 0644);
+  label_in(ex, inotify_add_watch(ex, top, IN_ALL_EVENTS | IN_EXCL_UNLINK), "excl-dir");
+  label_in(ex, inotify_add_watch(ex, P("excl"), IN_ALL_EVENTS | IN_EXCL_UNLINK), "excl-file");
+  CHECK(write(fd, "a", 1) == 1);
+  CHECK(unlink(P("excl")) == 0);
+  CHECK(write(fd, "b", 1) == 1);
+  close(fd);
+  drain(ex, "IN_EXCL_UNLINK: unlink a file while open, write, close");
+  close(ex);
+  drain(in, "(the same seen without IN_EXCL_UNLINK)");
 
   /* Directories. */
   CHECK(mkdir(P("sub"), 0755) == 0);
