@@ -136,6 +136,13 @@ static void errors(void) {
          inotify_add_watch(in, P("plain"), IN_ATTRIB | IN_MASK_ADD) == wd);
   printf("  again with IN_MASK_CREATE: %s\n", RES(inotify_add_watch(in, P("plain"), IN_ATTRIB | IN_MASK_CREATE)));
   printf("  unknown bits beside known ones: %s\n", RES(inotify_add_watch(in, P("plain"), IN_ATTRIB | 0x00800000)));
+  CHECK(symlink("plain", P("link")) == 0);
+  int through = inotify_add_watch(in, P("link"), IN_MODIFY);
+  int itself = inotify_add_watch(in, P("link"), IN_MODIFY | IN_DONT_FOLLOW);
+  printf("  a symlink: its target's wd %d; with IN_DONT_FOLLOW a wd of its own %d\n", through == wd,
+         itself >= 0 && itself != wd);
+  printf("  IN_ONLYDIR through a symlink to a file: %s\n", RES(inotify_add_watch(in, P("link"), IN_MODIFY | IN_ONLYDIR)));
+  CHECK(unlink(P("link")) == 0);
   unlink(P("plain"));
   close(in);
 }
