@@ -19,7 +19,9 @@ bool valid_time(const Timespec& t) {
 Result<void> OverlayVfs::chmod(std::string_view base, std::string_view path, uint32_t mode, bool follow) {
   TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{follow, false}));
   if (!w.final) return Err{ENOENT};
-  return core_->chmod_walk(w, mode);
+  TRY_VOID(core_->chmod_walk(w, mode));
+  core_->notify_changed(w, kInAttrib);
+  return Ok();
 }
 
 Result<void> OverlayVfs::chown(std::string_view base, std::string_view path, int64_t uid, int64_t gid, bool follow) {
@@ -38,10 +40,11 @@ Result<void> OverlayVfs::chown(std::string_view base, std::string_view path, int
   if (f.in_mount()) {
     if (mount_ro(f)) return Err{EROFS};
     if (!f.host_parent) return Err{EPERM};
-    return ::fchownat(f.host_parent->get(), f.host_name.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid),
-                      AT_SYMLINK_NOFOLLOW) == 0
-               ? Result<void>(Ok())
-               : Result<void>(Err{errno});
+    if (::fchownat(f.host_parent->get(), f.host_name.c_str(), static_cast<uid_t>(uid), static_cast<gid_t>(gid),
+                   AT_SYMLINK_NOFOLLOW) != 0)
+      return Err{errno};
+    core_->notify_changed(w, kInAttrib);
+    return Ok();
   }
   TRY_ASSIGN(NodeRef n, core_->writable_node(w));
   if (uid != -1) n->uid = static_cast<uint32_t>(uid);
@@ -50,6 +53,7 @@ Result<void> OverlayVfs::chown(std::string_view base, std::string_view path, int
   if (c.uid != 0 && S_ISREG(n->mode)) n->mode &= ~static_cast<uint32_t>(S_ISUID | S_ISGID);
   n->ctime = core_->shared->now();
   n->changed = true;
+  core_->notify_changed(w, kInAttrib);
   return Ok();
 }
 
@@ -70,6 +74,9 @@ Result<void> OverlayVfs::utimens(std::string_view base, std::string_view path, T
   }
   if (mount_ro(f)) return Err{EROFS};
   Timespec now = core_->shared->now();
+  // As Linux's fsnotify_change: both times set is a metadata change, the
+  // access time alone an access, the modification time alone a modification.
+  uint32_t event = atime.nsec == kUtimeOmit ? kInModify : mtime.nsec == kUtimeOmit ? kInAccess : kInAttrib;
   auto pick = [&](Timespec t, Timespec old) { return t.nsec == kUtimeNow ? now : t.nsec == kUtimeOmit ? old : t; };
   if (f.in_mount()) {
     if (!f.host_parent) return Err{EPERM};
@@ -78,6 +85,7 @@ Result<void> OverlayVfs::utimens(std::string_view base, std::string_view path, T
     ts[0] = {static_cast<time_t>(at.sec), static_cast<long>(at.nsec)};
     ts[1] = {static_cast<time_t>(mt.sec), static_cast<long>(mt.nsec)};
     if (::utimensat(f.host_parent->get(), f.host_name.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0) return Err{errno};
+    core_->notify_changed(w, event);
     return Ok();
   }
   TRY_ASSIGN(NodeRef n, core_->writable_node(w));
@@ -85,6 +93,7 @@ Result<void> OverlayVfs::utimens(std::string_view base, std::string_view path, T
   n->mtime = pick(mtime, n->mtime);
   n->ctime = now;
   n->changed = true;
+  core_->notify_changed(w, event);
   return Ok();
 }
 
@@ -105,12 +114,14 @@ Result<void> OverlayVfs::truncate(std::string_view base, std::string_view path, 
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_ino != f.st.st_ino) return Err{EINVAL};
     if (::ftruncate(fd, static_cast<off_t>(len)) != 0) return Err{errno};
+    core_->notify_changed(w, kInModify);
     return Ok();
   }
   if (f.mem ? f.mem->kind != NodeKind::kReg : !S_ISREG(f.st.st_mode)) return Err{EINVAL};
   TRY_ASSIGN(NodeRef n, core_->writable_node(w));
   TRY_VOID(n->resize(len));
   n->touch_modified();
+  core_->notify_changed(w, kInModify);
   return Ok();
 }
 

@@ -76,6 +76,8 @@ class DirHandle {
 
 using DirRef = std::shared_ptr<DirHandle>;
 
+class OpenNotice;  // rootfs/fs_notify.h
+
 // A bound AF_UNIX socket as the filesystem sees it: what a socket node
 // made by bind(2) names, opaque here (emu/files/unix_socket.h has the socket).
 // The node refers to it weakly: once the socket is closed, connecting to
@@ -162,6 +164,9 @@ class File {
   // getdents64 cursor: the listing is snapshotted on the first call.
   std::optional<std::vector<DirEntry>> dir_snapshot;
   uint64_t dir_pos = 0;
+  // For a description of a watchable node opened by path: what inotify
+  // and dnotify events about I/O through it need (rootfs/fs_notify.h).
+  std::shared_ptr<OpenNotice> notice;
 };
 
 using FileRef = std::shared_ptr<File>;

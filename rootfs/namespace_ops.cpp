@@ -29,9 +29,14 @@ Result<void> OverlayVfs::mkdir(std::string_view base, std::string_view path, uin
   if (w.final) return Err{EEXIST};
   TRY_ASSIGN(auto target, core_->prepare_create(w));
   uint32_t perm = mode & 07777;
-  if (target.host) return host_call(::mkdirat(target.host->get(), w.name.c_str(), perm));
-  NodeRef n = core_->new_node(NodeKind::kDir, S_IFDIR | perm, target.mem->fsid);
-  return core_->insert_child(target.mem, w.name, std::move(n));
+  if (target.host) {
+    TRY_VOID(host_call(::mkdirat(target.host->get(), w.name.c_str(), perm)));
+  } else {
+    NodeRef n = core_->new_node(NodeKind::kDir, S_IFDIR | perm, target.mem->fsid);
+    TRY_VOID(core_->insert_child(target.mem, w.name, std::move(n)));
+  }
+  core_->notify_created(w, true);
+  return Ok();
 }
 
 Result<void> OverlayVfs::mknod(std::string_view base, std::string_view path, uint32_t mode, uint64_t dev) {
@@ -50,11 +55,14 @@ Result<void> OverlayVfs::mknod(std::string_view base, std::string_view path, uin
     int fd = ::openat(target.host->get(), w.name.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, perm);
     if (fd < 0) return Err{errno};
     ::close(fd);
+    core_->notify_created(w, false);
     return Ok();
   }
   NodeKind kind = type == S_IFREG ? NodeKind::kReg : type == S_IFIFO ? NodeKind::kFifo : NodeKind::kSocket;
   NodeRef n = core_->new_node(kind, type | perm, target.mem->fsid);
-  return core_->insert_child(target.mem, w.name, std::move(n));
+  TRY_VOID(core_->insert_child(target.mem, w.name, std::move(n)));
+  core_->notify_created(w, false);
+  return Ok();
 }
 
 Result<void> OverlayVfs::bind_socket(std::string_view base, std::string_view path, uint32_t mode,
@@ -66,7 +74,9 @@ Result<void> OverlayVfs::bind_socket(std::string_view base, std::string_view pat
   if (target.host) return Err{EPERM};  // a rw mount: the name would be a host socket
   NodeRef n = core_->new_node(NodeKind::kSocket, S_IFSOCK | (mode & 07777), target.mem->fsid);
   n->socket = std::move(socket);
-  return core_->insert_child(target.mem, w.name, std::move(n));
+  TRY_VOID(core_->insert_child(target.mem, w.name, std::move(n)));
+  core_->notify_created(w, false);
+  return Ok();
 }
 
 Result<std::shared_ptr<SocketEndpoint>> OverlayVfs::find_socket(std::string_view base, std::string_view path) {
@@ -104,6 +114,7 @@ Result<void> OverlayVfs::rmdir(std::string_view base, std::string_view path) {
   if (parent.in_mount()) TRY_VOID(host_call(::unlinkat(parent.host_dir->get(), w.name.c_str(), AT_REMOVEDIR)));
   else TRY_VOID(core_->remove_mem_child(w));
   core_->dir_removed(gone);
+  core_->notify_removed(w, gone, true);
   return Ok();
 }
 
@@ -117,8 +128,17 @@ Result<void> OverlayVfs::unlink(std::string_view base, std::string_view path) {
   if (mount_ro(parent)) return Err{EROFS};
   TRY_VOID(core_->check_access(parent.attr(), kW | kX));
   TRY_VOID(core_->check_sticky(parent, e));
-  if (parent.in_mount()) return host_call(::unlinkat(parent.host_dir->get(), w.name.c_str(), 0));
-  return core_->remove_mem_child(w);
+  Entry gone = e;
+  bool last_link = true;
+  if (parent.in_mount()) {
+    TRY_VOID(host_call(::unlinkat(parent.host_dir->get(), w.name.c_str(), 0)));
+    last_link = gone.st.st_nlink <= 1;
+  } else {
+    TRY_VOID(core_->remove_mem_child(w));
+    if (gone.mem) last_link = gone.mem->links == 0;
+  }
+  core_->notify_removed(w, gone, last_link);
+  return Ok();
 }
 
 Result<void> OverlayVfs::rename(std::string_view old_base, std::string_view old_path, std::string_view new_base,
@@ -161,9 +181,11 @@ Result<void> OverlayVfs::rename(std::string_view old_base, std::string_view old_
   // directory replaced by the move is gone.
   std::optional<Entry> replaced;
   if (nw.final && nw.final->is_dir()) replaced = *nw.final;
+  std::optional<Entry> overwritten = nw.final;  // the node the new name named, if any
   auto moved = [&] {
     if (replaced) core_->dir_removed(*replaced);
     if (o.is_dir()) core_->dirs_moved(oc, nc);
+    core_->notify_moved(ow, nw, o, overwritten);
   };
   if (oparent.in_mount()) {
     TRY_VOID(host_call(::renameat2(oparent.host_dir->get(), ow.name.c_str(), nparent.host_dir->get(),
@@ -206,13 +228,17 @@ Result<void> OverlayVfs::link(std::string_view old_base, std::string_view old_pa
   TRY_ASSIGN(auto target, core_->prepare_create(nw));
   if (target.host) {
     if (!o.host_parent) return Err{EPERM};
-    return host_call(::linkat(o.host_parent->get(), o.host_name.c_str(), target.host->get(), nw.name.c_str(), 0));
+    TRY_VOID(host_call(::linkat(o.host_parent->get(), o.host_name.c_str(), target.host->get(), nw.name.c_str(), 0)));
+  } else {
+    TRY_VOID(core_->copy_up_final(ow));
+    NodeRef node = o.mem;
+    TRY_VOID(core_->insert_child(target.mem, nw.name, node));
+    node->ctime = core_->shared->now();
+    node->changed = true;
   }
-  TRY_VOID(core_->copy_up_final(ow));
-  NodeRef node = o.mem;
-  TRY_VOID(core_->insert_child(target.mem, nw.name, node));
-  node->ctime = core_->shared->now();
-  node->changed = true;
+  // The file's link count changed, then its new name appeared.
+  if (!core_->notify->idle()) core_->notify->node_event(node_id(o), kInAttrib);
+  core_->notify_created(nw, false);
   return Ok();
 }
 
@@ -226,10 +252,15 @@ Result<void> OverlayVfs::symlink(std::string_view target, std::string_view base,
   TRY_ASSIGN(auto where, core_->prepare_create(w));
   std::string t(target);
   // Created on the host as a plain symlink; only our walk ever follows it.
-  if (where.host) return host_call(::symlinkat(t.c_str(), where.host->get(), w.name.c_str()));
-  NodeRef n = core_->new_node(NodeKind::kSymlink, S_IFLNK | 0777, where.mem->fsid);
-  n->target = std::move(t);
-  return core_->insert_child(where.mem, w.name, std::move(n));
+  if (where.host) {
+    TRY_VOID(host_call(::symlinkat(t.c_str(), where.host->get(), w.name.c_str())));
+  } else {
+    NodeRef n = core_->new_node(NodeKind::kSymlink, S_IFLNK | 0777, where.mem->fsid);
+    n->target = std::move(t);
+    TRY_VOID(core_->insert_child(where.mem, w.name, std::move(n)));
+  }
+  core_->notify_created(w, false);
+  return Ok();
 }
 
 }  // namespace vmrun::fs

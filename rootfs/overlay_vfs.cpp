@@ -18,6 +18,12 @@ FileRef with_identity(FileRef f, const std::string& path, int flags) {
 }  // namespace
 
 Result<FileRef> OverlayVfs::open(std::string_view base, std::string_view path, int flags, uint32_t mode) {
+  TRY_ASSIGN(FileRef f, open_node(base, path, flags, mode));
+  core_->notify_opened(f);
+  return f;
+}
+
+Result<FileRef> OverlayVfs::open_node(std::string_view base, std::string_view path, int flags, uint32_t mode) {
   bool opath = flags & O_PATH;
   if (opath) flags &= O_PATH | O_NOFOLLOW | O_DIRECTORY | O_CLOEXEC;
   int acc = flags & O_ACCMODE;
@@ -45,10 +51,12 @@ Result<FileRef> OverlayVfs::open(std::string_view base, std::string_view path, i
   if (target.host) {
     Entry parent = w.stack.back().entry;
     TRY_ASSIGN(FileRef f, core_->host_open_file(parent, flags, true, perm, target.host, w.name));
+    core_->notify_created(w, false);
     return with_identity(std::move(f), canon, flags);
   }
   NodeRef n = core_->new_node(NodeKind::kReg, S_IFREG | perm, target.mem->fsid);
   TRY_VOID(core_->insert_child(target.mem, w.name, n));
+  core_->notify_created(w, false);
   return with_identity(make_mem_file(std::move(n), flags), canon, flags);
 }
 
@@ -84,6 +92,7 @@ Result<FileRef> OverlayVfs::open_existing(Walk& w, int flags) {
   if (e.in_mount()) {
     if (!S_ISREG(e.st.st_mode)) return Err{EACCES};
     TRY_ASSIGN(FileRef f, core_->host_open_file(e, flags, false, 0, nullptr, {}));
+    if ((flags & O_TRUNC) && want_write) core_->notify_changed(w, kInModify);
     return with_identity(std::move(f), canon, flags);
   }
   if (!e.mem) {
@@ -101,6 +110,7 @@ Result<FileRef> OverlayVfs::open_existing(Walk& w, int flags) {
       n->ino = e.st.st_ino;
       n->links = 1;
       parent->children[w.name] = n;
+      core_->notify_changed(w, kInModify);
       return with_identity(make_mem_file(std::move(n), flags), canon, flags);
     }
     TRY_VOID(core_->copy_up_final(w));
@@ -111,6 +121,7 @@ Result<FileRef> OverlayVfs::open_existing(Walk& w, int flags) {
       if ((flags & O_TRUNC) && want_write) {
         TRY_VOID(n->resize(0));
         n->touch_modified();
+        core_->notify_changed(w, kInModify);
       }
       return with_identity(make_mem_file(n, flags), canon, flags);
     case NodeKind::kFifo: return with_identity(make_fifo_file(n, flags), canon, flags);

@@ -48,8 +48,10 @@ class OverlayVfs final : public Vfs {
   std::vector<ChangedFile> changed_files() const override { return core_->changed_files(); }
   Result<std::string> read_whole_file(std::string_view path, uint64_t max_bytes) override;
   FileRef create_memfd(std::string_view name) override;
+  const std::shared_ptr<FsNotify>& notify() override { return core_->notify; }
 
  private:
+  Result<FileRef> open_node(std::string_view base, std::string_view path, int flags, uint32_t mode);
   Result<FileRef> open_existing(Walk& w, int flags);
   bool mount_ro(const Entry& e) const {
     return e.in_mount() && !core_->mount_writable[static_cast<size_t>(e.fsid - kFsMountBase)];

@@ -114,6 +114,8 @@ struct FsStats {
   uint64_t flags = 0;
 };
 
+class FsNotify;  // rootfs/fs_notify.h
+
 // Special values for utimens, as in the Linux ABI.
 constexpr int64_t kUtimeNow = (1l << 30) - 1;
 constexpr int64_t kUtimeOmit = (1l << 30) - 2;
@@ -192,6 +194,8 @@ class Vfs {
   // directory (tmpfs-like, counted against the quota), shown as
   // "/memfd:NAME (deleted)".
   virtual FileRef create_memfd(std::string_view name) = 0;
+  // The change registry inotify and dnotify watch through (rootfs/fs_notify.h).
+  virtual const std::shared_ptr<FsNotify>& notify() = 0;
 };
 
 }  // namespace vmrun::fs

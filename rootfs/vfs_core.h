@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rootfs/fs_notify.h"
 #include "rootfs/host_fd.h"
 #include "rootfs/mem_node.h"
 #include "rootfs/vfs.h"
@@ -73,6 +74,10 @@ class DirDentry final : public DirHandle {
 
   const Entry entry;
 };
+
+// An entry's identity for change notification: what stat(2) shows as
+// st_dev and st_ino (a copy-up keeps both).
+inline NodeId node_id(const Entry& e) { return {dev_for_fsid(e.fsid), e.mem ? e.mem->ino : e.st.st_ino}; }
 
 // Whether two entries are the same directory: the same in-memory node, or
 // the same host directory (a lower directory copied up later keeps its
@@ -168,6 +173,23 @@ class VfsCore : public std::enable_shared_from_this<VfsCore> {
 
   // --- changed_files.cpp
   std::vector<ChangedFile> changed_files() const;
+
+  // --- vfs_notify.cpp: telling the change registry what a call changed
+  std::shared_ptr<FsNotify> notify = std::make_shared<FsNotify>();
+  // w's final entry, just created (IN_CREATE in its directory).
+  void notify_created(const Walk& w, bool is_dir);
+  // w's final entry changed (IN_ATTRIB, IN_MODIFY, IN_ACCESS): to its
+  // directory's watchers, then to its own.
+  void notify_changed(const Walk& w, uint32_t mask);
+  // Name w.name of w's directory, which named `victim`, is gone; the node
+  // with it when that was its last name (`last_link`).
+  void notify_removed(const Walk& w, const Entry& victim, bool last_link);
+  // ow's final entry `moved` now has nw's name; `overwritten` is what that
+  // name named before, if anything (its last name gone when its link count
+  // is now 0).
+  void notify_moved(const Walk& ow, const Walk& nw, const Entry& moved, const std::optional<Entry>& overwritten);
+  // The description `f` just opened by path: its notice, and IN_OPEN.
+  void notify_opened(const FileRef& f);
 
   // --- mount_table.cpp
   FsStats fs_stats(const Entry& e, const std::string& canonical) const;

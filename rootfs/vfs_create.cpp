@@ -134,6 +134,12 @@ std::unique_ptr<Vfs> Vfs::create(const VfsConfig& config, std::string* error) {
   root->mtime = {st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
   root->ctime = {st.st_ctim.tv_sec, st.st_ctim.tv_nsec};
   core->root = root;
+  // An open file's directory and name, found again from its path.
+  core->notify->set_locate([raw = core.get()](const std::string& path, NodeId id) -> std::optional<FsNotify::Place> {
+    auto w = raw->resolve("/", path, WalkOptions{false, false});
+    if (!w || !w->final || w->dot_final || node_id(*w->final) != id) return std::nullopt;
+    return FsNotify::Place{node_id(w->stack.back().entry), w->name};
+  });
 
   root->children["dev"] = core->build_dev_tree();
   root->children["proc"] = core->build_proc_root();

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "rootfs/fs_notify.h"
 #include "syscalls/handler_util.h"
 
 namespace vmrun {
@@ -46,6 +47,8 @@ SyscallResult sys_getdents64(SyscallContext& k, const SyscallArgs& a) {
     std::memcpy(&out[off + 19], e.name.data(), e.name.size());
     f->dir_pos++;
   }
+  // Every listing call is an access, as Linux's iterate_dir reports it.
+  if (f->notice) f->notice->event(fs::kInAccess);
   if (out.empty() && f->dir_pos < entries.size()) return Err{EINVAL};  // buffer too small
   TRY_VOID(k.mem().copy_out({buf}, out.data(), out.size()));
   return out.size();

@@ -16,10 +16,12 @@
 #include "emu/arch/guest_abi.h"
 #include "emu/files/pipe.h"
 #include "emu/kernel/terminal.h"
+#include "rootfs/fs_notify.h"
 #include "syscalls/socket_io.h"
 #include "emu/files/eventfd_file.h"
 #include "syscalls/handler_util.h"
 #include "syscalls/lock_calls.h"
+#include "syscalls/notify_calls.h"
 #include "syscalls/tty_ioctl.h"
 
 namespace vmrun {
@@ -56,6 +58,7 @@ Result<uint64_t> read_into(SyscallContext& k, fs::File& f, uint64_t buf, uint64_
     done += r.value();
     if (r.value() < want) break;  // short read: do not block for more
   }
+  if (done && f.notice) f.notice->event(fs::kInAccess);
   return done;
 }
 
@@ -77,6 +80,7 @@ Result<uint64_t> write_from(SyscallContext& k, fs::File& f, uint64_t buf, uint64
     done += r.value();
     if (r.value() < want) break;
   }
+  if (done && f.notice) f.notice->event(fs::kInModify);
   return done;
 }
 
@@ -292,6 +296,7 @@ SyscallResult sys_fcntl(SyscallContext& k, const SyscallArgs& a) {
     case F_OFD_GETLK:
     case F_OFD_SETLK:
     case F_OFD_SETLKW: return fcntl_lock(k, f, a.i32(1), a[2]);
+    case F_NOTIFY: return fcntl_notify(k, f, a[2]);
     case F_GETPIPE_SZ:
     case F_SETPIPE_SZ: {
       bool set = a.i32(1) == F_SETPIPE_SZ;
@@ -399,6 +404,7 @@ SyscallResult sys_ftruncate(SyscallContext& k, const SyscallArgs& a) {
   if (static_cast<int64_t>(a[1]) < 0) return Err{EINVAL};
   if (!can_write(*f)) return Err{EINVAL};
   TRY_VOID(f->truncate(a[1]));
+  if (f->notice) f->notice->event(fs::kInModify);
   return 0;
 }
 
@@ -464,6 +470,8 @@ SyscallResult sys_sendfile(SyscallContext& k, const SyscallArgs& a) {
     done += w.value();
     if (w.value() < r.value() || r.value() < want) break;
   }
+  if (done && in->notice) in->notice->event(fs::kInAccess);
+  if (done && out->notice) out->notice->event(fs::kInModify);
   if (off_addr) TRY_VOID(k.mem().write<int64_t>({off_addr}, off + static_cast<int64_t>(done)));
   return done;
 }
@@ -577,6 +585,7 @@ SyscallResult sys_fallocate(SyscallContext& k, const SyscallArgs& a) {
   if (!S_ISREG(attr.mode)) return Err{ENODEV};
   if (off > INT64_MAX - len) return Err{EFBIG};
   TRY_VOID(f->allocate(mode, static_cast<uint64_t>(off), static_cast<uint64_t>(len)));
+  if (f->notice) f->notice->event(fs::kInModify);
   return 0;
 }
 
@@ -614,7 +623,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("dup", sys_dup, Support::Full, "f", nullptr),
     SYSCALL_DEF("dup2", sys_dup2, Support::Full, "ff", nullptr),
     SYSCALL_DEF("dup3", sys_dup3, Support::Full, "ffN", nullptr),
-    SYSCALL_DEF("fcntl", sys_fcntl, Support::Partial, "fFg", "no F_NOTIFY, F_SETLEASE, F_SETOWN (EINVAL); record locks: no deadlock detection (EDEADLK), a process keeps its POSIX locks until it closes the description it took them through"),
+    SYSCALL_DEF("fcntl", sys_fcntl, Support::Partial, "fFg", "no F_SETLEASE, F_SETOWN, F_SETSIG (EINVAL), so F_NOTIFY always signals SIGIO to the process that asked; record locks: no deadlock detection (EDEADLK), a process keeps its POSIX locks until it closes the description it took them through"),
     SYSCALL_DEF("ioctl", sys_ioctl, Support::Partial, "fxx",
                 "the sandbox's pseudo-terminals (/dev/ptmx, /dev/pts/N; emu/files/pty.h): TCGETS/TCSETS* (on either end: the one termios), TIOCG|SWINSZ (SIGWINCH to the foreground group), TIOCGPTN, TIOCS|GPTLCK, TIOCGPTPEER, TIOCSCTTY, TIOCNOTTY, TIOCG|SPGRP, TIOCGSID, TCFLSH, TIOCOUTQ; TCSETSW/TCSETSF do not wait for output to drain, no job-control stops (SIGTTIN/SIGTTOU), VTIME ignored, TIOCPKT on and TIOCSTI refused. The guest's stdio: TCGETS/TCSETS*/TIOCGWINSZ/TIOCG|SPGRP/TIOCGSID applied to the host terminal. FIONREAD, FIONBIO, FIOCLEX; others ENOTTY"),
     SYSCALL_DEF("ftruncate", sys_ftruncate, Support::Full, "fl", nullptr),

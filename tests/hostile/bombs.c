@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
@@ -284,6 +286,85 @@ static int sockets(void) {
 /* Lock flood: one-byte record locks on every other byte until refused
  * (the run's lock table is bounded: ENOLCK), then one unlock of the whole
  * file frees them all, and a flock still works. */
+/* Watch flood: a watch on each of 9,000 files until refused (ENOSPC past
+ * 8192, Linux's max_user_watches of old), then an instance flood (EMFILE
+ * past 128), an event flood over all of them with long names (the run's
+ * bound on queued bytes overflows them before their 16384 events), and
+ * watching still works once one watch is removed. */
+static int watches(void) {
+  if (mkdir("/tmp/w", 0755) != 0) return 1;
+  int in = inotify_init1(IN_NONBLOCK);
+  if (in < 0) return 1;
+  int taken = 0, err = 0, first = -1;
+  char path[64];
+  for (int i = 0; i < 9000; i++) {
+    /* 100 to a directory: a path walk costs what a step's directory holds. */
+    snprintf(path, sizeof path, "/tmp/w/%d", i / 100);
+    if (i % 100 == 0 && mkdir(path, 0755) != 0) return 1;
+    snprintf(path, sizeof path, "/tmp/w/%d/%d", i / 100, i % 100);
+    int fd = open(path, O_WRONLY | O_CREAT, 0600);
+    if (fd < 0) return 1;
+    close(fd);
+    int wd = inotify_add_watch(in, path, IN_ALL_EVENTS);
+    if (wd < 0) {
+      err = errno;
+      break;
+    }
+    if (first < 0) first = wd;
+    taken++;
+  }
+  printf("watches refused after %d: %s\n", taken, en(err));
+  int instances = 1, fds[1000];
+  err = 0;
+  for (int i = 0; i < 1000; i++) {
+    if ((fds[instances - 1] = inotify_init1(IN_NONBLOCK)) < 0) {
+      err = errno;
+      break;
+    }
+    instances++;
+  }
+  printf("instances refused after %d: %s\n", instances, en(err));
+  for (int i = 0; i < instances - 1; i++) inotify_add_watch(fds[i], "/tmp/w", IN_CREATE | IN_DELETE);
+  char name[256];
+  memset(name, 'n', 200);
+  for (int i = 0; i < 4000; i++) {
+    snprintf(name + 200, 56, "%d", i);
+    char full[300];
+    snprintf(full, sizeof full, "/tmp/w/%s", name);
+    close(open(full, O_WRONLY | O_CREAT, 0600));
+    unlink(full);
+  }
+  int events = 0, overflowed = 0;
+  for (;;) {
+    char big[65536] __attribute__((aligned(8)));
+    ssize_t r = read(fds[0], big, sizeof big);
+    if (r <= 0) break;
+    for (char *p = big; p < big + r;) {
+      struct inotify_event *e = (struct inotify_event *)p;
+      events++;
+      if (e->mask & IN_Q_OVERFLOW) overflowed = 1;
+      p += sizeof *e + e->len;
+    }
+  }
+  printf("8000 events of 272 bytes to %d instances: %s\n", instances - 1,
+         overflowed && events < 8000 ? "overflowed early" : "all queued");
+  for (int i = 0; i < instances - 1; i++) close(fds[i]);
+  printf("rm_watch: %s\n", inotify_rm_watch(in, first) == 0 ? "ok" : en(errno));
+  int wd = inotify_add_watch(in, "/tmp/w", IN_CREATE);
+  printf("a watch after that: %s\n", wd >= 0 ? "ok" : en(errno));
+  close(open("/tmp/w/new", O_WRONLY | O_CREAT, 0600));
+  char buf[8192] __attribute__((aligned(8)));
+  ssize_t n = read(in, buf, sizeof buf);
+  int created = 0;
+  for (char *p = buf; n > 0 && p < buf + n;) {
+    struct inotify_event *e = (struct inotify_event *)p;
+    if (e->wd == wd && (e->mask & IN_CREATE) && !strcmp(e->name, "new")) created = 1;
+    p += sizeof *e + e->len;
+  }
+  printf("its event: %s\n", created ? "ok" : "missing");
+  return 0;
+}
+
 static int locks(void) {
   int fd = open("/tmp/locks", O_RDWR | O_CREAT, 0600);
   if (fd < 0) return 1;
@@ -464,6 +545,7 @@ int main(int argc, char **argv) {
   if (!strcmp(m, "inet")) return inet();
   if (!strcmp(m, "ptys")) return ptys();
   if (!strcmp(m, "locks")) return locks();
+  if (!strcmp(m, "watches")) return watches();
   if (!strcmp(m, "recursion")) return recursion(0);
   if (!strcmp(m, "recursion_altstack")) return recursion(1);
   if (!strcmp(m, "handler_loop")) return handler_loop();
