@@ -389,7 +389,7 @@ SyscallResult do_send(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, c
       dest = a.dest;
     } else {
       if (!s->dgram_connected()) return Err{EDESTADDRREQ};
-      dest = s->peer_address().value();
+      TRY_ASSIGN(dest, s->peer_address());
     }
     TRY_ASSIGN(dest, route(dest));
     TRY_VOID(inet_autobind(k, s, nullptr));
@@ -712,7 +712,7 @@ SyscallResult do_accept(SyscallContext& k, const SyscallArgs& a, int flags) {
   auto conn = r.value();
   if (flags & SOCK_NONBLOCK) conn->flags |= O_NONBLOCK;
   TRY_ASSIGN(int fd, k.proc().fds->install(conn, flags & SOCK_CLOEXEC));
-  auto w = a[1] ? address_out(k, name_of(*conn, conn->peer_address().value()), a[1], a[2]) : Result<void>(Ok());
+  auto w = a[1] ? address_out(k, name_of(*conn, conn->accepted_peer_address()), a[1], a[2]) : Result<void>(Ok());
   if (!w.ok()) {
     // Linux keeps the connection and returns EFAULT; the descriptor goes.
     (void)k.proc().fds->close(fd);

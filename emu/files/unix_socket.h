@@ -152,6 +152,9 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
     if (reset_) return Err{ENOTCONN};  // TCP: the peer reset the connection
     return peer_addr_;
   }
+  // The peer's name as accept(2) reports it: even for a connection reset
+  // before it was accepted (Linux too).
+  const UnixAddress& accepted_peer_address() const { return peer_addr_; }
 
   // Naming. bind: EINVAL if already named.
   Result<void> set_address(UnixAddress addr);

@@ -71,6 +71,27 @@ int main(void) {
   after_close("unread data", c, 1);
   close(c);
 
+  /* Reset before the server accepted: accept still gives the connection
+   * and the client's address; then it is a reset one. */
+  static int listener2 = -1;
+  listener2 = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a2 = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t l2 = sizeof a2;
+  if (bind(listener2, (struct sockaddr *)&a2, sizeof a2) != 0 || listen(listener2, 4) != 0 ||
+      getsockname(listener2, (struct sockaddr *)&a2, &l2) != 0)
+    return 1;
+  c = socket(AF_INET, SOCK_STREAM, 0);
+  if (connect(c, (struct sockaddr *)&a2, sizeof a2) != 0) return 1;
+  setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  close(c);
+  struct sockaddr_in from;
+  socklen_t fl = sizeof from;
+  s = accept(listener2, (struct sockaddr *)&from, &fl);
+  printf("accept after the reset: %s, from %s\n", s >= 0 ? "ok" : err_name(errno),
+         s >= 0 && from.sin_addr.s_addr == htonl(INADDR_LOOPBACK) ? "127.0.0.1" : "?");
+  if (s >= 0) after_close("reset before accept", s, 1);
+  close(s);
+
   /* A plain close is an end of file, not a reset. */
   pair(&c, &s);
   send(c, "bye", 3, 0);
