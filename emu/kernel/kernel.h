@@ -24,6 +24,7 @@
 #include "emu/engine/engines.h"
 #include "emu/engine/instruction_meter.h"
 #include "emu/files/file_locks.h"
+#include "emu/files/timer_fd.h"
 #include "emu/kernel/clock.h"
 #include "emu/kernel/run_control.h"
 #include "emu/kernel/syscall_dispatcher.h"
@@ -136,6 +137,7 @@ class Kernel final : public CpuEvents, public SyscallContext {
   SharedFileMemory& shared_file_memory() override { return objects_.shared_file_memory; }
   PtySpace& ptys() override { return *objects_.ptys; }
   FileLocks& file_locks() override { return objects_.file_locks; }
+  TimerFds& timer_fds() override { return objects_.timer_fds; }
   Terminal* terminal() override { return console_.terminal.get(); }
   Process* find_process(int pid) override;
   const ProcessTable::Map& processes() const override { return procs_.all(); }
@@ -236,6 +238,7 @@ class Kernel final : public CpuEvents, public SyscallContext {
     std::shared_ptr<UnixSocketSpace> unix_sockets;
     std::shared_ptr<PtySpace> ptys;  // made with the VFS, whose /dev uses it
     FileLocks file_locks;
+    TimerFds timer_fds;
   } objects_;
   ProcessTable procs_;
   Process* current_ = nullptr;

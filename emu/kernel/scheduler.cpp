@@ -122,7 +122,7 @@ bool Kernel::wake_blocked() {
 void Kernel::idle_wait() {
   // Every live process is blocked. Find the earliest timer and the host fds
   // that could make a wait ready.
-  int64_t earliest = -1;
+  int64_t earliest = objects_.timer_fds.earliest();  // a timerfd's expiry can make a wait ready
   std::vector<pollfd> fds;
   bool any_blocked = false;
   for (auto& [pid, p] : procs_) {

@@ -25,6 +25,7 @@ class Terminal;
 class UnixSocketSpace;
 class PtySpace;
 class FileLocks;
+class TimerFds;
 class GuestCpu;
 
 // wait4/waitid's answer: the child and its Linux wait status.
@@ -71,6 +72,7 @@ class SyscallContext {
   virtual SharedFileMemory& shared_file_memory() = 0;
   virtual PtySpace& ptys() = 0;  // the run's pseudo-terminals (emu/files/pty.h)
   virtual FileLocks& file_locks() = 0;  // the run's advisory locks (emu/files/file_locks.h)
+  virtual TimerFds& timer_fds() = 0;    // the run's timerfds (emu/files/timer_fd.h)
   virtual Terminal* terminal() = 0;  // the host terminal, when stdin is one
 
   // Processes.
