@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include <algorithm>
+#include <optional>
 #include <vector>
 
 #include <csignal>
@@ -431,38 +432,24 @@ SyscallResult sys_syncfs(SyscallContext& k, const SyscallArgs& a) {
   return 0;
 }
 
-SyscallResult sys_sendfile(SyscallContext& k, const SyscallArgs& a) {
-  TRY_ASSIGN(auto out, file_arg(k, a.fd(0)));
-  TRY_ASSIGN(auto in, file_arg(k, a.fd(1)));
-  if (!can_read(*in) || !can_write(*out)) return Err{EBADF};
-  uint64_t off_addr = a[2];
-  int64_t off = -1;
-  if (off_addr) {
-    TRY_ASSIGN(off, k.mem().read<int64_t>({off_addr}));
-    if (off < 0) return Err{EINVAL};
-  }
-  uint64_t count = std::min(a[3], kMaxTransfer);
-  if (count == 0) return 0;
-  // Would either side block? Then wait before moving anything.
-  if (!(in->poll_ready() & (fs::kPollIn | fs::kPollHup | fs::kPollErr)) && !(in->flags & O_NONBLOCK))
-    return k.block(wait_until([in] { return (in->poll_ready() & (fs::kPollIn | fs::kPollHup | fs::kPollErr)) != 0; },
-                        in->host_fd()));
-  if (!(out->poll_ready() & (fs::kPollOut | fs::kPollErr)) && !(out->flags & O_NONBLOCK))
-    return k.block(wait_until([out] { return (out->poll_ready() & (fs::kPollOut | fs::kPollErr)) != 0; }));
+// Moves up to `count` bytes from `in` to `out`, at the given offsets (-1:
+// the descriptions' own), never reading more than the output takes now
+// (bytes read but not written would be lost). Short at end of file or
+// when the output fills; an error only when nothing moved.
+Result<uint64_t> transfer(fs::File& in, int64_t in_off, fs::File& out, int64_t out_off, uint64_t count) {
   std::vector<uint8_t> tmp(std::min<uint64_t>(count, kChunk));
   uint64_t done = 0;
   while (done < count) {
-    // Never read more than the output takes now: bytes read but not
-    // written would be lost.
-    size_t want = std::min<uint64_t>({tmp.size(), count - done, out->write_capacity()});
+    size_t want = std::min<uint64_t>({tmp.size(), count - done, out.write_capacity()});
     if (want == 0) break;
-    auto r = off >= 0 ? in->pread(tmp.data(), want, off + done) : in->read(tmp.data(), want);
+    auto r = in_off >= 0 ? in.pread(tmp.data(), want, static_cast<uint64_t>(in_off) + done) : in.read(tmp.data(), want);
     if (!r.ok()) {
       if (done) break;
       return Err{r.error()};
     }
     if (r.value() == 0) break;
-    auto w = out->write(tmp.data(), r.value());
+    auto w = out_off >= 0 ? out.pwrite(tmp.data(), r.value(), static_cast<uint64_t>(out_off) + done)
+                          : out.write(tmp.data(), r.value());
     if (!w.ok()) {
       if (done) break;
       return Err{w.error()};
@@ -470,9 +457,96 @@ SyscallResult sys_sendfile(SyscallContext& k, const SyscallArgs& a) {
     done += w.value();
     if (w.value() < r.value() || r.value() < want) break;
   }
-  if (done && in->notice) in->notice->event(fs::kInAccess);
-  if (done && out->notice) out->notice->event(fs::kInModify);
-  if (off_addr) TRY_VOID(k.mem().write<int64_t>({off_addr}, off + static_cast<int64_t>(done)));
+  if (done && in.notice) in.notice->event(fs::kInAccess);
+  if (done && out.notice) out.notice->event(fs::kInModify);
+  return done;
+}
+
+// Reads the offset at `addr` (0: none, -1 returned); a negative one is
+// `negative` (sendfile and splice: EINVAL; copy_file_range: EOVERFLOW).
+Result<int64_t> offset_arg(SyscallContext& k, uint64_t addr, int negative = EINVAL) {
+  if (!addr) return int64_t{-1};
+  TRY_ASSIGN(int64_t off, k.mem().read<int64_t>({addr}));
+  if (off < 0) return Err{negative};
+  return off;
+}
+
+// Would a move from `in` to `out` block? Then a wait to run again.
+std::optional<SyscallResult> wait_for_ends(SyscallContext& k, const fs::FileRef& in, const fs::FileRef& out,
+                                           bool nonblock) {
+  if (!(in->poll_ready() & (fs::kPollIn | fs::kPollHup | fs::kPollErr)) && !nonblock && !(in->flags & O_NONBLOCK))
+    return k.block(wait_until([in] { return (in->poll_ready() & (fs::kPollIn | fs::kPollHup | fs::kPollErr)) != 0; },
+                              in->host_fd()));
+  if (!(out->poll_ready() & (fs::kPollOut | fs::kPollErr)) && !nonblock && !(out->flags & O_NONBLOCK))
+    return k.block(wait_until([out] { return (out->poll_ready() & (fs::kPollOut | fs::kPollErr)) != 0; }));
+  return std::nullopt;
+}
+
+SyscallResult sys_sendfile(SyscallContext& k, const SyscallArgs& a) {
+  TRY_ASSIGN(auto out, file_arg(k, a.fd(0)));
+  TRY_ASSIGN(auto in, file_arg(k, a.fd(1)));
+  if (!can_read(*in) || !can_write(*out)) return Err{EBADF};
+  TRY_ASSIGN(int64_t off, offset_arg(k, a[2]));
+  uint64_t count = std::min(a[3], kMaxTransfer);
+  if (count == 0) return 0;
+  if (auto w = wait_for_ends(k, in, out, false)) return std::move(*w);
+  TRY_ASSIGN(uint64_t done, transfer(*in, off, *out, -1, count));
+  if (a[2]) TRY_VOID(k.mem().write<int64_t>({a[2]}, off + static_cast<int64_t>(done)));
+  return done;
+}
+
+// splice(2): between a pipe and anything, as a copy through the host.
+SyscallResult sys_splice(SyscallContext& k, const SyscallArgs& a) {
+  constexpr uint32_t kKnown = 1 | 2 | 4 | 8;  // SPLICE_F_MOVE, NONBLOCK, MORE, GIFT
+  if (static_cast<uint32_t>(a[5]) & ~kKnown) return Err{EINVAL};
+  TRY_ASSIGN(auto in, file_arg(k, a.fd(0)));
+  TRY_ASSIGN(auto out, file_arg(k, a.fd(2)));
+  if (!can_read(*in) || !can_write(*out)) return Err{EBADF};
+  bool in_pipe = in->pipe_capacity().ok(), out_pipe = out->pipe_capacity().ok();
+  if (!in_pipe && !out_pipe) return Err{EINVAL};
+  if ((in_pipe && a[1]) || (out_pipe && a[3])) return Err{ESPIPE};
+  if (out->flags & O_APPEND) return Err{EINVAL};
+  TRY_ASSIGN(int64_t in_off, offset_arg(k, a[1]));
+  TRY_ASSIGN(int64_t out_off, offset_arg(k, a[3]));
+  uint64_t count = std::min(a[4], kMaxTransfer);
+  if (count == 0) return 0;
+  if (auto w = wait_for_ends(k, in, out, static_cast<uint32_t>(a[5]) & 2)) return std::move(*w);
+  TRY_ASSIGN(uint64_t done, transfer(*in, in_off, *out, out_off, count));
+  if (a[1]) TRY_VOID(k.mem().write<int64_t>({a[1]}, in_off + static_cast<int64_t>(done)));
+  if (a[3]) TRY_VOID(k.mem().write<int64_t>({a[3]}, out_off + static_cast<int64_t>(done)));
+  return done;
+}
+
+// copy_file_range(2): between regular files, as a copy through the host.
+SyscallResult sys_copy_file_range(SyscallContext& k, const SyscallArgs& a) {
+  if (static_cast<uint32_t>(a[5]) != 0) return Err{EINVAL};
+  TRY_ASSIGN(auto in, file_arg(k, a.fd(0)));
+  TRY_ASSIGN(auto out, file_arg(k, a.fd(2)));
+  if (!can_read(*in) || !can_write(*out) || (out->flags & O_APPEND)) return Err{EBADF};
+  TRY_ASSIGN(fs::Attr in_attr, in->stat());
+  TRY_ASSIGN(fs::Attr out_attr, out->stat());
+  if (S_ISDIR(in_attr.mode) || S_ISDIR(out_attr.mode)) return Err{EISDIR};
+  if (!S_ISREG(in_attr.mode) || !S_ISREG(out_attr.mode)) return Err{EINVAL};
+  TRY_ASSIGN(int64_t in_off, offset_arg(k, a[1], EOVERFLOW));
+  TRY_ASSIGN(int64_t out_off, offset_arg(k, a[3], EOVERFLOW));
+  uint64_t count = std::min(a[4], kMaxTransfer);
+  if (count == 0) return 0;
+  // Where the description's own offset is used, its current value.
+  int64_t in_at = in_off, out_at = out_off;
+  if (in_at < 0) {
+    TRY_ASSIGN(in_at, in->seek(0, SEEK_CUR));
+  }
+  if (out_at < 0) {
+    TRY_ASSIGN(out_at, out->seek(0, SEEK_CUR));
+  }
+  if (in_at > INT64_MAX - static_cast<int64_t>(count) || out_at > INT64_MAX - static_cast<int64_t>(count))
+    return Err{EOVERFLOW};
+  if (in_attr.dev == out_attr.dev && in_attr.ino == out_attr.ino && in_at < out_at + static_cast<int64_t>(count) &&
+      out_at < in_at + static_cast<int64_t>(count))
+    return Err{EINVAL};  // overlapping ranges of one file
+  TRY_ASSIGN(uint64_t done, transfer(*in, in_off, *out, out_off, count));
+  if (a[1]) TRY_VOID(k.mem().write<int64_t>({a[1]}, in_off + static_cast<int64_t>(done)));
+  if (a[3]) TRY_VOID(k.mem().write<int64_t>({a[3]}, out_off + static_cast<int64_t>(done)));
   return done;
 }
 
@@ -633,6 +707,9 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("sync", sys_sync, Support::Partial, "", "returns at once: rw mounts are not flushed to disk (fsync is)"),
     SYSCALL_DEF("syncfs", sys_syncfs, Support::Partial, "f", "returns at once: rw mounts are not flushed to disk (fsync is)"),
     SYSCALL_DEF("sendfile", sys_sendfile, Support::Full, "ffpu", nullptr),
+    SYSCALL_DEF("splice", sys_splice, Support::Partial, "fpfpux", "a copy through the host (SPLICE_F_MOVE/GIFT have no effect)"),
+    SYSCALL_DEF("copy_file_range", sys_copy_file_range, Support::Partial, "fpfpux",
+                "a copy through the host; files of different filesystems are copied too (no EXDEV)"),
 };
 
 }  // namespace
