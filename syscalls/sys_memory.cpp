@@ -9,6 +9,12 @@
 namespace vmrun {
 namespace {
 
+bool all_zero(const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i]) return false;
+  return true;
+}
+
 SyscallResult sys_brk(SyscallContext& k, const SyscallArgs& a) {
   ProcessImage& p = *k.proc().image;
   uint64_t want = a[0];
@@ -101,7 +107,13 @@ SyscallResult sys_mmap(SyscallContext& k, const SyscallArgs& a) {
         return Err{r.error() == ESPIPE ? ENODEV : r.error()};
       }
       if (r.value() == 0) break;
-      TRY_VOID(k.mem().fill(where + done, tmp.data(), r.value()));
+      // The new mapping reads as zeros already: copy only the pages that
+      // are not all zeros, so the holes of a sparse file (or a file of
+      // zeros) cost no host memory.
+      for (uint64_t page = 0; page < r.value(); page += kPageSize) {
+        uint64_t n = std::min<uint64_t>(kPageSize, r.value() - page);
+        if (!all_zero(tmp.data() + page, n)) TRY_VOID(k.mem().fill(where + done + page, tmp.data() + page, n));
+      }
       done += r.value();
     }
     if (shared && (file->flags & O_ACCMODE) == O_RDWR) k.mem().set_shared_file(where, plen, file, off);
