@@ -219,7 +219,7 @@ def report(out):
         v_pass = sum(1 for r in both.values() if r["vmrun"]["status"] == "pass")
         both_pass = sum(1 for r in both.values()
                         if r["native"]["status"] == "pass" and r["vmrun"]["status"] == "pass")
-        lines += [f"### {arch} (python {PYVER[arch]})", "",
+        lines += [f"#### {arch} (python {PYVER[arch]})", "",
                   f"{len(both)} modules run both ways: {n_pass} pass natively, {v_pass} pass in vmrun, "
                   f"{both_pass} pass both ways.", "",
                   "| module | native | vmrun | cases ok native / vmrun | ok natively, not in vmrun | native s | vmrun s |",
