@@ -10,6 +10,14 @@
 
 namespace vmrun::fs {
 
+Attr Entry::access_attr() const {
+  Attr a;
+  a.mode = mem ? mem->mode : st.st_mode;
+  a.uid = mem ? mem->uid : st.st_uid;
+  a.gid = mem ? mem->gid : st.st_gid;
+  return a;
+}
+
 Attr Entry::attr() const {
   if (mem) {
     Attr a = mem->attr();
@@ -202,7 +210,7 @@ Result<Walk> VfsCore::resolve(std::string_view base, std::string_view path, Walk
     }
     if (comp.size() > kNameMax) return Err{ENAMETOOLONG};
     const Entry& dir = w.stack.back().entry;
-    TRY_VOID(check_access(dir.attr(), kX));
+    TRY_VOID(check_access(dir.access_attr(), kX));
     auto found = lookup(dir, comp);
     if (!found) {
       if (found.error() == ENOENT && last) {

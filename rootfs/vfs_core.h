@@ -35,6 +35,10 @@ struct Entry {
   bool host_only() const { return !mem && has_host; }
   bool layer_root() const { return !mem && has_host && !host_parent; }
   Attr attr() const;
+  // Only what a permission check reads (mode and owner): a path walk's
+  // step must not cost what attr() does for a directory in memory (its
+  // link count counts the subdirectories among all its entries).
+  Attr access_attr() const;
 };
 
 struct Level {
