@@ -6,13 +6,7 @@
 
 namespace vmrun {
 
-Result<fs::Attr> EpollFile::stat() {
-  fs::Attr a;
-  a.mode = 0600;  // anon inode
-  a.dev = 0xd;
-  a.ino = kAnonInode;
-  return a;
-}
+Result<fs::Attr> EpollFile::stat() { return anon_inode_attr(); }
 
 // An edge-triggered interest that is ready (`got`): whether this is a new
 // edge. `consume` (epoll_wait itself) records what it saw.

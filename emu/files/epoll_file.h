@@ -23,13 +23,10 @@
 #include <utility>
 #include <vector>
 
+#include "emu/files/anon_inode.h"
 #include "rootfs/file.h"
 
 namespace vmrun {
-
-// The inode number every anon-inode file (epoll, eventfd) reports, as the
-// one anon inode Linux shares between them.
-constexpr uint64_t kAnonInode = 1;
 
 class EpollFile final : public fs::File {
  public:

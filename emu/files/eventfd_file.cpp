@@ -29,12 +29,6 @@ Result<size_t> EventFd::write(const void* buf, size_t n) {
   return size_t{8};
 }
 
-Result<fs::Attr> EventFd::stat() {
-  fs::Attr a;
-  a.mode = 0600;
-  a.dev = 0xd;
-  a.ino = kAnonInode;
-  return a;
-}
+Result<fs::Attr> EventFd::stat() { return anon_inode_attr(); }
 
 }  // namespace vmrun

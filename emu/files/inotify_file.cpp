@@ -136,12 +136,6 @@ Result<size_t> InotifyFile::read(void* buf, size_t n) {
   return done;
 }
 
-Result<fs::Attr> InotifyFile::stat() {
-  fs::Attr a;
-  a.mode = 0600;
-  a.dev = 0xd;
-  a.ino = kAnonInode;
-  return a;
-}
+Result<fs::Attr> InotifyFile::stat() { return anon_inode_attr(); }
 
 }  // namespace vmrun

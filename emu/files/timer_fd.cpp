@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "emu/files/epoll_file.h"  // kAnonInode
+#include "emu/files/anon_inode.h"
 
 namespace vmrun {
 
@@ -56,13 +56,7 @@ Result<size_t> TimerFd::read(void* buf, size_t n) {
   return sizeof count;
 }
 
-Result<fs::Attr> TimerFd::stat() {
-  fs::Attr a;
-  a.mode = 0600;  // anon inode
-  a.dev = 0xd;
-  a.ino = kAnonInode;
-  return a;
-}
+Result<fs::Attr> TimerFd::stat() { return anon_inode_attr(); }
 
 void TimerFds::add(const std::shared_ptr<TimerFd>& t) {
   std::erase_if(timers_, [](const std::weak_ptr<TimerFd>& w) { return w.expired(); });
