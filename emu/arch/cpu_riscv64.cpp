@@ -7,6 +7,7 @@
 
 #include "emu/arch/guest_cpu.h"
 #include "emu/arch/signal_frame.h"
+#include "emu/engine/cpu_context.h"
 #include "emu/mm/guest_memory.h"
 #include "emu/engine/unicorn_private.h"
 #include "emu/engine/unicorn_version.h"
@@ -97,6 +98,10 @@ class RiscV64Cpu final : public GuestCpu {
 
   bool map_signal_trampoline(AddressSpace& mem) override { return map_riscv_sigreturn_trampoline(mem).ok(); }
   void set_tls(uc_struct* uc, uint64_t value) override { uc_reg_write(uc, xreg(4), &value); }
+  bool set_thread_start(SavedCpu& regs, uint64_t pc, const uint64_t* sp, const uint64_t* tls) const override {
+    return regs.write_reg(UC_RISCV_REG_PC, pc) && (!sp || regs.write_reg(xreg(2), *sp)) &&
+           (!tls || regs.write_reg(xreg(4), *tls));
+  }
 
   // Unicorn starts the hart in machine mode, where the guest could write
   // any CSR and read the host's cycle counter. An `mret` with MPP = U from a
@@ -164,8 +169,9 @@ class RiscV64Cpu final : public GuestCpu {
       default: return false;
     }
     if (rd != 0) uc_reg_write(uc, xreg(rd), &value);
-    uint64_t next = insn_pc + 4;
-    uc_reg_write(uc, UC_RISCV_REG_PC, &next);
+    // The PC is already the next instruction: Unicorn adds 4 before the
+    // interrupt hook. Writing it again would be a PC written during a
+    // turn (GuestCpu::set_pc).
     return true;
   }
 

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "emu/arch/guest_cpu.h"
+#include "emu/engine/cpu_context.h"
 #include "emu/mm/guest_memory.h"
 #include "emu/engine/unicorn_private.h"
 
@@ -338,6 +339,10 @@ class X86_64Cpu final : public GuestCpu {
   }
 
   void set_tls(uc_struct* uc, uint64_t value) override { uc_reg_write(uc, UC_X86_REG_FS_BASE, &value); }
+  bool set_thread_start(SavedCpu& regs, uint64_t pc, const uint64_t* sp, const uint64_t* tls) const override {
+    return regs.write_reg(UC_X86_REG_RIP, pc) && (!sp || regs.write_reg(UC_X86_REG_RSP, *sp)) &&
+           (!tls || regs.write_reg(UC_X86_REG_FS_BASE, *tls));
+  }
   bool segment_base(uc_struct* uc, SegmentBase which, uint64_t* value) const override {
     return uc_reg_read(uc, which == SegmentBase::Fs ? UC_X86_REG_FS_BASE : UC_X86_REG_GS_BASE, value) == UC_ERR_OK;
   }
@@ -433,14 +438,16 @@ class X86_64Cpu final : public GuestCpu {
     if (b[1] == 0x31) len = 2;
     else if (b[1] == 0x01 && events_->read_guest(rip + 2, &b[2], 1) && b[2] == 0xf9) len = 3;
     if (!len) return false;
-    uint64_t t = events_->tsc_counter(), lo = t & 0xffffffffu, hi = t >> 32, next = rip + len;
+    uint64_t t = events_->tsc_counter(), lo = t & 0xffffffffu, hi = t >> 32;
     uc_reg_write(uc, UC_X86_REG_RAX, &lo);
     uc_reg_write(uc, UC_X86_REG_RDX, &hi);
     if (len == 3) {
       uint64_t aux = 0;
       uc_reg_write(uc, UC_X86_REG_RCX, &aux);
     }
-    uc_reg_write(uc, UC_X86_REG_RIP, &next);
+    // The #GP left RIP at the instruction; skipping it means a new PC,
+    // which only a new turn may bring (GuestCpu::set_pc).
+    events_->resume_at(rip + len);
     return true;
   }
 

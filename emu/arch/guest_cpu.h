@@ -14,6 +14,8 @@ struct uc_struct;
 
 namespace vmrun {
 
+class SavedCpu;
+
 // A new Unicorn engine with a translated-code buffer of `buffer_bytes`
 // (Config::translation_buffer_bytes; Unicorn's own default reserves 1 GiB
 // per engine) and, when cpu_model >= 0, that CPU model; nullptr with a
@@ -56,6 +58,10 @@ class CpuEvents {
   // Bytes of the running process's memory at a guest virtual address
   // (instruction bytes; uc_mem_read takes physical addresses).
   virtual bool read_guest(uint64_t addr, void* dst, size_t len) = 0;
+  // From a hook that emulated an instruction: end the turn, and resume
+  // the running task at `pc` (the instruction after it). Never write the
+  // PC of the running engine instead (GuestCpu::set_pc).
+  virtual void resume_at(uint64_t pc) = 0;
 };
 
 class GuestCpu {
@@ -75,6 +81,10 @@ class GuestCpu {
   // Registers at process start.
   virtual void start_state(uc_struct* uc, uint64_t entry, uint64_t sp) = 0;
   virtual uint64_t pc(uc_struct* uc) const = 0;
+  // Only between turns, or in a hook that ends the turn: Unicorn takes a
+  // PC written into a running engine as "the caller placed the PC" and
+  // leaves its next block without restoring it, however much later that
+  // is (docs/UNICORN.md, "A PC written during a turn").
   virtual void set_pc(uc_struct* uc, uint64_t pc) = 0;
   virtual uint64_t stack_pointer(uc_struct* uc) const = 0;
   virtual void set_stack_pointer(uc_struct* uc, uint64_t sp) = 0;
@@ -88,6 +98,10 @@ class GuestCpu {
   virtual SyscallRegs read_syscall(uc_struct* uc) const = 0;
   virtual void write_syscall_result(uc_struct* uc, uint64_t value) = 0;
   virtual void set_tls(uc_struct* uc, uint64_t value) = 0;
+  // A new thread's registers in a saved copy of its parent's: resume at
+  // `pc`, and the stack pointer and thread pointer when given. Leaves the
+  // running engine alone (see set_pc).
+  virtual bool set_thread_start(SavedCpu& regs, uint64_t pc, const uint64_t* sp, const uint64_t* tls) const = 0;
   // x86-64's FS and GS segment bases (arch_prctl); false elsewhere.
   enum class SegmentBase { Fs, Gs };
   virtual bool segment_base(uc_struct* uc, SegmentBase which, uint64_t* value) const { return false; }

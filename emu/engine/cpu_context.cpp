@@ -14,6 +14,10 @@ bool SavedCpu::save(uc_struct* uc) {
 
 bool SavedCpu::restore(uc_struct* uc) const { return ctx_ && uc_context_restore(uc, ctx_) == UC_ERR_OK; }
 
+bool SavedCpu::write_reg(int regid, uint64_t value) {
+  return ctx_ && uc_context_reg_write(ctx_, regid, &value) == UC_ERR_OK;
+}
+
 void SavedCpu::reset() {
   if (ctx_) uc_context_free(ctx_);
   ctx_ = nullptr;

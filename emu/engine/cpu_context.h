@@ -24,6 +24,10 @@ class SavedCpu {
   bool save(uc_struct* uc);
   // Put them back into `uc`; false if nothing was saved.
   bool restore(uc_struct* uc) const;
+  // Change one register (a Unicorn register id) of the saved copy, without
+  // touching any engine: how a new thread's registers are built while its
+  // parent's turn goes on (docs/UNICORN.md, "A PC written during a turn").
+  bool write_reg(int regid, uint64_t value);
   bool empty() const { return ctx_ == nullptr; }
   void reset();
 

@@ -62,14 +62,6 @@ void InstructionMeter::tick() {
 }
 
 bool InstructionMeter::install(uc_struct* uc) {
-  if (timed_ && !installed_any_) {
-    // riscv64 only. On x86-64 a timed run's python3 start-up died of
-    // SIGSEGV in ld.so in 2-5 % of runs (bad pointers after lazy binding;
-    // docs/UNICORN.md, "Turns without a counting hook"), so x86-64 runs
-    // keep counting. A run's engines are all of one architecture.
-    size_t arch = 0;
-    if (uc_query(uc, UC_QUERY_ARCH, &arch) != UC_ERR_OK || arch != UC_ARCH_RISCV) timed_ = false;
-  }
   installed_any_ = true;
   if (timed_) {
     // The timer's stop must never leave a block in its middle: only

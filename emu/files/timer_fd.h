@@ -40,7 +40,7 @@ class TimerFd final : public fs::File {
   // (Linux wakes a timerfd's waiters once per firing and re-arms a
   // periodic timer only on read: an edge-triggered interest sees one
   // event until the expirations are read, which readiness alone shows.)
-  uint32_t poll_ready() override { return catch_up() ? fs::kPollIn : 0; }
+  uint32_t poll_ready() override { return catch_up() ? static_cast<uint32_t>(fs::kPollIn) : 0u; }
 
  private:
   // Counts the expiries that have passed; the expirations not yet read.

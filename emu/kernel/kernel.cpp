@@ -60,15 +60,12 @@ Kernel::Kernel(const Config& config, StdioSpec stdio, const SyscallLayer& syscal
   }
   memory_.limit = config_.limits.max_memory;
   // No counting hook when nothing needs exact counts: no budget, no
-  // virtual time (InstructionMeter, timed mode; riscv64 engines only, the
-  // meter decides at the first engine). A template turns it back on
+  // virtual time (InstructionMeter, timed mode; docs/UNICORN.md, "Turns
+  // without a counting hook"). A template turns it back on
   // (set_stop_at_ready_point): its spawns may bring a budget.
-  // Opt-in (VMRUN_TIMED_TURNS=1) until multithreaded guests run in it:
-  // threaded CPython tests (test_threading, test_functools' threaded LRU
-  // cases, test_socket with threads) died of SIGSEGV in it on riscv64
-  // (docs/UNICORN.md, "Turns without a counting hook").
+  // VMRUN_TIMED_TURNS=0 in the environment keeps counting every run.
   const char* timed = std::getenv("VMRUN_TIMED_TURNS");
-  meter_.set_timed(timed && std::string_view(timed) == "1" && !config_.deterministic &&
+  meter_.set_timed(!(timed && std::string_view(timed) == "0") && !config_.deterministic &&
                    config_.limits.max_instructions == 0);
 }
 
@@ -143,6 +140,13 @@ void Kernel::on_syscall() {
     yield_requested_ = true;
     meter_.stop();
   }
+}
+
+void Kernel::resume_at(uint64_t pc) {
+  if (!current_) return;
+  current_->regs.resume_pc = pc;
+  yield_requested_ = true;
+  stop_cpu();
 }
 
 int64_t Kernel::invoke_syscall(uint64_t nr, const uint64_t args[6]) {

@@ -177,6 +177,7 @@ class Kernel final : public CpuEvents, public SyscallContext {
   uint64_t tsc_counter() override { return static_cast<uint64_t>(monotonic_ns()); }
   uint64_t time_counter() override;
   bool read_guest(uint64_t addr, void* dst, size_t len) override;
+  void resume_at(uint64_t pc) override;
 
  private:
   bool start(const RunRequest& request, ExecError* error);

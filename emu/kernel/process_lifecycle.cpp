@@ -94,16 +94,15 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   if (share_vm) {
     // Threads and vfork children run on the parent's engine and memory;
     // each keeps its registers in a saved context while another runs.
-    // Build the child's registers from the parent's, then put the
-    // parent's back: it is the one running this hook.
+    // The child's registers are a copy of the parent's, changed in the
+    // copy: the parent is the one running this hook, and its turn goes on
+    // (a PC written into the running engine would break that turn's end,
+    // GuestCpu::set_pc).
     uc_struct* uc = parent.uc;
-    SavedCpu mine;
-    if (!mine.save(uc) || !c.regs.saved.save(uc)) return Err{ENOMEM};
-    cpu().set_pc(uc, parent.regs.resume_pc);
-    if (child_stack) cpu().set_stack_pointer(uc, child_stack);
-    if (flags & kCloneSettls) cpu().set_tls(uc, tls);
-    c.regs.saved.save(uc);
-    mine.restore(uc);
+    if (!c.regs.saved.save(uc)) return Err{ENOMEM};
+    if (!cpu().set_thread_start(c.regs.saved, parent.regs.resume_pc, child_stack ? &child_stack : nullptr,
+                                (flags & kCloneSettls) ? &tls : nullptr))
+      return Err{ENOMEM};
     c.image = parent.image;
     complete_syscall(c, 0);  // the child's fork returns 0
     c.uc = parent.uc;
