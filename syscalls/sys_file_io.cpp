@@ -598,43 +598,6 @@ SyscallResult sys_memfd_create(SyscallContext& k, const SyscallArgs& a) {
   return static_cast<uint64_t>(fd);
 }
 
-// Extended attributes: none exist in the sandbox's filesystems. The l*
-// variants look at a symlink itself (a dangling one included).
-Result<void> xattr_target(SyscallContext& k, const std::string& path, bool follow) {
-  TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, path));
-  TRY_VOID(k.vfs().stat(base, path, follow));
-  return Ok();
-}
-SyscallResult sys_listxattr(SyscallContext& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, a.path(0));
-  TRY_VOID(xattr_target(k, path, true));
-  return 0;  // an empty list
-}
-SyscallResult sys_llistxattr(SyscallContext& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, a.path(0));
-  TRY_VOID(xattr_target(k, path, false));
-  return 0;
-}
-SyscallResult sys_lgetxattr(SyscallContext& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, a.path(0));
-  TRY_VOID(xattr_target(k, path, false));
-  return Err{ENODATA};
-}
-SyscallResult sys_flistxattr(SyscallContext& k, const SyscallArgs& a) {
-  TRY_VOID(file_arg(k, a.fd(0)));
-  return 0;
-}
-SyscallResult sys_getxattr(SyscallContext& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, a.path(0));
-  TRY_VOID(xattr_target(k, path, true));
-  return Err{ENODATA};
-}
-SyscallResult sys_fgetxattr(SyscallContext& k, const SyscallArgs& a) {
-  TRY_VOID(file_arg(k, a.fd(0)));
-  return Err{ENODATA};
-}
-SyscallResult sys_setxattr(SyscallContext& k, const SyscallArgs& a) { return Err{ENOTSUP}; }
-
 SyscallResult sys_fadvise64(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   auto attr = f->stat();
@@ -664,15 +627,6 @@ SyscallResult sys_fallocate(SyscallContext& k, const SyscallArgs& a) {
 }
 
 const SyscallDef kDefs[] = {
-    SYSCALL_DEF("listxattr", sys_listxattr, Support::Full, "spu", nullptr),
-    SYSCALL_DEF("llistxattr", sys_llistxattr, Support::Full, "spu", nullptr),
-    SYSCALL_DEF("flistxattr", sys_flistxattr, Support::Full, "fpu", nullptr),
-    SYSCALL_DEF("getxattr", sys_getxattr, Support::Full, "sspu", nullptr),
-    SYSCALL_DEF("lgetxattr", sys_lgetxattr, Support::Full, "sspu", nullptr),
-    SYSCALL_DEF("fgetxattr", sys_fgetxattr, Support::Full, "fspu", nullptr),
-    SYSCALL_DEF("setxattr", sys_setxattr, Support::Partial, "sspux", "no extended attributes (ENOTSUP)"),
-    SYSCALL_DEF("lsetxattr", sys_setxattr, Support::Partial, "sspux", "no extended attributes (ENOTSUP)"),
-    SYSCALL_DEF("fsetxattr", sys_setxattr, Support::Partial, "fspux", "no extended attributes (ENOTSUP)"),
     SYSCALL_DEF("fadvise64", sys_fadvise64, Support::Full, "flld", nullptr),
     SYSCALL_DEF("fallocate", sys_fallocate, Support::Partial, "fdll", "in-memory files: modes 0, KEEP_SIZE, PUNCH_HOLE and ZERO_RANGE, with no blocks kept past the end under KEEP_SIZE; other files: 0 and KEEP_SIZE (no blocks reserved)"),
     SYSCALL_DEF("eventfd2", sys_eventfd2, Support::Full, "ux", nullptr),

@@ -17,6 +17,7 @@
 #include "emu/engine/block_counts.h"
 #include "emu/engine/cpu_context.h"
 #include "emu/engine/process_image.h"
+#include "emu/files/pidfd_file.h"
 #include "emu/kernel/wait.h"
 #include "rootfs/vfs.h"
 
@@ -121,6 +122,9 @@ class Process final : public fs::ProcessView {
     bool autoreap = false;  // the parent ignores SIGCHLD: no zombie is kept
   } report;
   bool did_exec = false;  // setpgid by the parent is refused after execve
+  // What pidfds for this process see (emu/files/pidfd_file.h): each task
+  // has its own; a thread group's is its leader's, set when the group ends.
+  std::shared_ptr<ProcessLife> life = std::make_shared<ProcessLife>();
 
   // The engine and memory (shared with the other threads of the process).
   std::shared_ptr<ProcessImage> image;

@@ -240,6 +240,7 @@ void Kernel::terminate(Process& p, int wait_status) {
   if (q.ids.tgid == q.ids.sid && objects_.ptys) objects_.ptys->session_ended(q.ids.sid);
   drop_image(q);
   q.state = ProcState::Zombie;
+  q.life->ended = true;  // its pidfds become readable
   q.report.wait_status = wait_status;
   q.call.active = false;
   q.call.wait = Wait{};
