@@ -182,6 +182,47 @@ SyscallResult sys_writev(SyscallContext& k, const SyscallArgs& a) {
 SyscallResult sys_preadv(SyscallContext& k, const SyscallArgs& a) { return vector_io(k, a, false, true); }
 SyscallResult sys_pwritev(SyscallContext& k, const SyscallArgs& a) { return vector_io(k, a, true, true); }
 
+// preadv2/pwritev2(fd, iov, count, pos_l, pos_h, flags): on 64-bit guests
+// the offset is pos_l alone; -1 means the file's own position (readv,
+// writev). The RWF_* flags: HIPRI, DSYNC and SYNC change nothing here
+// (there is no device to poll, and nothing is cached); NOWAIT answers
+// EAGAIN where a call would wait (a pipe or socket not ready), as Linux on
+// tmpfs; APPEND writes at the end of a regular file (the file's position
+// moves only for offset -1). Others are EOPNOTSUPP.
+constexpr uint64_t kRwfHipri = 1, kRwfDsync = 2, kRwfSync = 4, kRwfNowait = 8, kRwfAppend = 0x10;
+SyscallResult vector_io2(SyscallContext& k, const SyscallArgs& a, bool is_write) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  uint64_t flags = a[5];
+  if (flags & ~(kRwfHipri | kRwfDsync | kRwfSync | kRwfNowait | kRwfAppend)) return Err{EOPNOTSUPP};
+  int64_t pos = static_cast<int64_t>(a[3]);
+  if (pos < -1) return Err{EINVAL};
+  if (is_write ? !can_write(*f) : !can_read(*f)) return Err{EBADF};
+  if (flags & kRwfNowait) {
+    uint32_t want = is_write ? fs::kPollOut | fs::kPollErr : fs::kPollIn | fs::kPollHup | fs::kPollErr;
+    if (!(f->poll_ready() & want)) return Err{EAGAIN};
+  }
+  if (is_write && (flags & kRwfAppend)) {
+    auto attr = f->stat();
+    if (attr.ok() && S_ISREG(attr->mode)) {
+      if (pos == -1) TRY_VOID(f->seek(0, SEEK_END));
+      else pos = attr->size;
+    }
+  }
+  bool sync = is_write && (flags & (kRwfDsync | kRwfSync));
+  if (pos != -1) {
+    auto r = vector_io(k, a.with(3, static_cast<uint64_t>(pos)), is_write, true);
+    if (r.ok() && sync) TRY_VOID(f->sync());
+    return r;
+  }
+  if (is_socket(f)) return socket_vector_io(k, f, a[1], a[2], is_write);
+  auto r = vector_io(k, a, is_write, false);
+  if (r.ok() && sync) TRY_VOID(f->sync());
+  if (flags & kRwfNowait) return r;
+  return block_if_needed(k, f, r, is_write);
+}
+SyscallResult sys_preadv2(SyscallContext& k, const SyscallArgs& a) { return vector_io2(k, a, false); }
+SyscallResult sys_pwritev2(SyscallContext& k, const SyscallArgs& a) { return vector_io2(k, a, true); }
+
 SyscallResult sys_lseek(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (f->flags & O_PATH) return Err{EBADF};
@@ -642,6 +683,14 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("writev", sys_writev, Support::Full, "fpu", nullptr),
     SYSCALL_DEF("preadv", sys_preadv, Support::Full, "fpul", nullptr),
     SYSCALL_DEF("pwritev", sys_pwritev, Support::Full, "fpul", nullptr),
+    SYSCALL_DEF("preadv2", sys_preadv2, Support::Partial, "fpullx",
+                "RWF_HIPRI, RWF_DSYNC, RWF_SYNC (no effect), RWF_NOWAIT (EAGAIN where the call would wait: a pipe or "
+                "socket not ready; files are in memory), RWF_APPEND; others (RWF_NOAPPEND, RWF_ATOMIC, "
+                "RWF_DONTCACHE) EOPNOTSUPP"),
+    SYSCALL_DEF("pwritev2", sys_pwritev2, Support::Partial, "fpullx",
+                "RWF_HIPRI (no effect), RWF_DSYNC and RWF_SYNC (fsync after the write), RWF_NOWAIT "
+                "(EAGAIN where the call would wait: a full pipe or socket), RWF_APPEND; others (RWF_NOAPPEND, "
+                "RWF_ATOMIC, RWF_DONTCACHE) EOPNOTSUPP"),
     SYSCALL_DEF("lseek", sys_lseek, Support::Full, "flw", nullptr),
     SYSCALL_DEF("open", sys_open, Support::Full, "sOm", nullptr),
     SYSCALL_DEF("openat", sys_openat, Support::Full, "fsOm", nullptr),
