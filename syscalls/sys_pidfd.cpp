@@ -60,6 +60,7 @@ SyscallResult sys_pidfd_send_signal(SyscallContext& k, const SyscallArgs& a) {
       int32_t signo, error, code, pad;
       int32_t pid;
       uint32_t uid;
+      uint64_t value;
     } raw{};
     TRY_VOID(k.mem().copy_in(a.addr(2), &raw, sizeof raw));
     if (raw.signo != sig) return Err{EINVAL};
@@ -69,6 +70,7 @@ SyscallResult sys_pidfd_send_signal(SyscallContext& k, const SyscallArgs& a) {
     info.code = raw.code;
     info.pid = raw.pid;
     info.uid = raw.uid;
+    info.value = raw.value;
   }
   if (scope == kProcessGroup && target->ids.pgid <= 0) return Err{ESRCH};
   if (scope == kProcessGroup) TRY_VOID(k.send_signal(-target->ids.pgid, sig, info));
@@ -95,8 +97,8 @@ const SyscallDef kDefs[] = {
                 "PIDFD_NONBLOCK; no PIDFD_THREAD (EINVAL); polls readable once the process has ended (POLLHUP too "
                 "once reaped); read/write EINVAL, no fdinfo"),
     SYSCALL_DEF("pidfd_send_signal", sys_pidfd_send_signal, Support::Partial, "fSpx",
-                "PIDFD_SIGNAL_THREAD, _THREAD_GROUP and _PROCESS_GROUP; a given siginfo's si_code, si_errno, si_pid and si_uid are "
-                "delivered, its si_value is not"),
+                "PIDFD_SIGNAL_THREAD, _THREAD_GROUP and _PROCESS_GROUP; a given siginfo's si_code, si_errno, si_pid, si_uid and "
+                "si_value are delivered (not the rest of its union)"),
     SYSCALL_DEF("pidfd_getfd", sys_pidfd_getfd, Support::Full, "fdx", nullptr),
 };
 

@@ -18,6 +18,7 @@
 #include "emu/engine/cpu_context.h"
 #include "emu/engine/process_image.h"
 #include "emu/files/pidfd_file.h"
+#include "emu/kernel/posix_timers.h"
 #include "emu/kernel/wait.h"
 #include "rootfs/vfs.h"
 
@@ -167,6 +168,9 @@ class Process final : public fs::ProcessView {
   };
   uint64_t cpu_ns = 0;
   std::shared_ptr<GroupTimes> group_times = std::make_shared<GroupTimes>();
+  // timer_create's timers: the thread group's (shared by CLONE_THREAD),
+  // none after fork or exec.
+  std::shared_ptr<PosixTimers> posix_timers = std::make_shared<PosixTimers>();
 
   int vfork_parent = 0;           // pid suspended until we exec or exit
   // What the task waits for, and the syscall it is blocked in with what
