@@ -2,10 +2,14 @@
 // (emu/files/pidfd_file.h). waitid(P_PIDFD) is in sys_process.cpp.
 #include <fcntl.h>
 
+#include <sys/stat.h>
+
 #include <csignal>
+#include <string_view>
 
 #include "emu/files/pidfd_file.h"
 #include "emu/kernel/process.h"
+#include "rootfs/mem_node.h"
 #include "syscalls/pidfd_calls.h"
 
 namespace vmrun {
@@ -20,6 +24,26 @@ Result<PidfdTarget> pidfd_target(SyscallContext& k, int fd) {
 namespace {
 
 constexpr unsigned kPidfdNonblock = O_NONBLOCK;
+
+// pidfd_send_signal also takes the descriptor of a /proc/<pid> directory
+// (the interface's first form, still Linux's): the pid it names.
+Result<int> signal_target(SyscallContext& k, int fd) {
+  auto t = pidfd_target(k, fd);
+  if (t.ok()) return t->pid;
+  TRY_ASSIGN(auto f, file_arg(k, fd));
+  auto attr = f->stat();
+  if (!attr.ok() || !S_ISDIR(attr->mode) || attr->dev != fs::dev_for_fsid(fs::kFsProc) || !f->dir) return Err{EBADF};
+  const std::string& path = f->dir->path();
+  constexpr std::string_view kProc = "/proc/";
+  if (path.size() <= kProc.size() || path.size() > kProc.size() + 9 || path.compare(0, kProc.size(), kProc) != 0)
+    return Err{EBADF};
+  int pid = 0;
+  for (char c : path.substr(kProc.size())) {
+    if (c < '0' || c > '9') return Err{EBADF};
+    pid = pid * 10 + (c - '0');
+  }
+  return pid;
+}
 
 // pidfd_open(pid, flags): the process must exist and lead its thread
 // group (Linux's EINVAL for another thread without PIDFD_THREAD); a zombie
@@ -38,7 +62,8 @@ SyscallResult sys_pidfd_open(SyscallContext& k, const SyscallArgs& a) {
   return static_cast<uint64_t>(fd);
 }
 
-// pidfd_send_signal(pidfd, sig, info, flags): kill(2) to the process, with
+// pidfd_send_signal(pidfd, sig, info, flags): kill(2) to the process (a
+// pidfd, or a /proc/<pid> directory's descriptor), with
 // the caller's siginfo when given (as rt_sigqueueinfo: its si_signo must be
 // `sig`, and another process may only be sent a negative si_code).
 SyscallResult sys_pidfd_send_signal(SyscallContext& k, const SyscallArgs& a) {
@@ -46,10 +71,10 @@ SyscallResult sys_pidfd_send_signal(SyscallContext& k, const SyscallArgs& a) {
   uint64_t scope = a[3];
   if (scope & ~(kThread | kThreadGroup | kProcessGroup)) return Err{EINVAL};
   if (scope & (scope - 1)) return Err{EINVAL};  // at most one
-  TRY_ASSIGN(PidfdTarget t, pidfd_target(k, a.fd(0)));
+  TRY_ASSIGN(int pid, signal_target(k, a.fd(0)));
   int sig = a.i32(1);
   if (sig < 0 || sig > SignalState::kNsig) return Err{EINVAL};
-  Process* target = k.find_process(t.pid);
+  Process* target = k.find_process(pid);
   if (!target) return Err{ESRCH};
   SignalInfo info;
   info.signo = sig;
@@ -74,7 +99,7 @@ SyscallResult sys_pidfd_send_signal(SyscallContext& k, const SyscallArgs& a) {
   }
   if (scope == kProcessGroup && target->ids.pgid <= 0) return Err{ESRCH};
   if (scope == kProcessGroup) TRY_VOID(k.send_signal(-target->ids.pgid, sig, info));
-  else TRY_VOID(k.send_signal(t.pid, sig, info, /*to_thread=*/scope == kThread));
+  else TRY_VOID(k.send_signal(pid, sig, info, /*to_thread=*/scope == kThread));
   return 0;
 }
 
@@ -97,7 +122,7 @@ const SyscallDef kDefs[] = {
                 "PIDFD_NONBLOCK; no PIDFD_THREAD (EINVAL); polls readable once the process has ended (POLLHUP too "
                 "once reaped); read/write EINVAL, no fdinfo"),
     SYSCALL_DEF("pidfd_send_signal", sys_pidfd_send_signal, Support::Partial, "fSpx",
-                "PIDFD_SIGNAL_THREAD, _THREAD_GROUP and _PROCESS_GROUP; a given siginfo's si_code, si_errno, si_pid, si_uid and "
+                "a pidfd or a /proc/<pid> directory; PIDFD_SIGNAL_THREAD, _THREAD_GROUP and _PROCESS_GROUP; a given siginfo's si_code, si_errno, si_pid, si_uid and "
                 "si_value are delivered (not the rest of its union)"),
     SYSCALL_DEF("pidfd_getfd", sys_pidfd_getfd, Support::Full, "fdx", nullptr),
 };

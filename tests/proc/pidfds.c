@@ -165,6 +165,21 @@ int main(void) {
   show("without siginfo", pidfd_send_signal(self, SIGUSR1, NULL, 0));
   printf("handler: code %s\n", got_code == SI_USER ? "SI_USER" : "other");
   show("bad siginfo pointer", pidfd_send_signal(self, SIGUSR1, (siginfo_t *)8, 0));
+  /* The first form of the interface: a /proc/<pid> directory's descriptor. */
+  char procdir[32];
+  snprintf(procdir, sizeof procdir, "/proc/%d", getpid());
+  int pd = open(procdir, O_RDONLY | O_DIRECTORY);
+  got_code = 99;
+  show("through /proc/<pid>", pidfd_send_signal(pd, SIGUSR1, NULL, 0));
+  printf("handler: code %s\n", got_code == SI_USER ? "SI_USER" : "other");
+  show("waitid on /proc/<pid>", waitid(P_PIDFD, pd, &si, WEXITED | WNOHANG));
+  close(pd);
+  pd = open("/proc/self/fd", O_RDONLY | O_DIRECTORY);
+  show("through /proc/self/fd", pidfd_send_signal(pd, 0, NULL, 0));
+  close(pd);
+  pd = open("/", O_RDONLY | O_DIRECTORY);
+  show("through /", pidfd_send_signal(pd, 0, NULL, 0));
+  close(pd);
 
   printf("-- pidfd_getfd\n");
   int fds[2], handshake[2];
