@@ -135,9 +135,12 @@ Result<std::string> OverlayVfs::xattr(std::string_view base, std::string_view pa
 
 Result<std::string> OverlayVfs::xattr_file(const FileRef& f, const XattrCall& c) {
   TRY_ASSIGN(Attr a, f->stat());
-  // An in-memory regular file: its node, named or not (a memfd, an
-  // unlinked file).
-  if (NodeRef n = f->memory_node()) {
+  // An in-memory regular file or directory: its node, named or not (a
+  // memfd, an unlinked file, a removed directory).
+  NodeRef n = f->memory_node();
+  if (auto* d = dynamic_cast<const DirDentry*>(f->dir.get()); !n && d && d->entry.mem && holds_xattrs(*d->entry.mem))
+    n = d->entry.mem;
+  if (n) {
     if (c.op == XattrOp::kList) return names_of(n.get());
     TRY_VOID(check_call(*core_, a, c));
     TRY_ASSIGN(std::string out, apply(*n, c));

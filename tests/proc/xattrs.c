@@ -167,6 +167,19 @@ static void on_others(void) {
   show("fget on dir fd", fgetxattr(dfd, "user.d", buf, sizeof buf));
   show("fset on dir fd", fsetxattr(dfd, "user.d2", "x", 1, 0));
   show_list("list dir", listxattr(sub, buf, sizeof buf), buf);
+  char sub2[96];
+  snprintf(sub2, sizeof sub2, "%s/sub2", dir);
+  rename(sub, sub2);
+  show("fget on dir fd after rename", fgetxattr(dfd, "user.d2", buf, sizeof buf));
+  rename(sub2, sub);
+  close(dfd);
+  char gonedir[96];
+  snprintf(gonedir, sizeof gonedir, "%s/gonedir", dir);
+  mkdir(gonedir, 0755);
+  dfd = open(gonedir, O_RDONLY | O_DIRECTORY);
+  rmdir(gonedir);
+  show("fset on a removed dir", fsetxattr(dfd, "user.r", "x", 1, 0));
+  show("fget on a removed dir", fgetxattr(dfd, "user.r", buf, sizeof buf));
   close(dfd);
 
   printf("-- a symlink\n");
