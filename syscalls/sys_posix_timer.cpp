@@ -34,6 +34,38 @@ Result<PosixTimer*> timer_arg(SyscallContext& k, int id) {
   return t;
 }
 
+// The clock a timer counts on: the sandbox's wall clocks, or the CPU time
+// of the caller's process or thread, or of another process or thread of
+// the run (clock_getcpuclockid's encoding: (~pid << 3) | 4 for a thread |
+// 0 PROF, 1 VIRT, 2 SCHED). CPU time moves only while the guest runs, so
+// such a timer never wakes an idle run (`*cpu`): it fires between turns.
+Result<ExpiryTimer::ClockNow> timer_clock(SyscallContext& k, int clockid, bool* cpu) {
+  *cpu = false;
+  if (clockid == CLOCK_REALTIME || clockid == CLOCK_MONOTONIC || clockid == CLOCK_BOOTTIME) return timer_clocks(k);
+  if (clockid == CLOCK_REALTIME_ALARM || clockid == CLOCK_BOOTTIME_ALARM) return Err{EPERM};
+  int pid;
+  bool thread;
+  if (clockid == CLOCK_PROCESS_CPUTIME_ID || clockid == CLOCK_THREAD_CPUTIME_ID) {
+    thread = clockid == CLOCK_THREAD_CPUTIME_ID;
+    pid = thread ? k.proc().pid() : k.proc().ids.tgid;
+  } else if (clockid < 0 && (clockid & 7) != 3 && (clockid & 7) != 7) {
+    pid = ~(clockid >> 3);
+    thread = (clockid & 4) != 0;
+    if (pid == 0) pid = thread ? k.proc().pid() : k.proc().ids.tgid;
+    const Process* p = k.find_process(pid);
+    if (!p || (!thread && p->ids.tgid != pid)) return Err{EINVAL};
+  } else {
+    return Err{EINVAL};
+  }
+  *cpu = true;
+  SyscallContext* clocks = &k;  // the kernel outlives every timer of the run
+  return ExpiryTimer::ClockNow([clocks, pid, thread](int) -> int64_t {
+    const Process* p = clocks->find_process(pid);
+    if (!p) return 0;  // gone: its CPU time no longer moves
+    return static_cast<int64_t>(thread ? clocks->cpu_ns(*p) : clocks->group_cpu_ns(*p));
+  });
+}
+
 // timer_create(clockid, sevp, timerid): Linux's checks of the sigevent
 // (good_sigevent): a signal number in 1..64 unless SIGEV_NONE, a
 // SIGEV_THREAD_ID thread of the caller's own group. SIGEV_THREAD is the C
@@ -47,11 +79,11 @@ SyscallResult sys_timer_create(SyscallContext& k, const SyscallArgs& a) {
     TRY_VOID(k.mem().copy_in(a.addr(1), &e, sizeof e));
     ev = e;
   }
-  if (clockid == CLOCK_REALTIME_ALARM || clockid == CLOCK_BOOTTIME_ALARM) return Err{EPERM};
-  if (clockid != CLOCK_REALTIME && clockid != CLOCK_MONOTONIC && clockid != CLOCK_BOOTTIME) return Err{EINVAL};
+  bool cpu_clock = false;
+  TRY_ASSIGN(ExpiryTimer::ClockNow now, timer_clock(k, clockid, &cpu_clock));
   Process& self = k.proc();
   PosixTimer t;
-  t.timer = std::make_shared<ExpiryTimer>(clockid, timer_clocks(k));
+  t.timer = std::make_shared<ExpiryTimer>(clockid, std::move(now));
   t.signo = SIGALRM;
   if (ev) {
     bool good_signal = ev->signo > 0 && ev->signo <= SignalState::kNsig;
@@ -85,7 +117,7 @@ SyscallResult sys_timer_create(SyscallContext& k, const SyscallArgs& a) {
     self.posix_timers->remove(id);
     return Err{r.error()};
   }
-  if (signals) k.timer_fds().add(timer);  // its expiry may wake a sleeping guest
+  if (signals && !cpu_clock) k.timer_fds().add(timer);  // its expiry may wake a sleeping guest
   return 0;
 }
 
@@ -116,7 +148,8 @@ SyscallResult sys_timer_delete(SyscallContext& k, const SyscallArgs& a) {
 
 constexpr SyscallDef kDefs[] = {
     SYSCALL_DEF("timer_create", sys_timer_create, Support::Partial, "kpp",
-                "CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME (CPU-time clocks EINVAL, *_ALARM EPERM); "
+                "CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, the CPU-time clocks (of the caller, or of a process "
+                "or thread of the run; they fire between turns, so up to a turn late), *_ALARM EPERM; "
                 "SIGEV_SIGNAL, SIGEV_THREAD_ID, SIGEV_NONE; at most 4096 timers per process (EAGAIN); a timer's "
                 "signal is queued once and later expirations while it is pending count as overruns"),
     SYSCALL_DEF("timer_settime", sys_timer_settime, Support::Full, "dxpp", nullptr),

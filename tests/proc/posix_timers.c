@@ -207,6 +207,42 @@ int main(void) {
   printf("signal: %s, value %d\n", sig_name(sig), si.si_value.sival_int);
   raw_delete(id);
 
+  printf("-- CPU-time clocks\n");
+  clockid_t cpu_clocks[3] = {CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID, 0};
+  clock_getcpuclockid(getpid(), &cpu_clocks[2]);
+  const char *cpu_names[3] = {"CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID", "clock_getcpuclockid"};
+  for (int c = 0; c < 3; c++) {
+    timer_t tc;
+    memset(&ev, 0, sizeof ev);
+    ev.sigev_notify = SIGEV_SIGNAL;
+    ev.sigev_signo = SIGUSR2;
+    ev.sigev_value.sival_int = 60 + c;
+    int r = timer_create(cpu_clocks[c], &ev, &tc);
+    if (r < 0) { printf("%s: %s\n", cpu_names[c], err_name(errno)); continue; }
+    s = spec_ms(20, 0);
+    timer_settime(tc, 0, &s, NULL);
+    struct timespec start, t;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int fired = 0;
+    volatile unsigned long spin = 0;
+    for (;;) {
+      for (int i = 0; i < 100000; i++) spin++;
+      struct timespec zero = {0, 0};
+      sigset_t set;
+      sigemptyset(&set);
+      sigaddset(&set, SIGUSR2);
+      if (sigtimedwait(&set, &si, &zero) == SIGUSR2) { fired = 1; break; }
+      clock_gettime(CLOCK_MONOTONIC, &t);
+      if (t.tv_sec - start.tv_sec > 20) break;
+    }
+    struct timespec used;
+    clock_gettime(cpu_clocks[c], &used);
+    printf("%s: fired while spinning %d, value %d, after at least 20ms of CPU %d\n", cpu_names[c], fired,
+           si.si_value.sival_int, used.tv_sec > 0 || used.tv_nsec >= 20000000);
+    timer_delete(tc);
+  }
+  show("a CPU clock of no process", raw_create(((~999999) << 3) | 2, NULL, &id));
+
   printf("-- SIGEV_THREAD (glibc's helper thread)\n");
   timer_t t5;
   memset(&ev, 0, sizeof ev);
