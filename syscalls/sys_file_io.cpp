@@ -188,12 +188,27 @@ SyscallResult sys_pwritev(SyscallContext& k, const SyscallArgs& a) { return vect
 // (there is no device to poll, and nothing is cached); NOWAIT answers
 // EAGAIN where a call would wait (a pipe or socket not ready), as Linux on
 // tmpfs; APPEND writes at the end of a regular file (the file's position
-// moves only for offset -1). Others are EOPNOTSUPP.
-constexpr uint64_t kRwfHipri = 1, kRwfDsync = 2, kRwfSync = 4, kRwfNowait = 8, kRwfAppend = 0x10;
+// moves only for offset -1), NOAPPEND where O_APPEND would not. Others are
+// EOPNOTSUPP.
+constexpr uint64_t kRwfHipri = 1, kRwfDsync = 2, kRwfSync = 4, kRwfNowait = 8, kRwfAppend = 0x10,
+                   kRwfNoappend = 0x20;
+// RWF_NOAPPEND: the description's O_APPEND is set aside for one call (the
+// files look at it on each write; nothing else runs meanwhile).
+struct AppendSetAside {
+  AppendSetAside(fs::File& f, bool on) : f_(f), had_(on && (f.flags & O_APPEND)) {
+    if (had_) f_.flags &= ~O_APPEND;
+  }
+  ~AppendSetAside() {
+    if (had_) f_.flags |= O_APPEND;
+  }
+  fs::File& f_;
+  bool had_;
+};
 SyscallResult vector_io2(SyscallContext& k, const SyscallArgs& a, bool is_write) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   uint64_t flags = a[5];
-  if (flags & ~(kRwfHipri | kRwfDsync | kRwfSync | kRwfNowait | kRwfAppend)) return Err{EOPNOTSUPP};
+  if (flags & ~(kRwfHipri | kRwfDsync | kRwfSync | kRwfNowait | kRwfAppend | kRwfNoappend)) return Err{EOPNOTSUPP};
+  if ((flags & kRwfAppend) && (flags & kRwfNoappend)) return Err{EINVAL};
   int64_t pos = static_cast<int64_t>(a[3]);
   if (pos < -1) return Err{EINVAL};
   if (is_write ? !can_write(*f) : !can_read(*f)) return Err{EBADF};
@@ -209,6 +224,7 @@ SyscallResult vector_io2(SyscallContext& k, const SyscallArgs& a, bool is_write)
     }
   }
   bool sync = is_write && (flags & (kRwfDsync | kRwfSync));
+  AppendSetAside no_append(*f, is_write && (flags & kRwfNoappend));
   if (pos != -1) {
     auto r = vector_io(k, a.with(3, static_cast<uint64_t>(pos)), is_write, true);
     if (r.ok() && sync) TRY_VOID(f->sync());
@@ -685,12 +701,12 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("pwritev", sys_pwritev, Support::Full, "fpul", nullptr),
     SYSCALL_DEF("preadv2", sys_preadv2, Support::Partial, "fpullx",
                 "RWF_HIPRI, RWF_DSYNC, RWF_SYNC (no effect), RWF_NOWAIT (EAGAIN where the call would wait: a pipe or "
-                "socket not ready; files are in memory), RWF_APPEND; others (RWF_NOAPPEND, RWF_ATOMIC, "
+                "socket not ready; files are in memory), RWF_APPEND, RWF_NOAPPEND; others (RWF_ATOMIC, "
                 "RWF_DONTCACHE) EOPNOTSUPP"),
     SYSCALL_DEF("pwritev2", sys_pwritev2, Support::Partial, "fpullx",
                 "RWF_HIPRI (no effect), RWF_DSYNC and RWF_SYNC (fsync after the write), RWF_NOWAIT "
-                "(EAGAIN where the call would wait: a full pipe or socket), RWF_APPEND; others (RWF_NOAPPEND, "
-                "RWF_ATOMIC, RWF_DONTCACHE) EOPNOTSUPP"),
+                "(EAGAIN where the call would wait: a full pipe or socket), RWF_APPEND, RWF_NOAPPEND (O_APPEND set "
+                "aside for the call); others (RWF_ATOMIC, RWF_DONTCACHE) EOPNOTSUPP"),
     SYSCALL_DEF("lseek", sys_lseek, Support::Full, "flw", nullptr),
     SYSCALL_DEF("open", sys_open, Support::Full, "sOm", nullptr),
     SYSCALL_DEF("openat", sys_openat, Support::Full, "fsOm", nullptr),

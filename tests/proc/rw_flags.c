@@ -16,6 +16,9 @@
 #ifndef RWF_APPEND
 #define RWF_APPEND 0x10
 #endif
+#ifndef RWF_NOAPPEND
+#define RWF_NOAPPEND 0x20
+#endif
 
 static void show(const char *what, ssize_t r) {
   if (r < 0) printf("%s: %s\n", what, err_name(errno));
@@ -81,8 +84,27 @@ int main(void) {
   show("RWF_HIPRI", pwritev2(fd, w + 1, 1, 3, RWF_HIPRI));
   contents(fd);
   show("unknown flag", pwritev2(fd, w, 1, 0, 0x10000000));
+  show("RWF_APPEND|RWF_NOAPPEND", pwritev2(fd, w, 1, 0, RWF_APPEND | RWF_NOAPPEND));
   show("offset -5", pwritev2(fd, w, 1, -5, 0));
   close(fd);
+
+  printf("-- RWF_NOAPPEND on an O_APPEND description\n");
+  char apath[] = "/tmp/rw_append.XXXXXX";
+  int afd = mkstemp(apath);
+  write(afd, "0123456789", 10);
+  close(afd);
+  afd = open(apath, O_RDWR | O_APPEND);
+  unlink(apath);
+  show("offset 2", pwritev2(afd, w, 2, 2, RWF_NOAPPEND));
+  printf("  position %lld\n", (long long)lseek(afd, 0, SEEK_CUR));
+  contents(afd);
+  show("offset -1", pwritev2(afd, w, 1, -1, RWF_NOAPPEND));
+  printf("  position %lld\n", (long long)lseek(afd, 0, SEEK_CUR));
+  contents(afd);
+  show("without it, offset 0", pwritev2(afd, w + 1, 1, 0, 0));
+  contents(afd);
+  printf("  still O_APPEND: %d\n", (fcntl(afd, F_GETFL) & O_APPEND) != 0);
+  close(afd);
 
   int ro = open("/proc/self/exe", O_RDONLY);
   show("pwritev2 on a read-only fd", pwritev2(ro, w, 1, 0, 0));
