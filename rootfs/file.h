@@ -77,6 +77,7 @@ class DirHandle {
 using DirRef = std::shared_ptr<DirHandle>;
 
 class OpenNotice;  // rootfs/fs_notify.h
+struct MemNode;     // rootfs/mem_node.h
 
 // A bound AF_UNIX socket as the filesystem sees it: what a socket node
 // made by bind(2) names, opaque here (emu/files/unix_socket.h has the socket).
@@ -143,6 +144,9 @@ class File {
   // another connection on a listener with some queued); 0 for files whose
   // queued bytes show them. Edge-triggered epoll reports each new one.
   virtual uint64_t wakeups() const { return 0; }
+  // An in-memory regular file's node (the upper layer's, /dev/shm's, a
+  // memfd's), which f*xattr reach even once it has no name; null otherwise.
+  virtual std::shared_ptr<MemNode> memory_node() const { return nullptr; }
 
   // The guest path this description was opened with, canonical and
   // absolute (for /proc/self/fd, *at() calls relative to a directory fd).

@@ -13,6 +13,7 @@
 #include "rootfs/file.h"
 #include "rootfs/file_data.h"
 #include "rootfs/pipe_buffer.h"
+#include "rootfs/xattr.h"
 
 namespace vmrun::fs {
 
@@ -49,6 +50,10 @@ struct VfsShared {
   uint64_t next_random();
   // Account for a data size change; ENOSPC beyond the quota.
   Result<void> resize_accounting(uint64_t old_size, uint64_t new_size);
+  // Extended attributes' bytes (rootfs/xattr.h): counted in `used` (the
+  // quota) and here, against the run's fixed cap; ENOSPC beyond either.
+  uint64_t xattr_used = 0;
+  Result<void> xattr_accounting(uint64_t old_bytes, uint64_t new_bytes);
 };
 
 struct MemNode {
@@ -74,6 +79,8 @@ struct MemNode {
   int mount = -1;          // >= 0: mount point of VfsConfig::mounts[mount]
 
   FileData data;       // kReg contents
+  XattrMap xattrs;     // extended attributes (rootfs/xattr_ops.cpp)
+  uint64_t xattr_bytes = 0;  // what they cost (xattr_cost), accounted in shared
   std::string target;  // kSymlink target
   DevKind dev = DevKind::kNone;
   int magic_fd = -1;   // /proc/<pid>/fd/N: following it yields the open File

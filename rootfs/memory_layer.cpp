@@ -34,8 +34,18 @@ Result<void> VfsShared::resize_accounting(uint64_t old_size, uint64_t new_size) 
   return Ok();
 }
 
+Result<void> VfsShared::xattr_accounting(uint64_t old_bytes, uint64_t new_bytes) {
+  if (new_bytes > old_bytes && new_bytes - old_bytes > kXattrRunBytesMax - std::min(xattr_used, kXattrRunBytesMax))
+    return Err{ENOSPC};
+  TRY_VOID(resize_accounting(old_bytes, new_bytes));
+  if (new_bytes >= old_bytes) xattr_used += new_bytes - old_bytes;
+  else xattr_used -= std::min(xattr_used, old_bytes - new_bytes);
+  return Ok();
+}
+
 MemNode::~MemNode() {
   if (shared && data.stored() != 0) (void)shared->resize_accounting(data.stored(), 0);
+  if (shared && xattr_bytes != 0) (void)shared->xattr_accounting(xattr_bytes, 0);
 }
 
 Attr MemNode::attr() const {
@@ -226,6 +236,7 @@ class MemFile final : public File {
     if (!can_write(flags)) return Err{EBADF};
     return node_->allocate(mode, off, len);
   }
+  std::shared_ptr<MemNode> memory_node() const override { return node_; }
 
  private:
   NodeRef node_;

@@ -37,6 +37,9 @@ class OverlayVfs final : public Vfs {
   Result<void> utimens(std::string_view base, std::string_view path, Timespec atime, Timespec mtime,
                        bool follow) override;
   Result<void> truncate(std::string_view base, std::string_view path, uint64_t len) override;
+  Result<std::string> xattr(std::string_view base, std::string_view path, bool follow,
+                            const XattrCall& call) override;
+  Result<std::string> xattr_file(const FileRef& f, const XattrCall& call) override;
   Result<std::string> resolve_dir(std::string_view base, std::string_view path) override;
   Result<DirRef> open_dir(std::string_view base, std::string_view path) override;
   Result<FsStats> statfs(std::string_view base, std::string_view path) override;
@@ -53,6 +56,7 @@ class OverlayVfs final : public Vfs {
  private:
   Result<FileRef> open_node(std::string_view base, std::string_view path, int flags, uint32_t mode);
   Result<FileRef> open_existing(Walk& w, int flags);
+  Result<std::string> xattr_walk(Walk& w, const XattrCall& call);
   bool mount_ro(const Entry& e) const {
     return e.in_mount() && !core_->mount_writable[static_cast<size_t>(e.fsid - kFsMountBase)];
   }

@@ -21,6 +21,7 @@
 
 #include "common/result.h"
 #include "rootfs/file.h"
+#include "rootfs/xattr.h"
 
 namespace vmrun::fs {
 
@@ -172,6 +173,12 @@ class Vfs {
   virtual Result<void> chown(std::string_view base, std::string_view path, int64_t uid, int64_t gid, bool follow) = 0;  // -1 keeps
   virtual Result<void> utimens(std::string_view base, std::string_view path, Timespec atime, Timespec mtime, bool follow) = 0;
   virtual Result<void> truncate(std::string_view base, std::string_view path, uint64_t len) = 0;
+  // Extended attributes (rootfs/xattr_ops.cpp): a get's value, a list's
+  // NUL-terminated names one after the other, "" for set and remove.
+  virtual Result<std::string> xattr(std::string_view base, std::string_view path, bool follow,
+                                    const XattrCall& call) = 0;
+  // The same on an open description (fgetxattr...).
+  virtual Result<std::string> xattr_file(const FileRef& f, const XattrCall& call) = 0;
   // Canonical absolute guest path of an existing directory.
   virtual Result<std::string> resolve_dir(std::string_view base, std::string_view path) = 0;
   // The directory itself (for chdir): a handle that follows it when it or

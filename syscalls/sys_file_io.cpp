@@ -182,6 +182,63 @@ SyscallResult sys_writev(SyscallContext& k, const SyscallArgs& a) {
 SyscallResult sys_preadv(SyscallContext& k, const SyscallArgs& a) { return vector_io(k, a, false, true); }
 SyscallResult sys_pwritev(SyscallContext& k, const SyscallArgs& a) { return vector_io(k, a, true, true); }
 
+// preadv2/pwritev2(fd, iov, count, pos_l, pos_h, flags): on 64-bit guests
+// the offset is pos_l alone; -1 means the file's own position (readv,
+// writev). The RWF_* flags: HIPRI, DSYNC and SYNC change nothing here
+// (there is no device to poll, and nothing is cached); NOWAIT answers
+// EAGAIN where a call would wait (a pipe or socket not ready), as Linux on
+// tmpfs; APPEND writes at the end of a regular file (the file's position
+// moves only for offset -1), NOAPPEND where O_APPEND would not. Others are
+// EOPNOTSUPP.
+constexpr uint64_t kRwfHipri = 1, kRwfDsync = 2, kRwfSync = 4, kRwfNowait = 8, kRwfAppend = 0x10,
+                   kRwfNoappend = 0x20;
+// RWF_NOAPPEND: the description's O_APPEND is set aside for one call (the
+// files look at it on each write; nothing else runs meanwhile).
+struct AppendSetAside {
+  AppendSetAside(fs::File& f, bool on) : f_(f), had_(on && (f.flags & O_APPEND)) {
+    if (had_) f_.flags &= ~O_APPEND;
+  }
+  ~AppendSetAside() {
+    if (had_) f_.flags |= O_APPEND;
+  }
+  fs::File& f_;
+  bool had_;
+};
+SyscallResult vector_io2(SyscallContext& k, const SyscallArgs& a, bool is_write) {
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  uint64_t flags = a[5];
+  if (flags & ~(kRwfHipri | kRwfDsync | kRwfSync | kRwfNowait | kRwfAppend | kRwfNoappend)) return Err{EOPNOTSUPP};
+  if ((flags & kRwfAppend) && (flags & kRwfNoappend)) return Err{EINVAL};
+  int64_t pos = static_cast<int64_t>(a[3]);
+  if (pos < -1) return Err{EINVAL};
+  if (is_write ? !can_write(*f) : !can_read(*f)) return Err{EBADF};
+  if (flags & kRwfNowait) {
+    uint32_t want = is_write ? fs::kPollOut | fs::kPollErr : fs::kPollIn | fs::kPollHup | fs::kPollErr;
+    if (!(f->poll_ready() & want)) return Err{EAGAIN};
+  }
+  if (is_write && (flags & kRwfAppend)) {
+    auto attr = f->stat();
+    if (attr.ok() && S_ISREG(attr->mode)) {
+      if (pos == -1) TRY_VOID(f->seek(0, SEEK_END));
+      else pos = attr->size;
+    }
+  }
+  bool sync = is_write && (flags & (kRwfDsync | kRwfSync));
+  AppendSetAside no_append(*f, is_write && (flags & kRwfNoappend));
+  if (pos != -1) {
+    auto r = vector_io(k, a.with(3, static_cast<uint64_t>(pos)), is_write, true);
+    if (r.ok() && sync) TRY_VOID(f->sync());
+    return r;
+  }
+  if (is_socket(f)) return socket_vector_io(k, f, a[1], a[2], is_write);
+  auto r = vector_io(k, a, is_write, false);
+  if (r.ok() && sync) TRY_VOID(f->sync());
+  if (flags & kRwfNowait) return r;
+  return block_if_needed(k, f, r, is_write);
+}
+SyscallResult sys_preadv2(SyscallContext& k, const SyscallArgs& a) { return vector_io2(k, a, false); }
+SyscallResult sys_pwritev2(SyscallContext& k, const SyscallArgs& a) { return vector_io2(k, a, true); }
+
 SyscallResult sys_lseek(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (f->flags & O_PATH) return Err{EBADF};
@@ -598,43 +655,6 @@ SyscallResult sys_memfd_create(SyscallContext& k, const SyscallArgs& a) {
   return static_cast<uint64_t>(fd);
 }
 
-// Extended attributes: none exist in the sandbox's filesystems. The l*
-// variants look at a symlink itself (a dangling one included).
-Result<void> xattr_target(SyscallContext& k, const std::string& path, bool follow) {
-  TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, path));
-  TRY_VOID(k.vfs().stat(base, path, follow));
-  return Ok();
-}
-SyscallResult sys_listxattr(SyscallContext& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, a.path(0));
-  TRY_VOID(xattr_target(k, path, true));
-  return 0;  // an empty list
-}
-SyscallResult sys_llistxattr(SyscallContext& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, a.path(0));
-  TRY_VOID(xattr_target(k, path, false));
-  return 0;
-}
-SyscallResult sys_lgetxattr(SyscallContext& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, a.path(0));
-  TRY_VOID(xattr_target(k, path, false));
-  return Err{ENODATA};
-}
-SyscallResult sys_flistxattr(SyscallContext& k, const SyscallArgs& a) {
-  TRY_VOID(file_arg(k, a.fd(0)));
-  return 0;
-}
-SyscallResult sys_getxattr(SyscallContext& k, const SyscallArgs& a) {
-  TRY_ASSIGN(std::string path, a.path(0));
-  TRY_VOID(xattr_target(k, path, true));
-  return Err{ENODATA};
-}
-SyscallResult sys_fgetxattr(SyscallContext& k, const SyscallArgs& a) {
-  TRY_VOID(file_arg(k, a.fd(0)));
-  return Err{ENODATA};
-}
-SyscallResult sys_setxattr(SyscallContext& k, const SyscallArgs& a) { return Err{ENOTSUP}; }
-
 SyscallResult sys_fadvise64(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   auto attr = f->stat();
@@ -664,15 +684,6 @@ SyscallResult sys_fallocate(SyscallContext& k, const SyscallArgs& a) {
 }
 
 const SyscallDef kDefs[] = {
-    SYSCALL_DEF("listxattr", sys_listxattr, Support::Full, "spu", nullptr),
-    SYSCALL_DEF("llistxattr", sys_llistxattr, Support::Full, "spu", nullptr),
-    SYSCALL_DEF("flistxattr", sys_flistxattr, Support::Full, "fpu", nullptr),
-    SYSCALL_DEF("getxattr", sys_getxattr, Support::Full, "sspu", nullptr),
-    SYSCALL_DEF("lgetxattr", sys_lgetxattr, Support::Full, "sspu", nullptr),
-    SYSCALL_DEF("fgetxattr", sys_fgetxattr, Support::Full, "fspu", nullptr),
-    SYSCALL_DEF("setxattr", sys_setxattr, Support::Partial, "sspux", "no extended attributes (ENOTSUP)"),
-    SYSCALL_DEF("lsetxattr", sys_setxattr, Support::Partial, "sspux", "no extended attributes (ENOTSUP)"),
-    SYSCALL_DEF("fsetxattr", sys_setxattr, Support::Partial, "fspux", "no extended attributes (ENOTSUP)"),
     SYSCALL_DEF("fadvise64", sys_fadvise64, Support::Full, "flld", nullptr),
     SYSCALL_DEF("fallocate", sys_fallocate, Support::Partial, "fdll", "in-memory files: modes 0, KEEP_SIZE, PUNCH_HOLE and ZERO_RANGE, with no blocks kept past the end under KEEP_SIZE; other files: 0 and KEEP_SIZE (no blocks reserved)"),
     SYSCALL_DEF("eventfd2", sys_eventfd2, Support::Full, "ux", nullptr),
@@ -688,6 +699,14 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("writev", sys_writev, Support::Full, "fpu", nullptr),
     SYSCALL_DEF("preadv", sys_preadv, Support::Full, "fpul", nullptr),
     SYSCALL_DEF("pwritev", sys_pwritev, Support::Full, "fpul", nullptr),
+    SYSCALL_DEF("preadv2", sys_preadv2, Support::Partial, "fpullx",
+                "RWF_HIPRI, RWF_DSYNC, RWF_SYNC (no effect), RWF_NOWAIT (EAGAIN where the call would wait: a pipe or "
+                "socket not ready; files are in memory), RWF_APPEND, RWF_NOAPPEND; others (RWF_ATOMIC, "
+                "RWF_DONTCACHE) EOPNOTSUPP"),
+    SYSCALL_DEF("pwritev2", sys_pwritev2, Support::Partial, "fpullx",
+                "RWF_HIPRI (no effect), RWF_DSYNC and RWF_SYNC (fsync after the write), RWF_NOWAIT "
+                "(EAGAIN where the call would wait: a full pipe or socket), RWF_APPEND, RWF_NOAPPEND (O_APPEND set "
+                "aside for the call); others (RWF_ATOMIC, RWF_DONTCACHE) EOPNOTSUPP"),
     SYSCALL_DEF("lseek", sys_lseek, Support::Full, "flw", nullptr),
     SYSCALL_DEF("open", sys_open, Support::Full, "sOm", nullptr),
     SYSCALL_DEF("openat", sys_openat, Support::Full, "fsOm", nullptr),

@@ -9,6 +9,7 @@
 
 #include "emu/arch/guest_abi.h"
 #include "syscalls/handler_util.h"
+#include "syscalls/pidfd_calls.h"
 
 namespace vmrun {
 namespace {
@@ -114,10 +115,19 @@ SyscallResult sys_waitid(SyscallContext& k, const SyscallArgs& a) {
   int idtype = a.i32(0), id = a.i32(1), options = a.i32(3);
   // Linux: a P_PID id must be positive, a P_PGID one not negative.
   if ((idtype == P_PID && id <= 0) || (idtype == P_PGID && id < 0)) return Err{EINVAL};
+  constexpr int kPPidfd = 3;
   int pid = idtype == P_ALL ? -1 : idtype == P_PID ? id : idtype == P_PGID ? (id ? -id : 0) : -2;
+  bool nonblock = false;
+  if (idtype == kPPidfd) {
+    TRY_ASSIGN(PidfdTarget t, pidfd_target(k, id));
+    pid = t.pid;
+    nonblock = t.nonblock;
+  }
   if (pid == -2 || !(options & (WEXITED | WSTOPPED | WCONTINUED))) return Err{EINVAL};
-  int wopts = (options & WNOHANG) | (options & WSTOPPED ? WUNTRACED : 0) | (options & WNOWAIT);
+  // A PIDFD_NONBLOCK pidfd waits as WNOHANG does, and says EAGAIN for nothing yet.
+  int wopts = (options & WNOHANG) | (nonblock ? WNOHANG : 0) | (options & WSTOPPED ? WUNTRACED : 0) | (options & WNOWAIT);
   TRY_OUTCOME(Reaped r, k.wait_child(pid, wopts));
+  if (nonblock && !(options & WNOHANG) && r.pid == 0) return Err{EAGAIN};
   if (a[2]) {
     abi::Writer w(128);
     if (r.pid) {
@@ -359,7 +369,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("execve", sys_execve, Support::Full, "spp", nullptr),
     SYSCALL_DEF("execveat", sys_execveat, Support::Full, "fsppA", nullptr),
     SYSCALL_DEF("wait4", sys_wait4, Support::Partial, "dpWp", "rusage: user time only"),
-    SYSCALL_DEF("waitid", sys_waitid, Support::Partial, "ddpWp", "P_PIDFD unsupported; rusage: user time only"),
+    SYSCALL_DEF("waitid", sys_waitid, Support::Partial, "ddpWp", "rusage: user time only"),
     SYSCALL_DEF("getpid", sys_getpid, Support::Full, "", nullptr),
     SYSCALL_DEF("gettid", sys_gettid, Support::Full, "", nullptr),
     SYSCALL_DEF("getppid", sys_getppid, Support::Full, "", nullptr),

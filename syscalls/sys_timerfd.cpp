@@ -9,21 +9,45 @@
 #include "emu/files/timer_fd.h"
 #include "emu/kernel/process.h"
 #include "syscalls/handler_util.h"
+#include "syscalls/timer_calls.h"
 
 namespace vmrun {
-namespace {
 
-constexpr int kTimerAbstime = 1, kTimerCancelOnSet = 2;
-
-struct ItimerSpec {
-  int64_t interval_sec, interval_nsec, value_sec, value_nsec;
-};
-
-Result<int64_t> to_ns(int64_t sec, int64_t nsec) {
+Result<int64_t> timespec_ns(int64_t sec, int64_t nsec) {
   if (sec < 0 || nsec < 0 || nsec >= 1000000000) return Err{EINVAL};
   if (sec > INT64_MAX / 1000000000 - 1) return int64_t{INT64_MAX / 2};  // far enough: never
   return sec * 1000000000 + nsec;
 }
+
+Result<ExpiryTimer::Setting> load_itimerspec(SyscallContext& k, uint64_t addr) {
+  ItimerSpec in;
+  TRY_VOID(k.mem().copy_in({addr}, &in, sizeof in));
+  ExpiryTimer::Setting s;
+  TRY_ASSIGN(s.interval_ns, timespec_ns(in.interval_sec, in.interval_nsec));
+  TRY_ASSIGN(s.value_ns, timespec_ns(in.value_sec, in.value_nsec));
+  return s;
+}
+
+Result<void> store_itimerspec(SyscallContext& k, uint64_t addr, const ExpiryTimer::Setting& s) {
+  ItimerSpec out{s.interval_ns / 1000000000, s.interval_ns % 1000000000, s.value_ns / 1000000000,
+                 s.value_ns % 1000000000};
+  return k.mem().copy_out({addr}, &out, sizeof out);
+}
+
+ExpiryTimer::ClockNow timer_clocks(SyscallContext& k) {
+  SyscallContext* clocks = &k;  // the kernel outlives every timer of the run
+  return [clocks](int id) -> int64_t {
+    if (id == CLOCK_REALTIME) {
+      fs::Timespec t = clocks->realtime();
+      return t.sec * 1000000000 + t.nsec;
+    }
+    return clocks->monotonic_ns();  // CLOCK_MONOTONIC and CLOCK_BOOTTIME (no suspend here)
+  };
+}
+
+namespace {
+
+constexpr int kTimerAbstime = 1, kTimerCancelOnSet = 2;
 
 Result<std::shared_ptr<TimerFd>> timer_arg(SyscallContext& k, int fd) {
   TRY_ASSIGN(auto f, file_arg(k, fd));
@@ -32,29 +56,15 @@ Result<std::shared_ptr<TimerFd>> timer_arg(SyscallContext& k, int fd) {
   return t;
 }
 
-Result<void> store(SyscallContext& k, uint64_t addr, const TimerFd::Setting& s) {
-  ItimerSpec out{s.interval_ns / 1000000000, s.interval_ns % 1000000000, s.value_ns / 1000000000,
-                 s.value_ns % 1000000000};
-  return k.mem().copy_out({addr}, &out, sizeof out);
-}
-
 SyscallResult sys_timerfd_create(SyscallContext& k, const SyscallArgs& a) {
   int clockid = a.i32(0), flags = a.i32(1);
   if (flags & ~(O_CLOEXEC | O_NONBLOCK)) return Err{EINVAL};
   if (clockid == CLOCK_REALTIME_ALARM || clockid == CLOCK_BOOTTIME_ALARM) return Err{EPERM};
   if (clockid != CLOCK_REALTIME && clockid != CLOCK_MONOTONIC && clockid != CLOCK_BOOTTIME) return Err{EINVAL};
-  SyscallContext* clocks = &k;  // the kernel outlives every file of the run
-  auto now = [clocks](int id) -> int64_t {
-    if (id == CLOCK_REALTIME) {
-      fs::Timespec t = clocks->realtime();
-      return t.sec * 1000000000 + t.nsec;
-    }
-    return clocks->monotonic_ns();  // CLOCK_MONOTONIC and CLOCK_BOOTTIME (no suspend here)
-  };
-  auto t = std::make_shared<TimerFd>(clockid, now);
+  auto t = std::make_shared<TimerFd>(clockid, timer_clocks(k));
   t->flags = O_RDWR | (flags & O_NONBLOCK);
   t->path = "anon_inode:[timerfd]";
-  k.timer_fds().add(t);
+  k.timer_fds().add(std::shared_ptr<ExpiryTimer>(t, &t->timer()));
   TRY_ASSIGN(int fd, k.proc().fds->install(t, flags & O_CLOEXEC));
   return static_cast<uint64_t>(fd);
 }
@@ -63,18 +73,15 @@ SyscallResult sys_timerfd_settime(SyscallContext& k, const SyscallArgs& a) {
   int flags = a.i32(1);
   if (flags & ~(kTimerAbstime | kTimerCancelOnSet)) return Err{EINVAL};
   TRY_ASSIGN(auto t, timer_arg(k, a.fd(0)));
-  ItimerSpec in;
-  TRY_VOID(k.mem().copy_in(a.addr(2), &in, sizeof in));
-  TRY_ASSIGN(int64_t interval, to_ns(in.interval_sec, in.interval_nsec));
-  TRY_ASSIGN(int64_t value, to_ns(in.value_sec, in.value_nsec));
-  TimerFd::Setting old = t->set(value, interval, flags & kTimerAbstime);
-  if (a[3]) TRY_VOID(store(k, a[3], old));  // EFAULT after the change, as on Linux
+  TRY_ASSIGN(ExpiryTimer::Setting s, load_itimerspec(k, a[2]));
+  TimerFd::Setting old = t->set(s.value_ns, s.interval_ns, flags & kTimerAbstime);
+  if (a[3]) TRY_VOID(store_itimerspec(k, a[3], old));  // EFAULT after the change, as on Linux
   return 0;
 }
 
 SyscallResult sys_timerfd_gettime(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto t, timer_arg(k, a.fd(0)));
-  TRY_VOID(store(k, a[1], t->get()));
+  TRY_VOID(store_itimerspec(k, a[1], t->get()));
   return 0;
 }
 

@@ -42,6 +42,7 @@ std::vector<std::span<const SyscallDef>> all_syscall_families() {
   return {file_io_syscalls(), stat_syscalls(), dir_syscalls(), memory_syscalls(), process_syscalls(),
           time_syscalls(), identity_syscalls(), poll_syscalls(), socket_syscalls(), signal_syscalls(),
           futex_syscalls(), epoll_syscalls(), lock_syscalls(), inotify_syscalls(), timerfd_syscalls(),
+          xattr_syscalls(), pidfd_syscalls(), posix_timer_syscalls(),
           std::span<const SyscallDef>(kDeliberatelyAbsent)};
 }
 

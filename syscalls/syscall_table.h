@@ -50,6 +50,9 @@ std::span<const SyscallDef> epoll_syscalls();
 std::span<const SyscallDef> lock_syscalls();
 std::span<const SyscallDef> inotify_syscalls();
 std::span<const SyscallDef> timerfd_syscalls();
+std::span<const SyscallDef> xattr_syscalls();
+std::span<const SyscallDef> pidfd_syscalls();
+std::span<const SyscallDef> posix_timer_syscalls();
 
 // Every family's rows, as the tables are built from them.
 std::vector<std::span<const SyscallDef>> all_syscall_families();

@@ -24,6 +24,7 @@ struct SignalInfo {
   int pid = 0;        // si_pid for SI_USER, SIGCHLD
   uint32_t uid = 0;   // si_uid
   int status = 0;     // si_status for SIGCHLD
+  uint64_t value = 0; // si_value (sigqueue, POSIX timers: SI_TIMER's si_tid and si_overrun are pid and uid)
 };
 
 // A guest's struct sigaction, decoded (the raw layouts differ per arch:

@@ -50,7 +50,8 @@ bool on_alt(uint64_t sp, const AltStack& alt) {
 // union @16 whose member is chosen as the kernel's siginfo_layout() does:
 //   fault (SIGILL/FPE/SEGV/BUS/TRAP from the kernel): si_addr @16
 //   SIGCHLD from the kernel: si_pid @16, si_uid @20, si_status @24
-//   everything else (kill, tkill, sigqueue, SI_KERNEL): si_pid @16, si_uid @20
+//   everything else (kill, tkill, sigqueue, SI_KERNEL): si_pid @16, si_uid @20,
+//   si_value @24 (SI_TIMER: si_tid @16, si_overrun @20, si_value @24)
 void encode_siginfo(const SignalInfo& info, uint8_t out[128]) {
   std::memset(out, 0, 128);
   put32(out + 0, static_cast<uint32_t>(info.signo));
@@ -68,6 +69,7 @@ void encode_siginfo(const SignalInfo& info, uint8_t out[128]) {
   } else {
     put32(out + 16, static_cast<uint32_t>(info.pid));
     put32(out + 20, info.uid);
+    put64(out + 24, info.value);
   }
 }
 

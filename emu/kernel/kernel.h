@@ -204,6 +204,7 @@ class Kernel final : public CpuEvents, public SyscallContext {
   bool has_deliverable_signal(Process& p);
   void reap_retired();
   void fire_timers();  // SIGALRM for expired interval timers
+  void fire_posix_timers();  // the signals of expired timer_create timers (posix_timers.cpp)
   void charge_cpu(Process& p);  // after a turn: CPU time, SIGVTALRM/SIGPROF
   void terminate(Process& p, int wait_status);
   void end_thread(Process& t);

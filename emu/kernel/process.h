@@ -17,6 +17,8 @@
 #include "emu/engine/block_counts.h"
 #include "emu/engine/cpu_context.h"
 #include "emu/engine/process_image.h"
+#include "emu/files/pidfd_file.h"
+#include "emu/kernel/posix_timers.h"
 #include "emu/kernel/wait.h"
 #include "rootfs/vfs.h"
 
@@ -121,6 +123,9 @@ class Process final : public fs::ProcessView {
     bool autoreap = false;  // the parent ignores SIGCHLD: no zombie is kept
   } report;
   bool did_exec = false;  // setpgid by the parent is refused after execve
+  // What pidfds for this process see (emu/files/pidfd_file.h): each task
+  // has its own; a thread group's is its leader's, set when the group ends.
+  std::shared_ptr<ProcessLife> life = std::make_shared<ProcessLife>();
 
   // The engine and memory (shared with the other threads of the process).
   std::shared_ptr<ProcessImage> image;
@@ -163,6 +168,9 @@ class Process final : public fs::ProcessView {
   };
   uint64_t cpu_ns = 0;
   std::shared_ptr<GroupTimes> group_times = std::make_shared<GroupTimes>();
+  // timer_create's timers: the thread group's (shared by CLONE_THREAD),
+  // none after fork or exec.
+  std::shared_ptr<PosixTimers> posix_timers = std::make_shared<PosixTimers>();
 
   int vfork_parent = 0;           // pid suspended until we exec or exit
   // What the task waits for, and the syscall it is blocked in with what

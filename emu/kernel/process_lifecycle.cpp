@@ -88,6 +88,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   c.signals.mask = parent.signals.mask;
   if (thread) c.signals.shared = parent.signals.shared;
   if (thread) c.group_times = parent.group_times;
+  if (thread) c.posix_timers = parent.posix_timers;
   c.signals.altstack = thread ? AltStack{} : parent.signals.altstack;
   c.regs.resume_pc = parent.regs.resume_pc;  // just past the syscall instruction
 
@@ -164,6 +165,7 @@ Result<void> Kernel::exec(const std::string& path, std::vector<std::string> argv
     p.ids.tgid = p.pid();
   }
   p.fds->close_on_exec();
+  p.posix_timers = std::make_shared<PosixTimers>();  // exec deletes the process's timers
   p.signals.actions_table = std::make_shared<SignalState::Actions>(p.signals.actions());
   for (auto& a : p.signals.actions())
     if (a.handler > 1) a = SigAction{};
@@ -239,6 +241,8 @@ void Kernel::terminate(Process& p, int wait_status) {
   if (q.ids.tgid == q.ids.sid && objects_.ptys) objects_.ptys->session_ended(q.ids.sid);
   drop_image(q);
   q.state = ProcState::Zombie;
+  q.life->ended = true;  // its pidfds become readable
+  q.posix_timers = std::make_shared<PosixTimers>();  // its timers go with it
   q.report.wait_status = wait_status;
   q.call.active = false;
   q.call.wait = Wait{};

@@ -212,6 +212,7 @@ void Kernel::fire_timers() {
     info.code = 0x80;  // SI_KERNEL
     post_signal(*p, SIGALRM, info, /*to_group=*/true);
   }
+  fire_posix_timers();
 }
 
 void Kernel::reap_retired() {

@@ -37,7 +37,8 @@ bool Kernel::ready_point_reached() const {
   for (auto& [pid, p] : procs_) {
     if (p->state == ProcState::Zombie) continue;
     if (p->state != ProcState::Blocked || !p->call.active || p->call.wait.host_fd != in || p->call.wait.deadline_ns >= 0 ||
-        p->alarm.deadline_ns >= 0 || (p->signals.all_pending() & ~p->signals.mask))
+        p->alarm.deadline_ns >= 0 || (p->posix_timers && p->posix_timers->any_armed()) ||
+        (p->signals.all_pending() & ~p->signals.mask))
       return false;
     any = true;
   }

@@ -22,6 +22,9 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -386,6 +389,79 @@ static int locks(void) {
   return 0;
 }
 
+/* Extended attributes: 64 KiB values on one file until refused (the
+ * run's cap, or --max-disk first), then on other files; unlinking the
+ * file gives the bytes back. */
+static int xattrs(void) {
+  static char value[65536];
+  memset(value, 'v', sizeof value);
+  int fd = open("/tmp/xattrs", O_RDWR | O_CREAT, 0600);
+  if (fd < 0) return 1;
+  long bytes = 0;
+  int err = 0;
+  char name[32];
+  for (int i = 0; i < 100000; i++) {
+    snprintf(name, sizeof name, "user.%d", i);
+    if (fsetxattr(fd, name, value, sizeof value, 0) < 0) {
+      err = errno;
+      break;
+    }
+    bytes += (long)sizeof value;
+  }
+  printf("attributes refused after %ld MiB: %s\n", bytes >> 20, en(err));
+  printf("another file refused too: %s\n",
+         setxattr("/tmp", "user.more", value, sizeof value, 0) < 0 ? en(errno) : "no");
+  close(fd);
+  unlink("/tmp/xattrs");
+  printf("after unlink: %s\n", setxattr("/tmp", "user.more", value, sizeof value, 0) == 0 ? "ok" : en(errno));
+  /* More names than one listing may hold (XATTR_LIST_MAX). */
+  fd = open("/tmp/names", O_RDWR | O_CREAT, 0600);
+  char longname[256];
+  memset(longname, 'n', sizeof longname);
+  memcpy(longname, "user.", 5);
+  longname[255] = 0;
+  int named = 0;
+  for (int i = 0; i < 300; i++) {
+    snprintf(longname + 5, 8, "%05d", i);
+    longname[10] = 'n';
+    named += fsetxattr(fd, longname, "", 0, 0) == 0;
+  }
+  printf("%d long names; listing size %s\n", named, flistxattr(fd, NULL, 0) > 65536 ? "past 64 KiB" : "small");
+  printf("listing into 64 KiB: %s\n", flistxattr(fd, value, sizeof value) < 0 ? en(errno) : "ok");
+  close(fd);
+  return 0;
+}
+
+/* POSIX timers: create until refused, arm them all to fire every
+ * millisecond at a signal that is ignored, run a while, delete them all. */
+static int timers(void) {
+  signal(SIGUSR1, SIG_IGN);
+  struct sigevent ev;
+  memset(&ev, 0, sizeof ev);
+  ev.sigev_notify = SIGEV_SIGNAL;
+  ev.sigev_signo = SIGUSR1;
+  static int ids[100000];
+  int n = 0, err = 0;
+  while (n < 100000) {
+    if (syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &ids[n]) < 0) {
+      err = errno;
+      break;
+    }
+    n++;
+  }
+  printf("timers refused after %d: %s\n", n, en(err));
+  struct itimerspec s = {{0, 1000000}, {0, 1000000}};
+  int armed = 0;
+  for (int i = 0; i < n; i++) armed += syscall(SYS_timer_settime, ids[i], 0, &s, NULL) == 0;
+  struct timespec nap = {0, 200000000};
+  nanosleep(&nap, NULL);
+  int deleted = 0;
+  for (int i = 0; i < n; i++) deleted += syscall(SYS_timer_delete, ids[i]) == 0;
+  printf("armed %d, deleted %d\n", armed, deleted);
+  printf("a timer after that: %s\n", syscall(SYS_timer_create, CLOCK_MONOTONIC, &ev, &ids[0]) == 0 ? "ok" : en(errno));
+  return 0;
+}
+
 /* Pseudo-terminals: open pairs until refused, fill both queues of each
  * with nobody reading (raw mode: the writer gets EAGAIN), an endless
  * canonical line (dropped past the buffer, never blocking), and bad
@@ -545,6 +621,8 @@ int main(int argc, char **argv) {
   if (!strcmp(m, "inet")) return inet();
   if (!strcmp(m, "ptys")) return ptys();
   if (!strcmp(m, "locks")) return locks();
+  if (!strcmp(m, "xattrs")) return xattrs();
+  if (!strcmp(m, "timers")) return timers();
   if (!strcmp(m, "watches")) return watches();
   if (!strcmp(m, "recursion")) return recursion(0);
   if (!strcmp(m, "recursion_altstack")) return recursion(1);

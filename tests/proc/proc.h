@@ -56,6 +56,8 @@ static const char *err_name(int e) {
   case ESPIPE: return "ESPIPE"; case EPIPE: return "EPIPE"; case ENOSYS: return "ENOSYS";
   case ELOOP: return "ELOOP"; case ENAMETOOLONG: return "ENAMETOOLONG"; case ENXIO: return "ENXIO";
   case ENOTTY: return "ENOTTY";
+  case ENODATA: return "ENODATA"; case ERANGE: return "ERANGE"; case EOPNOTSUPP: return "EOPNOTSUPP";
+  case ENOSPC: return "ENOSPC"; case EROFS: return "EROFS";
   }
   static char buf[32];
   snprintf(buf, sizeof buf, "errno %d", e);

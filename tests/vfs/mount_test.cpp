@@ -53,6 +53,16 @@ TEST_CASE("read-only mounts refuse every modification", "[mount]") {
   CHECK(v->utimens("/", "/data/ro/readme", Timespec{1, 1}, Timespec{1, 1}, true).error() == EROFS);
   CHECK(v->access("/", "/data/ro/readme", W_OK, true).error() == EROFS);
   CHECK(v->rmdir("/", "/data/ro").error() == EBUSY);
+  XattrCall set;
+  set.op = XattrOp::kSet;
+  set.name = "user.a";
+  set.value = "v";
+  CHECK(v->xattr("/", "/data/ro/readme", true, set).error() == EROFS);
+  XattrCall get = set;
+  get.op = XattrOp::kGet;
+  CHECK(v->xattr("/", "/data/ro/readme", true, get).error() == ENODATA);
+  // A read-write mount: the host's attributes are neither read nor written.
+  CHECK(v->xattr("/", "/mnt/rw/existing", true, set).error() == EOPNOTSUPP);
   CHECK(snapshot(w.ro) == before);
   CHECK(v->changed_files().empty());
 }

@@ -1,0 +1,44 @@
+// A pidfd (pidfd_open(2)): a descriptor for one process, readable (poll,
+// epoll, select) once its thread group has ended, whether or not it has
+// been reaped yet; after the reap also POLLHUP, as Linux 6.9+ answers.
+// read and write are EINVAL. The process is referred to through the
+// record it shares (Process::life), never by pointer, so a pidfd may
+// outlive its process and the run.
+#pragma once
+
+#include <memory>
+
+#include "emu/files/anon_inode.h"
+#include "rootfs/file.h"
+
+namespace vmrun {
+
+// Shared between a process and the pidfds for it: whether its thread
+// group has ended (set when it becomes a zombie, or is reaped at once).
+// Gone with the process record, once reaped.
+struct ProcessLife {
+  bool ended = false;
+};
+
+class PidFd final : public fs::File {
+ public:
+  PidFd(int pid, const std::shared_ptr<ProcessLife>& life) : pid_(pid), life_(life) {}
+  int pid() const { return pid_; }
+  // The process has ended (a zombie) or is gone (reaped).
+  bool ended() const {
+    auto l = life_.lock();
+    return !l || l->ended;
+  }
+  bool reaped() const { return life_.expired(); }
+  Result<fs::Attr> stat() override { return anon_inode_attr(); }
+  uint32_t poll_ready() override {
+    if (reaped()) return fs::kPollIn | fs::kPollHup;
+    return ended() ? uint32_t{fs::kPollIn} : 0;
+  }
+
+ private:
+  int pid_;
+  std::weak_ptr<ProcessLife> life_;
+};
+
+}  // namespace vmrun
