@@ -61,6 +61,10 @@ keys 'tty; test -t 0 && echo stdin-is-a-tty' Enter
 check guest-sees-tty '^stdin-is-a-tty$'
 keys 'exit 7' Enter
 check exit-status '^EXITED=7$'
+# run.sh writes stty.after just after printing EXITED: wait for it (a
+# loaded machine ran cmp before it existed once).
+for _ in $(seq 200); do [ -s "$work/stty.after" ] && break; sleep 0.1; done
+sleep 0.2
 if cmp -s "$work/stty.before" "$work/stty.after"; then echo "ok   terminal-restored"; pass=$((pass + 1)); else
   echo "FAIL terminal-restored"; fail=$((fail + 1)); fi
 echo "$pass passed, $fail failed"
