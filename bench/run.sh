@@ -9,10 +9,10 @@
 # mode alike:
 #   native        the workload on the host (x86_64 only)
 #   qemu          Debian's qemu-user (qemu-x86_64 / qemu-riscv64)
-#   vmrun         vmrun, no instruction budget (it still counts; with
-#                 VMRUN_TIMED_TURNS=1 in the environment a run has no
-#                 counting hook at all: turns end from a timer and the
-#                 report has no count; docs/UNICORN.md)
+#   vmrun         vmrun, no instruction budget: no counting hook at all,
+#                 turns end from a timer and the report has no count
+#                 (VMRUN_TIMED_TURNS=0 in the environment counts anyway;
+#                 docs/UNICORN.md)
 #   vmrun+budget  vmrun --max-insns 10^15 (a budget that never runs out):
 #                 every block counted, the exact count in the report
 #   no-contain    vmrun --no-contain (skipped by --quick and --no-nocontain)
@@ -185,7 +185,7 @@ want main && for arch in "${ARCHES[@]}"; do
       cmp -s "$ref" "$f" || { same=DIFF; echo "output differs: $(basename "$f") vs $(basename "$ref")" >&2; FAIL=1; }
     done
     T[$arch.$wl.check]=$same
-    # The count comes from the budget run (a run without one has no count with VMRUN_TIMED_TURNS=1).
+    # The count comes from the budget run (a run without one has no counting hook).
     INSNS[$arch.$wl]=$(grep -o '"instructions"[^,}]*' "$TMP/$arch.$wl.budget.1.json" 2>/dev/null | grep -o '[0-9]*' | head -1)
   done
 done
@@ -412,7 +412,7 @@ if want python; then
   echo
   echo "python3 (rootfs: 3.11 x86-64, 3.13 riscv64), median of $REPS samples: start-up = ms per \`python3 -c pass\` ($PY_STARTS back to back per sample; target: vmrun no slower than qemu-user); primes = seconds for \`python3 -c \"\$(cat bench/workloads/primes.py)\" $PY_PRIMES\`. native = chroot into .deps/rootfs/x86_64."
   echo
-  echo "vmrun = no budget (counted unless VMRUN_TIMED_TURNS=1: then no counting hook); vmrun --max-insns = with a budget of 10^15 (every block counted); guest insns from the budget run."
+  echo "vmrun = no budget (no counting hook: turns end from a timer); vmrun --max-insns = with a budget of 10^15 (every block counted); guest insns from the budget run."
   echo
   echo "| arch | benchmark | unit | native | qemu | vmrun (no budget) | vmrun --max-insns | vmrun --no-contain | vmrun/qemu | vmrun/native | budget/no-budget | guest insns | vmrun MIPS | output |"
   echo "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"

@@ -63,10 +63,9 @@ Kernel::Kernel(const Config& config, StdioSpec stdio, const SyscallLayer& syscal
   // virtual time (InstructionMeter, timed mode; docs/UNICORN.md, "Turns
   // without a counting hook"). A template turns it back on
   // (set_stop_at_ready_point): its spawns may bring a budget.
-  // Opt-in (VMRUN_TIMED_TURNS=1 in the environment) until the races it
-  // shows in the shell tests are understood (docs/UNICORN.md).
+  // VMRUN_TIMED_TURNS=0 in the environment keeps counting every run.
   const char* timed = std::getenv("VMRUN_TIMED_TURNS");
-  meter_.set_timed(timed && std::string_view(timed) == "1" && !config_.deterministic &&
+  meter_.set_timed(!(timed && std::string_view(timed) == "0") && !config_.deterministic &&
                    config_.limits.max_instructions == 0);
 }
 

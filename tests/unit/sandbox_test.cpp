@@ -54,8 +54,8 @@ TEST_CASE("busybox echo runs on both architectures, contained and in-process") {
       CHECK(r.exit_code == 0);
       CHECK(r.stdout_data == "hello world\n");
       CHECK(r.arch == arch);
-      // No budget, not deterministic: still counted (timed mode is opt-in).
-      CHECK(r.instructions.has_value());
+      // No budget, not deterministic: not counted (no counting hook).
+      CHECK_FALSE(r.instructions.has_value());
       CHECK(r.syscalls > 3);
       CHECK(r.peak_guest_memory > 0);
     }
@@ -307,21 +307,22 @@ TEST_CASE("the JSON report round-trips") {
 // turns with uc_emu_stop from outside (docs/UNICORN.md, "Turns without a
 // counting hook"). A stop that left a block in its middle and resumed at
 // its start would re-run instructions: shell arithmetic loops miscount or
-// crash (what broke an earlier timer-thread attempt). The mode is opt-in
-// (VMRUN_TIMED_TURNS=1, read by the run's emulator process).
+// crash (what broke an earlier timer-thread attempt). The mode is the
+// default; VMRUN_TIMED_TURNS=0 (read by the run's emulator process) turns
+// it off, so these tests make sure it is on.
 struct TimedTurns {
-  TimedTurns() { setenv("VMRUN_TIMED_TURNS", "1", 1); }
-  ~TimedTurns() { unsetenv("VMRUN_TIMED_TURNS"); }
+  TimedTurns() { unsetenv("VMRUN_TIMED_TURNS"); }
 };
 
-TEST_CASE("runs without a budget are counted unless VMRUN_TIMED_TURNS=1") {
-  unsetenv("VMRUN_TIMED_TURNS");
+TEST_CASE("VMRUN_TIMED_TURNS=0 counts runs without a budget") {
+  setenv("VMRUN_TIMED_TURNS", "0", 1);
   for (Arch arch : kArches) {
     RunResult r = Sandbox(test::config_for(arch)).run(test::request({"/t/loop_1000"}));
     INFO(arch_name(arch) << " " << r.message);
     REQUIRE(r.stop_reason == StopReason::Exited);
     CHECK(r.instructions == 2004);
   }
+  unsetenv("VMRUN_TIMED_TURNS");
 }
 
 TEST_CASE("without a counting hook, timer-ended turns keep shell loops exact on both architectures") {
@@ -699,7 +700,7 @@ TEST_CASE("a readable cancel fd stops a busy guest with its statistics so far") 
       INFO(arch_name(arch) << " contain=" << contain << " " << r.message);
       CHECK(r.stop_reason == StopReason::Cancelled);
       CHECK(r.exit_status() == 128 + SIGTERM);
-      CHECK(r.instructions.has_value());  // counted unless VMRUN_TIMED_TURNS=1 opts out
+      CHECK_FALSE(r.instructions.has_value());  // no budget: not counted
       CHECK(r.arch == arch);
       // vmrun only polls the fd: what made it readable is still there.
       char line[16] = {};
