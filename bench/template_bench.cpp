@@ -1,7 +1,7 @@
 // Spawn latency of warm templates against cold runs (docs/LIBRARY.md,
 // "Templates"; figures in bench/RESULTS.md).
 //
-//   template_bench ROOTFS_BASE [--arch x86_64|riscv64] [--reps N] [--only python|sh] [--cold 0]
+//   template_bench ROOTFS_BASE [--arch x86_64|riscv64] [--reps N] [--only python|sh] [--cold 0] [--gap MS]
 //                  [--dump-blocks FILE]
 //
 // For each workload: N cold Sandbox::run calls and N Template::spawn calls
@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "vmrun/sandbox.h"
@@ -49,11 +50,12 @@ struct Workload {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s ROOTFS_BASE [--arch x86_64|riscv64] [--reps N] [--only python|sh]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s ROOTFS_BASE [--arch x86_64|riscv64] [--reps N] [--only python|sh] [--cold 0] [--gap MS]\n", argv[0]);
     return 2;
   }
   std::string base = argv[1], arch_name = "x86_64", only, dump_blocks;
   int reps = 30;
+  int gap_ms = 0;  // idle time before each spawn (a client's think time)
   bool run_cold = true;
   for (int i = 2; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--arch")) arch_name = argv[i + 1];
@@ -61,6 +63,7 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
     else if (!std::strcmp(argv[i], "--cold")) run_cold = std::atoi(argv[i + 1]) != 0;
     else if (!std::strcmp(argv[i], "--dump-blocks")) dump_blocks = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--gap")) gap_ms = std::max(0, std::atoi(argv[i + 1]));
   }
   vmrun::Config config;
   config.rootfs = base + "/" + arch_name;
@@ -141,6 +144,7 @@ int main(int argc, char** argv) {
       }
       vmrun::SpawnRequest sr;
       sr.stdin_data = w.input;
+      if (gap_ms) std::this_thread::sleep_for(std::chrono::milliseconds(gap_ms));
       t0 = std::chrono::steady_clock::now();
       vmrun::RunResult s = tpl.spawn(sr);
       warm.push_back(ms_since(t0));

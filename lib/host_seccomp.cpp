@@ -13,6 +13,9 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <linux/seccomp.h>
+#include <linux/filter.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -44,17 +47,21 @@ void on_refused_syscall(int, siginfo_t* info, void*) {
 
 namespace {
 
-bool install_filter(std::string* error, bool holder) {
+void trap_refused_syscalls() {
   struct sigaction sa;
   std::memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_refused_syscall;
   sa.sa_flags = SA_SIGINFO;
   sigaction(SIGSYS, &sa, nullptr);
+}
 
+// The allowlist as a libseccomp context (nullptr with `error` on failure);
+// the caller loads or exports it and releases it.
+scmp_filter_ctx build_filter(std::string* error, bool holder) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
   if (!ctx) {
     *error = "seccomp_init failed";
-    return false;
+    return nullptr;
   }
   int rc = 0;
   auto allow = [&](int nr) {
@@ -125,7 +132,19 @@ bool install_filter(std::string* error, bool holder) {
   // Terminal requests the guest's tty emulation passes on, and FIONREAD.
   for (unsigned long req : {TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ, TIOCGPGRP, FIONREAD})
     if (rc == 0) rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1, SCMP_A1(SCMP_CMP_EQ, req));
-  if (rc == 0) rc = seccomp_load(ctx);
+  if (rc != 0) {
+    seccomp_release(ctx);
+    *error = std::string("cannot build the seccomp filter: ") + std::strerror(-rc);
+    return nullptr;
+  }
+  return ctx;
+}
+
+bool install_filter(std::string* error, bool holder) {
+  trap_refused_syscalls();
+  scmp_filter_ctx ctx = build_filter(error, holder);
+  if (!ctx) return false;
+  int rc = seccomp_load(ctx);
   seccomp_release(ctx);
   if (rc != 0) {
     *error = std::string("cannot install the seccomp filter: ") + std::strerror(-rc);
@@ -138,6 +157,53 @@ bool install_filter(std::string* error, bool holder) {
 
 bool install_host_syscall_filter(std::string* error) { return install_filter(error, false); }
 bool install_template_holder_filter(std::string* error) { return install_filter(error, true); }
+
+// libseccomp 2.5 (Debian 12) exports a program only to a descriptor: a
+// pipe, read back (the program is a few hundred instructions, well under
+// a pipe's buffer).
+bool compile_host_syscall_filter(CompiledSyscallFilter* out, std::string* error) {
+  scmp_filter_ctx ctx = build_filter(error, false);
+  if (!ctx) return false;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) {
+    seccomp_release(ctx);
+    *error = std::string("cannot compile the seccomp filter: pipe: ") + std::strerror(errno);
+    return false;
+  }
+  int rc = seccomp_export_bpf(ctx, p[1]);
+  seccomp_release(ctx);
+  close(p[1]);
+  std::string bytes;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(p[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+    if (n > 0) bytes.append(buf, static_cast<size_t>(n));
+  close(p[0]);
+  if (rc != 0 || bytes.empty() || bytes.size() % sizeof(sock_filter) != 0 ||
+      bytes.size() / sizeof(sock_filter) > BPF_MAXINSNS) {
+    *error = "cannot compile the seccomp filter" + (rc ? ": " + std::string(std::strerror(-rc)) : std::string());
+    return false;
+  }
+  out->program.resize(bytes.size() / sizeof(sock_filter));
+  std::memcpy(out->program.data(), bytes.data(), bytes.size());
+  out->pid = getpid();
+  return true;
+}
+
+bool load_host_syscall_filter(const CompiledSyscallFilter& filter, std::string* error) {
+  if (filter.program.empty() || filter.pid != getpid()) {
+    *error = "the compiled seccomp filter is not this process's";
+    return false;
+  }
+  trap_refused_syscalls();
+  sock_fprog prog{static_cast<unsigned short>(filter.program.size()),
+                  const_cast<sock_filter*>(filter.program.data())};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
+    *error = std::string("cannot install the seccomp filter: ") + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
 
 std::string probe_forbidden_host_syscall(const std::string& which) {
   auto result = [](long r) { return r < 0 ? std::string(strerrorname_np(errno)) : std::string("allowed"); };

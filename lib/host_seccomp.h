@@ -3,7 +3,11 @@
 // open. See docs/SECURITY.md.
 #pragma once
 
+#include <linux/filter.h>
+#include <sys/types.h>
+
 #include <string>
+#include <vector>
 
 namespace vmrun {
 
@@ -17,6 +21,18 @@ namespace vmrun {
 // can be the base of an open. Returns false with `error` if the kernel
 // refused the filter.
 bool install_host_syscall_filter(std::string* error);
+
+// install_host_syscall_filter in two steps, for a template's standby spawn
+// (lib/template.cpp): compiling with libseccomp takes milliseconds, so the
+// standby compiles before its request arrives and loads the program when
+// it does. The program names the compiling process (signals only to
+// itself), so it loads only in that process.
+struct CompiledSyscallFilter {
+  std::vector<sock_filter> program;
+  pid_t pid = 0;
+};
+bool compile_host_syscall_filter(CompiledSyscallFilter* out, std::string* error);
+bool load_host_syscall_filter(const CompiledSyscallFilter& filter, std::string* error);
 
 // The filter of a template's holder process (lib/template.cpp): the same
 // allowlist, and besides what the holder does to serve spawns — fork (clone
