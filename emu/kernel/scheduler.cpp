@@ -267,6 +267,7 @@ void Kernel::run_slice(Process& p) {
   int e = (meter_.run_turn(uc, &p.image->block_counts, &p.image->tail_hook_installed, p.regs.resume_pc,
                                                next_quantum(), Terminal::host_signal_pending()));
   charge_cpu(p);
+  if (p.mem && p.uc == uc) p.mem->grow_tlb_if_busy();
   if (end_.stopped) return;
   bool grace_began = false;  // the kill-after grace began: this turn just ends
   if (control_.stop_requested()) {

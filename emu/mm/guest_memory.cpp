@@ -47,7 +47,17 @@ bool AddressSpace::tlb_fill(void* self, uint64_t vaddr, engine_memory::Access ac
   *paddr = reinterpret_cast<uint64_t>(v->host + (vaddr - v->start));
   // Prot's bits are UC_PROT_READ/WRITE/EXEC's.
   *prot = v->prot & 7;
+  as->tlb_fills_++;
   return true;
+}
+
+void AddressSpace::grow_tlb_if_busy() {
+  const uint64_t fills = tlb_fills_ - fills_at_check_;
+  fills_at_check_ = tlb_fills_;
+  if (fills < kBusyTurnFills || growth_flushes_ >= kMaxGrowthFlushes || !engine_ready_) return;
+  growth_flushes_++;
+  engine_memory::flush_tlb(uc_);
+  tlb_stale_ = false;
 }
 
 template <class F>

@@ -226,6 +226,17 @@ class AddressSpace {
   // stop's own page instead of failing when that page is not executable.
   bool run_to_exit(uint64_t from, uint64_t until);
 
+  // Between turns: flush Unicorn's TLB if the turn just run filled it
+  // often, so that it grows. QEMU's softmmu TLB starts at 256 entries
+  // (1 MiB of reach, direct-mapped) and resizes only when flushed
+  // (tlb_mmu_resize_locked: doubled when more than 70 % of it was used);
+  // a guest that never unmaps would keep the smallest TLB for its whole
+  // life. At most kMaxGrowthFlushes per address space (256 << 6 = 16,384
+  // entries, 64 MiB of reach, 512 KiB of table: cpu_mem gains no more
+  // from 65,536). A turn that filled kBusyTurnFills entries has missed at
+  // least four times the first size. docs/UNICORN.md, "Memory".
+  void grow_tlb_if_busy();
+
   // The access that ended emulation with UC_ERR_EXCEPTION, if the TLB-fill
   // hook refused one since the last call.
   struct Fault {
@@ -262,6 +273,11 @@ class AddressSpace {
   engine_memory::TlbBinding tlb_binding_;
   bool engine_ready_ = false;     // virtual-TLB mode and hook in place
   bool tlb_stale_ = false;        // a mapping narrowed since the last flush
+  // TLB fills answered (grow_tlb_if_busy's measure of TLB pressure).
+  static constexpr uint64_t kBusyTurnFills = 1024;
+  static constexpr int kMaxGrowthFlushes = 6;
+  uint64_t tlb_fills_ = 0, fills_at_check_ = 0;
+  int growth_flushes_ = 0;
   // Kernel-side lookups that are not the guest's (drop_code, run_to_exit,
   // release_unused_shared): tlb_fill answers [lo, hi) from here. `stale`:
   // the entries this creates must be flushed afterwards.
