@@ -1001,16 +1001,22 @@ const SyscallDef kDefs[] = {
                 "(ECONNREFUSED later when connected)"),
     SYSCALL_DEF("recvfrom", sys_recvfrom, Support::Partial, "fpuxpp", "MSG_OOB: TCP's urgent byte; EOPNOTSUPP on AF_UNIX (as without CONFIG_AF_UNIX_OOB)"),
     SYSCALL_DEF("sendmsg", sys_sendmsg, Support::Partial, "fpx",
-                "SCM_RIGHTS and SCM_CREDENTIALS (checked); MSG_OOB as sendto; no IP-level control messages"),
+                "SCM_RIGHTS and SCM_CREDENTIALS (checked); MSG_OOB as sendto; UDP: IPV6_HOPLIMIT, IPV6_TCLASS, IP_TTL, "
+                "IP_TOS for the one datagram, IPV6_PKTINFO/IP_PKTINFO checked (no effect on a loopback), IPv6 extension "
+                "headers taken without effect"),
     SYSCALL_DEF("recvmsg", sys_recvmsg, Support::Partial, "fpx",
-                "SCM_RIGHTS, SCM_CREDENTIALS with SO_PASSCRED; MSG_OOB as recvfrom (no control messages with it); MSG_WAITALL interrupted by a signal loses the bytes already read; no IP-level control messages"),
+                "SCM_RIGHTS, SCM_CREDENTIALS with SO_PASSCRED; MSG_OOB as recvfrom (no control messages with it); MSG_WAITALL "
+                "interrupted by a signal loses the bytes already read; UDP: IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS, "
+                "IP_PKTINFO, IP_TTL, IP_TOS (the datagram's, as sent); no timestamps or other IP-level messages"),
     SYSCALL_DEF("shutdown", sys_shutdown, Support::Full, "fd", nullptr),
     SYSCALL_DEF("getsockname", sys_getsockname, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("getpeername", sys_getpeername, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("setsockopt", sys_setsockopt, Support::Partial, "fddpu",
                 "SOL_SOCKET: SO_SNDBUF/RCVBUF recorded (queues stay 208 KiB), SO_RCVTIMEO/SNDTIMEO, SO_PASSCRED, "
-                "SO_REUSEADDR; inet sockets: SO_KEEPALIVE and the like, TCP_NODELAY/KEEPIDLE/..., IP_TOS/TTL, "
-                "IPV6_V6ONLY recorded without effect on the loopback; a few others accepted without effect"),
+                "SO_REUSEADDR; inet sockets: IPV6_RECVHOPLIMIT/RECVTCLASS/RECVPKTINFO, IP_RECVTTL/RECVTOS/PKTINFO, "
+                "IPV6_UNICAST_HOPS/TCLASS and IP_TTL/TOS (what datagrams carry); SO_KEEPALIVE and the like, "
+                "TCP_NODELAY/KEEPIDLE/..., IPV6_V6ONLY recorded without effect on the loopback; a few others accepted "
+                "without effect"),
     SYSCALL_DEF("getsockopt", sys_getsockopt, Support::Partial, "fddpp",
                 "SOL_SOCKET: SO_TYPE/DOMAIN/PROTOCOL/ERROR/SNDBUF/RCVBUF/RCVTIMEO/SNDTIMEO/ACCEPTCONN/PASSCRED/PEERCRED/"
                 "REUSEADDR; inet sockets: the recorded IP-level options (Linux's defaults before a set)"),
