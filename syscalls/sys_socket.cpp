@@ -24,6 +24,7 @@
 #include "emu/files/inet_ports.h"
 #include "emu/files/unix_socket.h"
 #include "syscalls/handler_util.h"
+#include "syscalls/ip_ancillary.h"
 
 namespace vmrun {
 namespace {
@@ -380,6 +381,11 @@ SyscallResult do_send(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, c
   bool nonblock = (s->flags & O_NONBLOCK) || (a.flags & MSG_DONTWAIT);
   if (a.flags & MSG_OOB) return send_urgent(k, s, a, nonblock);
   std::shared_ptr<UnixSocket> to;
+  IpDatagram ip;
+  std::string inet_control;
+  if (s->is_inet()) {
+    TRY_ASSIGN(inet_control, copy_control_in(k, a.control, a.control_len));
+  }
   if (s->is_inet() && s->type() == SOCK_DGRAM) {
     // UDP: routed at each send; nobody on the port drops the datagram
     // (a connected socket learns it as ECONNREFUSED, as from ICMP).
@@ -391,14 +397,19 @@ SyscallResult do_send(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, c
       if (!s->dgram_connected()) return Err{EDESTADDRREQ};
       TRY_ASSIGN(dest, s->peer_address());
     }
+    TRY_ASSIGN(IpSendControl control, parse_ip_control(*s, inet_control, inet::is_v4(dest.ip)));
     TRY_ASSIGN(dest, route(dest));
     TRY_VOID(inet_autobind(k, s, nullptr));
+    ip = ip_datagram(*s, dest.ip, control);
     to = ports_of(k, *s).find(dest.ip, dest.port);
     if (!to) {
       if (!a.has_dest) s->set_error(ECONNREFUSED);
       return iov_total(a.iovs);
     }
-  } else if (a.has_dest && !(s->is_inet() && s->type() == SOCK_STREAM)) {  // TCP ignores a destination
+  } else if (s->is_inet()) {
+    TRY_VOID(parse_ip_control(*s, inet_control, false));  // TCP: SOL_SOCKET items only
+  }
+  if (a.has_dest && !s->is_inet()) {
     if (s->type() == SOCK_STREAM) return Err{s->state() == UnixSocket::State::kConnected ? EISCONN : EOPNOTSUPP};
     if (s->type() == SOCK_DGRAM) {
       if (a.dest.kind == UnixAddress::kUnnamed) return Err{EINVAL};
@@ -410,8 +421,10 @@ SyscallResult do_send(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, c
   Process& p = k.proc();
   uint64_t done = k.restarted() ? p.call.progress : 0;
   p.call.progress = 0;
-  TRY_ASSIGN(auto files, control_in(k, a.control, a.control_len));
-  if (s->is_inet()) files.clear();  // as Linux: an internet socket ignores SCM_RIGHTS
+  std::vector<fs::FileRef> files;  // an internet socket ignores SCM_RIGHTS (Linux)
+  if (!s->is_inet()) {
+    TRY_ASSIGN(files, control_in(k, a.control, a.control_len));
+  }
   InFlightFds fds;
   if (!files.empty() && done == 0) {
     auto& space = k.unix_sockets();
@@ -421,7 +434,7 @@ SyscallResult do_send(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, c
   for (;;) {
     uint64_t want = s->type() == SOCK_STREAM ? std::min<uint64_t>(total - done, UnixSocket::kQueueBytes) : total;
     TRY_ASSIGN(std::string data, want ? gather(k, a.iovs, done, want) : std::string());
-    auto r = s->send(data, fds, current_cred(k), to);
+    auto r = s->send(data, fds, current_cred(k), to, ip);
     if (r.ok()) {
       done += r.value();
       if (done >= total || s->type() != SOCK_STREAM) return done;
@@ -510,7 +523,9 @@ SyscallResult do_recv(SyscallContext& k, const std::shared_ptr<UnixSocket>& s, c
   if (got.full_len > got.data.size()) out.msg_flags |= MSG_TRUNC;
   out.from = received_from(*s, got.from);
   bool had_fds = !got.fds.empty();
-  if (out.want_control) {
+  if (out.want_control && s->is_inet()) {
+    out.control_used = ip_control_out(k, *s, got.ip, out.control, out.control_len, &out.msg_flags);
+  } else if (out.want_control) {
     TRY_ASSIGN(out.control_used, control_out(k, *s, got, out.control, out.control_len, flags & MSG_CMSG_CLOEXEC,
                                              &out.msg_flags));
   }
@@ -833,14 +848,6 @@ bool inet_option_known(const UnixSocket& s, int level, int opt, int32_t* def) {
       default: return false;
     }
   }
-  if (level == IPPROTO_IP) {
-    if (opt == 2) *def = 64;  // IP_TTL
-    return opt == 1 || opt == 2;  // IP_TOS IP_TTL
-  }
-  if (level == IPPROTO_IPV6 && s.family() == AF_INET6) {
-    if (opt == 16) *def = 64;  // IPV6_UNICAST_HOPS
-    return opt == 16 || opt == 67;  // IPV6_TCLASS
-  }
   if (level == IPPROTO_UDPLITE && s.udplite) return opt == 10 || opt == 11;  // UDPLITE_SEND_CSCOV RECV_CSCOV
   return false;
 }
@@ -852,6 +859,8 @@ SyscallResult sys_getsockopt(SyscallContext& k, const SyscallArgs& a) {
   if (s->is_inet()) {
     int level = a.i32(1), opt = a.i32(2);
     int32_t v = 0, def;
+    if (ip_ancillary_option(*s, level, opt)) return ip_ancillary_get(k, *s, level, opt, a[3], a[4]);
+    if (level == IPPROTO_IPV6 && s->family() == AF_INET) return Err{EOPNOTSUPP};  // Linux's ip_getsockopt
     if (level == SOL_SOCKET && opt == SO_REUSEADDR) {
       v = s->reuse_addr;
     } else if (level == IPPROTO_IPV6 && opt == IPV6_V6ONLY && s->family() == AF_INET6) {
@@ -908,6 +917,7 @@ SyscallResult sys_setsockopt(SyscallContext& k, const SyscallArgs& a) {
   if (s->is_inet()) {
     int level = a.i32(1), opt = a.i32(2);
     int32_t def;
+    if (ip_ancillary_option(*s, level, opt)) return ip_ancillary_set(k, *s, level, opt, a[3], a.i32(4));
     bool reuse = level == SOL_SOCKET && opt == SO_REUSEADDR;
     bool v6only = level == IPPROTO_IPV6 && opt == IPV6_V6ONLY && s->family() == AF_INET6;
     bool known = inet_option_known(*s, level, opt, &def);
@@ -991,16 +1001,22 @@ const SyscallDef kDefs[] = {
                 "(ECONNREFUSED later when connected)"),
     SYSCALL_DEF("recvfrom", sys_recvfrom, Support::Partial, "fpuxpp", "MSG_OOB: TCP's urgent byte; EOPNOTSUPP on AF_UNIX (as without CONFIG_AF_UNIX_OOB)"),
     SYSCALL_DEF("sendmsg", sys_sendmsg, Support::Partial, "fpx",
-                "SCM_RIGHTS and SCM_CREDENTIALS (checked); MSG_OOB as sendto; no IP-level control messages"),
+                "SCM_RIGHTS and SCM_CREDENTIALS (checked); MSG_OOB as sendto; UDP: IPV6_HOPLIMIT, IPV6_TCLASS, IP_TTL, "
+                "IP_TOS for the one datagram, IPV6_PKTINFO/IP_PKTINFO checked (no effect on a loopback), IPv6 extension "
+                "headers taken without effect"),
     SYSCALL_DEF("recvmsg", sys_recvmsg, Support::Partial, "fpx",
-                "SCM_RIGHTS, SCM_CREDENTIALS with SO_PASSCRED; MSG_OOB as recvfrom (no control messages with it); MSG_WAITALL interrupted by a signal loses the bytes already read; no IP-level control messages"),
+                "SCM_RIGHTS, SCM_CREDENTIALS with SO_PASSCRED; MSG_OOB as recvfrom (no control messages with it); MSG_WAITALL "
+                "interrupted by a signal loses the bytes already read; UDP: IPV6_PKTINFO, IPV6_HOPLIMIT, IPV6_TCLASS, "
+                "IP_PKTINFO, IP_TTL, IP_TOS (the datagram's, as sent); no timestamps or other IP-level messages"),
     SYSCALL_DEF("shutdown", sys_shutdown, Support::Full, "fd", nullptr),
     SYSCALL_DEF("getsockname", sys_getsockname, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("getpeername", sys_getpeername, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("setsockopt", sys_setsockopt, Support::Partial, "fddpu",
                 "SOL_SOCKET: SO_SNDBUF/RCVBUF recorded (queues stay 208 KiB), SO_RCVTIMEO/SNDTIMEO, SO_PASSCRED, "
-                "SO_REUSEADDR; inet sockets: SO_KEEPALIVE and the like, TCP_NODELAY/KEEPIDLE/..., IP_TOS/TTL, "
-                "IPV6_V6ONLY recorded without effect on the loopback; a few others accepted without effect"),
+                "SO_REUSEADDR; inet sockets: IPV6_RECVHOPLIMIT/RECVTCLASS/RECVPKTINFO, IP_RECVTTL/RECVTOS/PKTINFO, "
+                "IPV6_UNICAST_HOPS/TCLASS and IP_TTL/TOS (what datagrams carry); SO_KEEPALIVE and the like, "
+                "TCP_NODELAY/KEEPIDLE/..., IPV6_V6ONLY recorded without effect on the loopback; a few others accepted "
+                "without effect"),
     SYSCALL_DEF("getsockopt", sys_getsockopt, Support::Partial, "fddpp",
                 "SOL_SOCKET: SO_TYPE/DOMAIN/PROTOCOL/ERROR/SNDBUF/RCVBUF/RCVTIMEO/SNDTIMEO/ACCEPTCONN/PASSCRED/PEERCRED/"
                 "REUSEADDR; inet sockets: the recorded IP-level options (Linux's defaults before a set)"),

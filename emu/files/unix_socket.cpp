@@ -256,7 +256,7 @@ bool UnixSocket::room_for(const UnixSocket& to, size_t bytes) const {
 }
 
 Result<size_t> UnixSocket::send(const std::string& data, InFlightFds& fds, const UnixCred& cred,
-                                const std::shared_ptr<UnixSocket>& to) {
+                                const std::shared_ptr<UnixSocket>& to, const IpDatagram& ip) {
   if (shut_ & kShutWrite) return Err{EPIPE};
   // TCP: nothing to send is no error, even when the peer has gone (Linux).
   if (is_inet() && type_ == SOCK_STREAM && data.empty() && was_connected_) return size_t{0};
@@ -289,6 +289,7 @@ Result<size_t> UnixSocket::send(const std::string& data, InFlightFds& fds, const
   m.fds = std::move(fds);
   m.cred = cred;
   m.from = addr_;
+  m.ip = ip;
   if (is_inet() && inet::is_any(addr_.ip))  // what the receiver sees: the loopback address sent from
     m.from.ip = inet::is_v4(target->addr_.ip) || family_ == AF_INET ? inet::v4_loopback() : inet::v6_loopback();
   target->queue_.push_back(std::move(m));
@@ -358,6 +359,7 @@ Result<UnixSocket::Received> UnixSocket::receive(size_t max, bool peek) {
     r.data = m.data.substr(0, std::min(max, m.data.size()));
     r.from = m.from;
     r.cred = m.cred;
+    r.ip = m.ip;
     if (peek) r.fds = m.fds.files();
     else r.fds = m.fds.take();
     if (!peek) queue_.pop_front();

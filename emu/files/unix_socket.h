@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "emu/files/ip_options.h"
 #include "rootfs/file.h"
 
 namespace vmrun {
@@ -111,6 +112,7 @@ struct UnixMessage {
   InFlightFds fds;
   UnixCred cred;  // the sender's
   UnixAddress from;
+  IpDatagram ip;  // UDP: the IP header fields it was sent with
   size_t left() const { return data.size() - consumed; }
 };
 
@@ -193,8 +195,10 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   // peer). Stream sockets take what fits (a short count; EAGAIN if
   // nothing does); datagrams and records go whole or not at all. Errors:
   // EPIPE (the caller raises SIGPIPE), ENOTCONN, ECONNREFUSED, EMSGSIZE.
+  // `ip`: a UDP datagram's IP header fields, for the receiver's control
+  // messages.
   Result<size_t> send(const std::string& data, InFlightFds& fds, const UnixCred& cred,
-                      const std::shared_ptr<UnixSocket>& to);
+                      const std::shared_ptr<UnixSocket>& to, const IpDatagram& ip = {});
   // Would a send of `bytes` (datagrams: whole) go ahead or fail now rather
   // than wait?
   bool send_ready(size_t bytes, const std::shared_ptr<UnixSocket>& to);
@@ -208,6 +212,7 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
     std::vector<fs::FileRef> fds;
     UnixAddress from;
     UnixCred cred;
+    IpDatagram ip;
   };
   Result<Received> receive(size_t max, bool peek);
   bool recv_ready();
@@ -242,6 +247,8 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   }
   void set_error(int e) { error_ = e; }
   bool reuse_addr = false, v6only = false;
+  // The options behind IP-level ancillary data (emu/files/ip_options.h).
+  IpOptions ip;
   // Other IP-level options recorded as set: (level << 16 | name) -> value.
   std::map<uint32_t, int32_t> inet_options;
 
