@@ -436,7 +436,7 @@ uint32_t UnixSocket::poll_ready() {
   if (error_) m |= fs::kPollErr;
   if (shut_ & kShutRead) m |= fs::kPollRdHup | fs::kPollIn;
   if (shut_ == (kShutRead | kShutWrite)) m |= fs::kPollHup;
-  if (state_ == State::kListening) return m | (pending_.empty() ? 0 : fs::kPollIn);
+  if (state_ == State::kListening) return m | (pending_.empty() ? 0 : uint32_t{fs::kPollIn});
   if (!queue_.empty()) m |= fs::kPollIn;
   if (urgent_.held || (urgent_.marked && oob_inline())) m |= fs::kPollPri;
   if (connection_oriented() && state_ != State::kConnected) m |= fs::kPollHup;
