@@ -140,29 +140,13 @@ scmp_filter_ctx build_filter(std::string* error, bool holder) {
   return ctx;
 }
 
-bool install_filter(std::string* error, bool holder) {
-  trap_refused_syscalls();
-  scmp_filter_ctx ctx = build_filter(error, holder);
-  if (!ctx) return false;
-  int rc = seccomp_load(ctx);
-  seccomp_release(ctx);
-  if (rc != 0) {
-    *error = std::string("cannot install the seccomp filter: ") + std::strerror(-rc);
-    return false;
-  }
-  return true;
-}
-
-}  // namespace
-
-bool install_host_syscall_filter(std::string* error) { return install_filter(error, false); }
-bool install_template_holder_filter(std::string* error) { return install_filter(error, true); }
-
 // libseccomp 2.5 (Debian 12) exports a program only to a descriptor: a
 // pipe, read back (the program is a few hundred instructions, well under
-// a pipe's buffer).
-bool compile_host_syscall_filter(CompiledSyscallFilter* out, std::string* error) {
-  scmp_filter_ctx ctx = build_filter(error, false);
+// a pipe's buffer). Every filter is loaded from its exported program, so
+// one that was compiled ahead (a template's standby) and one compiled on
+// the spot go into the kernel the same way.
+bool compile_filter(bool holder, CompiledSyscallFilter* out, std::string* error) {
+  scmp_filter_ctx ctx = build_filter(error, holder);
   if (!ctx) return false;
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) {
@@ -188,6 +172,20 @@ bool compile_host_syscall_filter(CompiledSyscallFilter* out, std::string* error)
   std::memcpy(out->program.data(), bytes.data(), bytes.size());
   out->pid = getpid();
   return true;
+}
+
+bool install_filter(std::string* error, bool holder) {
+  CompiledSyscallFilter filter;
+  return compile_filter(holder, &filter, error) && load_host_syscall_filter(filter, error);
+}
+
+}  // namespace
+
+bool install_host_syscall_filter(std::string* error) { return install_filter(error, false); }
+bool install_template_holder_filter(std::string* error) { return install_filter(error, true); }
+
+bool compile_host_syscall_filter(CompiledSyscallFilter* out, std::string* error) {
+  return compile_filter(false, out, error);
 }
 
 bool load_host_syscall_filter(const CompiledSyscallFilter& filter, std::string* error) {

@@ -56,8 +56,8 @@ void AddressSpace::grow_tlb_if_busy() {
   fills_at_check_ = tlb_fills_;
   if (fills < kBusyTurnFills || growth_flushes_ >= kMaxGrowthFlushes || !engine_ready_) return;
   growth_flushes_++;
-  engine_memory::flush_tlb(uc_);
-  tlb_stale_ = false;
+  tlb_stale_ = true;
+  flush_tlb_if_stale();
 }
 
 template <class F>
@@ -368,7 +368,11 @@ Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot,
     v.zeroed = false;
     return Ok();
   }
-  Vma area{addr, addr + len, prot & 7, nullptr, std::move(name), nullptr, 0, nullptr};
+  Vma area;
+  area.start = addr;
+  area.end = addr + len;
+  area.prot = prot & 7;
+  area.name = std::move(name);
   if (shared) {
     // MAP_SHARED: host memory of its own, shared with forked children
     // (each registers it with its engine) and freed with the last user.

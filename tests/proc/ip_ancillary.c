@@ -118,6 +118,15 @@ static void plain_send(int tx, struct sockaddr_storage *to, socklen_t tolen) {
   send_with(tx, to, tolen, NULL, 0);
 }
 
+/* Set each value at the edges of an option's range, and read it back. */
+static void sweep(const char *name, int s, int level, int opt) {
+  static const int vals[] = {-2, -1, 0, 1, 255, 256};
+  for (int i = 0; i < 6; i++) {
+    show_set(name, s, level, opt, vals[i]);
+    show_get(name, s, level, opt);
+  }
+}
+
 static void v6_options(void) {
   printf("IPv6 socket options\n");
   int s = socket(AF_INET6, SOCK_DGRAM, 0);
@@ -132,15 +141,8 @@ static void v6_options(void) {
   show_get("IPV6_RECVTCLASS", s, IPPROTO_IPV6, IPV6_RECVTCLASS);
   show_set("IPV6_RECVPKTINFO", s, IPPROTO_IPV6, IPV6_RECVPKTINFO, 1);
   show_get("IPV6_RECVPKTINFO", s, IPPROTO_IPV6, IPV6_RECVPKTINFO);
-  int vals[] = {-2, -1, 0, 1, 255, 256};
-  for (int i = 0; i < 6; i++) {
-    show_set("IPV6_UNICAST_HOPS", s, IPPROTO_IPV6, IPV6_UNICAST_HOPS, vals[i]);
-    show_get("IPV6_UNICAST_HOPS", s, IPPROTO_IPV6, IPV6_UNICAST_HOPS);
-  }
-  for (int i = 0; i < 6; i++) {
-    show_set("IPV6_TCLASS", s, IPPROTO_IPV6, IPV6_TCLASS, vals[i]);
-    show_get("IPV6_TCLASS", s, IPPROTO_IPV6, IPV6_TCLASS);
-  }
+  sweep("IPV6_UNICAST_HOPS", s, IPPROTO_IPV6, IPV6_UNICAST_HOPS);
+  sweep("IPV6_TCLASS", s, IPPROTO_IPV6, IPV6_TCLASS);
   show_set("IPV6_HOPLIMIT", s, IPPROTO_IPV6, IPV6_HOPLIMIT, 5);
   char b = 1;
   printf("  set IPV6_RECVHOPLIMIT, 1 byte: %s\n",
@@ -184,15 +186,8 @@ static void v4_options(void) {
   show_get("IP_RECVTTL", s, IPPROTO_IP, IP_RECVTTL);
   show_get("IP_RECVTOS", s, IPPROTO_IP, IP_RECVTOS);
   show_get("IP_PKTINFO", s, IPPROTO_IP, IP_PKTINFO);
-  int vals[] = {-2, -1, 0, 1, 255, 256};
-  for (int i = 0; i < 6; i++) {
-    show_set("IP_TTL", s, IPPROTO_IP, IP_TTL, vals[i]);
-    show_get("IP_TTL", s, IPPROTO_IP, IP_TTL);
-  }
-  for (int i = 0; i < 6; i++) {
-    show_set("IP_TOS", s, IPPROTO_IP, IP_TOS, vals[i]);
-    show_get("IP_TOS", s, IPPROTO_IP, IP_TOS);
-  }
+  sweep("IP_TTL", s, IPPROTO_IP, IP_TTL);
+  sweep("IP_TOS", s, IPPROTO_IP, IP_TOS);
   show_set("IP_RECVTTL", s, IPPROTO_IP, IP_RECVTTL, 3);
   show_get("IP_RECVTTL", s, IPPROTO_IP, IP_RECVTTL);
   show_set("IP_PKTINFO", s, IPPROTO_IP, IP_PKTINFO, 1);
