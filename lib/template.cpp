@@ -284,6 +284,10 @@ struct Standby {
   sigemptyset(&term_sigs);
   for (int sig : {SIGTERM, SIGHUP, SIGINT}) sigaddset(&term_sigs, sig);
   pthread_sigmask(SIG_UNBLOCK, &term_sigs, nullptr);
+  // CPU time counts from the request, as the faults do (what a standby
+  // did before it is not the job's).
+  rusage before{};
+  getrusage(RUSAGE_SELF, &before);
   kernel.begin_spawn(settings);
   RunResult r;
   std::string why;
@@ -302,7 +306,7 @@ struct Standby {
   // process's teardown (unmapping guest memory and Unicorn's buffers).
   rusage self{};
   if (getrusage(RUSAGE_SELF, &self) == 0) {
-    r.host_cpu_seconds = cpu_seconds(self);
+    r.host_cpu_seconds = cpu_seconds(self) - cpu_seconds(before);
     r.host_peak_rss = static_cast<uint64_t>(self.ru_maxrss) * 1024;
   }
   close(stdio.out);
@@ -875,7 +879,8 @@ RunResult Template::spawn(const SpawnRequest& request) const {
     bool known = s.ended && s.end.kind == StatusMessage::kEnded;
     bool clean = s.result_complete || (known && WIFEXITED(s.end.status) && WEXITSTATUS(s.end.status) == 0);
     r = classify(s, clean, s.end.status, known || s.result_complete);
-    if (known) {
+    if (known && !s.result_complete) {
+      // No report of its own: the wait status's usage (the whole process).
       r.host_cpu_seconds = s.end.cpu_seconds;
       r.host_peak_rss = s.end.peak_rss;
     } else if (!s.result_complete) {

@@ -23,6 +23,14 @@ bool InstructionMeter::set_timed(bool on) {
   return true;
 }
 
+bool InstructionMeter::continue_timed() {
+  if (timed_) return true;
+  if (budget_ || tail_hook_seen_ || !unicorn_private::enabled()) return false;
+  timed_ = true;
+  timed_cpu_ns_ = executed_;  // the run's CPU time goes on from here
+  return true;
+}
+
 uint64_t InstructionMeter::uncharged() const {
   if (!timed_) return executed_ - charged_;
   if (!running_) return 0;
@@ -90,6 +98,7 @@ int InstructionMeter::run_turn(uc_struct* uc, BlockCountCache* counts, bool* tai
     uc_hook_add(uc, &h, UC_HOOK_CODE, reinterpret_cast<void*>(&code_hook), this, 1, 0);
     *tail_hook_installed = true;
   }
+  if (*tail_hook_installed) tail_hook_seen_ = true;
   running_ = uc;
   counts_ = counts;
   charged_ = executed_;
@@ -123,6 +132,7 @@ void InstructionMeter::stop() {
 
 void InstructionMeter::block_hook(uc_struct* uc, uint64_t address, uint32_t size, void* self) {
   auto* m = static_cast<InstructionMeter*>(self);
+  if (m->timed_) return;  // continue_timed(): the watchdog ends turns
   if (m->stop_now_->load(std::memory_order_relaxed)) {
     uc_emu_stop(uc);
     return;

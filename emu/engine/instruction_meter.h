@@ -48,6 +48,11 @@ class InstructionMeter {
   // another thread could then leave a block in its middle).
   bool set_timed(bool on);
   bool timed() const { return timed_; }
+  // Timed mode from now on, for engines whose hooks are installed already
+  // (a template's spawn without a budget): the block hook then returns at
+  // once. Refused (false) with a budget, with private state off, or once
+  // any engine has run in tail mode (its exit checks are back on).
+  bool continue_timed();
   // Timed mode: from the watchdog thread, every kTickMs. Stops the running
   // turn if it was already running at the previous tick, or at once when
   // the stop flag is up.
@@ -140,6 +145,7 @@ class InstructionMeter {
   uint64_t timed_cpu_ns_ = 0;
   BlockCountCache* counts_ = nullptr;  // its block-count table
   bool tail_mode_ = false;
+  bool tail_hook_seen_ = false;
   bool quantum_expired_ = false;
   bool budget_exhausted_ = false;
 };

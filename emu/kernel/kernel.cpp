@@ -62,11 +62,14 @@ Kernel::Kernel(const Config& config, StdioSpec stdio, const SyscallLayer& syscal
   // No counting hook when nothing needs exact counts: no budget, no
   // virtual time (InstructionMeter, timed mode; docs/UNICORN.md, "Turns
   // without a counting hook"). A template turns it back on
-  // (set_stop_at_ready_point): its spawns may bring a budget.
-  // VMRUN_TIMED_TURNS=0 in the environment keeps counting every run.
+  // (set_stop_at_ready_point): its spawns may bring a budget; one that
+  // brings none goes on timed (begin_spawn).
+  meter_.set_timed(timed_turns_allowed() && !config_.deterministic && config_.limits.max_instructions == 0);
+}
+
+bool Kernel::timed_turns_allowed() {
   const char* timed = std::getenv("VMRUN_TIMED_TURNS");
-  meter_.set_timed(!(timed && std::string_view(timed) == "0") && !config_.deterministic &&
-                   config_.limits.max_instructions == 0);
+  return !(timed && std::string_view(timed) == "0");
 }
 
 Kernel::~Kernel() {

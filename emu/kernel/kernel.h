@@ -180,6 +180,9 @@ class Kernel final : public CpuEvents, public SyscallContext {
   void resume_at(uint64_t pc) override;
 
  private:
+  // Runs that need no exact count may go without counting (timed turns);
+  // VMRUN_TIMED_TURNS=0 in the environment keeps counting every run.
+  static bool timed_turns_allowed();
   bool start(const RunRequest& request, ExecError* error);
   // Build a complete new image for `p` (engine, memory, stack, registers);
   // on failure `p` is untouched.

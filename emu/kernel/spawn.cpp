@@ -132,6 +132,12 @@ void Kernel::begin_spawn(const SpawnSettings& settings) {
   memory_.limit = settings.limits.max_memory;
   memory_.peak = memory_.used;
   meter_.rebase(settings.limits.max_instructions);
+  // A spawn without a budget, of a template that is not deterministic,
+  // needs no exact count: the template's block hooks stay (removing one
+  // would throw away every block translated with it) but return at once,
+  // and the watchdog ends turns, as in a run without a budget.
+  if (timed_turns_allowed() && !config_.deterministic && !settings.limits.max_instructions)
+    (void)meter_.continue_timed();
   template_.syscalls_base = dispatcher_.count();
   template_.minor_faults_base = host_minor_faults();
   translation_log_.clear();

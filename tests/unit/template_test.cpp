@@ -209,6 +209,35 @@ TEST_CASE("each spawn gets fresh randomness unless the template is deterministic
   CHECK(d.spawn(other).stdout_data != a.stdout_data);
 }
 
+TEST_CASE("a spawn without a budget is not counted, and its busy tasks still take turns") {
+  for (Arch arch : kArches) {
+    Config c = test::config_for(arch);
+    c.limits.timeout_seconds = 30;
+    Sandbox box(c);
+    Template t = box.prepare(test::request({"/bin/busybox", "sh"}));
+    INFO(arch_name(arch) << " " << t.prepare_result().message);
+    REQUIRE(t.ready());
+    // A child that never blocks and a parent that must run beside it:
+    // only the watchdog's tick ends the child's turns (its block hook
+    // returns at once in such a spawn).
+    const std::string script = "while :; do :; done & sleep 0.2; echo after; kill $!; wait $!; echo $?\n";
+    RunResult r = t.spawn(input(script));
+    INFO(r.message << r.stderr_data);
+    CHECK(r.stop_reason == StopReason::Exited);
+    CHECK(r.stdout_data == "after\n143\n");
+    CHECK_FALSE(r.instructions.has_value());
+    CHECK(r.wall_seconds < 20);
+    // With a budget the same template's spawn counts exactly again.
+    SpawnRequest counted = input("echo hi\n");
+    counted.limits = c.limits;
+    counted.limits->max_instructions = 500'000'000;
+    RunResult k = t.spawn(counted);
+    CHECK(k.stdout_data == "hi\n");
+    REQUIRE(k.instructions.has_value());
+    CHECK(*k.instructions > 0);
+  }
+}
+
 TEST_CASE("instructions, time and limits count from the spawn") {
   Config c = test::config_for(Arch::X86_64);
   c.limits.timeout_seconds = 60;
@@ -220,8 +249,17 @@ TEST_CASE("instructions, time and limits count from the spawn") {
   RunResult r = t.spawn(input("print(sum(range(10)))\n"));
   CHECK(r.stop_reason == StopReason::Exited);
   CHECK(r.stdout_data == "45\n");
-  CHECK(r.instructions > 0);
-  CHECK(r.instructions < to_ready);  // counted from the template's start, it would be more
+  // No budget: not counted, like a run without one (timed turns; the
+  // template's block hooks return at once).
+  CHECK_FALSE(r.instructions.has_value());
+  SpawnRequest counted = input("print(sum(range(10)))\n");
+  counted.limits = c.limits;
+  counted.limits->max_instructions = 1'000'000'000;
+  RunResult rc = t.spawn(counted);
+  CHECK(rc.stdout_data == "45\n");
+  REQUIRE(rc.instructions.has_value());
+  CHECK(*rc.instructions > 0);
+  CHECK(*rc.instructions < to_ready);  // counted from the template's start, it would be more
   CHECK(r.wall_seconds < t.prepare_result().wall_seconds);
   CHECK(r.started_at >= t.prepare_result().started_at + t.prepare_result().wall_seconds - 0.01);
 
@@ -405,7 +443,7 @@ TEST_CASE("a hostile spawn is classified and contained; a cancelled one stops; t
   close(cancel[0]);
   close(cancel[1]);
   CHECK(cancelled.stop_reason == StopReason::Cancelled);
-  CHECK(cancelled.instructions > 0);
+  CHECK_FALSE(cancelled.instructions.has_value());  // no budget: not counted
 
   RunResult next = t.spawn(input("echo still here\n"));
   CHECK(next.stop_reason == StopReason::Exited);
