@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/python_job_driver.h"
 #include "vmrun/sandbox.h"
 
 namespace {
@@ -104,9 +105,14 @@ int main(int argc, char** argv) {
       "sys.stdout.flush()\n"
       "sys.stderr.flush()\n"
       "os._exit(0)\n";
+  // What `vmrun serve` sends its python template for a Piston job of one
+  // file main.py holding print(1) (server/python_job_driver.h).
+  const std::string job_head = R"({"files":[{"name":"main.py","size":9}],"main":"main.py","args":[],"stdin_size":0})";
   std::vector<Workload> workloads = {
       {"python3 print(1)", {"/usr/bin/python3", "-c", driver}, {"/usr/bin/python3", "-c", "print(1)"}, "print(1)\n",
        "1\n"},
+      {"python3 serve job driver", {"/usr/bin/python3", "-c", vmrun::server::kPythonJobDriver},
+       {"/usr/bin/python3", "-c", "print(1)"}, std::to_string(job_head.size()) + "\n" + job_head + "print(1)\n", "1\n"},
       // The shell's driver: the kinds of commands it will run, once, then
       // the same shell reads its script from stdin (`.`: an `exec` of a new
       // shell would start a new image, whose code the spawn translates

@@ -14,10 +14,12 @@
 namespace vmrun::server {
 
 inline constexpr const char* kPythonJobDriver = R"PY(
-import atexit, io, json, os, runpy, sys, traceback
+import atexit, gc, io, json, os, runpy, sys, traceback
 
-def _vmrun_job():
-    inp = sys.stdin.buffer
+def _vmrun_job(inp, warm=False):
+    # One job, read from the binary stream `inp`. The warm-up runs this same
+    # function on jobs of its own (warm=True: it returns, and puts back what
+    # a job changes); a spawn runs it once and never returns.
     head = json.loads(inp.read(int(inp.readline())))
     os.makedirs('/job', exist_ok=True)
     for f in head['files']:
@@ -29,6 +31,7 @@ def _vmrun_job():
     stdin_path = '/run/vmrun/job-stdin'
     with open(stdin_path, 'wb') as out:
         out.write(inp.read(head['stdin_size']))
+    saved = os.dup(0) if warm else -1
     fd = os.open(stdin_path, os.O_RDONLY)
     os.unlink(stdin_path)
     os.dup2(fd, 0)
@@ -64,53 +67,51 @@ def _vmrun_job():
                 stream.flush()
             except Exception:
                 pass
-        os._exit(code)
+        if not warm:
+            os._exit(code)
+    # The warm-up's job is over: the real stdin back, nothing of it left.
+    os.dup2(saved, 0)
+    os.close(saved)
+    sys.stdin = open(0, 'r', closefd=False)
+    os.chdir('/')
+    sys.path_importer_cache.pop(main, None)
+    for f in head['files']:
+        os.unlink(os.path.join('/job', f['name']))
+    os.rmdir('/job')
 
 def _vmrun_warm_up():
-    # What every job does, done once before the ready point, so that its
-    # lazy imports and the translated code are the template's, shared by
-    # every spawn, instead of each spawn's own work.
-    # The same calls as a job's, down to the C paths: the header read with
-    # readline from a binary stream, output through a text file on a real
-    # descriptor (flushed), dup2, unlink, chdir.
-    import shutil
-    saved_out, saved_err = sys.stdout, sys.stderr
+    # Jobs of the driver's own, through the very code a spawn's job takes
+    # (reading the header, writing files, the stdin swap, runpy, the
+    # traceback of an exception, atexit, the flushes), so that the lazy
+    # imports and the translated code of the whole job path are the
+    # template's, shared by every spawn, instead of each spawn's own work.
+    saved_out, saved_err, saved_argv, saved_path0 = sys.stdout, sys.stderr, sys.argv, sys.path[0]
     sink = open(os.devnull, 'w')
     sys.stdout = sys.stderr = sink
+    os.makedirs('/run/vmrun', exist_ok=True)  # a spawn's has it
     try:
-        os.makedirs('/tmp/vmrun-warm/sub', exist_ok=True)
-        head = json.dumps({'files': [{'name': 'main.py', 'size': 1}], 'main': 'main.py', 'args': ['a'], 'stdin_size': 0})
-        r, w = os.pipe()
-        os.write(w, (str(len(head)) + '\n' + head).encode())
-        os.close(w)
-        with open(r, 'rb') as inp:
-            json.loads(inp.read(int(inp.readline())))
-        main = '/tmp/vmrun-warm/main.py'
-        with open(main, 'wb') as out:
-            out.write(b'import sys\nx = [i * i for i in range(50)]\nprint(sum(x), sys.argv)\nprint(1)\n'
-                      b'try:\n    1 / 0\nexcept ZeroDivisionError:\n    pass\n')
-        fd = os.open(main, os.O_RDONLY)
-        fd2 = os.dup(fd)
-        os.dup2(fd, fd2)
-        os.close(fd2)
-        os.close(fd)
-        os.chdir('/tmp/vmrun-warm')
-        runpy.run_path(main, run_name='__main__')
-        try:
-            raise ValueError('warm')
-        except ValueError as e:
-            traceback.print_exception(type(e), e, e.__traceback__)
-        for stream in (sys.stdout, sys.stderr):
-            stream.flush()
-        os.chdir('/')
-        os.unlink(main)
-        shutil.rmtree('/tmp/vmrun-warm')
+        for body in (b'import sys\nx = [i * i for i in range(50)]\nprint(sum(x), sys.argv, input())\nprint(1)\n'
+                     b'try:\n    1 / 0\nexcept ZeroDivisionError:\n    pass\n',
+                     b'print(1)\n',
+                     b'def f():\n    raise ValueError("warm")\nf()\n',
+                     b'import sys\nsys.exit(3)\n'):
+            head = json.dumps({'files': [{'name': 'main.py', 'size': len(body)}], 'main': 'main.py', 'args': ['a'],
+                               'stdin_size': 3}).encode()
+            r, w = os.pipe()
+            os.write(w, str(len(head)).encode() + b'\n' + head + body + b'in\n')
+            os.close(w)
+            with open(r, 'rb') as inp:
+                _vmrun_job(inp, warm=True)
     finally:
-        sys.stdout, sys.stderr = saved_out, saved_err
+        sys.stdout, sys.stderr, sys.argv = saved_out, saved_err, saved_argv
+        sys.path[0] = saved_path0
         sink.close()
 
 _vmrun_warm_up()
-_vmrun_job()
+# Collections in a spawn would write to every object the template made (a
+# copy-on-write fault per page): those are left to the template.
+gc.freeze()
+_vmrun_job(sys.stdin.buffer)
 )PY";
 
 }  // namespace vmrun::server
