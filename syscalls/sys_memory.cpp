@@ -82,7 +82,13 @@ SyscallResult sys_mmap(SyscallContext& k, const SyscallArgs& a) {
       auto& registry = k.shared_file_memory();
       if (auto it = registry.find(key); it != registry.end()) {
         if (auto backing = it->second.lock()) {
-          Vma area{where, where + plen, prot & 7, backing.get(), name, nullptr, 0, backing};
+          Vma area;
+          area.start = where;
+          area.end = where + plen;
+          area.prot = prot & 7;
+          area.host = backing.get();
+          area.name = name;
+          area.backing = backing;
           area.backing_len = plen;
           if ((file->flags & O_ACCMODE) == O_RDWR) area.shared_file = file, area.file_offset = off;
           if (k.mem().overlaps(where, plen)) TRY_VOID(k.mem().unmap(where, plen));

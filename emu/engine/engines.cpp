@@ -54,8 +54,9 @@ std::shared_ptr<ProcessImage> Engines::for_exec(uint64_t tag, std::string* error
 
 std::shared_ptr<ProcessImage> Engines::for_fork(uint64_t tag, std::string* error) { return open(tag, true, error); }
 
-bool Engines::install_hooks(uc_struct* uc) {
-  if (!cpu_->install_hooks(uc, events_) || !meter_->install(uc)) return false;
+bool Engines::install_hooks(ProcessImage& image) {
+  uc_struct* uc = image.uc;
+  if (!cpu_->install_hooks(uc, events_) || !meter_->install(uc, &image.meter_hooks)) return false;
   // No UC_HOOK_MEM_INVALID hook: in UC_TLB_VIRTUAL mode a refused access
   // never reaches it (guest_memory.h), and since Unicorn 2.1.4 any such hook
   // counts as a memory hook for notdirty_write (qemu/accel/tcg/cputlb.c,
@@ -69,9 +70,14 @@ bool Engines::install_hooks(uc_struct* uc) {
 
 bool Engines::ensure_hooks(ProcessImage& image) {
   if (image.hooks_installed) return true;
-  if (!install_hooks(image.uc)) return false;
+  if (!install_hooks(image)) return false;
   image.hooks_installed = true;
   return true;
+}
+
+void Engines::drop_meter_hooks(ProcessImage& image) {
+  for (size_t h : image.meter_hooks) uc_hook_del(image.uc, h);
+  image.meter_hooks.clear();
 }
 
 bool Engines::start_program(ProcessImage& image, uint64_t pc, uint64_t sp, std::string* error) {

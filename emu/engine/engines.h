@@ -47,6 +47,9 @@ class Engines {
   bool start_program(ProcessImage& image, uint64_t pc, uint64_t sp, std::string* error);
   // fork: a new engine's hooks (a warm one has them).
   bool ensure_hooks(ProcessImage& image);
+  // Timed mode: remove the counting hooks of `image`'s engine (never
+  // while it runs); its blocks are translated again as they run.
+  void drop_meter_hooks(ProcessImage& image);
   // A task let go of `image`. Its engine may be running this very moment
   // (the task exited in a syscall): it is kept until collect().
   void release(std::shared_ptr<ProcessImage> image) { released_.push_back(std::move(image)); }
@@ -57,7 +60,7 @@ class Engines {
 
  private:
   std::shared_ptr<ProcessImage> open(uint64_t tag, bool warm, std::string* error);
-  bool install_hooks(uc_struct* uc);
+  bool install_hooks(ProcessImage& image);
 
   std::unique_ptr<GuestCpu> cpu_;
   EnginePool pool_;

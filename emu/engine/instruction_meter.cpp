@@ -28,6 +28,7 @@ bool InstructionMeter::continue_timed() {
   if (budget_ || tail_hook_seen_ || !unicorn_private::enabled()) return false;
   timed_ = true;
   timed_cpu_ns_ = executed_;  // the run's CPU time goes on from here
+  timed_from_ns_ = timed_cpu_ns_;
   return true;
 }
 
@@ -69,7 +70,7 @@ void InstructionMeter::tick() {
   tick_seen_seq_ = turn_seq_;
 }
 
-bool InstructionMeter::install(uc_struct* uc) {
+bool InstructionMeter::install(uc_struct* uc, std::vector<size_t>* handles) {
   installed_any_ = true;
   if (timed_) {
     // The timer's stop must never leave a block in its middle: only
@@ -79,8 +80,11 @@ bool InstructionMeter::install(uc_struct* uc) {
   }
   uc_hook h;
   if (uc_hook_add(uc, &h, UC_HOOK_BLOCK, reinterpret_cast<void*>(&block_hook), this, 1, 0) != UC_ERR_OK) return false;
-  return uc_hook_add(uc, &h, UC_HOOK_EDGE_GENERATED, reinterpret_cast<void*>(&translation_hook), this, 1, 0) ==
-         UC_ERR_OK;
+  handles->push_back(h);
+  if (uc_hook_add(uc, &h, UC_HOOK_EDGE_GENERATED, reinterpret_cast<void*>(&translation_hook), this, 1, 0) != UC_ERR_OK)
+    return false;
+  handles->push_back(h);
+  return true;
 }
 
 int InstructionMeter::run_turn(uc_struct* uc, BlockCountCache* counts, bool* tail_hook_installed, uint64_t pc,

@@ -24,6 +24,7 @@
 #include <functional>
 #include <cstdint>
 #include <mutex>
+#include <vector>
 
 #include "emu/engine/block_counts.h"
 
@@ -39,8 +40,8 @@ class InstructionMeter {
   InstructionMeter(uint64_t budget, const std::atomic<bool>* stop_now) : budget_(budget), stop_now_(stop_now) {}
 
   // The block and translation hooks, once per new engine (none in timed
-  // mode).
-  bool install(uc_struct* uc);
+  // mode); their handles are appended to `handles`.
+  bool install(uc_struct* uc, std::vector<size_t>* handles);
 
   // Timed mode on or off; only before the first install(). Turning it on
   // is refused (false) when exact counts are needed (a budget) or private
@@ -53,6 +54,13 @@ class InstructionMeter {
   // once. Refused (false) with a budget, with private state off, or once
   // any engine has run in tail mode (its exit checks are back on).
   bool continue_timed();
+  // Timed mode with hooks still installed (continue_timed): once the run
+  // has used this much CPU time, the hooks' empty calls (an empty block
+  // hook costs ~25 % of CPU-bound guest code) outweigh translating again
+  // what the engine ran since (uc_hook_del invalidates every block the
+  // hook was compiled into), and the scheduler removes them.
+  static constexpr uint64_t kDropHooksAfterNs = 200'000'000;
+  bool hooks_worth_dropping() const { return timed_ && timed_cpu_ns_ - timed_from_ns_ >= kDropHooksAfterNs; }
   // Timed mode: from the watchdog thread, every kTickMs. Stops the running
   // turn if it was already running at the previous tick, or at once when
   // the stop flag is up.
@@ -143,6 +151,7 @@ class InstructionMeter {
   int64_t turn_cpu_start_ = 0;         // thread CPU ns at the turn's start
   int64_t charged_cpu_ = 0;            // thread CPU ns charged up to
   uint64_t timed_cpu_ns_ = 0;
+  uint64_t timed_from_ns_ = 0;         // timed_cpu_ns_ when continue_timed() began
   BlockCountCache* counts_ = nullptr;  // its block-count table
   bool tail_mode_ = false;
   bool tail_hook_seen_ = false;

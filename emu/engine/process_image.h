@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 #include "emu/engine/block_counts.h"
 #include "emu/mm/guest_memory.h"
@@ -30,6 +31,7 @@ struct ProcessImage {
   BlockCountCache block_counts;
   bool tail_hook_installed = false;
   bool hooks_installed = false;  // vmrun's hooks are on the engine (they stay when it is pooled)
+  std::vector<size_t> meter_hooks;  // the counting hooks' handles, until Engines::drop_meter_hooks
   uint64_t code_tag = 0;         // program_tag of the program whose code it holds (emu/engine/engine_pool.h)
   uint64_t brk_start = 0, brk_current = 0, brk_mapped_end = 0;
   uint64_t mmap_top = 0;

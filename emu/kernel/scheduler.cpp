@@ -268,6 +268,8 @@ void Kernel::run_slice(Process& p) {
                                                next_quantum(), Terminal::host_signal_pending()));
   charge_cpu(p);
   if (p.mem && p.uc == uc) p.mem->grow_tlb_if_busy();
+  if (p.image && p.uc == uc && !p.image->meter_hooks.empty() && meter_.hooks_worth_dropping())
+    engines_.drop_meter_hooks(*p.image);  // a long spawn without a budget: full speed from here
   if (end_.stopped) return;
   bool grace_began = false;  // the kill-after grace began: this turn just ends
   if (control_.stop_requested()) {
