@@ -16,7 +16,7 @@ namespace vmrun {
 namespace {
 
 constexpr uint64_t kCloneVm = 0x100, kCloneFs = 0x200, kCloneFiles = 0x400, kCloneSighand = 0x800, kCloneVfork = 0x4000,
-                   kCloneThread = 0x10000, kCloneSettls = 0x80000;
+                   kCloneThread = 0x10000, kCloneSettls = 0x80000, kCloneNewUts = 0x04000000;
 
 
 }  // namespace
@@ -64,6 +64,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   bool thread = flags & kCloneThread;
   bool share_vm = flags & kCloneVm;
   if (thread && (!share_vm || !(flags & kCloneSighand))) return Err{EINVAL};
+  if ((flags & kCloneNewUts) && config_.uid != 0) return Err{EPERM};
   size_t live = 0;
   for (auto& [pid, p] : procs_)
     if (p->state != ProcState::Zombie) live++;
@@ -89,6 +90,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   if (thread) c.signals.shared = parent.signals.shared;
   if (thread) c.group_times = parent.group_times;
   if (thread) c.posix_timers = parent.posix_timers;
+  c.uts = (flags & kCloneNewUts) ? std::make_shared<UtsNames>(*parent.uts) : parent.uts;
   c.signals.altstack = thread ? AltStack{} : parent.signals.altstack;
   c.regs.resume_pc = parent.regs.resume_pc;  // just past the syscall instruction
 
