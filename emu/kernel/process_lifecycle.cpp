@@ -197,6 +197,9 @@ void Kernel::end_thread(Process& t) {
   // while this task's record lingers (it may still be `current_`).
   if (t.fds) t.fds = std::make_shared<FdTable>(t.fds->limit());
   t.state = ProcState::Zombie;
+  // Its thread pidfds become readable; a leader's only with its group
+  // (Linux delays a group leader's exit until then).
+  if (t.pid() != t.ids.tgid) t.life->task_ended = t.life->released = true;
   t.report.autoreap = true;
   t.call.active = false;
   t.call.wait = Wait{};
@@ -244,6 +247,7 @@ void Kernel::terminate(Process& p, int wait_status) {
   drop_image(q);
   q.state = ProcState::Zombie;
   q.life->ended = true;  // its pidfds become readable
+  q.life->task_ended = true;
   q.posix_timers = std::make_shared<PosixTimers>();  // its timers go with it
   q.report.wait_status = wait_status;
   q.call.active = false;
