@@ -16,12 +16,43 @@ SyscallResult sys_uname(SyscallContext& k, const SyscallArgs& a) {
   char u[6][65] = {};
   auto set = [&](int i, const std::string& s) { std::strncpy(u[i], s.c_str(), 64); };
   set(0, "Linux");
-  set(1, k.config().hostname);
+  set(1, k.uts().hostname);
   set(2, "6.1.0-vmrun");
   set(3, "#1 SMP PREEMPT_DYNAMIC vmrun");
   set(4, k.cpu().uname_machine());
-  set(5, "(none)");
+  set(5, k.uts().domainname);
   TRY_VOID(k.mem().copy_out(a.addr(0), u, sizeof u));
+  return 0;
+}
+
+// sethostname/setdomainname: Linux's order of checks (the length, then the
+// privilege, then the copy); the name is the len bytes given, up to a NUL
+// among them (uname stops there). Unchanged on any error.
+Result<uint64_t> set_uts_name(SyscallContext& k, const SyscallArgs& a, std::string UtsNames::*field) {
+  int64_t len = a.i32(1);
+  if (len < 0 || len > static_cast<int64_t>(UtsNames::kMaxLen)) return Err{EINVAL};
+  if (k.config().uid != 0) return Err{EPERM};
+  char buf[UtsNames::kMaxLen] = {};
+  if (len) TRY_VOID(k.mem().copy_in(a.addr(0), buf, static_cast<uint64_t>(len)));
+  k.uts().*field = std::string(buf, strnlen(buf, static_cast<size_t>(len)));
+  return 0;
+}
+SyscallResult sys_sethostname(SyscallContext& k, const SyscallArgs& a) {
+  return set_uts_name(k, a, &UtsNames::hostname);
+}
+SyscallResult sys_setdomainname(SyscallContext& k, const SyscallArgs& a) {
+  return set_uts_name(k, a, &UtsNames::domainname);
+}
+
+// unshare(2): only a UTS namespace of the caller's own (CLONE_NEWUTS,
+// root only: a copy of the names it had). Any other flag: EINVAL, as
+// from a kernel built without the namespace (nothing is changed).
+SyscallResult sys_unshare(SyscallContext& k, const SyscallArgs& a) {
+  constexpr uint64_t kCloneNewUts = 0x04000000;
+  if (a[0] & ~kCloneNewUts) return Err{EINVAL};
+  if (!a[0]) return 0;
+  if (k.config().uid != 0) return Err{EPERM};
+  k.proc().uts = std::make_shared<UtsNames>(*k.proc().uts);
   return 0;
 }
 
@@ -224,6 +255,10 @@ SyscallResult sys_getrusage(SyscallContext& k, const SyscallArgs& a) {
 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("uname", sys_uname, Support::Full, "p", nullptr),
+    SYSCALL_DEF("sethostname", sys_sethostname, Support::Full, "pd", nullptr),
+    SYSCALL_DEF("setdomainname", sys_setdomainname, Support::Full, "pd", nullptr),
+    SYSCALL_DEF("unshare", sys_unshare, Support::Partial, "x",
+                "CLONE_NEWUTS only (a task's own host and domain names); any other flag EINVAL"),
     SYSCALL_DEF("getuid", sys_getuid, Support::Full, "", nullptr),
     SYSCALL_DEF("geteuid", sys_getuid, Support::Full, "", nullptr),
     SYSCALL_DEF("getgid", sys_getgid, Support::Full, "", nullptr),

@@ -126,6 +126,7 @@ SyscallResult sys_timer_settime(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(ExpiryTimer::Setting s, load_itimerspec(k, a[2]));
   TRY_ASSIGN(PosixTimer* t, timer_arg(k, a.i32(0)));
   ExpiryTimer::Setting old = t->timer->set(s.value_ns, s.interval_ns, a.i32(1) & kTimerAbstime);
+  t->overrun = 0;  // Linux starts the overrun accounting again
   if (a[3]) TRY_VOID(store_itimerspec(k, a[3], old));  // EFAULT after the change, as on Linux
   return 0;
 }
@@ -154,9 +155,7 @@ constexpr SyscallDef kDefs[] = {
                 "signal is queued once and later expirations while it is pending count as overruns"),
     SYSCALL_DEF("timer_settime", sys_timer_settime, Support::Full, "dxpp", nullptr),
     SYSCALL_DEF("timer_gettime", sys_timer_gettime, Support::Full, "dp", nullptr),
-    SYSCALL_DEF("timer_getoverrun", sys_timer_getoverrun, Support::Partial, "d",
-                "the overruns of the last signal queued, counted up while it stays pending (Linux: of the last "
-                "signal delivered)"),
+    SYSCALL_DEF("timer_getoverrun", sys_timer_getoverrun, Support::Full, "d", nullptr),
     SYSCALL_DEF("timer_delete", sys_timer_delete, Support::Full, "d", nullptr),
 };
 

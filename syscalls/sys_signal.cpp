@@ -151,6 +151,7 @@ SyscallResult sys_rt_sigtimedwait(SyscallContext& k, const SyscallArgs& a) {
     uint64_t own = p.signals.pending & set;
     int sig = __builtin_ctzll(own ? own : ready) + 1;
     SignalInfo info = p.signals.take(sig);
+    if (p.posix_timers) p.posix_timers->signal_taken(info.code, info.pid, info.uid);
     p.call.deadline_ns = -1;
     if (a[1]) {
       uint8_t raw[128];

@@ -150,15 +150,18 @@ UnixSocket::~UnixSocket() {
       // half-closed, as in CLOSE_WAIT, and stays writable for poll).
       p->shut_ = is_inet() ? static_cast<uint8_t>(p->shut_ | kShutRead) : static_cast<uint8_t>(kShutRead | kShutWrite);
       // A reset: closing with unread data, or TCP with SO_LINGER's zero
-      // time. The peer reads what it has, then ECONNRESET; a TCP peer is
+      // time. The peer reads what it has, then ECONNRESET (EPIPE when it
+      // had our FIN already: Linux's reset in CLOSE_WAIT); a TCP peer is
       // no longer connected (getpeername fails, writes get EPIPE).
       bool abort = is_inet() && linger[0] != 0 && linger[1] == 0;
       if (!queue_.empty() || embryo_ || abort) {
-        p->error_ = ECONNRESET;
+        p->error_ = is_inet() && p->fin_ ? EPIPE : ECONNRESET;
         if (is_inet()) {
           p->reset_ = true;
           p->shut_ |= kShutWrite;
         }
+      } else if (is_inet()) {
+        p->fin_ = true;  // a plain TCP close: our FIN
       }
     }
   }
@@ -257,14 +260,28 @@ bool UnixSocket::room_for(const UnixSocket& to, size_t bytes) const {
 
 Result<size_t> UnixSocket::send(const std::string& data, InFlightFds& fds, const UnixCred& cred,
                                 const std::shared_ptr<UnixSocket>& to, const IpDatagram& ip) {
+  bool tcp = is_inet() && type_ == SOCK_STREAM;
+  // TCP: a pending error (a reset) is the answer first, once (Linux's
+  // sk_err; the caller raises SIGPIPE only for EPIPE).
+  if (tcp && was_connected_ && error_) return Err{take_error()};
   if (shut_ & kShutWrite) return Err{EPIPE};
   // TCP: nothing to send is no error, even when the peer has gone (Linux).
-  if (is_inet() && type_ == SOCK_STREAM && data.empty() && was_connected_) return size_t{0};
+  if (tcp && data.empty() && was_connected_) return size_t{0};
   std::shared_ptr<UnixSocket> target = to;
   if (connection_oriented()) {
     if (!was_connected_) return Err{ENOTCONN};
     target = peer_.lock();
-    if (!target || (target->shut_ & kShutRead)) return Err{EPIPE};
+    if (!target && tcp) {
+      // The peer closed (its FIN came, or we would be reset already): the
+      // data is accepted and dropped, and the peer's answer is a reset, an
+      // EPIPE for the next send (the socket was in CLOSE_WAIT), then EPIPE.
+      reset_ = true;
+      error_ = EPIPE;
+      shut_ |= kShutRead | kShutWrite;
+      return data.size();
+    }
+    // (A TCP peer that shut down its reading still takes data, as Linux.)
+    if (!target || (!tcp && (target->shut_ & kShutRead))) return Err{EPIPE};
   } else if (!target) {
     if (!dgram_connected_) return Err{ENOTCONN};
     target = peer_.lock();
@@ -306,7 +323,8 @@ Result<size_t> UnixSocket::send_urgent(const std::string& data) {
   InFlightFds none;
   if (data.empty()) return send(data, none, UnixCred{}, nullptr);
   auto target = peer_.lock();
-  bool inline_byte = target && target->oob_inline();
+  if (!target) return send(data, none, UnixCred{}, nullptr);  // errors, or dropped by a closed peer
+  bool inline_byte = target->oob_inline();
   // Out of line, the last byte is held apart: the rest goes as usual.
   std::string body = inline_byte ? data : data.substr(0, data.size() - 1);
   size_t sent = 0;
@@ -316,7 +334,6 @@ Result<size_t> UnixSocket::send_urgent(const std::string& data) {
   } else {
     TRY_VOID(send(body, none, UnixCred{}, nullptr));  // the errors a send would give
   }
-  if (!target) return sent;
   // A new urgent byte replaces one not read yet, as TCP has one pointer.
   target->urgent_.marked = true;
   if (inline_byte) {
@@ -349,6 +366,7 @@ Result<UnixSocket::Received> UnixSocket::receive(size_t max, bool peek) {
   if (type_ == SOCK_SEQPACKET && state_ != State::kConnected) return Err{ENOTCONN};
   Received r;
   if (queue_.empty()) {
+    if (fin_) return r;  // TCP: after the peer's FIN, end of file before any error (Linux's SOCK_DONE)
     if (error_) return Err{take_error()};
     if (shut_ & kShutRead) return r;  // end of file
     return Err{EAGAIN};
@@ -403,8 +421,17 @@ Result<void> UnixSocket::shutdown(int how) {
   shut_ |= mode;
   if (connection_oriented()) {
     if (auto p = peer_.lock()) {
-      uint8_t theirs = static_cast<uint8_t>(((mode & kShutRead) ? kShutWrite : 0) | ((mode & kShutWrite) ? kShutRead : 0));
-      p->shut_ |= theirs;
+      if (is_inet()) {
+        // TCP: shutting down reading tells the peer nothing; writing
+        // sends our FIN.
+        if (mode & kShutWrite) {
+          p->shut_ |= kShutRead;
+          p->fin_ = true;
+        }
+      } else {
+        uint8_t theirs = static_cast<uint8_t>(((mode & kShutRead) ? kShutWrite : 0) | ((mode & kShutWrite) ? kShutRead : 0));
+        p->shut_ |= theirs;
+      }
     }
   }
   return Ok();

@@ -293,6 +293,7 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   } urgent_;
   bool oob_inline() const;
   bool reset_ = false;  // TCP: the peer closed with a reset (getpeername: ENOTCONN)
+  bool fin_ = false;    // TCP: the peer's FIN came (it closed or shut down writing)
   std::weak_ptr<UnixSocketSpace> space_;
   State state_ = State::kUnconnected;
   UnixAddress addr_;

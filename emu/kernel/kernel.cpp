@@ -329,6 +329,7 @@ bool Kernel::start(const RunRequest& request, ExecError* error) {
   Process& p = *init;
   p.ids.pgid = p.ids.sid = 1;
   p.creds.groups = {config_.gid};
+  p.uts->hostname = config_.hostname.substr(0, UtsNames::kMaxLen);
   current_ = &p;
   procs_.add(std::move(init));
   vfs_->set_process(&p);

@@ -22,6 +22,12 @@ PosixTimer* PosixTimers::find(int id) {
   return it == timers_.end() ? nullptr : &it->second;
 }
 
+void PosixTimers::signal_taken(int code, int id, uint32_t overrun) {
+  constexpr int kSiTimer = -2;
+  if (code != kSiTimer) return;
+  if (PosixTimer* t = find(id)) t->overrun = static_cast<int>(std::min<uint32_t>(overrun, INT_MAX));
+}
+
 bool PosixTimers::any_armed() const {
   for (auto& [id, t] : timers_)
     if (t.timer->armed()) return true;
@@ -49,17 +55,17 @@ void Kernel::fire_posix_timers() {
       bool pending_here = to_thread ? (s.pending & bit) != 0 : (s.shared->set & bit) != 0;
       SignalInfo& queued = to_thread ? s.info[t.signo] : s.shared->info[t.signo];
       if (pending_here && queued.code == kSiTimer && queued.pid == id) {
-        uint64_t total = static_cast<uint64_t>(t.overrun) + n;
-        t.overrun = static_cast<int>(std::min<uint64_t>(total, INT_MAX));
-        queued.uid = static_cast<uint32_t>(t.overrun);
+        uint64_t total = static_cast<uint64_t>(t.pending_overrun) + n;
+        t.pending_overrun = static_cast<int>(std::min<uint64_t>(total, INT_MAX));
+        queued.uid = static_cast<uint32_t>(t.pending_overrun);
         continue;
       }
-      t.overrun = static_cast<int>(std::min<uint64_t>(n - 1, INT_MAX));
+      t.pending_overrun = static_cast<int>(std::min<uint64_t>(n - 1, INT_MAX));
       SignalInfo info;
       info.signo = t.signo;
       info.code = kSiTimer;
       info.pid = id;  // si_tid: the timer
-      info.uid = static_cast<uint32_t>(t.overrun);  // si_overrun
+      info.uid = static_cast<uint32_t>(t.pending_overrun);  // si_overrun
       info.value = t.value;
       post_signal(*target, t.signo, info, !to_thread);
     }

@@ -2,7 +2,9 @@
 // timers, each an ExpiryTimer (emu/files/expiry_timer.h, the arithmetic
 // timerfds use) with what its expiry sends. The scheduler fires them
 // between turns (Kernel::fire_posix_timers): a timer's signal is queued
-// once; expirations while it is still pending are counted as overruns.
+// once; expirations while it is still pending are counted as overruns,
+// which timer_getoverrun reports once that signal has been taken (handled
+// or waited for), as Linux's it_overrun_last.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +23,8 @@ struct PosixTimer {
   int signo = 0;
   int tid = 0;         // kThread: the thread signalled
   uint64_t value = 0;  // sigev_value, the signal's si_value
-  int overrun = 0;     // timer_getoverrun: the last signal's extra expirations
+  int pending_overrun = 0;  // the queued signal's extra expirations so far (its si_overrun)
+  int overrun = 0;          // timer_getoverrun: those of the last signal taken
 };
 
 class PosixTimers {
@@ -34,6 +37,10 @@ class PosixTimers {
   bool remove(int id) { return timers_.erase(id) != 0; }
   std::map<int, PosixTimer>& all() { return timers_; }
   bool any_armed() const;
+  // A signal taken off a queue (delivered to a handler, or by sigtimedwait):
+  // a timer's (SI_TIMER, si_tid its id) makes its si_overrun the timer's
+  // timer_getoverrun answer.
+  void signal_taken(int code, int id, uint32_t overrun);
 
  private:
   std::map<int, PosixTimer> timers_;

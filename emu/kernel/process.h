@@ -88,6 +88,15 @@ struct SignalState {
 
 enum class ProcState { Runnable, Blocked, Stopped, Zombie };
 
+// A UTS namespace: uname's nodename and domainname, each at most 64 bytes
+// (Linux's __NEW_UTS_LEN). The run starts as one, private: its tasks share
+// it (unshare or clone with CLONE_NEWUTS gives a task its own copy), other
+// runs never see it.
+struct UtsNames {
+  static constexpr size_t kMaxLen = 64;
+  std::string hostname, domainname = "(none)";
+};
+
 class Process final : public fs::ProcessView {
  public:
   Process(int pid, uint32_t fd_limit) : pid_(pid), fds(std::make_shared<FdTable>(fd_limit)) { ids.tgid = pid; }
@@ -171,6 +180,7 @@ class Process final : public fs::ProcessView {
   // timer_create's timers: the thread group's (shared by CLONE_THREAD),
   // none after fork or exec.
   std::shared_ptr<PosixTimers> posix_timers = std::make_shared<PosixTimers>();
+  std::shared_ptr<UtsNames> uts = std::make_shared<UtsNames>();  // shared by fork and clone
 
   int vfork_parent = 0;           // pid suspended until we exec or exit
   // What the task waits for, and the syscall it is blocked in with what

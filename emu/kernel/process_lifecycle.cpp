@@ -16,7 +16,7 @@ namespace vmrun {
 namespace {
 
 constexpr uint64_t kCloneVm = 0x100, kCloneFs = 0x200, kCloneFiles = 0x400, kCloneSighand = 0x800, kCloneVfork = 0x4000,
-                   kCloneThread = 0x10000, kCloneSettls = 0x80000;
+                   kCloneThread = 0x10000, kCloneSettls = 0x80000, kCloneNewUts = 0x04000000;
 
 
 }  // namespace
@@ -64,6 +64,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   bool thread = flags & kCloneThread;
   bool share_vm = flags & kCloneVm;
   if (thread && (!share_vm || !(flags & kCloneSighand))) return Err{EINVAL};
+  if ((flags & kCloneNewUts) && config_.uid != 0) return Err{EPERM};
   size_t live = 0;
   for (auto& [pid, p] : procs_)
     if (p->state != ProcState::Zombie) live++;
@@ -89,6 +90,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   if (thread) c.signals.shared = parent.signals.shared;
   if (thread) c.group_times = parent.group_times;
   if (thread) c.posix_timers = parent.posix_timers;
+  c.uts = (flags & kCloneNewUts) ? std::make_shared<UtsNames>(*parent.uts) : parent.uts;
   c.signals.altstack = thread ? AltStack{} : parent.signals.altstack;
   c.regs.resume_pc = parent.regs.resume_pc;  // just past the syscall instruction
 
@@ -195,6 +197,9 @@ void Kernel::end_thread(Process& t) {
   // while this task's record lingers (it may still be `current_`).
   if (t.fds) t.fds = std::make_shared<FdTable>(t.fds->limit());
   t.state = ProcState::Zombie;
+  // Its thread pidfds become readable; a leader's only with its group
+  // (Linux delays a group leader's exit until then).
+  if (t.pid() != t.ids.tgid) t.life->task_ended = t.life->released = true;
   t.report.autoreap = true;
   t.call.active = false;
   t.call.wait = Wait{};
@@ -242,6 +247,7 @@ void Kernel::terminate(Process& p, int wait_status) {
   drop_image(q);
   q.state = ProcState::Zombie;
   q.life->ended = true;  // its pidfds become readable
+  q.life->task_ended = true;
   q.posix_timers = std::make_shared<PosixTimers>();  // its timers go with it
   q.report.wait_status = wait_status;
   q.call.active = false;

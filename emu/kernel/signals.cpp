@@ -133,6 +133,7 @@ void Kernel::deliver_pending_signals(Process& p) {
     if (!deliverable) break;
     int sig = __builtin_ctzll(deliverable) + 1;
     SignalInfo info = p.signals.take(sig);
+    if (p.posix_timers) p.posix_timers->signal_taken(info.code, info.pid, info.uid);
     SigAction act = p.signals.actions()[sig];
     if (act.handler == kSigIgn || (act.handler == 0 && ignored_by_default(sig))) continue;
     // Init drops, when it unblocks them, the signals guest processes sent

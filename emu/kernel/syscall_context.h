@@ -55,6 +55,7 @@ class SyscallContext {
   virtual const Config& config() const = 0;
   virtual fs::Vfs& vfs() = 0;
   virtual std::mt19937_64& rng() = 0;
+  UtsNames& uts() { return *proc().uts; }  // the caller's UTS namespace
 
   // Clocks (virtual in deterministic mode). CPU time is one ns per guest
   // instruction, the current turn's included.

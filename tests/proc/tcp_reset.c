@@ -40,8 +40,8 @@ static void after_close(const char *who, int fd, int try_send) {
     if (got < 0) printf("  recv: %s\n", err_name(errno));
     else printf("  recv: %zd \"%.*s\"\n", got, (int)got, buf);
   }
-  /* (After a plain close the first send still succeeds on Linux, and the
-   * peer's reset comes back later: not compared.) */
+  /* (After a plain close the first send still succeeds, and the peer's
+   * reset comes back: tcp_peer_close.c.) */
   if (try_send) printf("  send: %s\n", send(fd, "x", 1, MSG_NOSIGNAL) < 0 ? err_name(errno) : "sent");
 }
 

@@ -797,6 +797,22 @@ TEST_CASE("a host name other than the root's shows in uname, /etc/hostname and /
   CHECK(r.stdout_data == "box9\nbox9\n1\n");
 }
 
+TEST_CASE("sethostname names the run's own host: its later processes see it, other runs do not, only root may") {
+  Config c = test::config_for(Arch::X86_64);
+  Sandbox box(c);
+  RunResult r = box.run(test::request(
+      {"/bin/busybox", "sh", "-c", "/bin/busybox hostname renamed; /bin/busybox hostname; /bin/busybox uname -n"}));
+  INFO(r.stderr_data);
+  CHECK(r.stdout_data == "renamed\nrenamed\n");
+  RunResult next = box.run(test::request({"/bin/busybox", "hostname"}));
+  CHECK(next.stdout_data == "vmrun\n");
+  c.uid = 1000;
+  c.gid = 1000;
+  RunResult user = Sandbox(c).run(test::request(
+      {"/bin/busybox", "sh", "-c", "/bin/busybox hostname other 2>/dev/null; echo $?; /bin/busybox hostname"}));
+  CHECK(user.stdout_data == "1\nvmrun\n");
+}
+
 TEST_CASE("the report carries its schema version, the versions and the limits in force") {
   Config c = test::config_for(Arch::X86_64);
   c.limits.max_instructions = 123456789;
