@@ -93,7 +93,7 @@ SyscallResult sys_sigaltstack(SyscallContext& k, const SyscallArgs& a) {
     if (next.flags & ~(SS_DISABLE | (1u << 31) /* SS_AUTODISARM */)) return Err{EINVAL};
     if (next.flags & SS_DISABLE) {
       next = AltStack{};
-    } else if (next.size < MINSIGSTKSZ) {
+    } else if (next.size < static_cast<uint64_t>(MINSIGSTKSZ)) {
       return Err{ENOMEM};
     }
     next.flags &= SS_DISABLE;
