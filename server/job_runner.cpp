@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/python_job_driver.h"
+#include "server/sh_job_driver.h"
 
 namespace vmrun::server {
 namespace {
@@ -143,7 +144,9 @@ WarmRunner::~WarmRunner() = default;
 
 namespace {
 
-std::shared_ptr<Template> make_python_template(const Runtime& runtime) {
+// A runtime's warm template: its command with the family's driver (the
+// python driver after `-c`; busybox sh's with $0 = the default main file).
+std::shared_ptr<Template> make_template(const Runtime& runtime) {
   Config config;
   config.rootfs = runtime.rootfs;
   config.arch = runtime.arch;
@@ -152,7 +155,12 @@ std::shared_ptr<Template> make_python_template(const Runtime& runtime) {
   RunRequest req;
   req.argv = runtime.command;
   req.argv.push_back("-c");
-  req.argv.push_back(kPythonJobDriver);
+  if (runtime.family == "python") {
+    req.argv.push_back(kPythonJobDriver);
+  } else {
+    req.argv.push_back(kShJobDriver);
+    req.argv.push_back("/job/" + runtime.default_file_name);
+  }
   req.cwd = "/";
   try {
     auto t = std::make_shared<Template>(Sandbox(std::move(config)).prepare(req));
@@ -169,12 +177,10 @@ std::shared_ptr<Template> make_python_template(const Runtime& runtime) {
   return nullptr;
 }
 
-// The job as the driver reads it (python_job_driver.h): the header, every
-// file of the job directory, then the job's stdin.
-bool job_stdin(const JobLaunch& job, std::string* out) {
+// Each file of the job directory with its size, in the order of the
+// directory walk, and all their bytes in that order.
+bool job_files(const JobLaunch& job, std::vector<std::pair<std::string, size_t>>* files, std::string* bytes) {
   namespace fs = std::filesystem;
-  nlohmann::json files = nlohmann::json::array();
-  std::string bytes;
   std::error_code ec;
   fs::recursive_directory_iterator it(job.host_dir, ec), end;
   if (ec) return false;
@@ -186,10 +192,21 @@ bool job_stdin(const JobLaunch& job, std::string* out) {
     data << in.rdbuf();
     if (!in.good() && !in.eof()) return false;
     std::string content = data.str();
-    files.push_back({{"name", fs::relative(it->path(), job.host_dir).string()}, {"size", content.size()}});
-    bytes += content;
+    files->emplace_back(fs::relative(it->path(), job.host_dir).string(), content.size());
+    *bytes += content;
   }
-  nlohmann::json head = {{"files", files},
+  return true;
+}
+
+// The job as the python driver reads it (python_job_driver.h): the
+// header, every file of the job directory, then the job's stdin.
+bool python_job_stdin(const JobLaunch& job, std::string* out) {
+  std::vector<std::pair<std::string, size_t>> files;
+  std::string bytes;
+  if (!job_files(job, &files, &bytes)) return false;
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [name, size] : files) list.push_back({{"name", name}, {"size", size}});
+  nlohmann::json head = {{"files", list},
                          {"main", job.main_file},
                          {"args", job.args},
                          {"stdin_size", job.stdin_data.size()}};
@@ -198,20 +215,42 @@ bool job_stdin(const JobLaunch& job, std::string* out) {
   return true;
 }
 
+// The same for the sh driver (sh_job_driver.h): a line of shell, every
+// file, then the job's stdin.
+bool sh_job_stdin(const JobLaunch& job, std::string* out) {
+  std::vector<std::pair<std::string, size_t>> files;
+  std::string bytes;
+  if (!job_files(job, &files, &bytes)) return false;
+  std::vector<bool> text;
+  size_t at = 0;
+  for (const auto& [name, size] : files) {
+    text.push_back(size <= kShReadFileMax && bytes.find('\0', at) >= at + size);
+    at += size;
+  }
+  *out = sh_job_script(files, text, job.args) + bytes + job.stdin_data;
+  return true;
+}
+
 }  // namespace
 
 RunResult WarmRunner::run(const JobLaunch& job) {
-  if (!job.runtime || job.runtime->family != "python" || job.main_file.empty()) return cold_.run(job);
+  // Python jobs, and sh jobs whose main file has the default name (the
+  // template's $0), start warm.
+  if (!job.runtime || job.main_file.empty()) return cold_.run(job);
+  const bool python = job.runtime->family == "python";
+  if (!python && !(job.runtime->family == "sh" && job.main_file == job.runtime->default_file_name))
+    return cold_.run(job);
   std::shared_ptr<Template> tpl;
   {
     std::lock_guard<std::mutex> lock(templates_->mutex);  // the first job of a runtime makes its template
     auto found = templates_->by_runtime.find(job.runtime);
     if (found == templates_->by_runtime.end())
-      found = templates_->by_runtime.emplace(job.runtime, make_python_template(*job.runtime)).first;
+      found = templates_->by_runtime.emplace(job.runtime, make_template(*job.runtime)).first;
     tpl = found->second;
   }
   SpawnRequest req;
-  if (!tpl || !job_stdin(job, &req.stdin_data)) return cold_.run(job);
+  if (!tpl || !(python ? python_job_stdin(job, &req.stdin_data) : sh_job_stdin(job, &req.stdin_data)))
+    return cold_.run(job);
   req.limits = job.limits;
   req.cancel_fd = job.cancel_fd;
   return run_gathering(job, [&](int out, int err) {

@@ -1,9 +1,9 @@
 // How a job's program is started: the seam between the server and the
 // sandbox. A cold boot is a Sandbox::run (a fresh emulator process loads
 // the runtime from its root filesystem); WarmRunner starts Piston python
-// jobs from a warm template of the interpreter instead (Sandbox::prepare,
-// Template::spawn; docs/SERVER.md, "Warm python jobs") and boots the rest
-// cold.
+// and sh jobs from a warm template of the interpreter instead
+// (Sandbox::prepare, Template::spawn; docs/SERVER.md, "Warm python jobs",
+// "Warm sh jobs") and boots the rest cold.
 #pragma once
 
 #include <memory>
@@ -49,15 +49,16 @@ class ColdBootRunner : public JobRunner {
   const char* name() const override { return "cold-boot"; }
 };
 
-// Piston python jobs (a main_file, a python runtime) from one warm template
-// per runtime, made at the first such job; everything else, and a runtime
-// whose template cannot be made, boots cold.
+// Piston python jobs, and sh jobs whose main file has the default name,
+// from one warm template per runtime, made at the first such job;
+// everything else, and a runtime whose template cannot be made, boots
+// cold.
 class WarmRunner : public JobRunner {
  public:
   WarmRunner();
   ~WarmRunner() override;
   RunResult run(const JobLaunch& job) override;
-  const char* name() const override { return "warm-python"; }
+  const char* name() const override { return "warm"; }
 
  private:
   struct Templates;

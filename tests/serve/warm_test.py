@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Piston python jobs from the warm template (server/job_runner.cpp,
+"""Piston python and sh jobs from the warm templates (server/job_runner.cpp,
 WarmRunner) against the same jobs booted cold (VMRUN_SERVE_COLD=1): the
 answers must be the same, each job must see nothing of the ones before it,
 and the warm ones must really skip the interpreter's start-up.
@@ -29,6 +29,20 @@ JOBS = [
     ("a subprocess",
      [("s.py", "import subprocess\nprint(subprocess.run(['echo', 'child'], capture_output=True, text=True).stdout.strip())\n")],
      {}),
+    # sh jobs: warm when the main file has the default name (the
+    # template's $0), cold otherwise.
+    ("sh: $0, args, stdin, exit status",
+     [("main.sh", 'echo "$0" "$#" "$1|$2"; read -r a; echo "got $a"; cat; echo "$PWD"; exit 7\n')],
+     {"language": "bash", "args": ["x y", "it's\n\\new"], "stdin": "one\ntwo\nthree\n"}),
+    ("sh: files beside it (a subdirectory, NUL bytes, a large one), a sourced helper, stderr",
+     [("main.sh", "ls -R; wc -c < data.bin; od -An -c data.bin | head -1; wc -c < big.txt; cat sub/n.txt; . ./lib.sh; hello; "
+                  "echo err >&2; set | grep -c _vmrun\n"),
+      ("lib.sh", "hello() { echo from lib; }\n"), ("data.bin", "a\0b\n\0"), ("big.txt", "x" * 5000 + "\n"),
+      ("sub/n.txt", "in sub\n")],
+     {"language": "bash"}),
+    ("sh: an empty main file and one of another name",
+     [("run.sh", 'echo "$0" "$@"\n'), ("main.sh", "")], {"language": "bash", "args": ["a"]}),
+    ("sh: an empty main file", [("main.sh", "")], {"language": "bash"}),
 ]
 
 
@@ -54,7 +68,8 @@ try:
     check("the traceback has no frame of the driver",
           "runpy" not in warm[JOBS[2][0]][1]["run"]["stderr"] and "/job/boom.py" in warm[JOBS[2][0]][1]["run"]["stderr"],
           warm[JOBS[2][0]][1]["run"]["stderr"])
-    check("the template was made", "template runtime=python" in s.log_text(), s.log_text()[-2000:])
+    check("the templates were made", "template runtime=python" in s.log_text() and "template runtime=bash" in s.log_text(),
+          s.log_text()[-2000:])
 
     # A warm print(1) skips the start-up: far fewer guest system calls
     # than a cold one (which opens and reads the standard library's
