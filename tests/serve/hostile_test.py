@@ -31,11 +31,14 @@ def run(name, language, code, fields):
 
 
 try:
-    # Python jobs start from a warm template, made at the first one: its
-    # holder and the spawn it keeps forked ahead stay while the server
-    # runs. Every other process below the server is a job's.
+    # Python and sh jobs start from warm templates, each made at its
+    # runtime's first job: their holders and the spawns they keep forked
+    # ahead stay while the server runs. Every other process below the
+    # server is a job's.
     st, body = s.execute("python", "print(6 * 7)")
     check("a first python job (the template is made)", st == 200 and body["run"]["stdout"] == "42\n", (st, body))
+    st, body = s.execute("bash", "echo $((6 * 7))")
+    check("a first sh job (the template is made)", st == 200 and body["run"]["stdout"] == "42\n", (st, body))
     time.sleep(0.5)
     baseline = sorted(s.descendants())
     threads = [threading.Thread(target=run, args=(name,) + spec) for name, spec in HOSTILE.items()]
