@@ -10,9 +10,12 @@
 #define BIG 300000
 #define CHUNKS 64
 
-static const char *path = "/tmp/vmrun-fifo-test";
+/* Named by pid: the native references of both architectures run on the
+ * host's /tmp, at the same time under ctest -j. */
+static char path[64];
 
 int main(void) {
+  snprintf(path, sizeof path, "/tmp/vmrun-fifo-test-%d", (int)getpid());
   unlink(path);
   if (mkfifo(path, 0600) != 0) { printf("mkfifo: %s\n", strerror(errno)); return 1; }
 
