@@ -16,6 +16,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 /* Unbuffered stdout, and signal state independent of whoever started us
  * (a shell's background job starts with SIGINT/SIGQUIT ignored, some CI
@@ -101,4 +103,24 @@ __attribute__((unused)) static void wait_ready(int fd) {
   char c;
   while (read(fd, &c, 1) < 0 && errno == EINTR) {}
 }
+/* A connected TCP pair on loopback: `client` connected, `server` its
+ * accepted end (one listener on an ephemeral port, made at the first
+ * call). Exits on failure. */
+static inline void tcp_loopback_pair(int *client, int *server) {
+  static int listener = -1;
+  static struct sockaddr_in addr;
+  if (listener < 0) {
+    listener = socket(AF_INET, SOCK_STREAM, 0);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(listener, 4) != 0 ||
+        getsockname(listener, (struct sockaddr *)&addr, &len) != 0)
+      exit(1);
+  }
+  *client = socket(AF_INET, SOCK_STREAM, 0);
+  if (connect(*client, (struct sockaddr *)&addr, sizeof addr) != 0) exit(1);
+  *server = accept(listener, NULL, NULL);
+}
+
 #endif

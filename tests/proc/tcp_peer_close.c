@@ -11,26 +11,9 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-static struct sockaddr_in addr;
-static int listener = -1;
 static volatile sig_atomic_t sigpipes;
 
 static void on_sigpipe(int sig) { (void)sig; sigpipes++; }
-
-static void pair(int *client, int *server) {
-  if (listener < 0) {
-    listener = socket(AF_INET, SOCK_STREAM, 0);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(listener, 4) != 0 ||
-        getsockname(listener, (struct sockaddr *)&addr, &len) != 0)
-      exit(1);
-  }
-  *client = socket(AF_INET, SOCK_STREAM, 0);
-  if (connect(*client, (struct sockaddr *)&addr, sizeof addr) != 0) exit(1);
-  *server = accept(listener, NULL, NULL);
-}
 
 static void show_poll(int fd) {
   struct pollfd p = {.fd = fd, .events = POLLIN | POLLOUT | POLLRDHUP};
@@ -78,7 +61,7 @@ int main(void) {
   int c, s;
 
   printf("close, then send, send, send:\n");
-  pair(&c, &s);
+  tcp_loopback_pair(&c, &s);
   close(c);
   wait_fin(s);
   show_poll(s);
@@ -92,7 +75,7 @@ int main(void) {
   close(s);
 
   printf("close, then send, recv, recv, send:\n");
-  pair(&c, &s);
+  tcp_loopback_pair(&c, &s);
   send(c, "last words", 10, 0);
   close(c);
   wait_fin(s);
@@ -106,7 +89,7 @@ int main(void) {
   close(s);
 
   printf("close, then send, then MSG_NOSIGNAL sends, an empty send:\n");
-  pair(&c, &s);
+  tcp_loopback_pair(&c, &s);
   close(c);
   wait_fin(s);
   if (do_send(s, "first", MSG_NOSIGNAL) > 0) wait_reset(s);
@@ -117,7 +100,7 @@ int main(void) {
   close(s);
 
   printf("an empty send to a closed peer, then write(2):\n");
-  pair(&c, &s);
+  tcp_loopback_pair(&c, &s);
   close(c);
   wait_fin(s);
   printf("  empty send: %s\n", send(s, "", 0, 0) < 0 ? err_name(errno) : "ok");
@@ -129,7 +112,7 @@ int main(void) {
   close(s);
 
   printf("the peer shuts down writing, reads, then closes:\n");
-  pair(&c, &s);
+  tcp_loopback_pair(&c, &s);
   shutdown(c, SHUT_WR);
   wait_fin(s);
   do_recv(s);
@@ -143,7 +126,7 @@ int main(void) {
   close(s);
 
   printf("the peer shuts down reading:\n");
-  pair(&c, &s);
+  tcp_loopback_pair(&c, &s);
   shutdown(c, SHUT_RD);
   do_send(s, "one", 0);
   do_send(s, "two", 0);
@@ -156,7 +139,7 @@ int main(void) {
   close(s);
 
   printf("the peer closes with SO_LINGER 0, we send before reading:\n");
-  pair(&c, &s);
+  tcp_loopback_pair(&c, &s);
   struct linger lg = {.l_onoff = 1, .l_linger = 0};
   setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
   close(c);
@@ -168,7 +151,7 @@ int main(void) {
   close(s);
 
   printf("the peer shuts down writing, then resets:\n");
-  pair(&c, &s);
+  tcp_loopback_pair(&c, &s);
   shutdown(c, SHUT_WR);
   wait_fin(s);
   setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
@@ -181,7 +164,7 @@ int main(void) {
   close(s);
 
   printf("urgent data to a closed peer:\n");
-  pair(&c, &s);
+  tcp_loopback_pair(&c, &s);
   close(c);
   wait_fin(s);
   ssize_t n = send(s, "u", 1, MSG_OOB);

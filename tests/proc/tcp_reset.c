@@ -8,24 +8,6 @@
 #include <poll.h>
 #include <sys/socket.h>
 
-static struct sockaddr_in addr;
-
-static void pair(int *client, int *server) {
-  static int listener = -1;
-  if (listener < 0) {
-    listener = socket(AF_INET, SOCK_STREAM, 0);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    if (bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(listener, 4) != 0 ||
-        getsockname(listener, (struct sockaddr *)&addr, &len) != 0)
-      exit(1);
-  }
-  *client = socket(AF_INET, SOCK_STREAM, 0);
-  if (connect(*client, (struct sockaddr *)&addr, sizeof addr) != 0) exit(1);
-  *server = accept(listener, NULL, NULL);
-}
-
 static void after_close(const char *who, int fd, int try_send) {
   struct pollfd p = {.fd = fd, .events = POLLIN | POLLRDHUP};
   int n = poll(&p, 1, 2000);
@@ -49,7 +31,7 @@ int main(void) {
   int c, s;
 
   /* SO_LINGER with a zero time: the server reads the data, then the reset. */
-  pair(&c, &s);
+  tcp_loopback_pair(&c, &s);
   struct linger lg = {.l_onoff = 1, .l_linger = 0}, back;
   printf("setsockopt SO_LINGER: %d\n", setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg));
   socklen_t len = sizeof back;
@@ -63,7 +45,7 @@ int main(void) {
   close(s);
 
   /* A close with unread data resets too. */
-  pair(&c, &s);
+  tcp_loopback_pair(&c, &s);
   send(c, "never read", 10, 0);
   struct pollfd p = {.fd = s, .events = POLLIN};
   poll(&p, 1, 2000);
@@ -93,7 +75,7 @@ int main(void) {
   close(s);
 
   /* A plain close is an end of file, not a reset. */
-  pair(&c, &s);
+  tcp_loopback_pair(&c, &s);
   send(c, "bye", 3, 0);
   close(c);
   after_close("plain close", s, 0);
