@@ -48,6 +48,11 @@ def fork_per_job():
         os.close(r)
         run_job(JOB, w)
     os.close(w)
+    return finish(pid, r, t)
+
+
+def finish(pid, r, t):
+    """The job's output (read to its end), the seconds since `t`, the child's usage."""
     out = read_all(r)
     seconds = time.perf_counter() - t
     os.close(r)
@@ -70,11 +75,7 @@ def pre_forked():
     t = time.perf_counter()
     os.write(jw, JOB.encode())
     os.close(jw)
-    out = read_all(r)
-    seconds = time.perf_counter() - t
-    os.close(r)
-    _, _, ru = os.wait4(pid, 0)
-    return seconds, out, ru
+    return finish(pid, r, t)
 
 
 print(f"date {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC, python {sys.version.split()[0]} ({sys.executable}), "
