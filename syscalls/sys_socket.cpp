@@ -1012,7 +1012,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("getsockname", sys_getsockname, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("getpeername", sys_getpeername, Support::Full, "fpp", nullptr),
     SYSCALL_DEF("setsockopt", sys_setsockopt, Support::Partial, "fddpu",
-                "SOL_SOCKET: SO_SNDBUF/RCVBUF recorded (queues stay 208 KiB), SO_RCVTIMEO/SNDTIMEO, SO_PASSCRED, "
+                "SOL_SOCKET: SO_SNDBUF/RCVBUF bound what a TCP connection holds unread (half the receiver's plus the sender's, up to 208 KiB) and one read (half a lowered SO_RCVBUF); AF_UNIX and UDP queues stay 208 KiB, SO_RCVTIMEO/SNDTIMEO, SO_PASSCRED, "
                 "SO_REUSEADDR; inet sockets: IPV6_RECVHOPLIMIT/RECVTCLASS/RECVPKTINFO, IP_RECVTTL/RECVTOS/PKTINFO, "
                 "IPV6_UNICAST_HOPS/TCLASS and IP_TTL/TOS (what datagrams carry); SO_KEEPALIVE and the like, "
                 "TCP_NODELAY/KEEPIDLE/..., IPV6_V6ONLY recorded without effect on the loopback; a few others accepted "

@@ -211,6 +211,8 @@ Result<void> UnixSocket::connect_to(const std::shared_ptr<UnixSocket>& listener,
   server_side->addr_ = listener->addr_;
   server_side->owner_uid = listener->owner_uid;
   server_side->owner_gid = listener->owner_gid;
+  server_side->sndbuf = listener->sndbuf;  // Linux clones the listener
+  server_side->rcvbuf = listener->rcvbuf;
   server_side->peer_addr_ = addr_;
   peer_addr_ = listener->addr_;
   peer_ = server_side;
@@ -249,9 +251,14 @@ size_t UnixSocket::queued_bytes() const {
   return n;
 }
 
+size_t UnixSocket::stream_limit(const UnixSocket& to) const {
+  if (!is_inet() || type_ != SOCK_STREAM) return kQueueBytes;
+  return std::min(kQueueBytes, static_cast<size_t>(to.rcvbuf) / 2 + static_cast<size_t>(sndbuf));
+}
+
 bool UnixSocket::room_for(const UnixSocket& to, size_t bytes) const {
   size_t q = to.queued_bytes();
-  if (to.type_ == SOCK_STREAM) return q < kQueueBytes;
+  if (to.type_ == SOCK_STREAM) return q < stream_limit(to);
   if (to.is_inet()) return to.queue_.size() < kMaxInetDgramQueue && (to.queue_.empty() || q + bytes <= kQueueBytes);
   if (!to.queue_.empty() && q + bytes > kQueueBytes) return false;
   if (to.type_ == SOCK_DGRAM && to.peer_.lock().get() != this && to.queue_.size() > kMaxDgramQueue) return false;
@@ -273,12 +280,13 @@ Result<size_t> UnixSocket::send(const std::string& data, InFlightFds& fds, const
     target = peer_.lock();
     if (!target && tcp) {
       // The peer closed (its FIN came, or we would be reset already): the
-      // data is accepted and dropped, and the peer's answer is a reset, an
-      // EPIPE for the next send (the socket was in CLOSE_WAIT), then EPIPE.
+      // data is accepted and dropped, a send buffer's worth at most, and
+      // the peer's answer is a reset, an EPIPE for the next send (the
+      // socket was in CLOSE_WAIT), then EPIPE.
       reset_ = true;
       error_ = EPIPE;
       shut_ |= kShutRead | kShutWrite;
-      return data.size();
+      return std::min(data.size(), static_cast<size_t>(sndbuf));
     }
     // (A TCP peer that shut down its reading still takes data, as Linux.)
     if (!target || (!tcp && (target->shut_ & kShutRead))) return Err{EPIPE};
@@ -300,7 +308,10 @@ Result<size_t> UnixSocket::send(const std::string& data, InFlightFds& fds, const
   if (type_ == SOCK_STREAM && data.empty()) return size_t{0};
   if (!room_for(*target, data.size())) return Err{EAGAIN};
   size_t n = data.size();
-  if (type_ == SOCK_STREAM) n = std::min(n, kQueueBytes - std::min(kQueueBytes, target->queued_bytes()));
+  if (type_ == SOCK_STREAM) {
+    size_t limit = stream_limit(*target);
+    n = std::min(n, limit - std::min(limit, target->queued_bytes()));
+  }
   UnixMessage m;
   m.data = n == data.size() ? data : data.substr(0, n);
   m.fds = std::move(fds);
@@ -385,6 +396,9 @@ Result<UnixSocket::Received> UnixSocket::receive(size_t max, bool peek) {
   }
   r.from = queue_.front().from;
   r.cred = queue_.front().cred;
+  // TCP: a read takes what the receive buffer holds, its window (half of
+  // a lowered SO_RCVBUF); the rest waits in the sender's send buffer.
+  if (is_inet() && rcvbuf < static_cast<int>(kQueueBytes)) max = std::min<size_t>(max, std::max(rcvbuf / 2, 1));
   // A read stops at the urgent mark (the next one starts there).
   if (urgent_.marked && urgent_.mark > stream_read_) max = std::min<uint64_t>(max, urgent_.mark - stream_read_);
   for (size_t i = 0; i < queue_.size() && r.data.size() < max;) {
@@ -475,8 +489,9 @@ uint32_t UnixSocket::poll_ready() {
 
 size_t UnixSocket::write_capacity() {
   auto p = peer_.lock();
-  if (!p) return SIZE_MAX;
-  return kQueueBytes - std::min(kQueueBytes, p->queued_bytes());
+  if (!p) return is_inet() && type_ == SOCK_STREAM && was_connected_ ? static_cast<size_t>(sndbuf) : SIZE_MAX;
+  size_t limit = stream_limit(*p);
+  return limit - std::min(limit, p->queued_bytes());
 }
 
 Result<int64_t> UnixSocket::bytes_available() {

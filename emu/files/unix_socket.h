@@ -277,6 +277,11 @@ class UnixSocket final : public fs::File, public fs::SocketEndpoint, public std:
   size_t queued_bytes() const;
   // The receive queue of `to` can take a message of `bytes` from this socket.
   bool room_for(const UnixSocket& to, size_t bytes) const;
+  // Stream bytes a connection from this socket to `to` holds unread at most.
+  // TCP: the receiver's window (half its SO_RCVBUF, as Linux's default
+  // tcp_adv_win_scale) plus this socket's send buffer (SO_SNDBUF), at most
+  // one queue's worth, which the default sizes give; otherwise a queue's.
+  size_t stream_limit(const UnixSocket& to) const;
 
   int type_;
   int family_ = AF_UNIX;
