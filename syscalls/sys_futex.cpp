@@ -38,7 +38,11 @@ SyscallResult futex_wait(SyscallContext& k, uint64_t addr, uint32_t val, uint64_
       int64_t ts[2];
       TRY_VOID(k.mem().copy_in({timeout_addr}, ts, sizeof ts));
       if (ts[0] < 0 || ts[1] < 0 || ts[1] > 999999999) return Err{EINVAL};
-      int64_t ns = ts[0] > 1000000000ll ? int64_t(1) << 62 : ts[0] * 1000000000 + ts[1];
+      // Seconds past 2^32 (year 2106, far beyond any clock here) wait for
+      // ever; below that the product cannot overflow. An absolute time is
+      // seconds since the clock's epoch: CLOCK_REALTIME's is in the 1.8e9s.
+      constexpr int64_t kForeverSec = int64_t(1) << 32;
+      int64_t ns = ts[0] >= kForeverSec ? int64_t(1) << 62 : ts[0] * 1000000000 + ts[1];
       if (absolute) {
         fs::Timespec now = realtime ? k.realtime() : k.monotonic();
         int64_t now_ns = now.sec * 1000000000 + now.nsec;
