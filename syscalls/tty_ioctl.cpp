@@ -173,11 +173,37 @@ SyscallResult terminal_request(SyscallContext& k, PtyEnd& end, uint64_t request,
       if (on) return Err{EINVAL};
       return 0;
     }
+    case TCXONC: {
+      // Flow control of this end's output: the slave's stops in the line
+      // discipline (as IXON's VSTOP does), the master's in the pair. TCIOFF
+      // and TCION send the STOP or START character to the other end.
+      switch (arg) {
+        case TCOOFF:
+        case TCOON:
+          if (master) pty.master_stopped = arg == TCOOFF;
+          else ld.output_stopped = arg == TCOOFF;
+          return 0;
+        case TCIOFF:
+        case TCION: {
+          if (!master) {
+            uint8_t c = ld.termios.cc[arg == TCIOFF ? VSTOP : VSTART];
+            if (c) ld.send_char(c);  // NUL: the character is disabled
+            return 0;
+          }
+          // The master's own settings are the standard ones: ^S and ^Q.
+          uint8_t c = arg == TCIOFF ? 0x13 : 0x11;
+          std::vector<int> signals;
+          ld.receive(&c, 1, &signals);
+          for (int sig : signals) pty.signal_foreground(sig);
+          return 0;
+        }
+        default: return Err{EINVAL};
+      }
+    }
     case TCSBRK:
     case TCSBRKP:
     case TIOCSBRK:
     case TIOCCBRK:
-    case TCXONC:
     case TIOCEXCL:
     case TIOCNXCL: return 0;
     default: return Err{ENOTTY};

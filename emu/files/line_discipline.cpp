@@ -72,13 +72,13 @@ void LineDiscipline::flush_input() {
 void LineDiscipline::put_output(uint8_t c) {
   if (termios.oflag & OPOST) {
     if (c == '\n' && (termios.oflag & ONLCR)) {
-      if (output_room() < 2) return;
+      if (output_.size() + 2 > kOutputCapacity) return;
       output_.push_back('\r');
     } else if (c == '\r' && (termios.oflag & OCRNL)) {
       c = '\n';
     }
   }
-  if (output_room() < 1) return;
+  if (output_.size() >= kOutputCapacity) return;  // echoes go through a stopped output
   output_.push_back(c);
 }
 
@@ -128,11 +128,24 @@ size_t LineDiscipline::receive(const uint8_t* data, size_t n, std::vector<int>* 
           flush_output();
         }
         if (t.lflag & ECHO) echo(c);
+        if (t.iflag & IXON) output_stopped = false;  // as Linux's n_tty
         signals->push_back(sig);
         continue;
       }
     }
-    if ((t.iflag & IXON) && (is_cc(c, VSTOP) || is_cc(c, VSTART))) continue;  // no flow control: swallowed
+    if (t.iflag & IXON) {
+      // Flow control: VSTOP stops the slave's output, VSTART (or any
+      // character with IXANY) starts it again; the two are not input.
+      if (is_cc(c, VSTOP)) {
+        output_stopped = true;
+        continue;
+      }
+      if (is_cc(c, VSTART)) {
+        output_stopped = false;
+        continue;
+      }
+      if (t.iflag & IXANY) output_stopped = false;
+    }
     bool full = queued_input() >= kInputCapacity - 1;
     if (!canonical()) {
       if (full) break;
@@ -223,7 +236,12 @@ size_t LineDiscipline::slave_read(uint8_t* out, size_t n, bool* would_block) {
   return done;
 }
 
+void LineDiscipline::send_char(uint8_t c) {
+  if (output_.size() < kOutputCapacity) output_.push_front(c);
+}
+
 size_t LineDiscipline::transmit(const uint8_t* data, size_t n) {
+  if (output_stopped) return 0;
   size_t taken = 0;
   bool post = termios.oflag & OPOST;
   for (; taken < n; ++taken) {

@@ -8,8 +8,10 @@
 // master. Both streams are bounded, so a guest that never reads cannot make
 // the host allocate without limit.
 //
-// Not done: flow control (IXON's VSTOP/VSTART are swallowed, output never
-// stops), VWERASE, VREPRINT and VLNEXT, IUCLC/OLCUC, tab and delay
+// Flow control: the slave's output stops at IXON's VSTOP (or TCXONC
+// TCOOFF) and starts again at VSTART (any character with IXANY, or TCOON);
+// echoes still go through while it is stopped (Linux holds them too).
+// Not done: VWERASE, VREPRINT and VLNEXT, IUCLC/OLCUC, tab and delay
 // expansion, VTIME timeouts (a non-canonical read waits for VMIN bytes, or
 // returns at once when VMIN is 0), PARMRK and the packet mode.
 #pragma once
@@ -62,9 +64,14 @@ class LineDiscipline {
   void flush_input();
 
   // --- output: slave writes, master reads
-  // Processes up to n bytes; returns how many were taken.
+  // Processes up to n bytes; returns how many were taken (none while the
+  // output is stopped).
   size_t transmit(const uint8_t* data, size_t n);
-  size_t output_room() const { return kOutputCapacity - output_.size(); }
+  size_t output_room() const { return output_stopped ? 0 : kOutputCapacity - output_.size(); }
+  // A byte to the master ahead of everything (TCIOFF/TCION's STOP and
+  // START characters): sent even while the output is stopped.
+  void send_char(uint8_t c);
+  bool output_stopped = false;
   size_t output_bytes() const { return output_.size(); }
   size_t master_read(uint8_t* out, size_t n);
   void flush_output() { output_.clear(); }

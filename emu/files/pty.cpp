@@ -72,6 +72,7 @@ Result<size_t> PtyEnd::write(const void* buf, size_t n) {
   if (master_) {
     // Linux takes (and loses) what is written to a master whose slave is closed.
     if (pty_->slave_opened && pty_->slaves == 0) return n;
+    if (pty_->master_stopped) return n ? Result<size_t>(Err{EAGAIN}) : Result<size_t>(size_t{0});
     std::vector<int> signals;
     size_t taken = ld.receive(in, n, &signals);
     for (int sig : signals) pty_->signal_foreground(sig);
@@ -88,7 +89,7 @@ size_t PtyEnd::write_capacity() {
   LineDiscipline& ld = pty_->ld;
   if (master_) {
     if (pty_->slave_opened && pty_->slaves == 0) return LineDiscipline::kInputCapacity;
-    return ld.input_room();
+    return pty_->master_stopped ? 0 : ld.input_room();
   }
   if (pty_->hung_up()) return LineDiscipline::kOutputCapacity;  // the write fails at once
   size_t room = ld.output_room();
@@ -100,7 +101,8 @@ uint32_t PtyEnd::poll_ready() {
   if (master_) {
     bool slave_gone = pty_->slave_opened && pty_->slaves == 0;
     return (ld.output_bytes() ? uint32_t{fs::kPollIn} : 0) |
-           (ld.input_room() || slave_gone ? uint32_t{fs::kPollOut} : 0) | (slave_gone ? uint32_t{fs::kPollHup} : 0);
+           ((ld.input_room() && !pty_->master_stopped) || slave_gone ? uint32_t{fs::kPollOut} : 0) |
+           (slave_gone ? uint32_t{fs::kPollHup} : 0);
   }
   if (pty_->hung_up()) return fs::kPollIn | fs::kPollOut | fs::kPollErr | fs::kPollHup;
   return (ld.slave_readable() ? uint32_t{fs::kPollIn} : 0) | (ld.output_room() >= 2 ? uint32_t{fs::kPollOut} : 0);

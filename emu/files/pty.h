@@ -46,6 +46,7 @@ class Pty {
   bool slave_opened = false;    // ever
   int session = 0;     // the session it is the controlling terminal of (0: none)
   int fg_pgrp = 0;     // its foreground process group
+  bool master_stopped = false;  // the master's output stopped (TCXONC TCOOFF on it)
   fs::Attr slave_attr;  // what /dev/pts/N shows
 
   // Signal the foreground process group (ISIG characters, SIGWINCH).

@@ -5,8 +5,8 @@
  * SIGWINCH, a child that makes the slave its controlling terminal
  * (setsid + TIOCSCTTY) and receives the ISIG characters' signals, hang-up
  * when the master closes, EIO on the master once the slave is closed,
- * poll readiness, a flood into an unread terminal (bounded, EAGAIN) and a
- * bad pointer (EFAULT).
+ * poll readiness, a flood into an unread terminal (bounded, EAGAIN), flow
+ * control (tcflow, IXON's ^S and ^Q) and a bad pointer (EFAULT).
  *
  * Natively the bytes written to one end reach the other through the
  * kernel's work queue, a moment later: every read here waits with poll
@@ -427,6 +427,50 @@ static void slave_close(void) {
   close(m);
 }
 
+/* Flow control: TCXONC (tcflow) stops and starts either end's output and
+ * sends the STOP and START characters; with IXON, ^S and ^Q from the
+ * master stop and start the slave's output and are not input. Natively
+ * the master's bytes reach the line discipline a moment later: wait. */
+static void flow_control(void) {
+  int s, m = open_pair(&s);
+  struct termios t;
+  tcgetattr(s, &t);
+  t.c_lflag &= ~(ICANON | ECHO); /* IXON stays on */
+  t.c_cc[VMIN] = 0;
+  t.c_cc[VTIME] = 0;
+  tcsetattr(s, TCSANOW, &t);
+  fcntl(s, F_SETFL, O_RDWR | O_NONBLOCK);
+  fcntl(m, F_SETFL, O_RDWR | O_NONBLOCK);
+  show("tcflow TCOOFF on the slave", tcflow(s, TCOOFF));
+  show("slave write while stopped", write(s, "a", 1));
+  struct pollfd p = {s, POLLOUT, 0};
+  poll(&p, 1, 0);
+  yesno("slave POLLOUT while stopped", p.revents & POLLOUT);
+  show("tcflow TCOON", tcflow(s, TCOON));
+  show("slave write after TCOON", write(s, "b", 1));
+  show_master("master reads", m, 1);
+  write(m, "x\x13y", 3);
+  usleep(100000);
+  show("slave write after ^S from the master", write(s, "c", 1));
+  show_slave("slave input, without the ^S", s, 2);
+  write(m, "\x11", 1);
+  usleep(100000);
+  show("slave write after ^Q", write(s, "d", 1));
+  show_master("master reads", m, 1);
+  show("tcflow TCIOFF on the slave", tcflow(s, TCIOFF));
+  show_master("master reads the STOP character", m, 1);
+  show("tcflow TCION", tcflow(s, TCION));
+  show_master("master reads the START character", m, 1);
+  show("tcflow TCOOFF on the master", tcflow(m, TCOOFF));
+  show("master write while stopped", write(m, "z", 1));
+  show("tcflow TCOON on the master", tcflow(m, TCOON));
+  show("master write after TCOON", write(m, "z", 1));
+  show_slave("slave reads", s, 1);
+  show("TCXONC with a bad action", ioctl(s, TCXONC, 7));
+  close(s);
+  close(m);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0); /* parent and child lines in the order they happen */
   /* Under vmrun the program is its sandbox's init, a session leader (as a
@@ -439,6 +483,7 @@ int main(void) {
     sessions();
     leader_exit();
     slave_close();
+    flow_control();
     fflush(stdout);
     _exit(0);
   }
