@@ -10,6 +10,7 @@
 #include "emu/arch/guest_abi.h"
 #include "emu/files/epoll_file.h"
 #include "syscalls/handler_util.h"
+#include "syscalls/wait_mask.h"
 
 namespace vmrun {
 namespace {
@@ -108,14 +109,31 @@ SyscallResult sys_epoll_wait(SyscallContext& k, const SyscallArgs& a) {
   return do_epoll_wait(k, a.fd(0), a[1], a.i32(2), ms < 0 ? -1 : int64_t(ms) * 1000000);
 }
 
-SyscallResult sys_epoll_pwait(SyscallContext& k, const SyscallArgs& a) { return sys_epoll_wait(k, a); }
+SyscallResult sys_epoll_pwait(SyscallContext& k, const SyscallArgs& a) {
+  TRY_VOID(begin_wait_mask(k, a[4], a[5]));
+  return finish_wait_mask(k, sys_epoll_wait(k, a));
+}
+
+// epoll_pwait2: the timeout is a timespec (NULL: none).
+SyscallResult sys_epoll_pwait2(SyscallContext& k, const SyscallArgs& a) {
+  int64_t timeout_ns = -1;
+  if (a[3]) {
+    int64_t ts[2];
+    TRY_VOID(k.mem().copy_in(a.addr(3), ts, sizeof ts));
+    if (ts[0] < 0 || ts[1] < 0 || ts[1] > 999999999) return Err{EINVAL};
+    timeout_ns = ts[0] >= (int64_t(1) << 32) ? int64_t(1) << 62 : ts[0] * 1000000000 + ts[1];
+  }
+  TRY_VOID(begin_wait_mask(k, a[4], a[5]));
+  return finish_wait_mask(k, do_epoll_wait(k, a.fd(0), a[1], a.i32(2), timeout_ns));
+}
 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("epoll_create", sys_epoll_create, Support::Full, "d", nullptr),
     SYSCALL_DEF("epoll_create1", sys_epoll_create1, Support::Full, "x", nullptr),
     SYSCALL_DEF("epoll_ctl", sys_epoll_ctl, Support::Partial, "fefp", "EPOLLET: an edge is a readiness bit that rose, more bytes than the last epoll_wait saw, a counted wake-up (eventfd write, connection), or an EAGAIN the guest had since (files here are polled, not woken)"),
     SYSCALL_DEF_NO_RESTART("epoll_wait", sys_epoll_wait, Support::Full, "fpdd", nullptr),
-    SYSCALL_DEF_NO_RESTART("epoll_pwait", sys_epoll_pwait, Support::Partial, "fpddpu", "signal mask argument ignored"),
+    SYSCALL_DEF_NO_RESTART("epoll_pwait", sys_epoll_pwait, Support::Full, "fpddpu", nullptr),
+    SYSCALL_DEF_NO_RESTART("epoll_pwait2", sys_epoll_pwait2, Support::Full, "fpdppu", nullptr),
 };
 
 }  // namespace

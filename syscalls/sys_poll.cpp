@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "syscalls/handler_util.h"
+#include "syscalls/wait_mask.h"
 
 namespace vmrun {
 namespace {
@@ -88,7 +89,8 @@ SyscallResult sys_poll(SyscallContext& k, const SyscallArgs& a) {
 
 SyscallResult sys_ppoll(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(int64_t t, timeout_from_timespec(k, a[2]));
-  return do_poll(k, a[0], a[1], t);
+  TRY_VOID(begin_wait_mask(k, a[3], a[4]));
+  return finish_wait_mask(k, do_poll(k, a[0], a[1], t));
 }
 
 SyscallResult do_select(SyscallContext& k, int nfds, uint64_t rd, uint64_t wr, uint64_t ex, int64_t timeout_ns) {
@@ -136,14 +138,23 @@ SyscallResult sys_select(SyscallContext& k, const SyscallArgs& a) {
 
 SyscallResult sys_pselect6(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(int64_t t, timeout_from_timespec(k, a[4]));
-  return do_select(k, a.i32(0), a[1], a[2], a[3], t);
+  // The sixth argument points to {const sigset_t* ss; size_t ss_len}.
+  uint64_t mask_addr = 0, mask_size = 0;
+  if (a[5]) {
+    uint64_t pair[2];
+    TRY_VOID(k.mem().copy_in(a.addr(5), pair, sizeof pair));
+    mask_addr = pair[0];
+    mask_size = pair[1];
+  }
+  TRY_VOID(begin_wait_mask(k, mask_addr, mask_size));
+  return finish_wait_mask(k, do_select(k, a.i32(0), a[1], a[2], a[3], t));
 }
 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF_NO_RESTART("poll", sys_poll, Support::Full, "pud", nullptr),
-    SYSCALL_DEF_NO_RESTART("ppoll", sys_ppoll, Support::Partial, "pupp", "signal mask argument ignored"),
+    SYSCALL_DEF_NO_RESTART("ppoll", sys_ppoll, Support::Full, "puppu", nullptr),
     SYSCALL_DEF_NO_RESTART("select", sys_select, Support::Partial, "dpppp", "remaining time not written back"),
-    SYSCALL_DEF_NO_RESTART("pselect6", sys_pselect6, Support::Partial, "dpppp", "signal mask argument ignored"),
+    SYSCALL_DEF_NO_RESTART("pselect6", sys_pselect6, Support::Partial, "dppppp", "remaining time not written back"),
 };
 
 }  // namespace
