@@ -2,6 +2,7 @@
 // single guest process only host stdin can change readiness while we wait.
 #include <poll.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -36,13 +37,15 @@ int scan(SyscallContext& k, std::vector<PollFd>& fds) {
 
 // Block until one of `fds` is ready or the call's own deadline passes. The
 // handler runs again on wake-up and re-scans.
-Outcome<int> wait_ready(SyscallContext& k, std::vector<PollFd>& fds, int64_t timeout_ns) {
+// *time_left: what was left of the timeout when the call completed.
+Outcome<int> wait_ready(SyscallContext& k, std::vector<PollFd>& fds, int64_t timeout_ns, int64_t* time_left) {
   Process& p = k.proc();
   int64_t now = k.monotonic_ns();
   if (!k.restarted() || p.call.deadline_ns < 0)
     p.call.deadline_ns = timeout_ns < 0 ? INT64_MAX : (timeout_ns > INT64_MAX - now ? INT64_MAX : now + timeout_ns);
   int n = scan(k, fds);
   if (n || timeout_ns == 0 || now >= p.call.deadline_ns) {
+    *time_left = std::max<int64_t>(0, p.call.deadline_ns - now);
     p.call.deadline_ns = -1;
     return n;
   }
@@ -73,27 +76,57 @@ Result<int64_t> timeout_from_timespec(SyscallContext& k, uint64_t addr) {
   return ts[0] > 1000000000 ? int64_t(1) << 62 : ts[0] * 1000000000 + ts[1];
 }
 
-SyscallResult do_poll(SyscallContext& k, uint64_t addr, uint64_t nfds, int64_t timeout_ns) {
+// select, pselect6 and ppoll write the time left back to their timeout,
+// when they complete and when a signal interrupts them (glibc's select on
+// riscv64, which has only pselect6, hands it on to the caller's timeval).
+void write_timespec_left(AddressSpace& mem, uint64_t addr, int64_t left_ns) {
+  if (!addr) return;
+  left_ns = std::max<int64_t>(0, left_ns);
+  int64_t ts[2] = {left_ns / 1000000000, left_ns % 1000000000};
+  (void)mem.copy_out({addr}, ts, sizeof ts);
+}
+void write_timeval_left(AddressSpace& mem, uint64_t addr, int64_t left_ns) {
+  if (!addr) return;
+  left_ns = std::max<int64_t>(0, left_ns);
+  int64_t tv[2] = {left_ns / 1000000000, left_ns % 1000000000 / 1000};
+  (void)mem.copy_out({addr}, tv, sizeof tv);
+}
+void ppoll_interrupted(AddressSpace& mem, const uint64_t args[6], int64_t left_ns) {
+  write_timespec_left(mem, args[2], left_ns);
+}
+void select_interrupted(AddressSpace& mem, const uint64_t args[6], int64_t left_ns) {
+  write_timeval_left(mem, args[4], left_ns);
+}
+void pselect6_interrupted(AddressSpace& mem, const uint64_t args[6], int64_t left_ns) {
+  write_timespec_left(mem, args[4], left_ns);
+}
+
+SyscallResult do_poll(SyscallContext& k, uint64_t addr, uint64_t nfds, int64_t timeout_ns, int64_t* time_left) {
   if (nfds > k.proc().fds->limit() || nfds > 65536) return Err{EINVAL};
   std::vector<PollFd> fds(nfds);
   if (nfds) TRY_VOID(k.mem().copy_in({addr}, fds.data(), nfds * sizeof(PollFd)));
-  TRY_OUTCOME(int n, wait_ready(k, fds, timeout_ns));
+  TRY_OUTCOME(int n, wait_ready(k, fds, timeout_ns, time_left));
   if (nfds) TRY_VOID(k.mem().copy_out({addr}, fds.data(), nfds * sizeof(PollFd)));
   return static_cast<uint64_t>(n);
 }
 
 SyscallResult sys_poll(SyscallContext& k, const SyscallArgs& a) {
   int ms = a.i32(2);
-  return do_poll(k, a[0], a[1], ms < 0 ? -1 : int64_t(ms) * 1000000);
+  int64_t left = 0;
+  return do_poll(k, a[0], a[1], ms < 0 ? -1 : int64_t(ms) * 1000000, &left);
 }
 
 SyscallResult sys_ppoll(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(int64_t t, timeout_from_timespec(k, a[2]));
   TRY_VOID(begin_wait_mask(k, a[3], a[4]));
-  return finish_wait_mask(k, do_poll(k, a[0], a[1], t));
+  int64_t left = 0;
+  SyscallResult r = finish_wait_mask(k, do_poll(k, a[0], a[1], t, &left));
+  if (r.ok() && a[2]) write_timespec_left(k.mem(), a[2], left);
+  return r;
 }
 
-SyscallResult do_select(SyscallContext& k, int nfds, uint64_t rd, uint64_t wr, uint64_t ex, int64_t timeout_ns) {
+SyscallResult do_select(SyscallContext& k, int nfds, uint64_t rd, uint64_t wr, uint64_t ex, int64_t timeout_ns,
+                        int64_t* time_left) {
   if (nfds < 0 || nfds > 1024) return Err{EINVAL};
   size_t bytes = (static_cast<size_t>(nfds) + 63) / 64 * 8;
   uint64_t sets[3][16] = {};
@@ -111,7 +144,7 @@ SyscallResult do_select(SyscallContext& k, int nfds, uint64_t rd, uint64_t wr, u
       fds.push_back({fd, ev, 0});
     }
   }
-  TRY_OUTCOME([[maybe_unused]] int n, wait_ready(k, fds, timeout_ns));
+  TRY_OUTCOME([[maybe_unused]] int n, wait_ready(k, fds, timeout_ns, time_left));
   uint64_t out[3][16] = {};
   int count = 0;
   for (auto& p : fds) {
@@ -133,7 +166,10 @@ SyscallResult sys_select(SyscallContext& k, const SyscallArgs& a) {
     if (tv[0] < 0 || tv[1] < 0 || tv[1] > 999999) return Err{EINVAL};
     t = tv[0] > 1000000000 ? int64_t(1) << 62 : tv[0] * 1000000000 + tv[1] * 1000;
   }
-  return do_select(k, a.i32(0), a[1], a[2], a[3], t);
+  int64_t left = 0;
+  SyscallResult r = do_select(k, a.i32(0), a[1], a[2], a[3], t, &left);
+  if (r.ok() && a[4]) write_timeval_left(k.mem(), a[4], left);
+  return r;
 }
 
 SyscallResult sys_pselect6(SyscallContext& k, const SyscallArgs& a) {
@@ -147,14 +183,17 @@ SyscallResult sys_pselect6(SyscallContext& k, const SyscallArgs& a) {
     mask_size = pair[1];
   }
   TRY_VOID(begin_wait_mask(k, mask_addr, mask_size));
-  return finish_wait_mask(k, do_select(k, a.i32(0), a[1], a[2], a[3], t));
+  int64_t left = 0;
+  SyscallResult r = finish_wait_mask(k, do_select(k, a.i32(0), a[1], a[2], a[3], t, &left));
+  if (r.ok() && a[4]) write_timespec_left(k.mem(), a[4], left);
+  return r;
 }
 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF_NO_RESTART("poll", sys_poll, Support::Full, "pud", nullptr),
-    SYSCALL_DEF_NO_RESTART("ppoll", sys_ppoll, Support::Full, "puppu", nullptr),
-    SYSCALL_DEF_NO_RESTART("select", sys_select, Support::Partial, "dpppp", "remaining time not written back"),
-    SYSCALL_DEF_NO_RESTART("pselect6", sys_pselect6, Support::Partial, "dppppp", "remaining time not written back"),
+    SyscallDef{"ppoll", sys_ppoll, Support::Full, "puppu", nullptr, Restart::Never, ppoll_interrupted},
+    SyscallDef{"select", sys_select, Support::Full, "dpppp", nullptr, Restart::Never, select_interrupted},
+    SyscallDef{"pselect6", sys_pselect6, Support::Full, "dppppp", nullptr, Restart::Never, pselect6_interrupted},
 };
 
 }  // namespace
