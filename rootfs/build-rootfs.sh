@@ -95,6 +95,7 @@ PACKAGES=(
   base-files       # /etc/os-release, /etc/debian_version, base directories
   tzdata           # /usr/share/zoneinfo (zoneinfo, pandas, dateutil)
   netbase          # /etc/services, /etc/protocols, /etc/rpc (getservbyname, getaddrinfo with a service name)
+  libc-bin         # ldconfig and /etc/ld.so.conf (the cache below; ctypes.util.find_library), getent, getconf, locale
 )
 # Python 3 with its standard library: python3 is Debian's default version
 # (3.11 in bookworm, 3.13 in trixie) and provides the /usr/bin/python3 link;
@@ -313,6 +314,26 @@ if [ -d "$site/matplotlib" ]; then
   # layer, on every run).
   mkdir -p root/.config/matplotlib
 fi
+
+# The dynamic linker's cache, /etc/ld.so.cache, which libc-bin's trigger
+# writes on a Debian install: `ldconfig -p` lists it, and
+# ctypes.util.find_library("c") parses that list. The rootfs's own ldconfig
+# runs under qemu-user with the tree as its -L prefix, so it reads the
+# rootfs's configuration and libraries. qemu sends an absolute path into
+# the tree only when it exists there: -C puts the cache in the scratch
+# directory (outside the tree), and the auxiliary cache ldconfig writes
+# even with -i goes to files created in the tree first, never to the
+# host's /var/cache/ldconfig. -X: the packages' symlinks stay as they are.
+mkdir -p "$scratch" var/cache/ldconfig
+: > var/cache/ldconfig/aux-cache
+: > var/cache/ldconfig/aux-cache~
+qemu=$(command -v "qemu-$arch") || { echo "build-rootfs: no qemu-$arch" >&2; exit 1; }
+"$qemu" -L "$tmp" "$tmp/sbin/ldconfig" -i -X -C "$scratch/ld.so.cache" \
+  || { echo "build-rootfs: ldconfig failed" >&2; exit 1; }
+install -m 0644 "$scratch/ld.so.cache" etc/ld.so.cache
+rm -f var/cache/ldconfig/aux-cache var/cache/ldconfig/aux-cache~
+rm -rf "$scratch"
+echo "rootfs $arch: /etc/ld.so.cache: $("$qemu" -L "$tmp" "$tmp/sbin/ldconfig" -p -C etc/ld.so.cache | head -n 1)"
 
 # Users, groups and the basic /etc files.
 mkdir -p etc

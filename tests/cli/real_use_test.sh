@@ -244,15 +244,20 @@ status_is env-file-missing 125 -- "$vmrun" --rootfs "$x86" --env-file "$work/no-
   >"$work/out" 2>/dev/null </dev/null
 check hostname [ "$(cat "$work/out")" = "$(printf 'box7\nbox7\n1')" ]
 # What every Debian install has and ordinary programs look up: service and
-# protocol names (netbase), host names through nsswitch, time zones.
+# protocol names (netbase), host names through nsswitch, time zones, and
+# libraries through the dynamic linker's cache (ctypes.util.find_library
+# parses `ldconfig -p`).
 for arch in x86_64 riscv64; do
   "$vmrun" --rootfs "$base/$arch" --hostname box7 python3 -c '
 import socket, zoneinfo, datetime
 print(socket.getservbyname("http", "tcp"), socket.getprotobyname("udp"))
 print(sorted({a[4][:2] for a in socket.getaddrinfo("localhost", "https", socket.AF_INET, socket.SOCK_STREAM)}))
 print(socket.gethostbyname("box7"))
-print(datetime.datetime(2026, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin")).utcoffset())' >"$work/out" 2>&1 </dev/null
-  check "debian-files-$arch" [ "$(cat "$work/out")" = "$(printf "80 17\n[('127.0.0.1', 443)]\n127.0.1.1\n2:00:00")" ]
+print(datetime.datetime(2026, 7, 1, 12, tzinfo=zoneinfo.ZoneInfo("Europe/Berlin")).utcoffset())
+import ctypes, ctypes.util, os
+libc = ctypes.util.find_library("c")
+print(libc, ctypes.util.find_library("m"), ctypes.CDLL(libc).getpid() == os.getpid())' >"$work/out" 2>&1 </dev/null
+  check "debian-files-$arch" [ "$(cat "$work/out")" = "$(printf "80 17\n[('127.0.0.1', 443)]\n127.0.1.1\n2:00:00\nlibc.so.6 libm.so.6 True")" ]
 done
 "$vmrun" --rootfs "$x86" --user 1000:100 /bin/busybox sh -c 'id -u; id -g; echo $HOME' >"$work/out" 2>/dev/null </dev/null
 check user [ "$(cat "$work/out")" = "$(printf '1000\n100\n/home/user')" ]
