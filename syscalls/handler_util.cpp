@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+
 namespace vmrun {
 
 namespace {
@@ -14,6 +16,21 @@ Result<std::string> handle_path(const fs::DirRef& d) {
 }
 
 }  // namespace
+
+Result<int64_t> timeout_from_timespec(SyscallContext& k, uint64_t addr) {
+  if (!addr) return -1;
+  int64_t ts[2];
+  TRY_VOID(k.mem().copy_in({addr}, ts, sizeof ts));
+  if (ts[0] < 0 || ts[1] < 0 || ts[1] > 999999999) return Err{EINVAL};
+  return ts[0] >= (int64_t(1) << 32) ? int64_t(1) << 62 : ts[0] * 1000000000 + ts[1];
+}
+
+void write_time_left(AddressSpace& mem, uint64_t addr, int64_t left_ns) {
+  if (!addr) return;
+  left_ns = std::max<int64_t>(0, left_ns);
+  int64_t ts[2] = {left_ns / 1000000000, left_ns % 1000000000};
+  (void)mem.copy_out({addr}, ts, sizeof ts);
+}
 
 Result<std::string> dir_base(SyscallContext& k, int dirfd, const std::string& path) {
   if (!path.empty() && path[0] == '/') return std::string("/");

@@ -27,6 +27,15 @@ Result<fs::FileRef> file_arg(SyscallContext& k, int fd);
 // else the path it was opened by.
 Result<std::string> file_path(const fs::FileRef& f);
 
+// A relative timeout given as a guest timespec: -1 for a NULL pointer (no
+// timeout), EINVAL for a negative or unnormalized one; beyond 2^32 s (no
+// overflow, and longer than any run) it waits for ever.
+Result<int64_t> timeout_from_timespec(SyscallContext& k, uint64_t addr);
+// Writes `left_ns` (at least 0) as a timespec to `addr` unless it is 0: the
+// time a sleep or wait had left (nanosleep's `rem`, ppoll's timeout). A
+// fault is ignored, as Linux ignores it there.
+void write_time_left(AddressSpace& mem, uint64_t addr, int64_t left_ns);
+
 // Define a syscall table row.
 #define SYSCALL_DEF(name, fn, support, args, note) \
   SyscallDef { name, fn, support, args, note }

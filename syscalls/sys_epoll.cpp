@@ -116,13 +116,7 @@ SyscallResult sys_epoll_pwait(SyscallContext& k, const SyscallArgs& a) {
 
 // epoll_pwait2: the timeout is a timespec (NULL: none).
 SyscallResult sys_epoll_pwait2(SyscallContext& k, const SyscallArgs& a) {
-  int64_t timeout_ns = -1;
-  if (a[3]) {
-    int64_t ts[2];
-    TRY_VOID(k.mem().copy_in(a.addr(3), ts, sizeof ts));
-    if (ts[0] < 0 || ts[1] < 0 || ts[1] > 999999999) return Err{EINVAL};
-    timeout_ns = ts[0] >= (int64_t(1) << 32) ? int64_t(1) << 62 : ts[0] * 1000000000 + ts[1];
-  }
+  TRY_ASSIGN(int64_t timeout_ns, timeout_from_timespec(k, a[3]));
   TRY_VOID(begin_wait_mask(k, a[4], a[5]));
   return finish_wait_mask(k, do_epoll_wait(k, a.fd(0), a[1], a.i32(2), timeout_ns));
 }

@@ -68,23 +68,9 @@ Outcome<int> wait_ready(SyscallContext& k, std::vector<PollFd>& fds, int64_t tim
   return k.block(std::move(w));
 }
 
-Result<int64_t> timeout_from_timespec(SyscallContext& k, uint64_t addr) {
-  if (!addr) return -1;
-  int64_t ts[2];
-  TRY_VOID(k.mem().copy_in({addr}, ts, sizeof ts));
-  if (ts[0] < 0 || ts[1] < 0 || ts[1] > 999999999) return Err{EINVAL};
-  return ts[0] > 1000000000 ? int64_t(1) << 62 : ts[0] * 1000000000 + ts[1];
-}
-
 // select, pselect6 and ppoll write the time left back to their timeout,
 // when they complete and when a signal interrupts them (glibc's select on
 // riscv64, which has only pselect6, hands it on to the caller's timeval).
-void write_timespec_left(AddressSpace& mem, uint64_t addr, int64_t left_ns) {
-  if (!addr) return;
-  left_ns = std::max<int64_t>(0, left_ns);
-  int64_t ts[2] = {left_ns / 1000000000, left_ns % 1000000000};
-  (void)mem.copy_out({addr}, ts, sizeof ts);
-}
 void write_timeval_left(AddressSpace& mem, uint64_t addr, int64_t left_ns) {
   if (!addr) return;
   left_ns = std::max<int64_t>(0, left_ns);
@@ -92,13 +78,13 @@ void write_timeval_left(AddressSpace& mem, uint64_t addr, int64_t left_ns) {
   (void)mem.copy_out({addr}, tv, sizeof tv);
 }
 void ppoll_interrupted(AddressSpace& mem, const uint64_t args[6], int64_t left_ns) {
-  write_timespec_left(mem, args[2], left_ns);
+  write_time_left(mem, args[2], left_ns);
 }
 void select_interrupted(AddressSpace& mem, const uint64_t args[6], int64_t left_ns) {
   write_timeval_left(mem, args[4], left_ns);
 }
 void pselect6_interrupted(AddressSpace& mem, const uint64_t args[6], int64_t left_ns) {
-  write_timespec_left(mem, args[4], left_ns);
+  write_time_left(mem, args[4], left_ns);
 }
 
 SyscallResult do_poll(SyscallContext& k, uint64_t addr, uint64_t nfds, int64_t timeout_ns, int64_t* time_left) {
@@ -121,7 +107,7 @@ SyscallResult sys_ppoll(SyscallContext& k, const SyscallArgs& a) {
   TRY_VOID(begin_wait_mask(k, a[3], a[4]));
   int64_t left = 0;
   SyscallResult r = finish_wait_mask(k, do_poll(k, a[0], a[1], t, &left));
-  if (r.ok() && a[2]) write_timespec_left(k.mem(), a[2], left);
+  if (r.ok() && a[2]) write_time_left(k.mem(), a[2], left);
   return r;
 }
 
@@ -185,7 +171,7 @@ SyscallResult sys_pselect6(SyscallContext& k, const SyscallArgs& a) {
   TRY_VOID(begin_wait_mask(k, mask_addr, mask_size));
   int64_t left = 0;
   SyscallResult r = finish_wait_mask(k, do_select(k, a.i32(0), a[1], a[2], a[3], t, &left));
-  if (r.ok() && a[4]) write_timespec_left(k.mem(), a[4], left);
+  if (r.ok() && a[4]) write_time_left(k.mem(), a[4], left);
   return r;
 }
 

@@ -5,12 +5,10 @@
 
 #include "emu/arch/guest_abi.h"
 #include "syscalls/handler_util.h"
+#include "syscalls/wait_mask.h"
 
 namespace vmrun {
 namespace {
-
-constexpr uint64_t kSigsetSize = 8;
-constexpr uint64_t kUnblockable = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
 
 // The guest's struct sigaction: handler, flags, restorer, mask on x86-64
 // (32 bytes); handler, flags, mask on riscv64 (24 bytes).
@@ -125,9 +123,7 @@ SyscallResult sys_rt_sigsuspend(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(uint64_t mask, k.mem().load(a.ptr<uint64_t>(0)));
   // The handler runs with the temporary mask; its frame saves the old one,
   // so returning from the handler restores it.
-  p.call.sigsuspend = true;
-  p.call.sigsuspend_mask = p.signals.mask;
-  p.signals.mask = mask & ~kUnblockable;
+  install_temporary_mask(p, mask);
   return k.block(wait_until([] { return false; }));
 }
 

@@ -197,11 +197,6 @@ SyscallResult sys_alarm(SyscallContext& k, const SyscallArgs& a) {
 }
 
 // An interrupted relative sleep writes the time it had left to `rem`.
-void write_time_left(AddressSpace& mem, uint64_t rem, int64_t left_ns) {
-  if (!rem) return;
-  int64_t ts[2] = {std::max<int64_t>(0, left_ns) / 1000000000, std::max<int64_t>(0, left_ns) % 1000000000};
-  (void)mem.copy_out({rem}, ts, sizeof ts);
-}
 void nanosleep_interrupted(AddressSpace& mem, const uint64_t args[6], int64_t left_ns) {
   write_time_left(mem, args[1], left_ns);
 }
