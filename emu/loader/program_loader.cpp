@@ -34,7 +34,7 @@ bool ProgramLoader::load_at_depth(fs::Vfs& vfs, const fs::DirRef& cwd, const std
     error->err_no = err_no;
     return false;
   };
-  std::shared_ptr<const std::string> file;
+  std::shared_ptr<const ProgramBytes> file;
   uint64_t content_key = 0;
   int read_error = read_executable(vfs, cwd, path, &file, &content_key);
   if (read_error) {
@@ -44,10 +44,10 @@ bool ProgramLoader::load_at_depth(fs::Vfs& vfs, const fs::DirRef& cwd, const std
                 e == EISDIR || e == ENODEV ? EACCES : e);
   }
 
-  const std::string& bytes = *file;
+  const std::string_view bytes = file->view();
   if (bytes.size() >= 2 && bytes[0] == '#' && bytes[1] == '!') {
     if (depth >= 4) return fail(StopReason::CannotExecute, "too many levels of #! interpreters");
-    std::string line = bytes.substr(2, std::min<size_t>(bytes.find('\n'), 256) - 2);
+    std::string line(bytes.substr(2, std::min<size_t>(bytes.find('\n'), 256) - 2));
     auto trim = [](std::string s) {
       size_t a = s.find_first_not_of(" \t"), b = s.find_last_not_of(" \t\r");
       return a == std::string::npos ? std::string() : s.substr(a, b - a + 1);
@@ -76,7 +76,7 @@ bool ProgramLoader::load_at_depth(fs::Vfs& vfs, const fs::DirRef& cwd, const std
   // A dynamically linked program: its interpreter (ld.so) comes from the
   // guest filesystem too, and must itself be a self-contained ET_DYN.
   ElfImage interp_image;
-  std::shared_ptr<const std::string> interp_file = std::make_shared<const std::string>();
+  std::shared_ptr<const ProgramBytes> interp_file = std::make_shared<const ProgramBytes>(0);
   uint64_t interp_key = 0;
   if (!image.interpreter.empty()) {
     int e = read_executable(vfs, cwd, image.interpreter, &interp_file, &interp_key);
@@ -84,7 +84,7 @@ bool ProgramLoader::load_at_depth(fs::Vfs& vfs, const fs::DirRef& cwd, const std
       return fail(e == ENOENT ? StopReason::NotFound : StopReason::CannotExecute,
                   "interpreter " + image.interpreter + ": " + std::strerror(e), e);
     std::string iwhy;
-    if (!parse_elf(*interp_file, &interp_image, &iwhy))
+    if (!parse_elf(interp_file->view(), &interp_image, &iwhy))
       return fail(StopReason::CannotExecute, "interpreter " + image.interpreter + ": " + iwhy);
     if (!interp_image.interpreter.empty() || !interp_image.position_independent || interp_image.machine != image.machine)
       return fail(StopReason::CannotExecute, "interpreter " + image.interpreter + " is not a usable ld.so", ELIBBAD);
@@ -117,7 +117,7 @@ bool ProgramLoader::load_at_depth(fs::Vfs& vfs, const fs::DirRef& cwd, const std
     auto base = mem.find_free(interp_image.max_vaddr - interp_image.min_vaddr, layout.mmap_top);
     if (!base.ok()) return fail(StopReason::CannotExecute, "Cannot allocate memory", ENOMEM);
     interp_base = base.value();
-    auto interp = load_elf(mem, interp_image, *interp_file, interp_base - interp_image.min_vaddr, image.interpreter,
+    auto interp = load_elf(mem, interp_image, interp_file->view(), interp_base - interp_image.min_vaddr, image.interpreter,
                            interp_key);
     if (!interp.ok())
       return fail(StopReason::CannotExecute, "cannot load interpreter: " + std::string(std::strerror(interp.error())),
@@ -206,7 +206,7 @@ bool ProgramLoader::load_at_depth(fs::Vfs& vfs, const fs::DirRef& cwd, const std
 }
 
 int ProgramLoader::read_executable(fs::Vfs& vfs, const fs::DirRef& cwd, const std::string& path,
-                                   std::shared_ptr<const std::string>* bytes, uint64_t* content_key) {
+                                   std::shared_ptr<const ProgramBytes>* bytes, uint64_t* content_key) {
   std::string base = "/";
   if (cwd && !path.empty() && path[0] != '/') {
     if (cwd->removed()) return ENOENT;
@@ -226,7 +226,7 @@ int ProgramLoader::read_executable(fs::Vfs& vfs, const fs::DirRef& cwd, const st
     *bytes = std::move(cached);
     return 0;
   }
-  auto data = std::make_shared<std::string>(static_cast<size_t>(attr->size), '\0');
+  auto data = std::make_shared<ProgramBytes>(static_cast<size_t>(attr->size));
   size_t got = 0;
   while (got < data->size()) {
     auto r = file->pread(data->data() + got, data->size() - got, got);
@@ -235,7 +235,7 @@ int ProgramLoader::read_executable(fs::Vfs& vfs, const fs::DirRef& cwd, const st
     got += r.value();
   }
   if (got != data->size()) {
-    data->resize(got);
+    data->truncate(got);
     *content_key = 0;  // it changed while we read it
   }
   cache_.insert(*content_key, data);

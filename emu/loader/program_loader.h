@@ -68,7 +68,7 @@ class ProgramLoader {
   // A whole executable's bytes, from the cache when its file cannot have
   // changed; 0 or an errno. `content_key`: its fs::File::content_key.
   int read_executable(fs::Vfs& vfs, const fs::DirRef& cwd, const std::string& path,
-                      std::shared_ptr<const std::string>* bytes, uint64_t* content_key);
+                      std::shared_ptr<const ProgramBytes>* bytes, uint64_t* content_key);
 
   const Config& config_;
   std::mt19937_64* rng_;
