@@ -14,7 +14,7 @@
 namespace vmrun::server {
 
 inline constexpr const char* kPythonJobDriver = R"PY(
-import atexit, gc, io, json, os, runpy, sys, traceback
+import atexit, gc, importlib.machinery, io, json, os, sys, traceback, types
 
 def _vmrun_job(inp, warm=False):
     # One job, read from the binary stream `inp`. The warm-up runs this same
@@ -42,8 +42,19 @@ def _vmrun_job(inp, warm=False):
     sys.argv = [main] + head['args']
     sys.path[0] = '/job'
     code = 0
+    saved_main = sys.modules['__main__'] if warm else None
     try:
-        runpy.run_path(main, run_name='__main__')
+        # The __main__ module `python3 FILE` makes, without runpy.run_path's
+        # importer probes (it reads the script as a zip archive first) and
+        # wrappers: ~10 % of a print(1) job's CPU (bench/RESULTS.md).
+        with open(main, 'rb') as src:
+            code_obj = compile(src.read(), main, 'exec', dont_inherit=True)
+        module = types.ModuleType('__main__')
+        module.__dict__.update(__annotations__={}, __builtins__=__builtins__, __cached__=None, __file__=main,
+                               __loader__=importlib.machinery.SourceFileLoader('__main__', main),
+                               __package__=None, __spec__=None)
+        sys.modules['__main__'] = module
+        exec(code_obj, module.__dict__)
     except SystemExit as e:
         if e.code is None:
             code = 0
@@ -70,6 +81,7 @@ def _vmrun_job(inp, warm=False):
         if not warm:
             os._exit(code)
     # The warm-up's job is over: the real stdin back, nothing of it left.
+    sys.modules['__main__'] = saved_main
     os.dup2(saved, 0)
     os.close(saved)
     sys.stdin = open(0, 'r', closefd=False)
