@@ -11,12 +11,12 @@ For each module (all of the test package when none is named) this runs
           vmrun's in-memory layer; a tmpfs /tmp, the host's /dev, a fresh
           /proc; the test package bound over the rootfs's stub), as root
           like the guest;
-          riscv64: Debian's qemu-riscv64 -L ROOTFS with the rootfs's
-          python3 (the same namespace, overlay and test package). A
-          test that starts a child python3 fails here: qemu-user does not
-          follow execve to another riscv64 binary without binfmt_misc, which
-          this machine does not have. Such cases count as failing natively,
-          so they say nothing about vmrun.
+          riscv64: the same chroot, in a user namespace whose own
+          binfmt_misc starts riscv64 programs under Debian's static
+          qemu-riscv64 (foreign_exec.py; fetched into
+          .deps/qemu-user-static on first use), so that a test's child
+          python3 or sh is the rootfs's riscv64 program, as on a riscv64
+          machine.
   vmrun   tests/cpython/run-cpython-test.sh's command (the default rootfs,
           the test package mounted read-only), without its exclusions.
 
@@ -97,11 +97,19 @@ exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
   PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
   sh -c 'cd /tmp && exec "$@"' sh "$@"
 '''
-# riscv64: qemu-riscv64 -L, in a scratch directory on the tmpfs.
-QEMU_SCRIPT = NAMESPACE_SETUP + r'''
-mkdir /mnt/cwd && cd /mnt/cwd
-exec env -i HOME=/root LANG=C.UTF-8 PATH=/usr/bin:/bin qemu-riscv64 -L "$root" "$root/usr/bin/python3" "$@"
-'''
+QEMU_STATIC = os.path.join(TOP, ".deps/qemu-user-static/usr/bin/qemu-riscv64-static")
+
+
+def fetch_qemu_static():
+    """Debian 12's qemu-user-static, unpacked into .deps (the system's apt
+    state untouched): the riscv64 native runs' binfmt_misc handler."""
+    if os.access(QEMU_STATIC, os.X_OK):
+        return
+    dest = os.path.join(TOP, ".deps/qemu-user-static")
+    subprocess.run(["bash", os.path.join(TOP, "scripts/debian-fetch.sh"), "bookworm", "amd64",
+                    os.path.join(TOP, ".deps/apt-bookworm-amd64"), dest, "qemu-user-static"], check=True)
+    if not os.access(QEMU_STATIC, os.X_OK):
+        sys.exit(f"run.py: {QEMU_STATIC} is missing after fetching qemu-user-static")
 
 
 def command(arch, mode, module, vmrun, timeout):
@@ -111,10 +119,10 @@ def command(arch, mode, module, vmrun, timeout):
         archopt = ["--arch", "riscv64"] if arch == "riscv64" else []
         return [vmrun, *archopt, "--rootfs", rootfs, "--timeout", str(timeout),
                 "--mount", f"{tests}:{guest_tests}", "python3", *regrtest]
-    script = CHROOT_SCRIPT if arch == "x86_64" else QEMU_SCRIPT
-    py = ["python3"] if arch == "x86_64" else []
-    return ["unshare", "-m", "--propagation", "private", "sh", "-ec", script, "sh",
-            rootfs, tests, guest_tests, *py, *regrtest]
+    inner = ["sh", "-ec", CHROOT_SCRIPT, "sh", rootfs, tests, guest_tests, "python3", *regrtest]
+    if arch == "x86_64":
+        return ["unshare", "-m", "--propagation", "private", *inner]
+    return [sys.executable, os.path.join(TOP, "tests/conformance/foreign_exec.py"), QEMU_STATIC, *inner]
 
 
 def verdict_of(text):
@@ -260,6 +268,8 @@ def main():
     if not os.path.isdir(tests) or not os.path.isdir(rootfs):
         sys.exit(f"run.py: {tests} or {rootfs} missing; run scripts/setup.sh and "
                  f"scripts/fetch-cpython-tests.sh {args.arch}")
+    if args.arch == "riscv64" and args.mode != "vmrun":
+        fetch_qemu_static()
     modules = args.modules or list_modules(tests)
     if args.first:
         modules = modules[:args.first]
