@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -23,6 +24,7 @@
 #include "syscalls/handler_util.h"
 #include "syscalls/lock_calls.h"
 #include "syscalls/notify_calls.h"
+#include "syscalls/resource_limits.h"
 #include "syscalls/tty_ioctl.h"
 
 namespace vmrun {
@@ -63,9 +65,34 @@ Result<uint64_t> read_into(SyscallContext& k, fs::File& f, uint64_t buf, uint64_
   return done;
 }
 
-Result<uint64_t> write_from(SyscallContext& k, fs::File& f, uint64_t buf, uint64_t count, int64_t pos) {
+// RLIMIT_FSIZE: how much of a write of `count` bytes at `pos` (< 0: the
+// file's own position, or its end under O_APPEND) a regular file takes;
+// EFBIG (and SIGXFSZ when `first`) when none.
+Result<uint64_t> within_file_size_limit(SyscallContext& k, fs::File& f, uint64_t count, int64_t pos, bool first) {
+  const auto& set = k.proc().rlimits->set[RLIMIT_FSIZE];
+  if (!set || set->cur == kRlimInfinity) return count;
+  auto attr = f.stat();
+  if (!attr.ok() || !S_ISREG(attr->mode)) return count;
+  uint64_t start = static_cast<uint64_t>(pos);
+  if (pos < 0) {
+    if (f.flags & O_APPEND) {
+      start = static_cast<uint64_t>(attr->size);
+    } else {
+      auto at = f.seek(0, SEEK_CUR);
+      if (!at.ok()) return count;
+      start = static_cast<uint64_t>(at.value());
+    }
+  }
+  uint64_t room = file_size_room(k, start, first);
+  if (room == 0) return Err{EFBIG};
+  return std::min(count, room);
+}
+
+Result<uint64_t> write_from(SyscallContext& k, fs::File& f, uint64_t buf, uint64_t count, int64_t pos,
+                            bool first = true) {
   count = std::min(count, kMaxTransfer);
   if (count == 0) return 0;
+  TRY_ASSIGN(count, within_file_size_limit(k, f, count, pos, first));
   uint64_t avail = k.mem().accessible_prefix(buf, count, kProtRead);
   if (avail == 0) return Err{EFAULT};
   std::vector<uint8_t> tmp(std::min<uint64_t>(avail, kChunk));
@@ -157,7 +184,7 @@ Result<uint64_t> vector_io(SyscallContext& k, const SyscallArgs& a, bool is_writ
   uint64_t done = 0;
   for (auto& iov : iovs) {
     if (iov.len == 0) continue;
-    auto r = is_write ? write_from(k, *f, iov.base, iov.len, positional ? pos + done : -1)
+    auto r = is_write ? write_from(k, *f, iov.base, iov.len, positional ? pos + done : -1, done == 0)
                       : read_into(k, *f, iov.base, iov.len, positional ? pos + done : -1);
     if (!r.ok()) {
       if (done) break;
@@ -461,6 +488,8 @@ SyscallResult sys_ftruncate(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (static_cast<int64_t>(a[1]) < 0) return Err{EINVAL};
   if (!can_write(*f)) return Err{EINVAL};
+  if (auto attr = f->stat(); attr.ok() && a[1] > static_cast<uint64_t>(attr->size) && file_size_room(k, a[1] - 1) == 0)
+    return Err{EFBIG};  // RLIMIT_FSIZE, when the file would grow
   TRY_VOID(f->truncate(a[1]));
   if (f->notice) f->notice->event(fs::kInModify);
   return 0;
@@ -471,6 +500,9 @@ SyscallResult sys_truncate(SyscallContext& k, const SyscallArgs& a) {
   if (path.empty()) return Err{ENOENT};
   if (static_cast<int64_t>(a[1]) < 0) return Err{EINVAL};
   TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, path));
+  if (auto attr = k.vfs().stat(base, path, true);
+      attr.ok() && a[1] > static_cast<uint64_t>(attr->size) && file_size_room(k, a[1] - 1) == 0)
+    return Err{EFBIG};  // RLIMIT_FSIZE, when the file would grow
   TRY_VOID(k.vfs().truncate(base, path, a[1]));
   return 0;
 }
@@ -678,6 +710,9 @@ SyscallResult sys_fallocate(SyscallContext& k, const SyscallArgs& a) {
   if (S_ISDIR(attr.mode)) return Err{EISDIR};
   if (!S_ISREG(attr.mode)) return Err{ENODEV};
   if (off > INT64_MAX - len) return Err{EFBIG};
+  if (!(mode & 0x01) && static_cast<uint64_t>(off + len) > static_cast<uint64_t>(attr.size) &&
+      file_size_room(k, static_cast<uint64_t>(off + len - 1)) == 0)
+    return Err{EFBIG};  // RLIMIT_FSIZE, when the file would grow
   TRY_VOID(f->allocate(mode, static_cast<uint64_t>(off), static_cast<uint64_t>(len)));
   if (f->notice) f->notice->event(fs::kInModify);
   return 0;

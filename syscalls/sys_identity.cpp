@@ -8,6 +8,7 @@
 
 #include "emu/arch/guest_abi.h"
 #include "syscalls/handler_util.h"
+#include "syscalls/resource_limits.h"
 
 namespace vmrun {
 namespace {
@@ -107,35 +108,29 @@ SyscallResult sys_getgroups(SyscallContext& k, const SyscallArgs& a) {
   return groups.size();
 }
 
-// Resource limits, per process.
-struct Rlimit {
-  uint64_t cur, max;
-};
-constexpr uint64_t kInf = ~0ull;
-
-Rlimit limit_of(SyscallContext& k, int resource) {
-  const Limits& l = k.config().limits;
-  switch (resource) {
-    case RLIMIT_STACK: return {8ull << 20, kInf};
-    case RLIMIT_NOFILE: return {k.proc().fds->limit(), l.max_open_files};
-    case RLIMIT_AS:
-    case RLIMIT_DATA: return {l.max_memory ? l.max_memory : kInf, l.max_memory ? l.max_memory : kInf};
-    case RLIMIT_CORE: return {0, kInf};
-    case RLIMIT_NPROC: return {l.max_processes, l.max_processes};
-    default: return {kInf, kInf};
-  }
-}
-
 Result<uint64_t> do_prlimit(SyscallContext& k, int resource, uint64_t new_addr, uint64_t old_addr) {
-  if (resource < 0 || resource >= RLIM_NLIMITS) return Err{EINVAL};
-  Rlimit cur = limit_of(k, resource);
+  if (resource < 0 || resource >= ResourceLimits::kCount) return Err{EINVAL};
+  ResourceLimits::Pair cur = limit_of(k, resource);
   if (new_addr) {
-    TRY_ASSIGN(Rlimit want, k.mem().read<Rlimit>({new_addr}));
+    TRY_ASSIGN(auto want, k.mem().read<ResourceLimits::Pair>({new_addr}));
     if (want.cur > want.max) return Err{EINVAL};
-    if (want.max > cur.max) return Err{EPERM};
-    // Only RLIMIT_NOFILE is enforced per process; the others are fixed
-    // by the sandbox configuration and keep their values.
-    if (resource == RLIMIT_NOFILE) k.proc().fds->set_limit(static_cast<uint32_t>(std::min<uint64_t>(want.cur, 1 << 20)));
+    // Raising a hard limit needs CAP_SYS_RESOURCE (root here), and never
+    // goes past what the sandbox itself enforces: its open-file, memory
+    // and process limits.
+    if (want.max > cur.max) {
+      if (k.config().uid != 0) return Err{EPERM};
+      const Limits& l = k.config().limits;
+      uint64_t cap = resource == RLIMIT_NOFILE ? l.max_open_files
+                     : resource == RLIMIT_NPROC ? l.max_processes
+                     : (resource == RLIMIT_AS || resource == RLIMIT_DATA) && l.max_memory ? l.max_memory
+                                                                                           : kRlimInfinity;
+      if (want.max > cap) return Err{EPERM};
+    }
+    if (resource == RLIMIT_NOFILE) {
+      if (want.cur > (1u << 20)) return Err{EPERM};  // Linux's fs.nr_open
+      k.proc().fds->set_limit(static_cast<uint32_t>(want.cur));
+    }
+    k.proc().rlimits->set[resource] = want;
   }
   if (old_addr) TRY_VOID(k.mem().write({old_addr}, cur));
   return 0;
@@ -253,6 +248,12 @@ SyscallResult sys_getrusage(SyscallContext& k, const SyscallArgs& a) {
   return 0;
 }
 
+#define kRlimitNote                                                                                              \
+  "every limit is kept, inherited by fork and kept by exec; enforced: RLIMIT_NOFILE, RLIMIT_FSIZE (SIGXFSZ, "     \
+  "EFBIG: write, pwrite, writev, truncate, ftruncate, fallocate), RLIMIT_AS (mmap, brk, mremap: ENOMEM, not "   \
+  "checked while exec loads); the sandbox's own memory and process limits cap RLIMIT_AS, RLIMIT_DATA and "       \
+  "RLIMIT_NPROC; the others are reported only"
+
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("uname", sys_uname, Support::Full, "p", nullptr),
     SYSCALL_DEF("sethostname", sys_sethostname, Support::Full, "pd", nullptr),
@@ -274,8 +275,8 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("getresgid", sys_getresgid, Support::Full, "ppp", nullptr),
     SYSCALL_DEF("getgroups", sys_getgroups, Support::Full, "dp", nullptr),
     SYSCALL_DEF("getrlimit", sys_getrlimit, Support::Full, "dp", nullptr),
-    SYSCALL_DEF("setrlimit", sys_setrlimit, Support::Partial, "dp", "only RLIMIT_NOFILE takes effect"),
-    SYSCALL_DEF("prlimit64", sys_prlimit64, Support::Partial, "ddpp", "only RLIMIT_NOFILE takes effect"),
+    SYSCALL_DEF("setrlimit", sys_setrlimit, Support::Partial, "dp", kRlimitNote),
+    SYSCALL_DEF("prlimit64", sys_prlimit64, Support::Partial, "ddpp", "the caller's own limits only (ESRCH for another pid); " kRlimitNote),
     SYSCALL_DEF("getrandom", sys_getrandom, Support::Full, "pux", nullptr),
     SYSCALL_DEF("sysinfo", sys_sysinfo, Support::Full, "p", nullptr),
     SYSCALL_DEF("getpriority", sys_getpriority, Support::Full, "dd", nullptr),

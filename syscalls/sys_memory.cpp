@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "syscalls/handler_util.h"
+#include "syscalls/resource_limits.h"
 
 namespace vmrun {
 namespace {
@@ -24,6 +25,7 @@ SyscallResult sys_brk(SyscallContext& k, const SyscallArgs& a) {
     uint64_t grow = new_end - p.brk_mapped_end;
     // The heap may not run into another mapping.
     if (new_end > p.mmap_top || k.mem().overlaps(p.brk_mapped_end, grow)) return p.brk_current;
+    if (!address_space_room(k, grow)) return p.brk_current;  // RLIMIT_AS
     if (!k.mem().map_fixed(p.brk_mapped_end, grow, kProtRead | kProtWrite, "[heap]").ok()) return p.brk_current;
     p.brk_mapped_end = new_end;
   } else if (new_end < p.brk_mapped_end) {
@@ -72,6 +74,8 @@ SyscallResult sys_mmap(SyscallContext& k, const SyscallArgs& a) {
       TRY_ASSIGN(where, k.mem().find_free(plen, k.proc().image->mmap_top));
     }
   }
+  // RLIMIT_AS counts what the mapping adds: what it replaces is not new.
+  if (!address_space_room(k, plen - (fixed ? k.mem().mapped_within(where, plen) : 0))) return Err{ENOMEM};
   std::string name = file ? file->path : std::string();
   bool shared = type != MAP_PRIVATE;
   if (file && shared) {
@@ -161,6 +165,7 @@ SyscallResult sys_mremap(SyscallContext& k, const SyscallArgs& a) {
     return old_addr;
   }
   uint64_t extra = new_size - old_size;
+  if (!address_space_room(k, extra)) return Err{ENOMEM};  // RLIMIT_AS
   if (!k.mem().overlaps(old_addr + old_size, extra) && old_addr + new_size <= k.proc().image->mmap_top) {
     TRY_VOID(k.mem().map_fixed(old_addr + old_size, extra, prot, name));
     return old_addr;

@@ -97,6 +97,18 @@ struct UtsNames {
   std::string hostname, domainname = "(none)";
 };
 
+// getrlimit/setrlimit/prlimit64: the limits a process set itself, shared
+// by its threads (Linux keeps them in the signal struct), copied by fork,
+// kept across exec. A resource it never set has the sandbox's default
+// (syscalls/sys_identity.cpp, limit_of).
+struct ResourceLimits {
+  struct Pair {
+    uint64_t cur, max;
+  };
+  static constexpr int kCount = 16;  // RLIM_NLIMITS
+  std::array<std::optional<Pair>, kCount> set;
+};
+
 class Process final : public fs::ProcessView {
  public:
   Process(int pid, uint32_t fd_limit) : pid_(pid), fds(std::make_shared<FdTable>(fd_limit)) { ids.tgid = pid; }
@@ -181,6 +193,7 @@ class Process final : public fs::ProcessView {
   // none after fork or exec.
   std::shared_ptr<PosixTimers> posix_timers = std::make_shared<PosixTimers>();
   std::shared_ptr<UtsNames> uts = std::make_shared<UtsNames>();  // shared by fork and clone
+  std::shared_ptr<ResourceLimits> rlimits = std::make_shared<ResourceLimits>();
 
   int vfork_parent = 0;           // pid suspended until we exec or exit
   // What the task waits for, and the syscall it is blocked in with what

@@ -343,18 +343,23 @@ void AddressSpace::remove_range(uint64_t addr, uint64_t len) {
   if (shared_cut) release_unused_shared();
 }
 
+uint64_t AddressSpace::mapped_within(uint64_t addr, uint64_t len) const {
+  uint64_t bytes = 0;
+  auto it = vmas_.upper_bound(addr);
+  if (it != vmas_.begin()) --it;
+  for (; it != vmas_.end() && it->first < addr + len; ++it) {
+    uint64_t lo = std::max(it->first, addr), hi = std::min(it->second.end, addr + len);
+    if (lo < hi) bytes += hi - lo;
+  }
+  return bytes;
+}
+
 Result<void> AddressSpace::map_fixed(uint64_t addr, uint64_t len, uint32_t prot, std::string name, bool shared) {
   if (len == 0 || (addr | len) & (kPageSize - 1)) return Err{EINVAL};
   if (addr + len < addr || addr + len > user_top_) return Err{ENOMEM};
   if (!engine_ready_) return Err{ENOMEM};
   // Bytes already mapped inside the range are replaced, not added.
-  uint64_t replaced = 0;
-  auto it = vmas_.upper_bound(addr);
-  if (it != vmas_.begin()) --it;
-  for (; it != vmas_.end() && it->first < addr + len; ++it) {
-    uint64_t lo = std::max(it->first, addr), hi = std::min(it->second.end, addr + len);
-    if (lo < hi) replaced += hi - lo;
-  }
+  uint64_t replaced = mapped_within(addr, len);
   if (account_->limit && account_->used - replaced + len > account_->limit) return Err{ENOMEM};
   // Replacing can split at most two areas in two; the new one adds one.
   if (vmas_.size() + 3 > kMaxVmas) return Err{ENOMEM};

@@ -161,6 +161,8 @@ class AddressSpace {
   uint64_t accessible_prefix(uint64_t addr, uint64_t len, uint32_t prot) const;
 
   uint64_t mapped_bytes() const { return mapped_bytes_; }
+  // Bytes of [addr, addr + len) that are mapped (guest areas).
+  uint64_t mapped_within(uint64_t addr, uint64_t len) const;
   uint64_t peak_bytes() const { return account_->peak; }
   // The host address behind a mapped guest address (futex keys: shared
   // memory has the same host address in every process that maps it).

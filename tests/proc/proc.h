@@ -59,7 +59,7 @@ static const char *err_name(int e) {
   case ELOOP: return "ELOOP"; case ENAMETOOLONG: return "ENAMETOOLONG"; case ENXIO: return "ENXIO";
   case ENOTTY: return "ENOTTY";
   case ENODATA: return "ENODATA"; case ERANGE: return "ERANGE"; case EOPNOTSUPP: return "EOPNOTSUPP";
-  case ENOSPC: return "ENOSPC"; case EROFS: return "EROFS"; case ECONNRESET: return "ECONNRESET"; case ETIMEDOUT: return "ETIMEDOUT";
+  case ENOSPC: return "ENOSPC"; case EROFS: return "EROFS"; case ECONNRESET: return "ECONNRESET"; case ETIMEDOUT: return "ETIMEDOUT"; case EFBIG: return "EFBIG";
   }
   static char buf[32];
   snprintf(buf, sizeof buf, "errno %d", e);
