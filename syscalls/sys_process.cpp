@@ -4,8 +4,10 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstring>
+#include <vector>
 
 #include "emu/arch/guest_abi.h"
 #include "syscalls/handler_util.h"
@@ -351,6 +353,51 @@ SyscallResult sys_tgkill(SyscallContext& k, const SyscallArgs& a) {
   return 0;
 }
 
+// process_vm_readv/writev(pid, local_iov, liovcnt, remote_iov, riovcnt,
+// flags): copies between the caller's memory and another task's of the
+// same sandbox (the caller is root, as the guest is: no permission check
+// beyond that). The remote side needs the access it would need itself
+// (read, or write): Linux does not force it. A transfer stops at the first
+// remote or local byte that cannot be reached: the bytes moved until then,
+// or EFAULT when none were.
+SyscallResult process_vm_io(SyscallContext& k, const SyscallArgs& a, bool write) {
+  if (a[5] != 0) return Err{EINVAL};
+  TRY_ASSIGN(auto local, a.iovecs(1, a[2]));
+  TRY_ASSIGN(auto remote, a.iovecs(3, a[4]));
+  uint64_t wanted = 0;
+  for (auto& l : local) wanted += l.len;
+  if (wanted == 0) return 0;
+  Process* t = a.i32(0) > 0 ? k.find_process(a.i32(0)) : nullptr;
+  if (!t || !t->mem) return Err{ESRCH};  // none, or a zombie (no memory)
+  AddressSpace& theirs = *t->mem;
+  AddressSpace& ours = k.mem();
+  std::vector<uint8_t> chunk(std::min<uint64_t>(wanted, 64 << 10));
+  uint64_t done = 0, local_off = 0;
+  size_t li = 0;
+  for (auto& r : remote) {
+    for (uint64_t remote_off = 0; remote_off < r.len;) {
+      while (li < local.size() && local_off == local[li].len) li++, local_off = 0;
+      if (li == local.size()) return done;
+      uint64_t n = std::min({static_cast<uint64_t>(chunk.size()), r.len - remote_off, local[li].len - local_off});
+      uint64_t there = r.base + remote_off, here = local[li].base + local_off;
+      n = std::min(theirs.accessible_prefix(there, n, write ? kProtWrite : kProtRead),
+                   ours.accessible_prefix(here, n, write ? kProtRead : kProtWrite));
+      if (n == 0) return done ? Result<uint64_t>(done) : Result<uint64_t>(Err{EFAULT});
+      if (write) {
+        TRY_VOID(ours.copy_in({here}, chunk.data(), n));
+        TRY_VOID(theirs.copy_out({there}, chunk.data(), n));
+      } else {
+        TRY_VOID(theirs.copy_in({there}, chunk.data(), n));
+        TRY_VOID(ours.copy_out({here}, chunk.data(), n));
+      }
+      done += n, remote_off += n, local_off += n;
+    }
+  }
+  return done;
+}
+SyscallResult sys_process_vm_readv(SyscallContext& k, const SyscallArgs& a) { return process_vm_io(k, a, false); }
+SyscallResult sys_process_vm_writev(SyscallContext& k, const SyscallArgs& a) { return process_vm_io(k, a, true); }
+
 SyscallResult sys_tkill(SyscallContext& k, const SyscallArgs& a) {
   if (a.i32(0) <= 0) return Err{EINVAL};
   int sig = a.i32(1);
@@ -362,6 +409,8 @@ SyscallResult sys_tkill(SyscallContext& k, const SyscallArgs& a) {
 
 const SyscallDef kDefs[] = {
     SYSCALL_DEF("exit", sys_exit, Support::Full, "d", nullptr),
+    SYSCALL_DEF("process_vm_readv", sys_process_vm_readv, Support::Full, "dpupux", nullptr),
+    SYSCALL_DEF("process_vm_writev", sys_process_vm_writev, Support::Full, "dpupux", nullptr),
     SYSCALL_DEF("exit_group", sys_exit_group, Support::Full, "d", nullptr),
     SYSCALL_DEF("fork", sys_fork, Support::Full, "", nullptr),
     SYSCALL_DEF("vfork", sys_vfork, Support::Full, "", nullptr),
