@@ -150,31 +150,56 @@ SyscallResult sys_mprotect(SyscallContext& k, const SyscallArgs& a) {
   return 0;
 }
 
+// mremap(old, old_size, new_size, flags, new_address). MREMAP_FIXED moves
+// to new_address, replacing what is there; MREMAP_DONTUNMAP (private
+// anonymous memory, equal sizes: Linux 5.7 to 5.12; EINVAL for the shared
+// and file mappings 5.13 added) moves and leaves
+// the old range mapped and empty. A move copies the bytes.
 SyscallResult sys_mremap(SyscallContext& k, const SyscallArgs& a) {
   uint64_t old_addr = a[0], old_size = page_up(a[1]), new_size = page_up(a[2]);
   int flags = a.i32(3);
   if ((old_addr & (kPageSize - 1)) || new_size == 0) return Err{EINVAL};
   if (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP)) return Err{EINVAL};
-  if (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) return Err{EINVAL};
+  const bool fixed = flags & MREMAP_FIXED, dontunmap = flags & MREMAP_DONTUNMAP;
+  if ((fixed || dontunmap) && !(flags & MREMAP_MAYMOVE)) return Err{EINVAL};
+  if (dontunmap && old_size != new_size) return Err{EINVAL};
+  uint64_t to = a[4];
+  if (fixed) {
+    if (to & (kPageSize - 1)) return Err{EINVAL};
+    if (new_size > k.mem().user_top() || to > k.mem().user_top() - new_size) return Err{EINVAL};
+    if (to < old_addr + old_size && old_addr < to + new_size) return Err{EINVAL};  // the ranges overlap
+  }
   const Vma* v = k.mem().vma_at(old_addr);
   if (!v || old_size == 0 || k.mem().accessible_prefix(old_addr, old_size, 0) != old_size) return Err{EFAULT};
   uint32_t prot = v->prot;
   std::string name = v->name;
-  if (new_size <= old_size) {
-    if (new_size < old_size) TRY_VOID(k.mem().unmap(old_addr + new_size, old_size - new_size));
-    return old_addr;
+  if (dontunmap && (v->backing || !(name.empty() || name[0] == '['))) return Err{EINVAL};
+  if (!fixed && !dontunmap) {
+    if (new_size <= old_size) {
+      if (new_size < old_size) TRY_VOID(k.mem().unmap(old_addr + new_size, old_size - new_size));
+      return old_addr;
+    }
+    uint64_t extra = new_size - old_size;
+    if (!address_space_room(k, extra)) return Err{ENOMEM};  // RLIMIT_AS
+    if (!k.mem().overlaps(old_addr + old_size, extra) && old_addr + new_size <= k.proc().image->mmap_top) {
+      TRY_VOID(k.mem().map_fixed(old_addr + old_size, extra, prot, name));
+      return old_addr;
+    }
+    if (!(flags & MREMAP_MAYMOVE)) return Err{ENOMEM};
   }
-  uint64_t extra = new_size - old_size;
-  if (!address_space_room(k, extra)) return Err{ENOMEM};  // RLIMIT_AS
-  if (!k.mem().overlaps(old_addr + old_size, extra) && old_addr + new_size <= k.proc().image->mmap_top) {
-    TRY_VOID(k.mem().map_fixed(old_addr + old_size, extra, prot, name));
-    return old_addr;
+  // A move. RLIMIT_AS counts what the new range adds beyond what it
+  // replaces and what the old range gives back.
+  uint64_t replaced = fixed ? k.mem().mapped_within(to, new_size) : 0;
+  uint64_t released = dontunmap ? 0 : old_size;
+  if (new_size > replaced + released && !address_space_room(k, new_size - replaced - released)) return Err{ENOMEM};
+  uint64_t where = to;
+  if (!fixed) {
+    TRY_ASSIGN(where, k.mem().find_free(new_size, k.proc().image->mmap_top));
   }
-  if (!(flags & MREMAP_MAYMOVE)) return Err{ENOMEM};
-  TRY_ASSIGN(uint64_t where, k.mem().find_free(new_size, k.proc().image->mmap_top));
   TRY_VOID(k.mem().map_fixed(where, new_size, prot, name));
-  TRY_VOID(k.mem().move_contents(old_addr, where, old_size));
+  TRY_VOID(k.mem().move_contents(old_addr, where, std::min(old_size, new_size)));
   TRY_VOID(k.mem().unmap(old_addr, old_size));
+  if (dontunmap) TRY_VOID(k.mem().map_fixed(old_addr, old_size, prot, name));  // mapped, and empty
   return where;
 }
 
@@ -203,7 +228,7 @@ const SyscallDef kDefs[] = {
                 "MAP_SHARED file mappings are copies written back on msync/munmap/exit (not coherent with read() or other mappings meanwhile)"),
     SYSCALL_DEF("munmap", sys_munmap, Support::Full, "pu", nullptr),
     SYSCALL_DEF("mprotect", sys_mprotect, Support::Full, "puP", nullptr),
-    SYSCALL_DEF("mremap", sys_mremap, Support::Partial, "puux", "MREMAP_FIXED and MREMAP_DONTUNMAP unsupported"),
+    SYSCALL_DEF("mremap", sys_mremap, Support::Partial, "puuxp", "a move copies the bytes (a moved MAP_SHARED area is no longer shared); MREMAP_DONTUNMAP for private anonymous memory only (EINVAL for the shared and file mappings Linux 5.13 added)"),
     SYSCALL_DEF("madvise", sys_madvise, Support::Partial, "puv", "only MADV_DONTNEED acts: private anonymous pages read back as zeros, private file pages as the file again, shared memory keeps its contents; the program's own ELF segments keep theirs even when written; other advice is a hint"),
     SYSCALL_DEF("msync", sys_msync, Support::Full, "pux", nullptr),
     SYSCALL_DEF("mlock", sys_mlock, Support::Stub, "pu", "no effect: guest memory is never paged out by vmrun"),
