@@ -145,6 +145,15 @@ for arch in x86_64 riscv64; do
   bash rootfs/build-rootfs.sh "$arch" || die "building the $arch root filesystem failed"
   bash scripts/fetch-cpython-tests.sh "$arch" || die "fetching CPython's $arch test suite failed (scripts/fetch-cpython-tests.sh)"
 done
+# Debian 12's static qemu-riscv64: the riscv64 side of tests/conformance's
+# native oracle (foreign_exec.py registers it in a private binfmt_misc).
+qemu_static=.deps/qemu-user-static/usr/bin/qemu-riscv64-static
+if [ ! -x "$qemu_static" ]; then
+  step "qemu-user-static (riscv64's native conformance runs)"
+  bash scripts/debian-fetch.sh bookworm amd64 .deps/apt-bookworm-amd64 .deps/qemu-user-static qemu-user-static \
+    || die "fetching qemu-user-static from Debian bookworm failed (scripts/debian-fetch.sh)"
+  [ -x "$qemu_static" ] || die "$qemu_static missing after unpacking qemu-user-static"
+fi
 
 # ---- 3b. piston-client, the serve tests' third-party client ---------------
 # A pinned version from the npm registry into .deps/npm (project-local);

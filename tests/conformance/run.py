@@ -16,7 +16,9 @@ For each module (all of the test package when none is named) this runs
           qemu-riscv64 (foreign_exec.py; fetched into
           .deps/qemu-user-static on first use), so that a test's child
           python3 or sh is the rootfs's riscv64 program, as on a riscv64
-          machine.
+          machine. Where that cannot be had (Linux < 6.7, no user
+          namespaces) it says so and falls back to qemu-riscv64 -L, with
+          which a child riscv64 program cannot start.
   vmrun   tests/cpython/run-cpython-test.sh's command (the default rootfs,
           the test package mounted read-only), without its exclusions.
 
@@ -100,16 +102,41 @@ exec chroot "$root" /usr/bin/env -i HOME=/root LANG=C.UTF-8 \
 QEMU_STATIC = os.path.join(TOP, ".deps/qemu-user-static/usr/bin/qemu-riscv64-static")
 
 
+# The fallback where a private binfmt_misc cannot be had (Linux < 6.7, no
+# user namespaces): qemu-riscv64 -L, a weaker oracle (a child riscv64
+# program cannot start, and a child host program runs the host's).
+QEMU_L_SCRIPT = NAMESPACE_SETUP + r'''
+mkdir /mnt/cwd && cd /mnt/cwd
+exec env -i HOME=/root LANG=C.UTF-8 PATH=/usr/bin:/bin qemu-riscv64 -L "$root" "$root/usr/bin/python3" "$@"
+'''
+FOREIGN_EXEC = os.path.join(TOP, "tests/conformance/foreign_exec.py")
+_foreign_exec_ok = None
+
+
+def foreign_exec_works():
+    global _foreign_exec_ok
+    if _foreign_exec_ok is None and not os.access(QEMU_STATIC, os.X_OK):
+        print(f"run.py: {QEMU_STATIC} missing; riscv64's native side falls back to qemu-riscv64 -L",
+              file=sys.stderr)
+        _foreign_exec_ok = False
+    if _foreign_exec_ok is None:
+        r = subprocess.run([sys.executable, FOREIGN_EXEC, QEMU_STATIC, "true"], capture_output=True, text=True)
+        _foreign_exec_ok = r.returncode == 0
+        if not _foreign_exec_ok:
+            print("run.py: no private binfmt_misc here (" + (r.stderr.strip() or f"exit {r.returncode}") +
+                  "); riscv64's native side falls back to qemu-riscv64 -L", file=sys.stderr)
+    return _foreign_exec_ok
+
+
 def fetch_qemu_static():
     """Debian 12's qemu-user-static, unpacked into .deps (the system's apt
-    state untouched): the riscv64 native runs' binfmt_misc handler."""
+    state untouched): the riscv64 native runs' binfmt_misc handler.
+    scripts/setup.sh fetches it too; without it, the fallback."""
     if os.access(QEMU_STATIC, os.X_OK):
         return
     dest = os.path.join(TOP, ".deps/qemu-user-static")
     subprocess.run(["bash", os.path.join(TOP, "scripts/debian-fetch.sh"), "bookworm", "amd64",
-                    os.path.join(TOP, ".deps/apt-bookworm-amd64"), dest, "qemu-user-static"], check=True)
-    if not os.access(QEMU_STATIC, os.X_OK):
-        sys.exit(f"run.py: {QEMU_STATIC} is missing after fetching qemu-user-static")
+                    os.path.join(TOP, ".deps/apt-bookworm-amd64"), dest, "qemu-user-static"])
 
 
 def command(arch, mode, module, vmrun, timeout):
@@ -122,7 +149,10 @@ def command(arch, mode, module, vmrun, timeout):
     inner = ["sh", "-ec", CHROOT_SCRIPT, "sh", rootfs, tests, guest_tests, "python3", *regrtest]
     if arch == "x86_64":
         return ["unshare", "-m", "--propagation", "private", *inner]
-    return [sys.executable, os.path.join(TOP, "tests/conformance/foreign_exec.py"), QEMU_STATIC, *inner]
+    if not foreign_exec_works():
+        return ["unshare", "-m", "--propagation", "private", "sh", "-ec", QEMU_L_SCRIPT, "sh",
+                rootfs, tests, guest_tests, *regrtest]
+    return [sys.executable, FOREIGN_EXEC, QEMU_STATIC, *inner]
 
 
 def verdict_of(text):
