@@ -82,13 +82,15 @@ def list_modules(tests):
 # Both native runs: a private mount namespace, so nothing outlives them.
 # The rootfs gets a writable overlay on a tmpfs (as vmrun's in-memory
 # layer: writes are seen by the run and dropped after it), the test package
-# is bound over the rootfs's stub.
+# is bound read-only over the rootfs's stub (as vmrun mounts it: a test
+# that writes beside its own files skips itself both ways).
 NAMESPACE_SETUP = r'''
 root=$1 tests=$2 guest_tests=$3; shift 3
 mount -t tmpfs tmpfs /mnt
 mkdir /mnt/upper /mnt/work
 mount -t overlay overlay -o "lowerdir=$root,upperdir=/mnt/upper,workdir=/mnt/work" "$root"
 mount --bind "$tests" "$root$guest_tests"
+mount -o remount,bind,ro "$root$guest_tests"
 '''
 # x86_64: chroot, with fresh /tmp, /proc and the host's /dev.
 CHROOT_SCRIPT = NAMESPACE_SETUP + r'''
