@@ -36,7 +36,7 @@ enum class NodeKind : uint8_t { kDir, kReg, kSymlink, kFifo, kSocket, kCharDev, 
 // from the kernel's TerminalDevices; kPts: one of them (rdev's minor is
 // the index).
 enum class DevKind : uint8_t { kNone, kNull, kZero, kFull, kRandom, kURandom, kTty, kPtmx, kPtsDir, kPts };
-enum class ProcDirKind : uint8_t { kRoot, kPid, kFd };
+enum class ProcDirKind : uint8_t { kRoot, kPid, kFd, kNs };
 
 // Per-Vfs state shared with the open Files that outlive a call.
 struct VfsShared {
@@ -84,6 +84,7 @@ struct MemNode {
   std::string target;  // kSymlink target
   DevKind dev = DevKind::kNone;
   int magic_fd = -1;   // /proc/<pid>/fd/N: following it yields the open File
+  std::string magic_ns;  // /proc/<pid>/ns/<kind>: following it yields the namespace's File
   ProcDirKind proc = ProcDirKind::kRoot;
   int proc_pid = 0;    // /proc/<pid> and its fd/: whose
   std::function<std::string()> content;  // kProcFile generator

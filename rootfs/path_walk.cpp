@@ -222,9 +222,10 @@ Result<Walk> VfsCore::resolve(std::string_view base, std::string_view path, Walk
     }
     Entry e = std::move(found.value());
     if (e.is_symlink() && (!last || opt.follow || w.trailing_slash)) {
-      if (last && opt.magic && e.mem && e.mem->magic_fd >= 0) {
+      if (last && opt.magic && e.mem && (e.mem->magic_fd >= 0 || !e.mem->magic_ns.empty())) {
         w.name = std::string(comp);
         w.magic_fd = e.mem->magic_fd;
+        w.magic_ns = e.mem->magic_ns;
         w.magic_pid = e.mem->proc_pid;
         w.final = std::move(e);
         return w;

@@ -68,7 +68,8 @@ bool parse_small_int(std::string_view s, int* out) {
 }
 
 const char* const kRootFiles[] = {"cpuinfo", "meminfo", "uptime", "mounts", "stat", "loadavg"};
-const char* const kPidEntries[] = {"exe", "cwd", "root", "fd", "maps", "cmdline", "comm", "stat", "status", "mounts", "mountinfo"};
+const char* const kPidEntries[] = {"exe",    "cwd",  "root",   "fd",     "maps",      "cmdline",
+                                   "comm",   "stat", "status", "mounts", "mountinfo", "ns"};
 
 const char* state_name(char c) {
   switch (c) {
@@ -219,7 +220,25 @@ NodeRef VfsCore::proc_lookup(const MemNode& dir, std::string_view name) {
         return file(from([](const VfsCore& core, const ProcessView&) { return core.mounts_text(); }), base + 10);
       if (name == "mountinfo")
         return file(from([](const VfsCore& core, const ProcessView&) { return core.mountinfo_text(); }), base + 11);
+      if (name == "ns") {
+        auto n = make(NodeKind::kProcDir, S_IFDIR | 0511, base + 12);
+        n->proc = ProcDirKind::kNs;
+        n->proc_pid = pid;
+        return n;
+      }
       return nullptr;
+    }
+    case ProcDirKind::kNs: {
+      // Only the namespaces vmrun has (UTS); each a link "kind:[N]" that
+      // opens to the namespace itself.
+      const ProcessView* q = proc_target(dir.proc_pid);
+      if (!q || name != "uts") return nullptr;
+      std::string text = q->namespace_link(name);
+      if (text.empty()) return nullptr;
+      auto n = symlink(std::move(text), kProcInoBase + (static_cast<uint64_t>(q->pid()) << 8) + 13);
+      n->magic_ns = std::string(name);
+      n->proc_pid = q->pid();
+      return n;
     }
     case ProcDirKind::kFd: {
       int fd;
@@ -258,6 +277,9 @@ std::vector<DirEntry> VfsCore::proc_list(const MemNode& dir) {
     case ProcDirKind::kFd:
       if (const ProcessView* q = proc_target(dir.proc_pid))
         for (int fd : q->open_fds()) names.push_back(std::to_string(fd));
+      break;
+    case ProcDirKind::kNs:
+      if (proc_target(dir.proc_pid)) names.push_back("uts");
       break;
   }
   std::vector<DirEntry> out;

@@ -54,6 +54,10 @@ class ProcessView {
     return exe.substr(exe.find_last_of('/') + 1).substr(0, 15);
   }
   virtual uint64_t vm_bytes() const { return 0; }   // mapped guest memory
+  // /proc/<pid>/ns/<kind>: its link text ("uts:[N]"; "" if there is no
+  // such namespace) and, opened, a File that holds the namespace (setns).
+  virtual std::string namespace_link(std::string_view kind) const { (void)kind; return {}; }
+  virtual FileRef open_namespace(std::string_view kind) const { (void)kind; return nullptr; }
 };
 
 // Every guest process, for /proc/<pid> and listing /proc.

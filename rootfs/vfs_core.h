@@ -53,6 +53,7 @@ struct Walk {
   bool dot_final = false;     // the path named stack.back() itself ("/", ".", "..")
   bool trailing_slash = false;
   int magic_fd = -1;          // final is /proc/<pid>/fd/N and was to be followed
+  std::string magic_ns;       // final is /proc/<pid>/ns/<kind> and was to be followed
   int magic_pid = 0;          // ... of this process
   size_t path_len = 0;        // length of the canonical path of stack.back()
 

@@ -53,7 +53,19 @@ SyscallResult sys_unshare(SyscallContext& k, const SyscallArgs& a) {
   if (a[0] & ~kCloneNewUts) return Err{EINVAL};
   if (!a[0]) return 0;
   if (k.config().uid != 0) return Err{EPERM};
-  k.proc().uts = std::make_shared<UtsNames>(*k.proc().uts);
+  k.proc().uts = k.proc().uts->copy();
+  return 0;
+}
+
+// setns(2): joining a UTS namespace through an open /proc/<pid>/ns/uts
+// (nstype 0 or CLONE_NEWUTS; root only). Other descriptors: EINVAL.
+SyscallResult sys_setns(SyscallContext& k, const SyscallArgs& a) {
+  constexpr int kCloneNewUts = 0x04000000;
+  TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
+  auto* ns = dynamic_cast<UtsNamespaceFile*>(f.get());
+  if (!ns || (a.i32(1) != 0 && a.i32(1) != kCloneNewUts)) return Err{EINVAL};
+  if (k.config().uid != 0) return Err{EPERM};
+  k.proc().uts = ns->names();
   return 0;
 }
 
@@ -275,6 +287,7 @@ const SyscallDef kDefs[] = {
     SYSCALL_DEF("getresgid", sys_getresgid, Support::Full, "ppp", nullptr),
     SYSCALL_DEF("getgroups", sys_getgroups, Support::Full, "dp", nullptr),
     SYSCALL_DEF("getrlimit", sys_getrlimit, Support::Full, "dp", nullptr),
+    SYSCALL_DEF("setns", sys_setns, Support::Partial, "fx", "UTS namespaces only (/proc/<pid>/ns/uts), the only kind vmrun has"),
     SYSCALL_DEF("setrlimit", sys_setrlimit, Support::Partial, "dp", kRlimitNote),
     SYSCALL_DEF("prlimit64", sys_prlimit64, Support::Partial, "ddpp", "the caller's own limits only (ESRCH for another pid); " kRlimitNote),
     SYSCALL_DEF("getrandom", sys_getrandom, Support::Full, "pux", nullptr),

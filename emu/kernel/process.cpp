@@ -1,5 +1,7 @@
 #include "emu/kernel/process.h"
 
+#include <fcntl.h>
+
 #include "emu/engine/cpu_context.h"
 
 namespace vmrun {
@@ -70,6 +72,19 @@ char Process::state_code() const {
 }
 
 uint64_t Process::vm_bytes() const { return mem ? mem->mapped_bytes() : 0; }
+
+std::string Process::namespace_link(std::string_view kind) const {
+  if (kind != "uts" || !uts) return {};
+  return "uts:[" + std::to_string(uts->id) + "]";
+}
+
+fs::FileRef Process::open_namespace(std::string_view kind) const {
+  if (kind != "uts" || !uts) return nullptr;
+  auto f = std::make_shared<UtsNamespaceFile>(uts);
+  f->flags = O_RDONLY;
+  f->path = "/proc/" + std::to_string(pid()) + "/ns/uts";
+  return f;
+}
 
 std::string Process::cmdline() const {
   std::string s;

@@ -19,6 +19,7 @@
 #include "emu/engine/process_image.h"
 #include "emu/files/pidfd_file.h"
 #include "emu/kernel/posix_timers.h"
+#include "emu/kernel/uts_names.h"
 #include "emu/kernel/wait.h"
 #include "rootfs/vfs.h"
 
@@ -88,15 +89,6 @@ struct SignalState {
 
 enum class ProcState { Runnable, Blocked, Stopped, Zombie };
 
-// A UTS namespace: uname's nodename and domainname, each at most 64 bytes
-// (Linux's __NEW_UTS_LEN). The run starts as one, private: its tasks share
-// it (unshare or clone with CLONE_NEWUTS gives a task its own copy), other
-// runs never see it.
-struct UtsNames {
-  static constexpr size_t kMaxLen = 64;
-  std::string hostname, domainname = "(none)";
-};
-
 // getrlimit/setrlimit/prlimit64: the limits a process set itself, shared
 // by its threads (Linux keeps them in the signal struct), copied by fork,
 // kept across exec. A resource it never set has the sandbox's default
@@ -129,6 +121,8 @@ class Process final : public fs::ProcessView {
   char state_code() const override;
   std::string comm() const override { return name; }
   uint64_t vm_bytes() const override;
+  std::string namespace_link(std::string_view kind) const override;
+  fs::FileRef open_namespace(std::string_view kind) const override;
 
   int pid_;
   struct Ids {

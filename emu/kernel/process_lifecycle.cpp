@@ -91,7 +91,7 @@ Result<int> Kernel::fork_current(uint64_t flags, uint64_t child_stack, uint64_t 
   if (thread) c.group_times = parent.group_times;
   if (thread) c.posix_timers = parent.posix_timers;
   c.rlimits = thread ? parent.rlimits : std::make_shared<ResourceLimits>(*parent.rlimits);
-  c.uts = (flags & kCloneNewUts) ? std::make_shared<UtsNames>(*parent.uts) : parent.uts;
+  c.uts = (flags & kCloneNewUts) ? parent.uts->copy() : parent.uts;
   c.signals.altstack = thread ? AltStack{} : parent.signals.altstack;
   c.regs.resume_pc = parent.regs.resume_pc;  // just past the syscall instruction
 

@@ -2,11 +2,16 @@
  * first, so the host's names are never changed): the length and pointer
  * checks, the name as uname, gethostname and getdomainname report it,
  * shared with a forked child both ways, what a later child starts with,
- * and a child's own namespace, which the parent never sees. */
+ * and a child's own namespace, which the parent never sees. Then
+ * /proc/self/ns/uts: its link changes with unshare, an open one is the
+ * namespace (fstat's inode is the link's number) and setns joins it
+ * again, with the names it had. */
 #include "proc.h"
 
 #include <sched.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 
 static void show(const char *what) {
@@ -97,5 +102,39 @@ int main(void) {
   }
   waitpid(pid, &st, 0);
   show("parent after the unshared child");
+
+  /* /proc/self/ns/uts and setns. Link numbers differ between machines:
+   * only how they relate is printed. */
+  char before[64] = "", after[64] = "", back[64] = "", child_link[64] = "";
+  ssize_t n = readlink("/proc/self/ns/uts", before, sizeof before - 1);
+  unsigned long long num = 0;
+  printf("readlink /proc/self/ns/uts: %s\n",
+         n > 0 && sscanf(before, "uts:[%llu]", &num) == 1 ? "uts:[N]" : err_name(errno));
+  int fd = open("/proc/self/ns/uts", O_RDONLY);
+  struct stat sb;
+  memset(&sb, 0, sizeof sb);
+  int open_errno = errno, stat_ok = fd >= 0 && fstat(fd, &sb) == 0;
+  printf("open it: %s; fstat: %s, inode = N: %s\n", fd >= 0 ? "OK" : err_name(open_errno),
+         stat_ok && S_ISREG(sb.st_mode) ? "a regular file" : "?", stat_ok && sb.st_ino == num ? "yes" : "no");
+  printf("write-open it: %s\n", open("/proc/self/ns/uts", O_WRONLY) >= 0 ? "OK" : err_name(errno));
+  printf("unshare(CLONE_NEWUTS): %s\n", unshare(CLONE_NEWUTS) == 0 ? "OK" : err_name(errno));
+  readlink("/proc/self/ns/uts", after, sizeof after - 1);
+  sethostname("elsewhere", 9);
+  show("in the new namespace");
+  printf("the link changed: %s\n", strcmp(before, after) != 0 ? "yes" : "no");
+  pid = fork();
+  if (pid == 0) {
+    readlink("/proc/self/ns/uts", child_link, sizeof child_link - 1);
+    printf("a child's link is its parent's: %s\n", strcmp(child_link, after) == 0 ? "yes" : "no");
+    _exit(0);
+  }
+  waitpid(pid, &st, 0);
+  printf("setns(fd, CLONE_NEWPID): %s\n", setns(fd, CLONE_NEWPID) == 0 ? "OK" : err_name(errno));
+  printf("setns(stdin, 0): %s\n", setns(0, 0) == 0 ? "OK" : err_name(errno));
+  printf("setns(fd, CLONE_NEWUTS): %s\n", setns(fd, CLONE_NEWUTS) == 0 ? "OK" : err_name(errno));
+  readlink("/proc/self/ns/uts", back, sizeof back - 1);
+  printf("the link is the first again: %s\n", strcmp(before, back) == 0 ? "yes" : "no");
+  show("back in the first namespace");
+  close(fd);
   return 0;
 }
