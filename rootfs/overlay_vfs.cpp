@@ -32,19 +32,12 @@ Result<FileRef> OverlayVfs::open_node(std::string_view base, std::string_view pa
   bool excl = creat && (flags & O_EXCL);
   bool follow = !(flags & O_NOFOLLOW) && !excl;
   TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{follow, !opath}));
-  if (!w.magic_ns.empty()) {
-    // /proc/<pid>/ns/<kind>: a handle on the namespace (setns).
-    const ProcessView* owner = core_->proc_target(w.magic_pid);
-    FileRef f = owner ? owner->open_namespace(w.magic_ns) : nullptr;
+  if (w.magic()) {
+    // /proc/self/fd/N names the open description itself, whatever its
+    // path; /proc/self/ns/<kind> a handle on the namespace (setns).
+    FileRef f = core_->magic_target(w);
     if (!f) return Err{ENOENT};
-    if (acc != O_RDONLY) return Err{EPERM};  // as Linux's nsfs answers root
-    return f;
-  }
-  if (w.magic_fd >= 0) {
-    // /proc/self/fd/N names the open description itself, whatever its path.
-    const ProcessView* owner = core_->proc_target(w.magic_pid);
-    FileRef f = owner ? owner->fd_file(w.magic_fd) : nullptr;
-    if (!f) return Err{ENOENT};
+    if (w.magic_fd < 0 && acc != O_RDONLY) return Err{EPERM};  // as Linux's nsfs answers root
     return f;
   }
   if (w.final) {
@@ -148,15 +141,8 @@ Result<FileRef> OverlayVfs::open_existing(Walk& w, int flags) {
 
 Result<Attr> OverlayVfs::stat(std::string_view base, std::string_view path, bool follow) {
   TRY_ASSIGN(Walk w, core_->resolve(base, path, WalkOptions{follow, follow}));
-  if (!w.magic_ns.empty()) {
-    const ProcessView* owner = core_->proc_target(w.magic_pid);
-    FileRef f = owner ? owner->open_namespace(w.magic_ns) : nullptr;
-    if (!f) return Err{ENOENT};
-    return f->stat();
-  }
-  if (w.magic_fd >= 0) {
-    const ProcessView* owner = core_->proc_target(w.magic_pid);
-    FileRef f = owner ? owner->fd_file(w.magic_fd) : nullptr;
+  if (w.magic()) {
+    FileRef f = core_->magic_target(w);
     if (!f) return Err{ENOENT};
     return f->stat();
   }

@@ -116,6 +116,12 @@ const ProcessView* VfsCore::proc_target(int pid) const {
   return process && process->pid() == pid ? process : nullptr;
 }
 
+FileRef VfsCore::magic_target(const Walk& w) const {
+  const ProcessView* owner = proc_target(w.magic_pid);
+  if (!owner) return nullptr;
+  return w.magic_fd >= 0 ? owner->fd_file(w.magic_fd) : owner->open_namespace(w.magic_ns);
+}
+
 NodeRef VfsCore::build_proc_root() {
   NodeRef n = new_node(NodeKind::kProcDir, S_IFDIR | 0555, kFsProc);
   n->uid = n->gid = 0;

@@ -57,13 +57,15 @@ struct Walk {
   int magic_pid = 0;          // ... of this process
   size_t path_len = 0;        // length of the canonical path of stack.back()
 
+  bool magic() const { return magic_fd >= 0 || !magic_ns.empty(); }
+
   std::string dir_path() const;   // canonical path of stack.back()
   std::string canonical() const;  // canonical path of the final entry
 };
 
 struct WalkOptions {
   bool follow = true;   // follow a final symlink
-  bool magic = false;   // stop at a final /proc/<pid>/fd/N link (open, stat)
+  bool magic = false;   // stop at a final /proc/<pid>/fd/N or ns/<kind> link (open, stat)
 };
 
 enum Access : int { kR = 4, kW = 2, kX = 1 };
@@ -105,6 +107,10 @@ class VfsCore : public std::enable_shared_from_this<VfsCore> {
   TerminalDevices* terminals = nullptr;
   // The process /proc/<pid> names, if it exists.
   const ProcessView* proc_target(int pid) const;
+  // What a magic link the walk stopped at leads to (Walk::magic): the open
+  // description of /proc/<pid>/fd/N, the namespace of /proc/<pid>/ns/<kind>;
+  // nullptr once gone.
+  FileRef magic_target(const Walk& w) const;
 
   // --- path_walk.cpp
   Result<Walk> resolve(std::string_view base, std::string_view path, WalkOptions opt);

@@ -25,23 +25,45 @@ ResourceLimits::Pair limit_of(SyscallContext& k, int resource) {
   }
 }
 
-uint64_t file_size_room(SyscallContext& k, uint64_t start, bool signal) {
-  const auto& set = k.proc().rlimits->set[RLIMIT_FSIZE];
-  if (!set || set->cur == kRlimInfinity) return kRlimInfinity;
-  if (start < set->cur) return set->cur - start;
-  if (!signal) return 0;
+namespace {
+void send_sigxfsz(SyscallContext& k) {
   SignalInfo info;
   info.signo = SIGXFSZ;
   info.pid = k.proc().pid();
   k.post_signal(k.proc(), SIGXFSZ, info);
+}
+}  // namespace
+
+uint64_t file_size_limit(SyscallContext& k) {
+  const auto& set = k.proc().rlimits->set[RLIMIT_FSIZE];
+  return set ? set->cur : kRlimInfinity;
+}
+
+uint64_t file_size_room(SyscallContext& k, uint64_t start, bool signal) {
+  uint64_t limit = file_size_limit(k);
+  if (limit == kRlimInfinity) return kRlimInfinity;
+  if (start < limit) return limit - start;
+  if (signal) send_sigxfsz(k);
   return 0;
 }
 
-bool address_space_room(SyscallContext& k, uint64_t growth) {
+Result<void> file_growth_allowed(SyscallContext& k, uint64_t new_size,
+                                 const std::function<Result<int64_t>()>& current_size) {
+  if (new_size <= file_size_limit(k)) return Ok();
+  auto now = current_size();
+  // Not growing; or no such file, which the call itself reports.
+  if (!now.ok() || new_size <= static_cast<uint64_t>(now.value())) return Ok();
+  send_sigxfsz(k);
+  return Err{EFBIG};
+}
+
+bool address_space_room(SyscallContext& k, uint64_t len, std::optional<uint64_t> replacing, uint64_t released) {
   const auto& set = k.proc().rlimits->set[RLIMIT_AS];
   if (!set || set->cur == kRlimInfinity) return true;  // the sandbox's own limit is the memory account's
+  uint64_t freed = released + (replacing ? k.mem().mapped_within(*replacing, len) : 0);
+  if (freed >= len) return true;
   uint64_t used = k.mem().mapped_bytes();
-  return used <= set->cur && growth <= set->cur - used;
+  return used <= set->cur && len - freed <= set->cur - used;
 }
 
 }  // namespace vmrun

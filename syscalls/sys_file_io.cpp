@@ -69,8 +69,7 @@ Result<uint64_t> read_into(SyscallContext& k, fs::File& f, uint64_t buf, uint64_
 // file's own position, or its end under O_APPEND) a regular file takes;
 // EFBIG (and SIGXFSZ when `first`) when none.
 Result<uint64_t> within_file_size_limit(SyscallContext& k, fs::File& f, uint64_t count, int64_t pos, bool first) {
-  const auto& set = k.proc().rlimits->set[RLIMIT_FSIZE];
-  if (!set || set->cur == kRlimInfinity) return count;
+  if (file_size_limit(k) == kRlimInfinity) return count;
   auto attr = f.stat();
   if (!attr.ok() || !S_ISREG(attr->mode)) return count;
   uint64_t start = static_cast<uint64_t>(pos);
@@ -488,8 +487,10 @@ SyscallResult sys_ftruncate(SyscallContext& k, const SyscallArgs& a) {
   TRY_ASSIGN(auto f, file_arg(k, a.fd(0)));
   if (static_cast<int64_t>(a[1]) < 0) return Err{EINVAL};
   if (!can_write(*f)) return Err{EINVAL};
-  if (auto attr = f->stat(); attr.ok() && a[1] > static_cast<uint64_t>(attr->size) && file_size_room(k, a[1] - 1) == 0)
-    return Err{EFBIG};  // RLIMIT_FSIZE, when the file would grow
+  TRY_VOID(file_growth_allowed(k, a[1], [&]() -> Result<int64_t> {
+    TRY_ASSIGN(fs::Attr attr, f->stat());
+    return attr.size;
+  }));
   TRY_VOID(f->truncate(a[1]));
   if (f->notice) f->notice->event(fs::kInModify);
   return 0;
@@ -500,9 +501,10 @@ SyscallResult sys_truncate(SyscallContext& k, const SyscallArgs& a) {
   if (path.empty()) return Err{ENOENT};
   if (static_cast<int64_t>(a[1]) < 0) return Err{EINVAL};
   TRY_ASSIGN(std::string base, dir_base(k, AT_FDCWD, path));
-  if (auto attr = k.vfs().stat(base, path, true);
-      attr.ok() && a[1] > static_cast<uint64_t>(attr->size) && file_size_room(k, a[1] - 1) == 0)
-    return Err{EFBIG};  // RLIMIT_FSIZE, when the file would grow
+  TRY_VOID(file_growth_allowed(k, a[1], [&]() -> Result<int64_t> {
+    TRY_ASSIGN(fs::Attr attr, k.vfs().stat(base, path, true));
+    return attr.size;
+  }));
   TRY_VOID(k.vfs().truncate(base, path, a[1]));
   return 0;
 }
@@ -710,9 +712,8 @@ SyscallResult sys_fallocate(SyscallContext& k, const SyscallArgs& a) {
   if (S_ISDIR(attr.mode)) return Err{EISDIR};
   if (!S_ISREG(attr.mode)) return Err{ENODEV};
   if (off > INT64_MAX - len) return Err{EFBIG};
-  if (!(mode & 0x01) && static_cast<uint64_t>(off + len) > static_cast<uint64_t>(attr.size) &&
-      file_size_room(k, static_cast<uint64_t>(off + len - 1)) == 0)
-    return Err{EFBIG};  // RLIMIT_FSIZE, when the file would grow
+  if (!(mode & 0x01))
+    TRY_VOID(file_growth_allowed(k, static_cast<uint64_t>(off + len), [&]() -> Result<int64_t> { return attr.size; }));
   TRY_VOID(f->allocate(mode, static_cast<uint64_t>(off), static_cast<uint64_t>(len)));
   if (f->notice) f->notice->event(fs::kInModify);
   return 0;

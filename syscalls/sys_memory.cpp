@@ -75,7 +75,7 @@ SyscallResult sys_mmap(SyscallContext& k, const SyscallArgs& a) {
     }
   }
   // RLIMIT_AS counts what the mapping adds: what it replaces is not new.
-  if (!address_space_room(k, plen - (fixed ? k.mem().mapped_within(where, plen) : 0))) return Err{ENOMEM};
+  if (!address_space_room(k, plen, fixed ? std::optional<uint64_t>(where) : std::nullopt)) return Err{ENOMEM};
   std::string name = file ? file->path : std::string();
   bool shared = type != MAP_PRIVATE;
   if (file && shared) {
@@ -189,9 +189,8 @@ SyscallResult sys_mremap(SyscallContext& k, const SyscallArgs& a) {
   }
   // A move. RLIMIT_AS counts what the new range adds beyond what it
   // replaces and what the old range gives back.
-  uint64_t replaced = fixed ? k.mem().mapped_within(to, new_size) : 0;
-  uint64_t released = dontunmap ? 0 : old_size;
-  if (new_size > replaced + released && !address_space_room(k, new_size - replaced - released)) return Err{ENOMEM};
+  if (!address_space_room(k, new_size, fixed ? std::optional<uint64_t>(to) : std::nullopt, dontunmap ? 0 : old_size))
+    return Err{ENOMEM};
   uint64_t where = to;
   if (!fixed) {
     TRY_ASSIGN(where, k.mem().find_free(new_size, k.proc().image->mmap_top));
