@@ -130,6 +130,7 @@ class Process final : public fs::ProcessView {
     int ppid = 0, pgid = 0, sid = 0;
   } ids;
   ProcState state = ProcState::Runnable;
+  uint64_t queued_at = 0;  // the scheduler's run queue: the lowest runnable goes next (ProcessTable::requeue)
   // What the parent's wait sees.
   struct Report {
     int wait_status = 0;  // Linux wait status once a zombie

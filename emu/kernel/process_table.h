@@ -1,6 +1,6 @@
 // Every task of a run (processes and threads) by id, and the ids handed
-// out so far. Iteration is in id order, which the scheduler's round robin
-// and /proc listings rely on.
+// out so far. Iteration is in id order, which /proc listings rely on; the
+// scheduler's order is a run queue kept in Process::queued_at.
 #pragma once
 
 #include <map>
@@ -33,14 +33,19 @@ class ProcessTable {
   Process& add(std::unique_ptr<Process> task) {
     int id = task->pid();
     if (id >= next_id_) next_id_ = id + 1;
+    requeue(*task);
     return *(tasks_[id] = std::move(task));
   }
   Map::iterator erase(Map::iterator it) { return tasks_.erase(it); }
   void clear() { tasks_.clear(); }
 
-  // The task that ran last (the scheduler's round robin goes on after it).
-  int last_run() const { return last_run_; }
-  void set_last_run(int id) { last_run_ = id; }
+  // The run queue: a task joins its tail when it is created and when its
+  // turn begins, and the runnable task nearest its head runs next. The
+  // children a task forks in its turn queue behind it, so a forking parent
+  // goes on before them, as on Linux. Ordering by pid instead let each new
+  // generation, always higher, run ahead of an older task until the
+  // process limit was full.
+  void requeue(Process& task) { task.queued_at = ++queue_tail_; }
 
   // Thread-group leaders, ascending.
   std::vector<int> group_ids() const;
@@ -50,7 +55,7 @@ class ProcessTable {
  private:
   Map tasks_;
   int next_id_ = 2;
-  int last_run_ = 0;
+  uint64_t queue_tail_ = 0;
 };
 
 }  // namespace vmrun

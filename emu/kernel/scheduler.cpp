@@ -68,14 +68,12 @@ void Kernel::stop_as_requested() {
 }
 
 Process* Kernel::pick_next() {
-  // Round robin in pid order, starting after the last process that ran.
-  Process* first = nullptr;
-  for (auto& [pid, p] : procs_) {
-    if (p->state != ProcState::Runnable) continue;
-    if (!first) first = p.get();
-    if (pid > procs_.last_run()) return p.get();
-  }
-  return first;
+  // The runnable task that has waited longest since its last turn
+  // (ProcessTable::requeue). A woken task keeps its place.
+  Process* next = nullptr;
+  for (auto& [pid, p] : procs_)
+    if (p->state == ProcState::Runnable && (!next || p->queued_at < next->queued_at)) next = p.get();
+  return next;
 }
 
 bool Kernel::wake_blocked() {
@@ -246,7 +244,7 @@ uint64_t Kernel::next_quantum() { return kQuantum / 2 + splitmix64_next(turn_seq
 
 void Kernel::run_slice(Process& p) {
   current_ = &p;
-  procs_.set_last_run(p.pid());
+  procs_.requeue(p);
   vfs_->set_process(&p);
   if (!switch_in(p)) {
     terminate(p, SIGSEGV);
