@@ -87,12 +87,13 @@ scmp_filter_ctx build_filter(std::string* error, bool holder) {
            SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday), SCMP_SYS(time),
            SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep), SCMP_SYS(poll), SCMP_SYS(ppoll),
            SCMP_SYS(select), SCMP_SYS(pselect6), SCMP_SYS(sched_yield), SCMP_SYS(futex),
-           // threads (the watchdog) and the process itself
+           // threads (the watchdog), the process itself, and a spawn's watchdog timer (its own thread only)
            SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(sched_getaffinity), SCMP_SYS(getpid),
            SCMP_SYS(gettid), SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid),
            SCMP_SYS(getrandom), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(rt_sigaction),
            SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn), SCMP_SYS(sigaltstack), SCMP_SYS(restart_syscall),
-           SCMP_SYS(prlimit64), SCMP_SYS(getrlimit), SCMP_SYS(getrusage), SCMP_SYS(uname), SCMP_SYS(sysinfo)})
+           SCMP_SYS(prlimit64), SCMP_SYS(getrlimit), SCMP_SYS(getrusage), SCMP_SYS(uname), SCMP_SYS(sysinfo),
+           SCMP_SYS(timer_create), SCMP_SYS(timer_settime), SCMP_SYS(timer_delete)})
     allow(nr);
 
   if (holder) {

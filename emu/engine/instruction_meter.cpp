@@ -70,6 +70,20 @@ void InstructionMeter::tick() {
   tick_seen_seq_ = turn_seq_;
 }
 
+void InstructionMeter::tick_in_signal() {
+  if (turn_updating_.load(std::memory_order_relaxed)) return;
+  std::atomic_signal_fence(std::memory_order_acquire);
+  if (!timed_engine_) {
+    tick_seen_seq_ = ~0ull;
+    return;
+  }
+  if (turn_seq_ == tick_seen_seq_ || stop_now_->load(std::memory_order_relaxed)) {
+    timer_stopped_ = true;
+    uc_emu_stop(timed_engine_);  // flags only: what the watchdog thread calls from outside
+  }
+  tick_seen_seq_ = turn_seq_;
+}
+
 bool InstructionMeter::install(uc_struct* uc, std::vector<size_t>* handles) {
   installed_any_ = true;
   if (timed_) {
@@ -109,18 +123,26 @@ int InstructionMeter::run_turn(uc_struct* uc, BlockCountCache* counts, bool* tai
   if (timed_) {
     {
       std::lock_guard<std::mutex> hold(turn_lock_);
+      turn_updating_.store(true, std::memory_order_relaxed);
+      std::atomic_signal_fence(std::memory_order_seq_cst);
       timed_engine_ = uc;
       ++turn_seq_;
       timer_stopped_ = false;
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+      turn_updating_.store(false, std::memory_order_relaxed);
     }
     turn_cpu_start_ = thread_cpu_ns();
     uc_err e = uc_emu_start(uc, pc, 0, 0, 0);
     {
       std::lock_guard<std::mutex> hold(turn_lock_);
+      turn_updating_.store(true, std::memory_order_relaxed);
+      std::atomic_signal_fence(std::memory_order_seq_cst);
       timed_engine_ = nullptr;
       // The watchdog ended the turn (or tried to): a turn ending, like a
       // used-up quantum. The PC is the start of the next block.
       if (timer_stopped_) quantum_expired_ = true;
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+      turn_updating_.store(false, std::memory_order_relaxed);
     }
     running_ = nullptr;
     return e;

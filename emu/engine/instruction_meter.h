@@ -65,6 +65,10 @@ class InstructionMeter {
   // turn if it was already running at the previous tick, or at once when
   // the stop flag is up.
   void tick();
+  // The same from a signal handler on the thread that runs the turns: no
+  // lock (the turn's start and end raise `turn_updating_` instead, and a
+  // tick that lands then is skipped; the next one acts).
+  void tick_in_signal();
   static constexpr int kTickMs = 2;
 
   // One turn of a task: run `uc` from `pc` until something stops it, for
@@ -148,6 +152,7 @@ class InstructionMeter {
   uint64_t turn_seq_ = 0;              // under turn_lock_
   uint64_t tick_seen_seq_ = ~0ull;     // the watchdog's
   bool timer_stopped_ = false;         // under turn_lock_
+  std::atomic<bool> turn_updating_{false};  // the turn's start or end is changing the three above
   int64_t turn_cpu_start_ = 0;         // thread CPU ns at the turn's start
   int64_t charged_cpu_ = 0;            // thread CPU ns charged up to
   uint64_t timed_cpu_ns_ = 0;

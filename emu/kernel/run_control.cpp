@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,8 +43,80 @@ bool RunControl::begin_grace() {
   return true;
 }
 
+namespace {
+
+// The run watched by the timer signal, if any (one at a time per process:
+// a template's spawn is a process of its own).
+std::atomic<RunControl*> g_signal_watched{nullptr};
+
+void watch_signal_handler(int) {
+  int saved = errno;
+  if (RunControl* rc = g_signal_watched.load(std::memory_order_acquire)) rc->on_watch_signal();
+  errno = saved;
+}
+
+}  // namespace
+
+// The watchdog thread's phases, one step per timer signal. Everything here
+// is async-signal-safe: clock_gettime, atomics, and the tick.
+void RunControl::on_watch_signal() {
+  if (signal_phase_ == WatchPhase::ToTerm) {
+    if (term_sent_.load()) {
+      signal_phase_ = WatchPhase::Grace;
+      signal_until_ = Clock::host_seconds() + grace_;
+    }
+  } else if (signal_phase_ != WatchPhase::TicksOnly && Clock::host_seconds() >= signal_until_) {
+    stop_now_ = true;
+    signal_phase_ = signal_phase_ == WatchPhase::Grace || grace_ <= 0 ? WatchPhase::TicksOnly : WatchPhase::ToTerm;
+  }
+  if (signal_tick_ && *signal_tick_) (*signal_tick_)();  // also ends the running turn once the flag is up
+}
+
+bool RunControl::run_signal_watched(const std::function<void()>& loop, std::string* error,
+                                    const std::function<void()>& tick, int tick_ms) {
+  const int sig = SIGRTMIN + 2;  // glibc keeps the first two for itself; vmrun uses no other
+  struct sigaction sa {};
+  sa.sa_handler = watch_signal_handler;
+  sa.sa_flags = SA_RESTART;  // host I/O in the run goes on; poll and sleeps return early, harmlessly
+  sigemptyset(&sa.sa_mask);
+  sigset_t unblock;
+  sigemptyset(&unblock);
+  sigaddset(&unblock, sig);
+  sigevent ev{};
+  ev.sigev_notify = SIGEV_THREAD_ID;
+  ev.sigev_signo = sig;
+#ifdef sigev_notify_thread_id
+  ev.sigev_notify_thread_id = gettid();
+#else
+  ev._sigev_un._tid = gettid();  // glibc before 2.35 names no field for it
+#endif
+  timer_t timer{};
+  if (sigaction(sig, &sa, nullptr) != 0 || pthread_sigmask(SIG_UNBLOCK, &unblock, nullptr) != 0 ||
+      timer_create(CLOCK_MONOTONIC, &ev, &timer) != 0) {
+    *error = std::string("watchdog timer: ") + std::strerror(errno);
+    return false;
+  }
+  signal_tick_ = &tick;
+  signal_phase_ = deadline_ ? WatchPhase::ToDeadline : WatchPhase::TicksOnly;
+  signal_until_ = deadline_;
+  g_signal_watched.store(this, std::memory_order_release);
+  const long period_ns = static_cast<long>(tick ? tick_ms : kSignalPollMs) * 1000000L;
+  itimerspec every{{0, period_ns}, {0, period_ns}};
+  if (timer_settime(timer, 0, &every, nullptr) != 0) {
+    *error = std::string("watchdog timer: ") + std::strerror(errno);
+    g_signal_watched.store(nullptr);
+    timer_delete(timer);
+    return false;
+  }
+  loop();
+  timer_delete(timer);  // a signal still pending finds no run and does nothing
+  g_signal_watched.store(nullptr, std::memory_order_release);
+  signal_tick_ = nullptr;
+  return true;
+}
+
 bool RunControl::run_watched(int cancel_fd, const std::function<void()>& loop, std::string* error,
-                             const std::function<void()>& tick, int tick_ms) {
+                             const std::function<void()>& tick, int tick_ms, bool by_signal) {
   // The watchdog only raises a flag; the block hook acts on it before the
   // next guest block and the idle wait checks it, so it cannot be lost. It
   // watches the deadline and the embedder's cancel fd; a pipe ends it.
@@ -52,6 +126,7 @@ bool RunControl::run_watched(int cancel_fd, const std::function<void()>& loop, s
     loop();
     return true;
   }
+  if (by_signal && cancel_fd < 0) return run_signal_watched(loop, error, tick, tick_ms);
   int done_pipe[2];
   if (pipe2(done_pipe, O_CLOEXEC) != 0) {
     *error = std::string("pipe: ") + std::strerror(errno);

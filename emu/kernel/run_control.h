@@ -1,8 +1,10 @@
 // When a run must stop from outside the guest: the wall-clock deadline
 // (with timeout(1)'s kill-after grace), and a cancel from the embedder's
-// fd or a host signal. A watchdog thread raises one flag, `stop_now`; the
+// fd or a host signal. A watchdog raises one flag, `stop_now`; the
 // instruction meter stops the guest before its next block when it is up,
-// and the run loop asks what it meant (Kernel::stop_as_requested).
+// and the run loop asks what it meant (Kernel::stop_as_requested). The
+// watchdog is a thread, or, in a template's spawn, a timer signal on the
+// running thread itself (run_watched's `by_signal`).
 #pragma once
 
 #include <atomic>
@@ -53,8 +55,20 @@ class RunControl {
   // (readable: cancel). false and *error if the watchdog cannot start.
   // With `tick`, the watchdog also calls it every `tick_ms` (and at once
   // when it raises the flag): the meter's timed turns.
+  //
+  // `by_signal` (only without a cancel fd): no thread; a timer sends this
+  // thread a signal every tick (kSignalPollMs without `tick`), and the
+  // handler does the watchdog's work, so `tick` must be async-signal-safe.
+  // A process with a second thread pays for that on every copy-on-write
+  // fault: the TLB shootdown goes to the other CPU too, and in a template's
+  // spawn, where most of the faults are, that was ~13 % of its CPU time
+  // (bench/RESULTS.md, "A spawn without a watchdog thread").
   bool run_watched(int cancel_fd, const std::function<void()>& loop, std::string* error,
-                   const std::function<void()>& tick = {}, int tick_ms = 0);
+                   const std::function<void()>& tick = {}, int tick_ms = 0, bool by_signal = false);
+  static constexpr int kSignalPollMs = 5;
+
+  // The timer signal's work (run_watched with by_signal).
+  void on_watch_signal();
 
  private:
   std::atomic<bool> stop_now_{false};
@@ -63,6 +77,14 @@ class RunControl {
   bool timed_out_ = false;
   double deadline_ = 0;
   double grace_ = 0;
+  // The signal watchdog's state: only its handler touches it once armed.
+  enum class WatchPhase { ToDeadline, ToTerm, Grace, TicksOnly };
+  WatchPhase signal_phase_ = WatchPhase::TicksOnly;
+  double signal_until_ = 0;
+  const std::function<void()>* signal_tick_ = nullptr;
+
+  bool run_signal_watched(const std::function<void()>& loop, std::string* error, const std::function<void()>& tick,
+                          int tick_ms);
 };
 
 }  // namespace vmrun

@@ -40,8 +40,14 @@ std::string seconds_text(double s) {
 void Kernel::run_with_watchdog(int cancel_fd) {
   std::string error;
   std::function<void()> tick;
-  if (meter_.timed()) tick = [this] { meter_.tick(); };  // ends turns: no counting hook does
-  if (!control_.run_watched(cancel_fd, [this] { run_loop(); }, &error, tick, InstructionMeter::kTickMs))
+  // A template's spawn is a process of its own, watched without a second
+  // thread (RunControl::run_watched, `by_signal`).
+  const bool by_signal = template_.spawned;
+  if (meter_.timed()) {
+    if (by_signal) tick = [this] { meter_.tick_in_signal(); };
+    else tick = [this] { meter_.tick(); };  // ends turns: no counting hook does
+  }
+  if (!control_.run_watched(cancel_fd, [this] { run_loop(); }, &error, tick, InstructionMeter::kTickMs, by_signal))
     stop_run(StopReason::SandboxError, error);
 }
 

@@ -318,6 +318,52 @@ TEST_CASE("instructions, time and limits count from the spawn") {
   CHECK(after.limits.max_instructions == c.limits.max_instructions);
 }
 
+// A spawn without a budget has no counting hook: its watchdog is a timer
+// signal on its own thread (RunControl::run_watched, by_signal), which must
+// still end turns, reach the deadline, give the kill-after grace and end it.
+TEST_CASE("a spawn without a budget: turns end, the deadline and its grace hold") {
+  Config c = test::config_for(Arch::X86_64);
+  c.limits.timeout_seconds = 60;
+  Sandbox box(c);
+  Template py = python_template(box, "import signal, time");
+  REQUIRE(py.ready());
+
+  // SIGTERM at the deadline, caught and ignored; SIGKILL after the grace.
+  SpawnRequest stubborn = input(
+      "signal.signal(signal.SIGTERM, lambda *a: print('term', flush=True))\n"
+      "while True: pass\n");
+  stubborn.limits = c.limits;
+  stubborn.limits->max_instructions = 0;
+  stubborn.limits->timeout_seconds = 0.4;
+  stubborn.limits->kill_after_seconds = 0.4;
+  RunResult r = py.spawn(stubborn);
+  CHECK(r.stop_reason == StopReason::TimeLimit);
+  CHECK(r.stdout_data == "term\n");
+  CHECK(r.wall_seconds >= 0.8);
+  CHECK(r.wall_seconds < 5.0);
+  CHECK_FALSE(r.instructions.has_value());  // not counted: no guess either
+
+  // A busy child cannot keep the CPU from its parent: the timer ends turns.
+  Template sh = box.prepare(test::request({"/bin/busybox", "sh"}));
+  REQUIRE(sh.ready());
+  SpawnRequest shared = input("while :; do :; done &\nbusybox sleep 0.2\nkill $!\necho parent ran\n");
+  shared.limits = c.limits;
+  shared.limits->max_instructions = 0;
+  shared.limits->timeout_seconds = 20;
+  RunResult fair = sh.spawn(shared);
+  CHECK(fair.stop_reason == StopReason::Exited);
+  CHECK(fair.stdout_data == "parent ran\n");
+  CHECK(fair.wall_seconds < 10.0);
+
+  // A spawn with a budget after them still counts exactly.
+  SpawnRequest counted = input("x = 1\n");
+  counted.limits = c.limits;
+  counted.limits->max_instructions = 50'000'000;
+  RunResult k = py.spawn(counted);
+  CHECK(k.stop_reason == StopReason::Exited);
+  CHECK(k.instructions.has_value());
+}
+
 TEST_CASE("a spawn's emulator dying is emulator_fault for it alone; the template lives on") {
   Sandbox box(test::config_for(Arch::X86_64));
   Template t = box.prepare(test::request({"/bin/busybox", "sh"}));
