@@ -4,8 +4,9 @@
 // from stdin:
 //   "<N>\n" + N bytes of JSON {"files": [{"name", "size"}], "main", "args",
 //   "stdin_size"} + each file's bytes in order + the job's stdin bytes,
-// writes the files under /job (in the spawn's own in-memory layer), makes
-// the job's stdin its fd 0, and runs the main file as __main__ with
+// read unbuffered, so that what is left of fd 0 is the job's stdin; writes
+// the files under /job (in the spawn's own in-memory layer) and runs the
+// main file as __main__ with
 // sys.argv = [file, args...]. It ends with the program's exit status after
 // the program's atexit functions and a flush, without the interpreter's
 // own tear-down (os._exit; docs/SERVER.md, "Warm python jobs").
@@ -16,27 +17,40 @@ namespace vmrun::server {
 inline constexpr const char* kPythonJobDriver = R"PY(
 import atexit, gc, importlib.machinery, io, json, os, sys, traceback, types
 
-def _vmrun_job(inp, warm=False):
-    # One job, read from the binary stream `inp`. The warm-up runs this same
-    # function on jobs of its own (warm=True: it returns, and puts back what
-    # a job changes); a spawn runs it once and never returns.
-    head = json.loads(inp.read(int(inp.readline())))
-    os.makedirs('/job', exist_ok=True)
+def _vmrun_read(n):
+    # Exactly n bytes of fd 0, unbuffered: what follows the job's files is
+    # the job's own stdin, left in place for it.
+    parts = []
+    while n > 0:
+        b = os.read(0, n)
+        if not b:
+            raise EOFError('the job ended early')
+        parts.append(b)
+        n -= len(b)
+    return b''.join(parts)
+
+def _vmrun_job(warm=False):
+    # One job, read from fd 0. The warm-up runs this same function on jobs
+    # of its own (warm=True: it returns, and puts back what a job changes);
+    # a spawn runs it once and never returns.
+    size = b''
+    while not size.endswith(b'\n'):
+        size += _vmrun_read(1)
+    head = json.loads(_vmrun_read(int(size)))
+    try:
+        os.mkdir('/job')
+    except FileExistsError:
+        pass
+    source = None
     for f in head['files']:
-        data = inp.read(f['size'])
-        path = os.path.join('/job', f['name'])
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, 'wb') as out:
+        data = _vmrun_read(f['size'])
+        name = f['name']
+        if '/' in name:
+            os.makedirs(os.path.dirname(os.path.join('/job', name)), exist_ok=True)
+        with open(os.path.join('/job', name), 'wb') as out:
             out.write(data)
-    stdin_path = '/run/vmrun/job-stdin'
-    with open(stdin_path, 'wb') as out:
-        out.write(inp.read(head['stdin_size']))
-    saved = os.dup(0) if warm else -1
-    fd = os.open(stdin_path, os.O_RDONLY)
-    os.unlink(stdin_path)
-    os.dup2(fd, 0)
-    os.close(fd)
-    sys.stdin = open(0, 'r', closefd=False)
+        if name == head['main']:
+            source = data
     os.chdir('/job')
     main = os.path.join('/job', head['main'])
     sys.argv = [main] + head['args']
@@ -47,8 +61,10 @@ def _vmrun_job(inp, warm=False):
         # The __main__ module `python3 FILE` makes, without runpy.run_path's
         # importer probes (it reads the script as a zip archive first) and
         # wrappers: ~10 % of a print(1) job's CPU (bench/RESULTS.md).
-        with open(main, 'rb') as src:
-            code_obj = compile(src.read(), main, 'exec', dont_inherit=True)
+        if source is None:
+            with open(main, 'rb') as src:
+                source = src.read()
+        code_obj = compile(source, main, 'exec', dont_inherit=True)
         module = types.ModuleType('__main__')
         module.__dict__.update(__annotations__={}, __builtins__=__builtins__, __cached__=None, __file__=main,
                                __loader__=importlib.machinery.SourceFileLoader('__main__', main),
@@ -80,11 +96,8 @@ def _vmrun_job(inp, warm=False):
                 pass
         if not warm:
             os._exit(code)
-    # The warm-up's job is over: the real stdin back, nothing of it left.
+    # The warm-up's job is over: nothing of it left.
     sys.modules['__main__'] = saved_main
-    os.dup2(saved, 0)
-    os.close(saved)
-    sys.stdin = open(0, 'r', closefd=False)
     os.chdir('/')
     sys.path_importer_cache.pop(main, None)
     for f in head['files']:
@@ -93,7 +106,7 @@ def _vmrun_job(inp, warm=False):
 
 def _vmrun_warm_up():
     # Jobs of the driver's own, through the very code a spawn's job takes
-    # (reading the header, writing files, the stdin swap, runpy, the
+    # (reading the header, writing files, running __main__, the
     # traceback of an exception, atexit, the flushes), so that the lazy
     # imports and the translated code of the whole job path are the
     # template's, shared by every spawn, instead of each spawn's own work.
@@ -109,21 +122,30 @@ def _vmrun_warm_up():
                      b'import sys\nsys.exit(3)\n'):
             head = json.dumps({'files': [{'name': 'main.py', 'size': len(body)}], 'main': 'main.py', 'args': ['a'],
                                'stdin_size': 3}).encode()
+            # The job on fd 0, as a spawn's comes.
             r, w = os.pipe()
             os.write(w, str(len(head)).encode() + b'\n' + head + body + b'in\n')
             os.close(w)
-            with open(r, 'rb') as inp:
-                _vmrun_job(inp, warm=True)
+            saved_stdin = os.dup(0)
+            os.dup2(r, 0)
+            os.close(r)
+            try:
+                _vmrun_job(warm=True)
+            finally:
+                os.dup2(saved_stdin, 0)
+                os.close(saved_stdin)
     finally:
         sys.stdout, sys.stderr, sys.argv = saved_out, saved_err, saved_argv
         sys.path[0] = saved_path0
         sink.close()
+    # A spawn's job reads sys.stdin from its start: a new one, never read.
+    sys.stdin = open(0, 'r', closefd=False)
 
 _vmrun_warm_up()
 # Collections in a spawn would write to every object the template made (a
 # copy-on-write fault per page): those are left to the template.
 gc.freeze()
-_vmrun_job(sys.stdin.buffer)
+_vmrun_job()
 )PY";
 
 }  // namespace vmrun::server

@@ -30,6 +30,12 @@ JOBS = [
     ("atexit and the working directory",
      [("w.py", "import atexit, os\natexit.register(lambda: print('atexit ran'))\nprint(os.getcwd(), sorted(os.listdir('.')))\n")],
      {}),
+    ("files in a subdirectory, a large stdin, and what fd 0 is",
+     [("m.py", "import os, stat, sys\nprint(open('sub/d.txt').read(), sorted(os.listdir('sub')))\n"
+               "data = sys.stdin.buffer.read()\nprint(len(data), data[:3], data[-3:], os.isatty(0),\n"
+               "      stat.S_ISFIFO(os.fstat(0).st_mode), stat.S_ISREG(os.fstat(0).st_mode))\n"),
+      ("sub/d.txt", "in a subdirectory")],
+     {"stdin": "abc" + "x" * 200000 + "xyz"}),
     ("a subprocess",
      [("s.py", "import subprocess\nprint(subprocess.run(['echo', 'child'], capture_output=True, text=True).stdout.strip())\n")],
      {}),
