@@ -1,7 +1,7 @@
 // Spawn latency of warm templates against cold runs (docs/LIBRARY.md,
 // "Templates"; figures in bench/RESULTS.md).
 //
-//   template_bench ROOTFS_BASE [--arch x86_64|riscv64] [--reps N] [--only python|sh] [--cold 0] [--gap MS]
+//   template_bench ROOTFS_BASE [--arch x86_64|riscv64] [--reps N] [--only python|sh|WORDS] [--cold 0] [--gap MS]
 //                  [--dump-blocks FILE]
 //
 // For each workload: N cold Sandbox::run calls and N Template::spawn calls
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "server/python_job_driver.h"
+#include "server/sh_job_driver.h"
 #include "vmrun/sandbox.h"
 
 namespace {
@@ -120,6 +121,11 @@ int main(int argc, char** argv) {
       {"busybox sh script",
        {"/bin/busybox", "sh", "-c", "echo warm > /dev/null; x=$((1+1)); echo $x > /dev/null; . /dev/stdin"}, {"/bin/busybox", "sh", "-c", "echo hi; x=$((6*7)); echo $x"},
        "echo hi; x=$((6*7)); echo $x\n", "hi\n42\n"},
+      // What `vmrun serve` sends its sh template for a Piston job of one
+      // file main.sh holding `echo hi` (server/sh_job_driver.h).
+      {"busybox sh serve job driver", {"/bin/busybox", "sh", "-c", vmrun::server::kShJobDriver, "/job/main.sh"},
+       {"/bin/busybox", "sh", "-c", "echo hi"},
+       vmrun::server::sh_job_script({{"main.sh", 8}}, {true}, {}) + "echo hi\n", "hi\n"},
   };
   std::printf("arch %s, %d repetitions, interleaved; milliseconds: median [q1, q3]\n", arch_name.c_str(), reps);
   std::printf(

@@ -27,13 +27,18 @@ std::string quoted(const std::string& s) {
 
 std::string sh_job_script(const std::vector<std::pair<std::string, size_t>>& files, const std::vector<bool>& text,
                           const std::vector<std::string>& args) {
-  std::string s = "mkdir -p /job";
+  // /job exists in the template; `mkdir` is a child process (a fork and
+  // an exec in the spawn), so it runs only for subdirectories.
   std::set<std::string> dirs;
   for (const auto& [name, size] : files)
     for (size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1))
       dirs.insert(name.substr(0, slash));
-  for (const std::string& d : dirs) s += " " + quoted("/job/" + d);
-  s += " || exit 1";
+  std::string s = ":";
+  if (!dirs.empty()) {
+    s = "mkdir -p";
+    for (const std::string& d : dirs) s += " " + quoted("/job/" + d);
+    s += " || exit 1";
+  }
   for (size_t i = 0; i < files.size(); i++) {
     const auto& [name, size] = files[i];
     const std::string path = quoted("/job/" + name);

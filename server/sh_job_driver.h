@@ -2,16 +2,17 @@
 // `busybox sh -c DRIVER /job/main.sh` up to its ready point (blocked in
 // `read` on its empty stdin), then, in each spawn, it reads the job from
 // stdin: one line of shell the server wrote (sh_job_script), which makes
-// the job's directories, copies each file's bytes from stdin and sets the
-// positional parameters to the job's args; then each file's bytes in
-// order; then the job's stdin, which is what is left of the driver's stdin
-// when the job runs. A small text file (no NUL byte, at most
-// kShReadFileMax bytes) is read by the shell itself (`read -n`, which
-// takes exactly that many bytes from a pipe); any other by `dd` (exact
-// byte counts: iflag=count_bytes,fullblock), a child process. The driver
-// then changes to /job and sources main.sh in the same shell, whose $0 is
-// already /job/main.sh: the server uses this template only for jobs whose
-// main file has the default name (docs/SERVER.md, "Warm sh jobs").
+// the job's subdirectories (/job itself is the template's), copies each
+// file's bytes from stdin and sets the positional parameters to the job's
+// args; then each file's bytes in order; then the job's stdin, which is
+// what is left of the driver's stdin when the job runs. A small text file
+// (no NUL byte, at most kShReadFileMax bytes) is read by the shell itself
+// (`read -n`, which takes exactly that many bytes from a pipe); any other
+// by `dd` (exact byte counts: iflag=count_bytes,fullblock), a child
+// process. The driver then changes to /job and sources main.sh in the
+// same shell, whose $0 is already /job/main.sh: the server uses this
+// template only for jobs whose main file has the default name
+// (docs/SERVER.md, "Warm sh jobs").
 #pragma once
 
 #include <string>
@@ -30,12 +31,13 @@ _vmrun_job() {
   unset _vmrun_h _vmrun_v OLDPWD
   . /job/main.sh
 }
-mkdir -p /run/vmrun
+mkdir -p /run/vmrun /job
 _vmrun_body='echo hi; x=$((6*7)); echo "$x $# $1"; for i in 1 2; do [ "$i" = 2 ] && printf "%s\n" "$i"; done; read -r line; echo "$line"'
-printf '%s\n%s%s\n' "mkdir -p /job; IFS= read -r -d '' -n ${#_vmrun_body} _vmrun_v && printf %s \"\$_vmrun_v\" > '/job/main.sh' || exit 1; set -- \$'a'" "$_vmrun_body" "input" > /run/vmrun/warm-in
+printf '%s\n%s%s\n' ":; IFS= read -r -d '' -n ${#_vmrun_body} _vmrun_v && printf %s \"\$_vmrun_v\" > '/job/main.sh' || exit 1; set -- \$'a'" "$_vmrun_body" "input" > /run/vmrun/warm-in
 _vmrun_job < /run/vmrun/warm-in > /dev/null 2>&1
 cd /
 rm -rf /job /run/vmrun/warm-in
+mkdir /job
 unset _vmrun_body OLDPWD
 set --
 _vmrun_job
