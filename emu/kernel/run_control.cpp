@@ -100,8 +100,9 @@ bool RunControl::run_signal_watched(const std::function<void()>& loop, std::stri
   signal_phase_ = deadline_ ? WatchPhase::ToDeadline : WatchPhase::TicksOnly;
   signal_until_ = deadline_;
   g_signal_watched.store(this, std::memory_order_release);
-  const long period_ns = static_cast<long>(tick ? tick_ms : kSignalPollMs) * 1000000L;
-  itimerspec every{{0, period_ns}, {0, period_ns}};
+  const long period_ms = std::max(1, tick ? tick_ms : kSignalPollMs);
+  const timespec period{period_ms / 1000, (period_ms % 1000) * 1000000L};
+  itimerspec every{period, period};
   if (timer_settime(timer, 0, &every, nullptr) != 0) {
     *error = std::string("watchdog timer: ") + std::strerror(errno);
     g_signal_watched.store(nullptr);
