@@ -60,8 +60,9 @@ class RunControl {
   // thread a signal every tick (kSignalPollMs without `tick`), and the
   // handler does the watchdog's work, so `tick` must be async-signal-safe.
   // A process with a second thread pays for that on every copy-on-write
-  // fault: the TLB shootdown goes to the other CPU too, and in a template's
-  // spawn, where most of the faults are, that was ~13 % of its CPU time
+  // fault: the TLB shootdown goes to the other CPU too. In a template's
+  // spawn, where most of the faults are, that path was ~10 % of the CPU
+  // profile, and the timer took 6-7 % off a spawn's CPU time
   // (bench/RESULTS.md, "A spawn without a watchdog thread").
   bool run_watched(int cancel_fd, const std::function<void()>& loop, std::string* error,
                    const std::function<void()>& tick = {}, int tick_ms = 0, bool by_signal = false);
