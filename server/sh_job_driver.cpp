@@ -33,25 +33,25 @@ std::string sh_job_script(const std::vector<std::pair<std::string, size_t>>& fil
   for (const auto& [name, size] : files)
     for (size_t slash = name.find('/'); slash != std::string::npos; slash = name.find('/', slash + 1))
       dirs.insert(name.substr(0, slash));
-  std::string s = ":";
+  std::string s;  // commands, each followed by "; "
   if (!dirs.empty()) {
     s = "mkdir -p";
     for (const std::string& d : dirs) s += " " + quoted("/job/" + d);
-    s += " || exit 1";
+    s += " || exit 1; ";
   }
   for (size_t i = 0; i < files.size(); i++) {
     const auto& [name, size] = files[i];
     const std::string path = quoted("/job/" + name);
-    const std::string fail = " || { echo " + quoted("vmrun: cannot write the job's file " + name) + " >&2; exit 1; }";
+    const std::string fail = " || { echo " + quoted("vmrun: cannot write the job's file " + name) + " >&2; exit 1; }; ";
     if (size == 0)
-      s += "; : > " + path + fail;
+      s += ": > " + path + fail;
     else if (i < text.size() && text[i])
-      s += "; IFS= read -r -d '' -n " + std::to_string(size) + " _vmrun_v && printf %s \"$_vmrun_v\" > " + path + fail;
+      s += "IFS= read -r -d '' -n " + std::to_string(size) + " _vmrun_v && printf %s \"$_vmrun_v\" > " + path + fail;
     else
-      s += "; dd bs=65536 count=" + std::to_string(size) + " iflag=count_bytes,fullblock of=" + path + " 2>/dev/null" +
+      s += "dd bs=65536 count=" + std::to_string(size) + " iflag=count_bytes,fullblock of=" + path + " 2>/dev/null" +
            fail;
   }
-  s += "; set --";
+  s += "set --";
   for (const std::string& a : args) s += " " + quoted(a);
   return s + "\n";
 }

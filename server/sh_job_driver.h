@@ -33,7 +33,7 @@ _vmrun_job() {
 }
 mkdir -p /run/vmrun /job
 _vmrun_body='echo hi; x=$((6*7)); echo "$x $# $1"; for i in 1 2; do [ "$i" = 2 ] && printf "%s\n" "$i"; done; read -r line; echo "$line"'
-printf '%s\n%s%s\n' ":; IFS= read -r -d '' -n ${#_vmrun_body} _vmrun_v && printf %s \"\$_vmrun_v\" > '/job/main.sh' || exit 1; set -- \$'a'" "$_vmrun_body" "input" > /run/vmrun/warm-in
+printf '%s\n%s%s\n' "IFS= read -r -d '' -n ${#_vmrun_body} _vmrun_v && printf %s \"\$_vmrun_v\" > '/job/main.sh' || exit 1; set -- \$'a'" "$_vmrun_body" "input" > /run/vmrun/warm-in
 _vmrun_job < /run/vmrun/warm-in > /dev/null 2>&1
 cd /
 rm -rf /job /run/vmrun/warm-in

@@ -55,6 +55,16 @@ uint64_t InstructionMeter::charge_turn() {
 
 void InstructionMeter::tick() {
   std::lock_guard<std::mutex> hold(turn_lock_);
+  tick_turn();
+}
+
+void InstructionMeter::tick_in_signal() {
+  if (turn_updating_.load(std::memory_order_relaxed)) return;
+  std::atomic_signal_fence(std::memory_order_acquire);
+  tick_turn();
+}
+
+void InstructionMeter::tick_turn() {
   if (!timed_engine_) {
     tick_seen_seq_ = ~0ull;
     return;
@@ -63,6 +73,7 @@ void InstructionMeter::tick() {
   // raised stop flag ends any turn. uc_emu_stop lands at the next block
   // start (or after the hook the engine is in); a stop that comes too
   // early for Unicorn to see is lost, and the next tick sends another.
+  // It only sets flags, so a signal handler may call it as well.
   if (turn_seq_ == tick_seen_seq_ || stop_now_->load(std::memory_order_relaxed)) {
     timer_stopped_ = true;
     uc_emu_stop(timed_engine_);
@@ -70,18 +81,14 @@ void InstructionMeter::tick() {
   tick_seen_seq_ = turn_seq_;
 }
 
-void InstructionMeter::tick_in_signal() {
-  if (turn_updating_.load(std::memory_order_relaxed)) return;
-  std::atomic_signal_fence(std::memory_order_acquire);
-  if (!timed_engine_) {
-    tick_seen_seq_ = ~0ull;
-    return;
-  }
-  if (turn_seq_ == tick_seen_seq_ || stop_now_->load(std::memory_order_relaxed)) {
-    timer_stopped_ = true;
-    uc_emu_stop(timed_engine_);  // flags only: what the watchdog thread calls from outside
-  }
-  tick_seen_seq_ = turn_seq_;
+template <typename Change>
+void InstructionMeter::change_turn(Change change) {
+  std::lock_guard<std::mutex> hold(turn_lock_);  // against the watchdog thread
+  turn_updating_.store(true, std::memory_order_relaxed);  // against a timer signal on this thread
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  change();
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  turn_updating_.store(false, std::memory_order_relaxed);
 }
 
 bool InstructionMeter::install(uc_struct* uc, std::vector<size_t>* handles) {
@@ -121,29 +128,19 @@ int InstructionMeter::run_turn(uc_struct* uc, BlockCountCache* counts, bool* tai
   counts_ = counts;
   charged_ = executed_;
   if (timed_) {
-    {
-      std::lock_guard<std::mutex> hold(turn_lock_);
-      turn_updating_.store(true, std::memory_order_relaxed);
-      std::atomic_signal_fence(std::memory_order_seq_cst);
+    change_turn([&] {
       timed_engine_ = uc;
       ++turn_seq_;
       timer_stopped_ = false;
-      std::atomic_signal_fence(std::memory_order_seq_cst);
-      turn_updating_.store(false, std::memory_order_relaxed);
-    }
+    });
     turn_cpu_start_ = thread_cpu_ns();
     uc_err e = uc_emu_start(uc, pc, 0, 0, 0);
-    {
-      std::lock_guard<std::mutex> hold(turn_lock_);
-      turn_updating_.store(true, std::memory_order_relaxed);
-      std::atomic_signal_fence(std::memory_order_seq_cst);
+    change_turn([&] {
       timed_engine_ = nullptr;
       // The watchdog ended the turn (or tried to): a turn ending, like a
       // used-up quantum. The PC is the start of the next block.
       if (timer_stopped_) quantum_expired_ = true;
-      std::atomic_signal_fence(std::memory_order_seq_cst);
-      turn_updating_.store(false, std::memory_order_relaxed);
-    }
+    });
     running_ = nullptr;
     return e;
   }

@@ -153,6 +153,11 @@ class InstructionMeter {
   uint64_t tick_seen_seq_ = ~0ull;     // the watchdog's
   bool timer_stopped_ = false;         // under turn_lock_
   std::atomic<bool> turn_updating_{false};  // the turn's start or end is changing the three above
+  void tick_turn();  // tick's work, with the turn's state held still
+  // Change the turn's state (timed_engine_, turn_seq_, timer_stopped_)
+  // where neither kind of watchdog can see it half done.
+  template <typename Change>
+  void change_turn(Change change);
   int64_t turn_cpu_start_ = 0;         // thread CPU ns at the turn's start
   int64_t charged_cpu_ = 0;            // thread CPU ns charged up to
   uint64_t timed_cpu_ns_ = 0;
